@@ -1,0 +1,272 @@
+/**
+ * The guest's 32-bit address space. One 4 GiB SharedArrayBuffer backs it, guest address ==
+ * buffer offset, so the kernel layer and the checkpoint engine read guest memory with no copy and
+ * no translation. The host commits only pages that are touched. Which pages exist, and with what
+ * permissions, is a per-page byte array that the native TLB-fill callback consults; the region list
+ * is the same information grouped for people and for checkpoints.
+ */
+import { CloneCloudError } from '../errors';
+import { PageBitmap } from './page-bitmap';
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+export const ADDRESS_SPACE_SIZE = 2 ** 32;
+export const PAGE_COUNT = ADDRESS_SPACE_SIZE / PAGE_SIZE;
+
+/** Linux PROT_* values; Unicorn's UC_PROT_* use the same bits. */
+export const PROT_NONE = 0;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+/** Set in the per-page permission byte of every mapped page (so PROT_NONE pages are still mapped). */
+export const PAGE_MAPPED = 8;
+
+/** What a region holds; used to group checkpoint diffs and to describe faults. */
+export type RegionKind = 'text' | 'data' | 'heap' | 'mmap' | 'stack' | 'vectors';
+
+/** A contiguous run of pages with one permission and one purpose. */
+export interface Region {
+  start: number;
+  end: number;
+  prot: number;
+  kind: RegionKind;
+  name: string;
+}
+
+/** A kernel-side access to guest memory hit an unmapped or protected page (becomes EFAULT). */
+export class GuestMemoryError extends CloneCloudError {
+  constructor(readonly address: number, readonly access: 'read' | 'write') {
+    super(`bad guest ${access} at 0x${(address >>> 0).toString(16)}`);
+  }
+}
+
+/** Round `n` up to a page multiple. */
+export function pageAlignUp(n: number): number {
+  return Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/** Round `n` down to a page multiple. */
+export function pageAlignDown(n: number): number {
+  return Math.floor(n / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/** Called after permissions or mappings change, so cached translations can be dropped. */
+export type MappingListener = (start: number, end: number, codeChanged: boolean) => void;
+
+const textDecoder = new TextDecoder();
+
+/** The guest address space: memory, page permissions, dirty and touched bitmaps, regions. */
+export class AddressSpace {
+  readonly buffer: SharedArrayBuffer;
+  readonly bytes: Uint8Array;
+  /** One byte per page: PROT_* bits | PAGE_MAPPED. Read by the native TLB-fill callback. */
+  readonly perms: Uint8Array;
+  /** Pages written since the last reset (by the guest or by the kernel layer). */
+  readonly dirty: PageBitmap;
+  /** Pages written since they were mapped: the only pages that can hold non-zero bytes. */
+  readonly touched: PageBitmap;
+  private regionList: Region[] = [];
+  private listeners: MappingListener[] = [];
+  private readonly dv: DataView;
+
+  constructor() {
+    this.buffer = new SharedArrayBuffer(ADDRESS_SPACE_SIZE);
+    this.bytes = new Uint8Array(this.buffer);
+    this.dv = new DataView(this.buffer);
+    this.perms = new Uint8Array(new SharedArrayBuffer(PAGE_COUNT));
+    this.dirty = new PageBitmap(PAGE_COUNT);
+    this.touched = new PageBitmap(PAGE_COUNT);
+  }
+
+  /** Register a listener for mapping and permission changes. */
+  onChange(listener: MappingListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The regions, ascending by address. */
+  regions(): readonly Region[] {
+    return this.regionList;
+  }
+
+  /** The region containing `addr`, if any. */
+  regionAt(addr: number): Region | undefined {
+    return this.regionList.find((r) => addr >= r.start && addr < r.end);
+  }
+
+  /** Map [start, start+length) with `prot`, replacing whatever was there (MAP_FIXED semantics). */
+  map(start: number, length: number, prot: number, kind: RegionKind, name: string): void {
+    checkRange(start, length);
+    const end = start + pageAlignUp(length);
+    this.unmap(start, end - start);
+    this.perms.fill((prot & 7) | PAGE_MAPPED, start >>> PAGE_SHIFT, end / PAGE_SIZE);
+    this.regionList.push({ start, end, prot: prot & 7, kind, name });
+    this.regionList.sort((a, b) => a.start - b.start);
+    this.mergeAdjacent();
+    this.notify(start, end, (prot & PROT_EXEC) !== 0);
+  }
+
+  /** Unmap [start, start+length); contents are discarded (zeroed), as Linux does. */
+  unmap(start: number, length: number): void {
+    checkRange(start, length);
+    const end = start + pageAlignUp(length);
+    let hadCode = false;
+    const kept: Region[] = [];
+    for (const r of this.regionList) {
+      if (r.end <= start || r.start >= end) {
+        kept.push(r);
+        continue;
+      }
+      if (r.prot & PROT_EXEC) hadCode = true;
+      if (r.start < start) kept.push({ ...r, end: start });
+      if (r.end > end) kept.push({ ...r, start: end });
+    }
+    if (kept.length === this.regionList.length && !this.regionList.some((r) => r.start < end && r.end > start)) return;
+    this.regionList = kept.sort((a, b) => a.start - b.start);
+    for (let p = start / PAGE_SIZE; p < end / PAGE_SIZE; p++) {
+      if (this.touched.has(p)) {
+        this.bytes.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+        this.touched.clear(p);
+        // The page's content changed (to zeros), which is a write as far as checkpoints care.
+        this.dirty.set(p);
+      }
+    }
+    this.perms.fill(0, start / PAGE_SIZE, end / PAGE_SIZE);
+    this.notify(start, end, hadCode);
+  }
+
+  /** Change the permissions of [start, start+length); false if part of it is not mapped. */
+  protect(start: number, length: number, prot: number): boolean {
+    checkRange(start, length);
+    const end = start + pageAlignUp(length);
+    if (!this.isMapped(start, end - start)) return false;
+    let codeChanged = (prot & PROT_EXEC) !== 0;
+    const out: Region[] = [];
+    for (const r of this.regionList) {
+      if (r.end <= start || r.start >= end) {
+        out.push(r);
+        continue;
+      }
+      if (r.prot & PROT_EXEC) codeChanged = true;
+      if (r.start < start) out.push({ ...r, end: start });
+      out.push({ ...r, start: Math.max(r.start, start), end: Math.min(r.end, end), prot: prot & 7 });
+      if (r.end > end) out.push({ ...r, start: end });
+    }
+    this.regionList = out.sort((a, b) => a.start - b.start);
+    this.mergeAdjacent();
+    this.perms.fill((prot & 7) | PAGE_MAPPED, start / PAGE_SIZE, end / PAGE_SIZE);
+    this.notify(start, end, codeChanged);
+    return true;
+  }
+
+  /** True when every page of [addr, addr+length) is mapped and allows `need` (PROT_* bits). */
+  isMapped(addr: number, length: number, need = 0): boolean {
+    if (length === 0) return true;
+    if (addr < 0 || addr + length > ADDRESS_SPACE_SIZE) return false;
+    const last = Math.floor((addr + length - 1) / PAGE_SIZE);
+    for (let p = Math.floor(addr / PAGE_SIZE); p <= last; p++) {
+      const b = this.perms[p];
+      if (!(b & PAGE_MAPPED) || (b & need) !== need) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Lowest free gap of `length` bytes at or above `from` and below `below`, or -1.
+   * Linux places mmap top-down; bottom-up is simpler and equally valid for the ABI.
+   */
+  findFree(length: number, from: number, below: number): number {
+    const need = pageAlignUp(length);
+    let cursor = pageAlignUp(from);
+    for (const r of this.regionList) {
+      if (r.end <= cursor) continue;
+      if (r.start >= cursor + need) break;
+      cursor = r.end;
+    }
+    return cursor + need <= below ? cursor : -1;
+  }
+
+  /** Copy of guest bytes, checked against the page permissions (kernel reading user memory). */
+  read(addr: number, length: number): Uint8Array {
+    this.check(addr, length, PROT_READ, 'read');
+    return this.bytes.slice(addr, addr + length);
+  }
+
+  /** A view (no copy) of guest bytes, checked for read access. */
+  view(addr: number, length: number): Uint8Array {
+    this.check(addr, length, PROT_READ, 'read');
+    return this.bytes.subarray(addr, addr + length);
+  }
+
+  /** Write guest bytes as the kernel does for the guest: must be mapped writable; marks pages dirty. */
+  write(addr: number, data: Uint8Array): void {
+    this.check(addr, data.length, PROT_WRITE, 'write');
+    this.bytes.set(data, addr);
+    this.markWritten(addr, data.length);
+  }
+
+  /** Write guest bytes regardless of permissions (loading a program); marks pages dirty. */
+  poke(addr: number, data: Uint8Array): void {
+    if (!this.isMapped(addr, data.length)) throw new GuestMemoryError(addr, 'write');
+    this.bytes.set(data, addr);
+    this.markWritten(addr, data.length);
+  }
+
+  /** Read a little-endian 32-bit word (kernel access). */
+  readU32(addr: number): number {
+    this.check(addr, 4, PROT_READ, 'read');
+    return this.dv.getUint32(addr, true);
+  }
+
+  /** Write a little-endian 32-bit word (kernel access). */
+  writeU32(addr: number, value: number): void {
+    this.check(addr, 4, PROT_WRITE, 'write');
+    this.dv.setUint32(addr, value >>> 0, true);
+    this.markWritten(addr, 4);
+  }
+
+  /** Read a NUL-terminated string of at most `max` bytes (EFAULT-style error when unterminated). */
+  readCString(addr: number, max = 4096): string {
+    for (let i = 0; i < max; i++) {
+      if (!this.isMapped(addr + i, 1, PROT_READ)) throw new GuestMemoryError(addr + i, 'read');
+      if (this.bytes[addr + i] === 0) return textDecoder.decode(this.bytes.subarray(addr, addr + i));
+    }
+    throw new GuestMemoryError(addr, 'read');
+  }
+
+  /** Record that the kernel layer wrote [addr, addr+length). */
+  markWritten(addr: number, length: number): void {
+    if (length <= 0) return;
+    const last = Math.floor((addr + length - 1) / PAGE_SIZE);
+    for (let p = Math.floor(addr / PAGE_SIZE); p <= last; p++) {
+      this.dirty.set(p);
+      this.touched.set(p);
+    }
+  }
+
+  private check(addr: number, length: number, need: number, access: 'read' | 'write'): void {
+    if (!this.isMapped(addr, length, need)) throw new GuestMemoryError(addr, access);
+  }
+
+  private mergeAdjacent(): void {
+    const out: Region[] = [];
+    for (const r of this.regionList) {
+      const prev = out[out.length - 1];
+      if (prev && prev.end === r.start && prev.prot === r.prot && prev.kind === r.kind && prev.name === r.name) {
+        prev.end = r.end;
+      } else {
+        out.push({ ...r });
+      }
+    }
+    this.regionList = out;
+  }
+
+  private notify(start: number, end: number, codeChanged: boolean): void {
+    for (const l of this.listeners) l(start, end, codeChanged);
+  }
+}
+
+function checkRange(start: number, length: number): void {
+  if (start % PAGE_SIZE !== 0 || length <= 0 || start + length > ADDRESS_SPACE_SIZE) {
+    throw new GuestMemoryError(start, 'write');
+  }
+}

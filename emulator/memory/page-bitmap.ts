@@ -1,0 +1,70 @@
+/**
+ * A bitmap with one bit per 4 KiB guest page, stored in a SharedArrayBuffer so the native hooks
+ * (dirty tracking) and JS read and write the same bits without copying.
+ */
+export class PageBitmap {
+  readonly words: Uint32Array;
+
+  /** Wrap `buffer` (or allocate one) holding `pageCount` bits. */
+  constructor(readonly pageCount: number, buffer?: SharedArrayBuffer) {
+    const bytes = Math.ceil(pageCount / 32) * 4;
+    this.words = new Uint32Array(buffer ?? new SharedArrayBuffer(bytes), 0, bytes / 4);
+  }
+
+  /** True when page `page` is set. */
+  has(page: number): boolean {
+    return (this.words[page >>> 5] & (1 << (page & 31))) !== 0;
+  }
+
+  /** Set the bit of one page. */
+  set(page: number): void {
+    this.words[page >>> 5] |= 1 << (page & 31);
+  }
+
+  /** Clear the bit of one page. */
+  clear(page: number): void {
+    this.words[page >>> 5] &= ~(1 << (page & 31));
+  }
+
+  /** Set the bits of pages [first, first+count). */
+  setRange(first: number, count: number): void {
+    for (let p = first; p < first + count; p++) this.set(p);
+  }
+
+  /** Clear the bits of pages [first, first+count). */
+  clearRange(first: number, count: number): void {
+    for (let p = first; p < first + count; p++) this.clear(p);
+  }
+
+  /** Clear every bit. */
+  reset(): void {
+    this.words.fill(0);
+  }
+
+  /** Number of set bits. */
+  count(): number {
+    let n = 0;
+    for (let i = 0; i < this.words.length; i++) {
+      let w = this.words[i];
+      if (w === 0) continue;
+      w = w - ((w >>> 1) & 0x55555555);
+      w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+      n += (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    }
+    return n;
+  }
+
+  /** The set pages, ascending. Skips empty words, so cost follows the set, not the size. */
+  pages(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.words.length; i++) {
+      let w = this.words[i];
+      while (w !== 0) {
+        const bit = 31 - Math.clz32(w & -w);
+        out.push(i * 32 + bit);
+        w &= w - 1;
+      }
+    }
+    return out;
+  }
+}
