@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Build the guest programs of every phone image under images/.
+#
+# For each images/<name>/ that holds a manifest.json or <name>.c, compile the C source
+# named by the manifest's program.source (default: <name>.c) into the
+# program.elf path (default: build/<name>), as a static ARMv7 hard-float
+# Linux EABI executable. Extra compiler flags for one image can be put in
+# images/<name>/cflags (whitespace separated, '#' starts a comment).
+#
+# An image is skipped when its binary is newer than its sources, its
+# manifest, its cflags file and this script, so running this is cheap.
+#
+# Usage: scripts/build-images.sh [name...]   (default: every image)
+# Environment: CC overrides the cross compiler.
+set -euo pipefail
+
+CC="${CC:-arm-linux-gnueabihf-gcc}"
+BASE_CFLAGS=(-std=c11 -static -O2 -march=armv7-a -mthumb -mfpu=neon-vfpv4 -mfloat-abi=hard
+  -Wall -Wextra)
+
+script_path="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+root="$(cd "$(dirname "$script_path")/.." && pwd)"
+images_dir="$root/images"
+
+die() {
+  echo "build-images: $*" >&2
+  exit 1
+}
+
+command -v "$CC" >/dev/null 2>&1 ||
+  die "cross compiler '$CC' not found: install gcc-arm-linux-gnueabihf (apt-get install gcc-arm-linux-gnueabihf)"
+
+# Print the value of a string field of the manifest's "program" object, or
+# nothing when the field is absent. Node is used for real JSON parsing when
+# present; otherwise the default applies.
+manifest_field() {
+  local manifest="$1" field="$2"
+  [[ -f "$manifest" ]] || return 0
+  command -v node >/dev/null 2>&1 || return 0
+  node -e '
+    const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const v = m && m.program && m.program[process.argv[2]];
+    if (typeof v === "string") process.stdout.write(v);
+  ' "$manifest" "$field" ||
+    die "cannot parse $manifest"
+}
+
+# True when $1 exists and is newer than every other argument.
+newer_than_all() {
+  local target="$1"
+  shift
+  [[ -e "$target" ]] || return 1
+  local dep
+  for dep in "$@"; do
+    [[ "$target" -nt "$dep" ]] || return 1
+  done
+}
+
+build_image() {
+  local dir="$1"
+  local name
+  name="$(basename "$dir")"
+  local manifest="$dir/manifest.json"
+
+  local source elf
+  source="$(manifest_field "$manifest" source)"
+  elf="$(manifest_field "$manifest" elf)"
+  source="${source:-$name.c}"
+  elf="${elf:-build/$name}"
+
+  [[ -f "$dir/$source" ]] || die "$name: source $source not found"
+
+  local extra=()
+  if [[ -f "$dir/cflags" ]]; then
+    # shellcheck disable=SC2207 # word splitting is the point here
+    extra=($(sed 's/#.*//' "$dir/cflags"))
+  fi
+
+  # Every file the binary depends on: the source, local headers, the
+  # manifest (it may rename the source), cflags and this script.
+  local deps=("$dir/$source" "$script_path")
+  local f
+  for f in "$dir"/*.h "$manifest" "$dir/cflags"; do
+    [[ -f "$f" ]] && deps+=("$f")
+  done
+
+  local out="$dir/$elf"
+  if newer_than_all "$out" "${deps[@]}"; then
+    return 0
+  fi
+
+  mkdir -p "$(dirname "$out")"
+  # Compile to a temporary name so an interrupted build never leaves a
+  # fresh-looking but broken binary behind.
+  local tmp="$out.tmp.$$"
+  if ! "$CC" "${BASE_CFLAGS[@]}" ${extra[@]+"${extra[@]}"} -o "$tmp" "$dir/$source"; then
+    rm -f "$tmp"
+    die "$name: compilation of $source failed"
+  fi
+  mv -f "$tmp" "$out"
+  echo "built images/$name/$elf"
+}
+
+main() {
+  [[ -d "$images_dir" ]] || die "no images directory at $images_dir"
+  local dirs=()
+  if (($# > 0)); then
+    local n
+    for n in "$@"; do
+      [[ -d "$images_dir/$n" ]] || die "no image named $n"
+      dirs+=("$images_dir/$n")
+    done
+  else
+    local d
+    for d in "$images_dir"/*/; do
+      d="${d%/}"
+      if [[ -f "$d/manifest.json" || -f "$d/$(basename "$d").c" ]]; then
+        dirs+=("$d")
+      fi
+    done
+  fi
+  local d
+  for d in ${dirs[@]+"${dirs[@]}"}; do
+    build_image "$d"
+  done
+}
+
+main "$@"
