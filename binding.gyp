@@ -1,0 +1,12 @@
+{
+  "targets": [
+    {
+      "target_name": "cchooks",
+      "type": "shared_library",
+      "sources": ["native/cchooks.c"],
+      "include_dirs": ["vendor/unicorn/include"],
+      "cflags": ["-O2", "-fPIC", "-Wall", "-Wextra"],
+      "libraries": ["-L<(module_root_dir)/vendor/unicorn/lib", "-l:libunicorn.so.2", "-Wl,-rpath,<(module_root_dir)/vendor/unicorn/lib"]
+    }
+  ]
+}

@@ -1,0 +1,146 @@
+/** `clonecloud boot`: run an image (or a bare ELF over a host folder) to the end. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { GuestFault, ImageError, UsageError } from '../errors';
+import { loadImage } from '../image/manifest';
+import { BootSpec, Machine } from '../machine/machine';
+import { DEFAULT_PROFILE, findProfile } from '../machine/profiles';
+import { formatSummary, RunSummary } from '../machine/run-summary';
+import { createVfs, RootfsEntries } from '../machine/vfs-setup';
+
+/** Options of the boot command, as commander parses them. */
+export interface BootOptions {
+  elf?: string;
+  root?: string;
+  profile?: string;
+  profileFile?: string;
+  json?: boolean;
+  summary?: boolean;
+  seed?: string;
+  cwd?: string;
+  env?: string[];
+  stdin?: string;
+  maxInstructions?: string;
+}
+
+/** What to boot, resolved from an image folder or from --elf/--root. */
+interface Target {
+  name: string;
+  elfPath: string;
+  exePath: string;
+  argv: string[];
+  env: string[];
+  cwd: string;
+  seed: number;
+  profileId: string;
+  rootfs: RootfsEntries;
+}
+
+function resolveImage(dir: string, args: string[], opts: BootOptions): Target {
+  const img = loadImage(dir);
+  const m = img.manifest;
+  if (!fs.existsSync(img.elfPath)) {
+    throw new ImageError(`${dir}: program ${m.program.elf} is not built: run 'bash scripts/setup.sh' (or scripts/build-images.sh)`);
+  }
+  // Host folders in a manifest are relative to the image folder.
+  const rootfs = m.rootfs.map((e) => {
+    const entry = e as Record<string, unknown>;
+    if (entry && entry.type === 'host' && typeof entry.source === 'string') {
+      return { ...entry, source: path.resolve(img.dir, entry.source) };
+    }
+    return e;
+  });
+  return {
+    name: m.name,
+    elfPath: img.elfPath,
+    exePath: m.program.path,
+    argv: args.length ? [m.program.argv[0], ...args] : m.program.argv,
+    env: Object.entries(m.program.env).map(([k, v]) => `${k}=${v}`),
+    cwd: opts.cwd ?? m.program.cwd,
+    seed: m.seed,
+    profileId: m.profile ?? DEFAULT_PROFILE,
+    rootfs,
+  };
+}
+
+function resolveElf(elf: string, args: string[], opts: BootOptions): Target {
+  if (!fs.existsSync(elf)) throw new ImageError(`${elf}: no such file`);
+  const rootfs: RootfsEntries = [];
+  let exePath = '/' + path.basename(elf);
+  if (opts.root) {
+    const root = path.resolve(opts.root);
+    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new ImageError(`--root ${opts.root}: not a folder`);
+    rootfs.push({ type: 'host', source: root, target: '/' });
+    const rel = path.relative(root, path.resolve(elf));
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) exePath = '/' + rel.split(path.sep).join('/');
+  }
+  return {
+    name: path.basename(elf),
+    elfPath: path.resolve(elf),
+    exePath,
+    argv: [path.basename(elf), ...args],
+    env: ['HOME=/', 'PATH=/bin:/usr/bin', 'LANG=C'],
+    cwd: opts.cwd ?? '/',
+    seed: 1,
+    profileId: DEFAULT_PROFILE,
+    rootfs,
+  };
+}
+
+function parseCount(text: string, what: string): bigint {
+  const m = /^(\d+)([kKmMgG]?)$/.exec(text.trim());
+  if (!m) throw new UsageError(`${what}: expected a count like 5000000 or 50M, got "${text}"`);
+  const mult = { '': 1n, k: 1000n, m: 1000000n, g: 1000000000n }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return BigInt(m[1]) * mult;
+}
+
+/** Boot and run; returns the process exit code (the guest's). */
+export function bootCommand(image: string | undefined, args: string[], opts: BootOptions): number {
+  if (image && opts.elf) throw new UsageError('give either an image folder or --elf, not both');
+  if (!image && !opts.elf) throw new UsageError('nothing to boot: give an image folder (see clonecloud images) or --elf <file>');
+  if (opts.root && !opts.elf) throw new UsageError('--root goes with --elf (an image names its own root file system)');
+  const t = image ? resolveImage(image, args, opts) : resolveElf(opts.elf!, args, opts);
+  const profile = findProfile(opts.profile ?? t.profileId, opts.profileFile);
+  for (const kv of opts.env ?? []) {
+    if (!kv.includes('=')) throw new UsageError(`--env ${kv}: expected NAME=value`);
+    t.env = t.env.filter((e) => e.split('=')[0] !== kv.split('=')[0]).concat(kv);
+  }
+  const seed = opts.seed !== undefined ? Number(parseCount(opts.seed, '--seed')) : t.seed;
+  const stdin = opts.stdin ? fs.readFileSync(opts.stdin) : undefined;
+  const limit = opts.maxInstructions ? parseCount(opts.maxInstructions, '--max-instructions') : undefined;
+  const elf = new Uint8Array(fs.readFileSync(t.elfPath));
+  const spec: BootSpec = {
+    name: t.name,
+    elf,
+    exePath: t.exePath,
+    argv: t.argv,
+    env: t.env,
+    cwd: t.cwd,
+    profile,
+    vfs: createVfs(t.rootfs, profile, t.exePath),
+    seed,
+    stdin,
+    stdout: (b) => fs.writeSync(1, b),
+    stderr: (b) => fs.writeSync(2, b),
+    warn: (msg) => process.stderr.write(`clonecloud: ${msg}\n`),
+  };
+  const machine = new Machine(spec);
+  let fault: GuestFault | undefined;
+  let outcome = 'exited';
+  try {
+    outcome = machine.run(limit);
+  } catch (e) {
+    if (!(e instanceof GuestFault)) throw e;
+    fault = e;
+  }
+  const summary: RunSummary = machine.summary(fault);
+  machine.close();
+  if (fault) process.stderr.write(`clonecloud: ${fault.message}\n`);
+  if (outcome === 'budget') {
+    process.stderr.write(`clonecloud: stopped after ${summary.instructions} instructions (--max-instructions)\n`);
+  }
+  if (opts.json) process.stderr.write(JSON.stringify(summary) + '\n');
+  else if (opts.summary !== false) process.stderr.write(formatSummary(summary));
+  if (outcome === 'budget') return 124;
+  return summary.exitStatus;
+}

@@ -1,0 +1,64 @@
+/** The standard streams: a fixed input and two output sinks (the host's stdout/stderr by default). */
+import { S_IFCHR } from '../abi/fcntl';
+import { FileObject } from './file-object';
+import { Stat } from './stat';
+
+/** Where guest output goes. */
+export type OutputSink = (bytes: Uint8Array) => void;
+
+/** A character device standing for a terminal-less console stream. */
+export class ConsoleStream implements FileObject {
+  readonly kind = 'console';
+  readonly seekable = false;
+  private inputPos = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly input: Uint8Array | null,
+    private readonly sink: OutputSink | null,
+    private readonly rdev: number,
+  ) {}
+
+  /** Read from the fixed input; end of file once it is consumed. */
+  read(dst: Uint8Array): number {
+    if (!this.input) return 0;
+    const n = Math.min(dst.length, this.input.length - this.inputPos);
+    dst.set(this.input.subarray(this.inputPos, this.inputPos + n));
+    this.inputPos += n;
+    return n;
+  }
+
+  /** Pass the bytes to the sink. */
+  write(src: Uint8Array): number {
+    if (this.sink) this.sink(src.slice());
+    return src.length;
+  }
+
+  /** Consoles have no size. */
+  size(): number {
+    return 0;
+  }
+
+  /** Truncating a console does nothing, as on a tty. */
+  truncate(): void {}
+
+  /** A character device owned by the process's user. */
+  stat(): Stat {
+    const t = { sec: 0, nsec: 0 };
+    return {
+      dev: 5,
+      ino: this.rdev,
+      mode: S_IFCHR | 0o620,
+      nlink: 1,
+      uid: 0,
+      gid: 0,
+      rdev: this.rdev,
+      size: 0,
+      blksize: 1024,
+      blocks: 0,
+      atime: t,
+      mtime: t,
+      ctime: t,
+    };
+  }
+}

@@ -1,0 +1,25 @@
+/** What a file descriptor refers to, as the I/O syscalls see it. */
+import { Stat } from './stat';
+
+/** An open file, directory or device. Positions are byte offsets; devices ignore them. */
+export interface FileObject {
+  readonly kind: 'file' | 'dir' | 'console';
+  /** Guest path it was opened by (for /proc/self/fd-style reporting and traces). */
+  readonly path: string;
+  /** Whether lseek makes sense (false for consoles and pipes: ESPIPE). */
+  readonly seekable: boolean;
+  read(dst: Uint8Array, position: number): number;
+  write(src: Uint8Array, position: number): number;
+  size(): number;
+  truncate(length: number): void;
+  stat(): Stat;
+  /** Directory entries in a stable order (directories only). */
+  readdir?(): DirEntry[];
+}
+
+/** One directory entry as getdents64 reports it. */
+export interface DirEntry {
+  name: string;
+  ino: number;
+  type: number;
+}

@@ -1,0 +1,247 @@
+/**
+ * Descriptor I/O syscalls: everything that works on an already-open descriptor and needs nothing
+ * from the file system's name space.
+ */
+import { EBADF, EFAULT, EINVAL, EISDIR, ENOTDIR, ENOTTY, ESPIPE, EOVERFLOW } from '../../abi/errno';
+import { O_ACCMODE, O_APPEND, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_WRONLY } from '../../abi/fcntl';
+import { PROT_WRITE } from '../../memory/address-space';
+import { KernelContext, SyscallTable } from '../context';
+import { OpenDescription } from '../fd-table';
+import { encodeStat64 } from '../stat';
+import { StructWriter } from '../guest-structs';
+
+const SEEK_SET = 0;
+const SEEK_CUR = 1;
+const SEEK_END = 2;
+const F_DUPFD = 0;
+const F_GETFD = 1;
+const F_SETFD = 2;
+const F_GETFL = 3;
+const F_SETFL = 4;
+const F_DUPFD_CLOEXEC = 1030;
+const FD_CLOEXEC = 1;
+const IOV_MAX = 1024;
+/** Largest single transfer Linux performs (MAX_RW_COUNT). */
+const MAX_RW = 0x7ffff000;
+
+function checkRead(d: OpenDescription): number {
+  if ((d.flags & O_ACCMODE) === O_WRONLY) return -EBADF;
+  if (d.file.kind === 'dir') return -EISDIR;
+  return 0;
+}
+
+function checkWrite(d: OpenDescription): number {
+  if ((d.flags & O_ACCMODE) === O_RDONLY) return -EBADF;
+  if (d.file.kind === 'dir') return -EISDIR;
+  return 0;
+}
+
+/** Read into guest memory at `buf`, from the description's offset or from `pos` when given. */
+function readInto(k: KernelContext, d: OpenDescription, buf: number, len: number, pos?: number): number {
+  const count = Math.min(len, MAX_RW);
+  // Check the destination first so a bad pointer fails without consuming input.
+  if (count > 0 && !k.space.isMapped(buf, count, PROT_WRITE)) return -EFAULT;
+  const dst = new Uint8Array(count);
+  const n = d.file.read(dst, pos ?? d.offset);
+  if (n > 0) k.space.write(buf, dst.subarray(0, n));
+  if (pos === undefined && d.file.seekable) d.offset += n;
+  return n;
+}
+
+/** Write from guest memory at `buf`, appending when O_APPEND is set. */
+function writeFrom(k: KernelContext, d: OpenDescription, buf: number, len: number, pos?: number): number {
+  const src = k.space.read(buf, Math.min(len, MAX_RW));
+  let at = pos ?? d.offset;
+  if (pos === undefined && d.flags & O_APPEND && d.file.seekable) at = d.file.size();
+  const n = d.file.write(src, at);
+  if (pos === undefined && d.file.seekable) d.offset = at + n;
+  return n;
+}
+
+/** The (base, length) pairs of an iovec array. */
+function iovecs(k: KernelContext, addr: number, count: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < count; i++) out.push([k.space.readU32(addr + 8 * i), k.space.readU32(addr + 8 * i + 4)]);
+  return out;
+}
+
+function vectored(k: KernelContext, a: number[], write: boolean, pos?: number): number {
+  const [fd, iov, cnt] = a;
+  if (cnt > IOV_MAX) return -EINVAL;
+  const d = k.fds.get(fd);
+  const bad = write ? checkWrite(d) : checkRead(d);
+  if (bad) return bad;
+  let total = 0;
+  for (const [base, len] of iovecs(k, iov, cnt)) {
+    if (len === 0) continue;
+    const at = pos === undefined ? undefined : pos + total;
+    const n = write ? writeFrom(k, d, base, len, at) : readInto(k, d, base, len, at);
+    if (n < 0) return total > 0 ? total : n;
+    total += n;
+    if (n < len) break;
+  }
+  return total;
+}
+
+/** A 64-bit file position from a register pair (low word first). */
+function pos64(lo: number, hi: number): number {
+  return (hi | 0) * 0x100000000 + (lo >>> 0);
+}
+
+function seek(d: OpenDescription, offset: number, whence: number): number {
+  if (!d.file.seekable) return -ESPIPE;
+  let base: number;
+  if (whence === SEEK_SET) base = 0;
+  else if (whence === SEEK_CUR) base = d.offset;
+  else if (whence === SEEK_END) base = d.file.size();
+  else return -EINVAL;
+  const target = base + offset;
+  if (target < 0) return -EINVAL;
+  d.offset = target;
+  if (d.file.kind === 'dir') d.dirCursor = target;
+  return 0;
+}
+
+/** Encode directory entries from the cursor on into linux_dirent64 records that fit `size`. */
+function getdents64(k: KernelContext, a: number[]): number {
+  const [fd, buf, size] = a;
+  const d = k.fds.get(fd);
+  if (d.file.kind !== 'dir' || !d.file.readdir) return -ENOTDIR;
+  const entries = d.file.readdir();
+  const chunks: Uint8Array[] = [];
+  let used = 0;
+  while (d.dirCursor < entries.length) {
+    const e = entries[d.dirCursor];
+    const name = new TextEncoder().encode(e.name);
+    const reclen = (19 + name.length + 1 + 7) & ~7;
+    if (used + reclen > size) {
+      if (used === 0) return -EINVAL;
+      break;
+    }
+    const w = new StructWriter(reclen);
+    w.u64(0, e.ino).u64(8, d.dirCursor + 1).u16(16, reclen).u8(18, e.type);
+    w.bytes.set(name, 19);
+    chunks.push(w.bytes);
+    used += reclen;
+    d.dirCursor++;
+  }
+  const out = new Uint8Array(used);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  if (used > 0) k.space.write(buf, out);
+  d.offset = d.dirCursor;
+  return used;
+}
+
+function fcntl64(k: KernelContext, a: number[]): number {
+  const [fd, cmd, arg] = a;
+  const d = k.fds.get(fd);
+  switch (cmd) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+      return k.fds.install(d, cmd === F_DUPFD_CLOEXEC, arg);
+    case F_GETFD:
+      return k.fds.cloexec(fd) ? FD_CLOEXEC : 0;
+    case F_SETFD:
+      k.fds.setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
+      return 0;
+    case F_GETFL:
+      return d.flags;
+    case F_SETFL: {
+      // Only O_APPEND and O_NONBLOCK can change after open, as in Linux.
+      const changeable = O_APPEND | O_NONBLOCK;
+      d.flags = (d.flags & ~changeable) | (arg & changeable);
+      return 0;
+    }
+    default:
+      return -EINVAL;
+  }
+}
+
+/** The descriptor I/O syscalls. */
+export const ioSyscalls: SyscallTable = {
+  read(k, a) {
+    const d = k.fds.get(a[0]);
+    return checkRead(d) || readInto(k, d, a[1], a[2]);
+  },
+  write(k, a) {
+    const d = k.fds.get(a[0]);
+    return checkWrite(d) || writeFrom(k, d, a[1], a[2]);
+  },
+  readv: (k, a) => vectored(k, a, false),
+  writev: (k, a) => vectored(k, a, true),
+  preadv: (k, a) => vectored(k, a, false, pos64(a[3], a[4])),
+  pwritev: (k, a) => vectored(k, a, true, pos64(a[3], a[4])),
+  pread64(k, a) {
+    const d = k.fds.get(a[0]);
+    if (!d.file.seekable) return -ESPIPE;
+    const pos = pos64(a[4], a[5]);
+    if (pos < 0) return -EINVAL;
+    return checkRead(d) || readInto(k, d, a[1], a[2], pos);
+  },
+  pwrite64(k, a) {
+    const d = k.fds.get(a[0]);
+    if (!d.file.seekable) return -ESPIPE;
+    const pos = pos64(a[4], a[5]);
+    if (pos < 0) return -EINVAL;
+    return checkWrite(d) || writeFrom(k, d, a[1], a[2], pos);
+  },
+  lseek(k, a) {
+    const d = k.fds.get(a[0]);
+    const r = seek(d, a[1] | 0, a[2]);
+    if (r < 0) return r;
+    return d.offset > 0x7fffffff ? -EOVERFLOW : d.offset;
+  },
+  _llseek(k, a) {
+    const [fd, hi, lo, result, whence] = a;
+    const d = k.fds.get(fd);
+    const r = seek(d, pos64(lo, hi), whence);
+    if (r < 0) return r;
+    k.space.write(result, new StructWriter(8).u64(0, d.offset).bytes);
+    return 0;
+  },
+  close(k, a) {
+    k.fds.close(a[0]);
+    return 0;
+  },
+  dup(k, a) {
+    return k.fds.install(k.fds.get(a[0]));
+  },
+  dup2(k, a) {
+    const d = k.fds.get(a[0]);
+    if (a[0] === a[1]) return a[1];
+    k.fds.installAt(a[1], d, false);
+    return a[1];
+  },
+  dup3(k, a) {
+    const [oldfd, newfd, flags] = a;
+    if (oldfd === newfd || flags & ~O_CLOEXEC) return -EINVAL;
+    k.fds.installAt(newfd, k.fds.get(oldfd), (flags & O_CLOEXEC) !== 0);
+    return newfd;
+  },
+  fcntl64,
+  fcntl: fcntl64,
+  ioctl(k, a) {
+    // No descriptor here is a terminal: isatty() must say no, which selects full buffering.
+    k.fds.get(a[0]);
+    return -ENOTTY;
+  },
+  fsync: (k, a) => (k.fds.get(a[0]), 0),
+  fdatasync: (k, a) => (k.fds.get(a[0]), 0),
+  fstat64(k, a) {
+    k.space.write(a[1], encodeStat64(k.fds.get(a[0]).file.stat()));
+    return 0;
+  },
+  ftruncate64(k, a) {
+    const d = k.fds.get(a[0]);
+    const len = pos64(a[2], a[3]);
+    if (len < 0) return -EINVAL;
+    if (d.file.kind !== 'file' || (d.flags & O_ACCMODE) === O_RDONLY) return -EINVAL;
+    d.file.truncate(len);
+    return 0;
+  },
+  getdents64,
+};

@@ -1,0 +1,152 @@
+/** Memory syscalls: brk, mmap2, munmap, mprotect, mremap, madvise. */
+import { EACCES, EEXIST, EINVAL, ENODEV, ENOMEM, ErrnoError } from '../../abi/errno';
+import { O_ACCMODE, O_WRONLY } from '../../abi/fcntl';
+import {
+  PAGE_SIZE,
+  PROT_EXEC,
+  PROT_READ,
+  PROT_WRITE,
+  pageAlignUp,
+  RegionKind,
+} from '../../memory/address-space';
+import { KernelContext, SyscallTable } from '../context';
+
+const MAP_SHARED = 0x01;
+const MAP_PRIVATE = 0x02;
+const MAP_FIXED = 0x10;
+const MAP_ANONYMOUS = 0x20;
+const MAP_FIXED_NOREPLACE = 0x100000;
+const MREMAP_MAYMOVE = 1;
+const MREMAP_FIXED = 2;
+
+/** Find room for `length` bytes, preferring `hint` when it is free. */
+function place(k: KernelContext, hint: number, length: number): number {
+  const { mmapBase, mmapTop } = k.proc;
+  if (hint && hint % PAGE_SIZE === 0 && hint + length <= mmapTop && isFree(k, hint, length)) return hint;
+  const at = k.space.findFree(length, mmapBase, mmapTop);
+  if (at < 0) throw new ErrnoError(ENOMEM);
+  return at;
+}
+
+function isFree(k: KernelContext, addr: number, length: number): boolean {
+  return !k.space.regions().some((r) => r.start < addr + length && r.end > addr);
+}
+
+/** brk: grow or shrink the heap; returns the new break, or the old one when it cannot move. */
+function brk(k: KernelContext, a: number[]): number {
+  const want = a[0];
+  const p = k.proc;
+  if (want < p.brkStart) return p.brk;
+  const oldTop = pageAlignUp(p.brk);
+  const newTop = pageAlignUp(want);
+  if (newTop > oldTop) {
+    if (newTop > p.mmapTop || !isFree(k, oldTop, newTop - oldTop)) return p.brk;
+    k.space.map(oldTop, newTop - oldTop, PROT_READ | PROT_WRITE, 'heap', '[heap]');
+  } else if (newTop < oldTop) {
+    k.space.unmap(newTop, oldTop - newTop);
+  }
+  p.brk = want;
+  return want;
+}
+
+/** mmap2: anonymous or private file-backed mappings; the offset is in 4096-byte units. */
+function mmap2(k: KernelContext, a: number[]): number {
+  const [addr, length, prot, flags, fd, pgoff] = a;
+  if (length === 0 || length > 0xfffff000) return -EINVAL;
+  const type = flags & (MAP_SHARED | MAP_PRIVATE);
+  if (type === 0 || type === (MAP_SHARED | MAP_PRIVATE)) return -EINVAL;
+  const size = pageAlignUp(length);
+  const anonymous = (flags & MAP_ANONYMOUS) !== 0;
+  let source: { read(dst: Uint8Array, pos: number): number; path: string } | undefined;
+  if (!anonymous) {
+    const desc = k.fds.get(fd | 0);
+    if (desc.file.kind !== 'file') return -ENODEV;
+    if ((desc.flags & O_ACCMODE) === O_WRONLY) return -EACCES;
+    // Shared writable file mappings would need write-back to the file; they are not modelled.
+    if (type === MAP_SHARED && prot & PROT_WRITE) return -ENODEV;
+    source = desc.file;
+  }
+  let at: number;
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    if (addr % PAGE_SIZE !== 0) return -EINVAL;
+    if (addr + size > 0x100000000) return -ENOMEM;
+    if (flags & MAP_FIXED_NOREPLACE && !isFree(k, addr, size)) return -EEXIST;
+    at = addr;
+  } else {
+    at = place(k, addr, size);
+  }
+  const kind: RegionKind = prot & PROT_EXEC ? 'text' : 'mmap';
+  k.space.map(at, size, prot, kind, source ? source.path : '[anon]');
+  if (source) {
+    const buf = new Uint8Array(size);
+    const n = source.read(buf, pgoff * PAGE_SIZE);
+    if (n > 0) k.space.poke(at, buf.subarray(0, n));
+  }
+  return at;
+}
+
+/** munmap: the range must be page-aligned; unmapped holes inside are fine. */
+function munmap(k: KernelContext, a: number[]): number {
+  const [addr, length] = a;
+  if (addr % PAGE_SIZE !== 0 || length === 0 || addr + length > 0x100000000) return -EINVAL;
+  k.space.unmap(addr, length);
+  return 0;
+}
+
+/** mprotect: every page in range must be mapped (else ENOMEM, as Linux). */
+function mprotect(k: KernelContext, a: number[]): number {
+  const [addr, length, prot] = a;
+  if (addr % PAGE_SIZE !== 0 || prot & ~7) return -EINVAL;
+  if (length === 0) return 0;
+  return k.space.protect(addr, length, prot) ? 0 : -ENOMEM;
+}
+
+/** mremap: shrink in place, grow in place when the following pages are free, or move. */
+function mremap(k: KernelContext, a: number[]): number {
+  const [oldAddr, oldLen, newLen, flags, newAddrArg] = a;
+  if (oldAddr % PAGE_SIZE !== 0 || newLen === 0) return -EINVAL;
+  if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) return -EINVAL;
+  const oldSize = pageAlignUp(oldLen);
+  const newSize = pageAlignUp(newLen);
+  const region = k.space.regionAt(oldAddr);
+  if (!region || !k.space.isMapped(oldAddr, oldSize)) return -ENOMEM;
+  const moveTo = (dest: number): number => {
+    k.space.map(dest, newSize, region.prot, region.kind, region.name);
+    copyPages(k, oldAddr, dest, Math.min(oldSize, newSize));
+    k.space.unmap(oldAddr, oldSize);
+    return dest;
+  };
+  if (flags & MREMAP_FIXED) {
+    if (!(flags & MREMAP_MAYMOVE) || newAddrArg % PAGE_SIZE !== 0) return -EINVAL;
+    return moveTo(newAddrArg);
+  }
+  if (newSize <= oldSize) {
+    if (newSize < oldSize) k.space.unmap(oldAddr + newSize, oldSize - newSize);
+    return oldAddr;
+  }
+  if (oldAddr + newSize <= k.proc.mmapTop && isFree(k, oldAddr + oldSize, newSize - oldSize)) {
+    k.space.map(oldAddr + oldSize, newSize - oldSize, region.prot, region.kind, region.name);
+    return oldAddr;
+  }
+  if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
+  return moveTo(place(k, 0, newSize));
+}
+
+/** Copy page contents between mappings, carrying only pages that can hold data. */
+function copyPages(k: KernelContext, from: number, to: number, size: number): void {
+  const { space } = k;
+  for (let off = 0; off < size; off += PAGE_SIZE) {
+    if (!space.touched.has((from + off) / PAGE_SIZE)) continue;
+    space.bytes.copyWithin(to + off, from + off, from + off + PAGE_SIZE);
+    space.markWritten(to + off, PAGE_SIZE);
+  }
+}
+
+/** madvise: advice is accepted and ignored, except that the range must be aligned. */
+function madvise(_k: KernelContext, a: number[]): number {
+  return a[0] % PAGE_SIZE === 0 ? 0 : -EINVAL;
+}
+
+/** The memory syscalls. */
+export const memorySyscalls: SyscallTable = { brk, mmap2, munmap, mprotect, mremap, madvise };
+

@@ -1,0 +1,113 @@
+/** Time syscalls, all answered from the modelled clock (never the host's). */
+import { EINVAL } from '../../abi/errno';
+import { StructWriter, splitNs } from '../guest-structs';
+import { KernelContext, SyscallTable } from '../context';
+
+const CLOCK_REALTIME = 0;
+const CLOCK_MONOTONIC = 1;
+const CLOCK_PROCESS_CPUTIME_ID = 2;
+const CLOCK_THREAD_CPUTIME_ID = 3;
+const CLOCK_MONOTONIC_RAW = 4;
+const CLOCK_REALTIME_COARSE = 5;
+const CLOCK_MONOTONIC_COARSE = 6;
+const CLOCK_BOOTTIME = 7;
+const TIMER_ABSTIME = 1;
+
+/** Nanoseconds on clock `id`, or undefined for an unknown clock. */
+function clockNs(k: KernelContext, id: number): bigint | undefined {
+  switch (id) {
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE:
+      return k.clock.realtimeNs();
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME:
+      return k.clock.monotonicNs();
+    case CLOCK_PROCESS_CPUTIME_ID:
+    case CLOCK_THREAD_CPUTIME_ID:
+      return BigInt(Math.round(k.clock.busySeconds() * 1e9));
+    default:
+      return undefined;
+  }
+}
+
+function writeTimespec32(k: KernelContext, addr: number, ns: bigint): void {
+  const { sec, nsec } = splitNs(ns);
+  k.space.write(addr, new StructWriter(8).u32(0, Number(sec)).u32(4, nsec).bytes);
+}
+
+function writeTimespec64(k: KernelContext, addr: number, ns: bigint): void {
+  const { sec, nsec } = splitNs(ns);
+  k.space.write(addr, new StructWriter(16).u64(0, sec).u64(8, nsec).bytes);
+}
+
+function readTimespec32(k: KernelContext, addr: number): bigint | undefined {
+  const sec = k.space.readU32(addr) | 0;
+  const nsec = k.space.readU32(addr + 4) | 0;
+  if (sec < 0 || nsec < 0 || nsec >= 1e9) return undefined;
+  return BigInt(sec) * 1_000_000_000n + BigInt(nsec);
+}
+
+function readTimespec64(k: KernelContext, addr: number): bigint | undefined {
+  const b = k.space.view(addr, 16);
+  const dv = new DataView(b.buffer, b.byteOffset, 16);
+  const sec = dv.getBigInt64(0, true);
+  const nsec = dv.getBigInt64(8, true);
+  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return undefined;
+  return sec * 1_000_000_000n + nsec;
+}
+
+function clockGettime(wide: boolean) {
+  return (k: KernelContext, a: number[]): number => {
+    const ns = clockNs(k, a[0] | 0);
+    if (ns === undefined) return -EINVAL;
+    (wide ? writeTimespec64 : writeTimespec32)(k, a[1], ns);
+    return 0;
+  };
+}
+
+function clockGetres(wide: boolean) {
+  return (k: KernelContext, a: number[]): number => {
+    if (clockNs(k, a[0] | 0) === undefined) return -EINVAL;
+    if (a[1]) (wide ? writeTimespec64 : writeTimespec32)(k, a[1], 1n);
+    return 0;
+  };
+}
+
+/** Sleep until a relative or absolute time; modelled time advances, the CPU is idle meanwhile. */
+function sleepFor(k: KernelContext, clock: number, flags: number, ns: bigint | undefined): number {
+  if (ns === undefined) return -EINVAL;
+  if (flags & TIMER_ABSTIME) {
+    const now = clockNs(k, clock);
+    if (now === undefined) return -EINVAL;
+    k.clock.sleep(ns - now);
+  } else {
+    k.clock.sleep(ns);
+  }
+  return 0;
+}
+
+/** The time syscalls. */
+export const timeSyscalls: SyscallTable = {
+  clock_gettime: clockGettime(false),
+  clock_gettime64: clockGettime(true),
+  clock_getres: clockGetres(false),
+  clock_getres_time64: clockGetres(true),
+  gettimeofday(k, a) {
+    const ns = k.clock.realtimeNs();
+    const { sec, nsec } = splitNs(ns);
+    if (a[0]) k.space.write(a[0], new StructWriter(8).u32(0, Number(sec)).u32(4, Math.floor(nsec / 1000)).bytes);
+    if (a[1]) k.space.write(a[1], new Uint8Array(8));
+    return 0;
+  },
+  nanosleep(k, a) {
+    return sleepFor(k, CLOCK_MONOTONIC, 0, readTimespec32(k, a[0]));
+  },
+  clock_nanosleep(k, a) {
+    return -sleepFor(k, a[0] | 0, a[1], readTimespec32(k, a[2]));
+  },
+  clock_nanosleep_time64(k, a) {
+    return -sleepFor(k, a[0] | 0, a[1], readTimespec64(k, a[2]));
+  },
+};

@@ -1,0 +1,243 @@
+/**
+ * The phone machine: an address space, one ARM CPU (Unicorn), the kernel layer and the modelled
+ * clock, put together and run. Nothing here prints; callers get a RunSummary.
+ */
+import { GuestFault } from '../errors';
+import { parseElf } from '../elf/elf-parser';
+import { buildInitialStack } from '../elf/initial-stack';
+import { loadElf } from '../elf/loader';
+import { AddressSpace, PAGE_SIZE } from '../memory/address-space';
+import { ConsoleStream, OutputSink } from '../kernel/console';
+import { FdTable } from '../kernel/fd-table';
+import { Kernel } from '../kernel/kernel';
+import { GuestRandom } from '../kernel/rng';
+import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
+import { Engine, EngineOptions } from '../unicorn/engine';
+import { CPSR_T, Reg } from '../unicorn/constants';
+import { Vfs } from '../vfs/vfs';
+import { describeFault, EXCP_SWI } from './guest-fault';
+import { ModelClock } from './model-clock';
+import { DeviceProfile } from './profiles';
+import { RunSummary } from './run-summary';
+
+/** Where the mmap area starts; below it sit the program and its heap. */
+const MMAP_BASE = 0x40000000;
+/** CPSR for user mode (ARM state; the Thumb bit comes from the entry address). */
+const CPSR_USER = 0x10;
+const PID = 1000;
+const UID = 10001;
+
+/** Everything needed to boot a program. */
+export interface BootSpec {
+  /** Name used in reports (image name or ELF file name). */
+  name: string;
+  elf: Uint8Array;
+  /** Guest path of the program (AT_EXECFN, /proc/self/exe). */
+  exePath: string;
+  argv: string[];
+  env: string[];
+  cwd: string;
+  profile: DeviceProfile;
+  vfs: Vfs;
+  seed: number;
+  stdin?: Uint8Array;
+  stdout: OutputSink;
+  stderr: OutputSink;
+  /** Told about unimplemented syscalls and similar non-fatal oddities. */
+  warn: (message: string) => void;
+  /** Native hook switches (benchmarks only). */
+  engine?: EngineOptions;
+}
+
+/** How a call to run() ended: the process exited, the instruction budget ran out, or a syscall the caller asked to stop after was made. */
+export type RunOutcome = 'exited' | 'budget' | 'syscall';
+
+/** Decides, after each syscall, whether run() should return. */
+export type SyscallStop = (nr: number) => boolean;
+
+/** A booted phone. */
+export class Machine {
+  readonly space = new AddressSpace();
+  readonly engine: Engine;
+  readonly kernel: Kernel;
+  readonly clock: ModelClock;
+  private pc: number;
+  private hostNs = 0n;
+  private pendingError: unknown = null;
+  private lastIntno: number | undefined;
+  private stopAfter: SyscallStop | undefined;
+  private stoppedAtSyscall = false;
+
+  constructor(readonly spec: BootSpec) {
+    const elf = parseElf(spec.elf, spec.name);
+    this.engine = new Engine(this.space, (intno) => this.onInterrupt(intno), spec.engine);
+    const image = loadElf(this.space, elf, spec.elf, { name: spec.exePath });
+    const random = new Uint8Array(16);
+    // AT_RANDOM comes from its own stream so getrandom's sequence does not depend on it.
+    new GuestRandom(spec.seed ^ 0x5eed).fill(random);
+    const stack = buildInitialStack(this.space, {
+      argv: spec.argv,
+      envp: spec.env,
+      execfn: spec.exePath,
+      random,
+      image,
+      uid: UID,
+      euid: UID,
+      gid: UID,
+      egid: UID,
+    });
+    this.clock = new ModelClock(spec.profile, () => this.engine.counters.instructions);
+    const fds = new FdTable();
+    fds.install({ file: new ConsoleStream('/dev/stdin', spec.stdin ?? null, null, 0x8800), offset: 0, flags: O_RDONLY, dirCursor: 0 });
+    fds.install({ file: new ConsoleStream('/dev/stdout', null, spec.stdout, 0x8801), offset: 0, flags: O_WRONLY, dirCursor: 0 });
+    fds.install({ file: new ConsoleStream('/dev/stderr', null, spec.stderr, 0x8802), offset: 0, flags: O_WRONLY, dirCursor: 0 });
+    this.kernel = new Kernel({
+      space: this.space,
+      cpu: {
+        r: (n) => this.engine.r(n),
+        setR: (n, v) => this.engine.setR(n, v),
+        setTls: (v) => this.engine.writeReg(Reg.C13_C0_3, v),
+      },
+      clock: this.clock,
+      profile: spec.profile,
+      vfs: spec.vfs,
+      fds,
+      seed: spec.seed,
+      proc: {
+        pid: PID,
+        ppid: 1,
+        uid: UID,
+        gid: UID,
+        cwd: spec.cwd,
+        brkStart: image.brkStart,
+        brk: image.brkStart,
+        mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000),
+        mmapTop: stack.stackStart,
+        clearChildTid: 0,
+        umask: 0o022,
+      },
+      warn: spec.warn,
+      onExit: () => this.engine.stop(),
+    });
+    // Mode first: SP is banked per mode, so it must be set in the mode the program runs in.
+    this.engine.writeReg(Reg.CPSR, CPSR_USER);
+    this.engine.writeReg(Reg.SP, stack.sp);
+    this.pc = image.entry;
+    // Loading wrote every page; the run starts with a clean dirty set.
+    this.rearmDirtyTracking();
+  }
+
+  /** Instructions executed so far. */
+  get instructions(): bigint {
+    return this.engine.counters.instructions;
+  }
+
+  /**
+   * Run until the process exits or `until` instructions have executed (stopping at the last
+   * block boundary that does not pass it), or until `stopAfter` says yes after a syscall.
+   * A guest fault raises GuestFault.
+   */
+  run(until?: bigint, stopAfter?: SyscallStop): RunOutcome {
+    const started = process.hrtime.bigint();
+    this.stopAfter = stopAfter;
+    try {
+      while (!this.kernel.exitState) {
+        this.engine.counters.setBudget(until);
+        this.engine.counters.clearRefusal();
+        this.lastIntno = undefined;
+        this.stoppedAtSyscall = false;
+        const err = this.engine.run(this.pc);
+        if (this.pendingError) {
+          const e = this.pendingError;
+          this.pendingError = null;
+          throw e;
+        }
+        this.pc = this.engine.resumePc();
+        if (err !== 0 || (this.lastIntno !== undefined && this.lastIntno !== EXCP_SWI)) {
+          throw new GuestFault(this.faultInfo(err));
+        }
+        if (this.kernel.exitState) break;
+        if (this.stoppedAtSyscall) return 'syscall';
+        if (this.engine.counters.budgetStopped) return 'budget';
+      }
+      return 'exited';
+    } finally {
+      this.hostNs += process.hrtime.bigint() - started;
+    }
+  }
+
+  /** Start a new dirty interval: clear the bitmap and revoke the TLB's write grants. */
+  rearmDirtyTracking(): void {
+    this.space.dirty.reset();
+    this.engine.flushTlb();
+  }
+
+  /** The figures of the run so far. */
+  summary(fault?: GuestFault): RunSummary {
+    const insns = Number(this.instructions);
+    const hostSeconds = Number(this.hostNs) / 1e9;
+    const exit = this.kernel.exitState;
+    return {
+      image: this.spec.name,
+      profile: this.spec.profile.id,
+      exitStatus: fault ? 128 + 11 : exit?.status ?? 0,
+      signal: fault ? 11 : exit?.signal,
+      fault: fault?.info,
+      instructions: insns,
+      modelledSeconds: this.clock.seconds(),
+      energyJoules: this.clock.energyJoules(),
+      hostSeconds,
+      mips: hostSeconds > 0 ? insns / hostSeconds / 1e6 : 0,
+      pagesDirtied: this.space.touched.count(),
+      syscalls: this.kernel.trace.total,
+      syscallCounts: Object.fromEntries([...this.kernel.trace.counts].sort()),
+      unimplementedSyscalls: this.kernel.unknownSyscalls(),
+    };
+  }
+
+  /** Release the engine. */
+  close(): void {
+    this.engine.close();
+  }
+
+  private onInterrupt(intno: number): void {
+    this.lastIntno = intno;
+    if (intno !== EXCP_SWI) {
+      this.engine.stop();
+      return;
+    }
+    try {
+      const nr = this.kernel.handleSyscall();
+      if (this.stopAfter && !this.kernel.exitState && this.stopAfter(nr)) {
+        this.stoppedAtSyscall = true;
+        this.engine.stop();
+      }
+    } catch (e) {
+      // An exception must not unwind through Unicorn's C frames: park it and stop.
+      this.pendingError = e;
+      this.engine.stop();
+    }
+  }
+
+  private faultInfo(err: number) {
+    const thumb = (this.engine.readReg(Reg.CPSR) & CPSR_T) !== 0;
+    const pc = this.engine.readReg(Reg.PC);
+    const refusal = this.engine.counters.lastRefusal();
+    if (refusal.type !== 0) {
+      const probed = this.engine.probeFaultAddress(thumb ? pc | 1 : pc, refusal.address);
+      // Keep the probe's answer only when it is on the page the TLB refused.
+      if (probed && probed.address - refusal.address >= 0 && probed.address - refusal.address < PAGE_SIZE) {
+        refusal.address = probed.address;
+      }
+    }
+    return describeFault(this.space, {
+      ucErr: err,
+      ucErrText: err ? this.engine.errorText(err) : '',
+      intno: this.lastIntno,
+      pc,
+      thumb,
+      refusal,
+      lastSyscalls: this.kernel.trace.recent(),
+    });
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Device profiles: the machines a phone image can run on. Figures and their sources are listed in
+ * the README ("Device profiles"); where a figure is a modelling assumption, the README says so.
+ */
+import * as fs from 'fs';
+import { ProfileError } from '../errors';
+
+/** What the model needs to know about a device. */
+export interface DeviceProfile {
+  id: string;
+  name: string;
+  kind: 'phone' | 'computer';
+  cpu: string;
+  /** Core clock in Hz. */
+  clockHz: number;
+  /** Guest (ARM) instructions retired per cycle per core: a modelling assumption. */
+  ipc: number;
+  cores: number;
+  ramBytes: number;
+  /** CPU power when busy and when idle, in watts. */
+  cpuActiveW: number;
+  cpuIdleW: number;
+  source: string;
+}
+
+const MB = 1024 * 1024;
+const GB = 1024 * MB;
+
+/** Built-in profiles: the paper's Table 1 phones and Table 2 computers, plus two current machines. */
+export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
+  {
+    id: 'iphone-3g',
+    name: 'Apple iPhone 3G',
+    kind: 'phone',
+    cpu: 'Samsung ARM1176JZF-S',
+    clockHz: 412e6,
+    ipc: 0.6,
+    cores: 1,
+    ramBytes: 128 * MB,
+    cpuActiveW: 0.4,
+    cpuIdleW: 0.03,
+    source: 'CloneCloud HotOS 2009, Table 1 (412 MHz, 128 MB)',
+  },
+  {
+    id: 'htc-g1',
+    name: 'HTC G1 (Dream)',
+    kind: 'phone',
+    cpu: 'Qualcomm MSM7201A ARM11',
+    clockHz: 528e6,
+    ipc: 0.6,
+    cores: 1,
+    ramBytes: 192 * MB,
+    cpuActiveW: 0.43,
+    cpuIdleW: 0.03,
+    source: 'CloneCloud HotOS 2009, Table 1 (528 MHz, 192 MB); power: PowerTutor (Zhang et al. 2010) HTC G1 model',
+  },
+  {
+    id: 'blackberry-bold',
+    name: 'BlackBerry Bold 9000',
+    kind: 'phone',
+    cpu: 'Marvell PXA930',
+    clockHz: 624e6,
+    ipc: 0.6,
+    cores: 1,
+    ramBytes: 128 * MB,
+    cpuActiveW: 0.45,
+    cpuIdleW: 0.03,
+    source: 'CloneCloud HotOS 2009, Table 1 (624 MHz, 128 MB)',
+  },
+  {
+    id: 'pixel-8',
+    name: 'Google Pixel 8',
+    kind: 'phone',
+    cpu: 'Google Tensor G3 (Cortex-X3 prime core)',
+    clockHz: 2.91e9,
+    ipc: 2.5,
+    cores: 9,
+    ramBytes: 8 * GB,
+    cpuActiveW: 3.0,
+    cpuIdleW: 0.05,
+    source: 'Google Pixel 8 specifications (Tensor G3: 1x2.91 GHz + 4x2.37 GHz + 4x1.70 GHz, 8 GB)',
+  },
+  {
+    id: 'macbook-pro',
+    name: 'MacBook Pro (2008)',
+    kind: 'computer',
+    cpu: 'Intel Core 2 Duo T9300',
+    clockHz: 2.5e9,
+    ipc: 1.5,
+    cores: 2,
+    ramBytes: 4 * GB,
+    cpuActiveW: 35,
+    cpuIdleW: 8,
+    source: 'CloneCloud HotOS 2009, Table 2 (2.5 GHz, 2 cores, 4 GB); power: Intel T9300 TDP 35 W',
+  },
+  {
+    id: 'dell-t7400',
+    name: 'Dell Precision T7400',
+    kind: 'computer',
+    cpu: 'Intel Xeon X5470',
+    clockHz: 3.3e9,
+    ipc: 1.5,
+    cores: 4,
+    ramBytes: 8 * GB,
+    cpuActiveW: 120,
+    cpuIdleW: 30,
+    source: 'CloneCloud HotOS 2009, Table 2 (3.3 GHz, 4 cores, 8 GB); power: Intel X5470 TDP 120 W',
+  },
+  {
+    id: 'cloud-graviton3',
+    name: 'Cloud server (AWS c7g.4xlarge)',
+    kind: 'computer',
+    cpu: 'AWS Graviton3 (Neoverse V1)',
+    clockHz: 2.6e9,
+    ipc: 2.5,
+    cores: 16,
+    ramBytes: 32 * GB,
+    cpuActiveW: 100,
+    cpuIdleW: 20,
+    source: 'AWS c7g instance specifications (Graviton3 2.6 GHz; c7g.4xlarge: 16 vCPU, 32 GiB)',
+  },
+];
+
+/** The profile images use when they name none. */
+export const DEFAULT_PROFILE = 'htc-g1';
+
+const NUMERIC: (keyof DeviceProfile)[] = ['clockHz', 'ipc', 'cores', 'ramBytes', 'cpuActiveW', 'cpuIdleW'];
+
+/** Check one user-supplied profile object; throws ProfileError saying which field is wrong. */
+export function validateProfile(raw: unknown, where: string): DeviceProfile {
+  if (typeof raw !== 'object' || raw === null) throw new ProfileError(`${where}: a profile must be a JSON object`);
+  const o = raw as Record<string, unknown>;
+  if (typeof o.id !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/.test(o.id)) {
+    throw new ProfileError(`${where}: "id" must be a lower-case name like "my-phone"`);
+  }
+  for (const k of NUMERIC) {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (k === 'cpuIdleW' && v < 0)) {
+      throw new ProfileError(`${where}: profile "${o.id}" needs a positive number "${k}"`);
+    }
+  }
+  if (!Number.isInteger(o.cores) || (o.cores as number) > 1024) {
+    throw new ProfileError(`${where}: profile "${o.id}": "cores" must be a whole number between 1 and 1024`);
+  }
+  if ((o.ramBytes as number) > 2 ** 40) throw new ProfileError(`${where}: profile "${o.id}": "ramBytes" is absurd`);
+  const kind = o.kind ?? 'phone';
+  if (kind !== 'phone' && kind !== 'computer') {
+    throw new ProfileError(`${where}: profile "${o.id}": "kind" must be "phone" or "computer"`);
+  }
+  return {
+    id: o.id,
+    name: typeof o.name === 'string' ? o.name : o.id,
+    kind,
+    cpu: typeof o.cpu === 'string' ? o.cpu : 'unspecified',
+    clockHz: o.clockHz as number,
+    ipc: o.ipc as number,
+    cores: o.cores as number,
+    ramBytes: o.ramBytes as number,
+    cpuActiveW: o.cpuActiveW as number,
+    cpuIdleW: o.cpuIdleW as number,
+    source: typeof o.source === 'string' ? o.source : `user file ${where}`,
+  };
+}
+
+/** Read user profiles from a JSON file holding one profile or an array of them. */
+export function loadProfileFile(file: string): DeviceProfile[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ProfileError(`cannot read profile file ${file}: ${(e as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ProfileError(`profile file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  const list = Array.isArray(data) ? data : [data];
+  return list.map((p, i) => validateProfile(p, `${file} [${i}]`));
+}
+
+/** All profiles: built-ins, then those from `file` (which may override a built-in by id). */
+export function allProfiles(file?: string): DeviceProfile[] {
+  const map = new Map(BUILTIN_PROFILES.map((p) => [p.id, p]));
+  if (file) for (const p of loadProfileFile(file)) map.set(p.id, p);
+  return [...map.values()];
+}
+
+/** Find a profile by id; the error lists the known ids. */
+export function findProfile(id: string, file?: string): DeviceProfile {
+  const all = allProfiles(file);
+  const p = all.find((x) => x.id === id);
+  if (!p) throw new ProfileError(`unknown profile "${id}"; known: ${all.map((x) => x.id).join(', ')}`);
+  return p;
+}

@@ -1,0 +1,174 @@
+/**
+ * A typed wrapper over one Unicorn ARM engine whose memory is an AddressSpace. The engine runs in
+ * virtual-TLB mode with 4 KiB pages; the native helper counts instructions, enforces page
+ * permissions and records dirty pages. Every failing Unicorn call raises UnicornError.
+ */
+import { UnicornError } from '../errors';
+import { AddressSpace, ADDRESS_SPACE_SIZE, PAGE_SIZE } from '../memory/address-space';
+import { CPSR_T, Reg, UC_ARCH_ARM, UC_CPU_ARM_CORTEX_A15, UC_MODE_ARM, coreReg, dReg } from './constants';
+import { NativeCounters } from './native-state';
+import { registerIntrCallback, unicorn, unregisterCallback, UnicornLib } from './ffi';
+
+/** Called on each CPU interrupt (SVC, BKPT, undefined instruction traps) with its number. */
+export type InterruptHandler = (intno: number) => void;
+
+/** What the native hooks do; both on unless a benchmark measures their cost. */
+export interface EngineOptions {
+  countInstructions?: boolean;
+  trackDirty?: boolean;
+}
+
+/** One ARM CPU over a shared address space. */
+export class Engine {
+  readonly counters = new NativeCounters();
+  private readonly u: UnicornLib;
+  private handle: unknown;
+  private state: unknown;
+  private intrCb: unknown;
+  private readonly scratch = new Uint8Array(8);
+  private readonly scratchView = new DataView(this.scratch.buffer);
+
+  /** Open an engine, configure it (Cortex-A15, 4 KiB pages, virtual TLB) and map `space`. */
+  constructor(readonly space: AddressSpace, onInterrupt: InterruptHandler, options: EngineOptions = {}) {
+    this.u = unicorn();
+    const out: unknown[] = [null];
+    this.check('uc_open', this.u.uc_open(UC_ARCH_ARM, UC_MODE_ARM, out));
+    this.handle = out[0];
+    this.check('uc_ctl(cpu model)', this.u.cc_set_cpu_model(this.handle, UC_CPU_ARM_CORTEX_A15));
+    // Must precede any mapping: ARM's default 1 KiB pages split the TLB into 4x more entries.
+    this.check('uc_ctl(page size)', this.u.cc_set_page_size(this.handle, PAGE_SIZE));
+    this.check('uc_ctl(tlb mode)', this.u.cc_tlb_virtual(this.handle));
+    // One region for the whole 32-bit space: which pages exist is decided per page by the
+    // TLB-fill callback, so mmap/munmap never split Unicorn regions (they abort after ~1000 splits).
+    this.check(
+      'uc_mem_map_ptr',
+      this.u.uc_mem_map_ptr(this.handle, 0n, BigInt(ADDRESS_SPACE_SIZE), 7, space.bytes),
+    );
+    this.state = this.u.cc_state_new(
+      this.counters.slots,
+      space.dirty.words,
+      space.touched.words,
+      space.perms,
+      space.bytes,
+      (options.countInstructions === false ? 0 : 1) | (options.trackDirty === false ? 0 : 2),
+    );
+    this.check('cc_attach', this.u.cc_attach(this.handle, this.state));
+    this.intrCb = registerIntrCallback((_uc, intno) => onInterrupt(intno));
+    const hh: bigint[] = [0n];
+    this.check('uc_hook_add(intr)', this.u.cc_hook_intr(this.handle, this.intrCb, null, hh));
+    space.onChange((start, end, codeChanged) => this.mappingChanged(start, end, codeChanged));
+    // VFP/NEON are off after reset; Linux enables them for every user process.
+    this.writeReg(Reg.FPEXC, 0x40000000);
+  }
+
+  /** Run from `pc` (bit 0 selects Thumb) until a hook stops it; returns the uc_err code (0 = stopped normally). */
+  run(pc: number): number {
+    return this.u.uc_emu_start(this.handle, BigInt(pc >>> 0), 0n, 0n, 0n);
+  }
+
+  /** Ask the engine to stop at the next block boundary (safe from inside hooks). */
+  stop(): void {
+    this.check('uc_emu_stop', this.u.uc_emu_stop(this.handle));
+  }
+
+  /** Read a 32-bit register. */
+  readReg(id: number): number {
+    this.check('uc_reg_read', this.u.uc_reg_read(this.handle, id, this.scratch));
+    return this.scratchView.getUint32(0, true);
+  }
+
+  /** Write a 32-bit register. */
+  writeReg(id: number, value: number): void {
+    this.scratchView.setUint32(0, value >>> 0, true);
+    this.check('uc_reg_write', this.u.uc_reg_write(this.handle, id, this.scratch));
+  }
+
+  /** Read a 64-bit VFP/NEON D register. */
+  readD(n: number): bigint {
+    this.check('uc_reg_read', this.u.uc_reg_read(this.handle, dReg(n), this.scratch));
+    return this.scratchView.getBigUint64(0, true);
+  }
+
+  /** Write a 64-bit VFP/NEON D register. */
+  writeD(n: number, value: bigint): void {
+    this.scratchView.setBigUint64(0, value, true);
+    this.check('uc_reg_write', this.u.uc_reg_write(this.handle, dReg(n), this.scratch));
+  }
+
+  /** Core register r0..r15. */
+  r(n: number): number {
+    return this.readReg(coreReg(n));
+  }
+
+  /** Set core register r0..r15. */
+  setR(n: number, value: number): void {
+    this.writeReg(coreReg(n), value);
+  }
+
+  /** The PC with bit 0 set in Thumb state: what `run` needs to resume exactly here. */
+  resumePc(): number {
+    const pc = this.readReg(Reg.PC);
+    return (this.readReg(Reg.CPSR) & CPSR_T) !== 0 ? (pc | 1) >>> 0 : pc;
+  }
+
+  /**
+   * Find the exact address a faulting instruction at `pc` accessed (the TLB-fill callback sees
+   * only its page) by running that one instruction again with every page granted. Registers
+   * and the refused page's bytes are put back; use only after a fault ended the run.
+   */
+  probeFaultAddress(pc: number, page: number): { address: number; type: number } | undefined {
+    const regs = Array.from({ length: 16 }, (_, i) => this.r(i));
+    const cpsr = this.readReg(Reg.CPSR);
+    const saved = this.space.bytes.slice(page, page + PAGE_SIZE);
+    const insns = this.counters.instructions;
+    this.check('cc_probe_begin', this.u.cc_probe_begin(this.handle, this.state));
+    try {
+      this.flushTlb();
+      this.check('uc_ctl(flush tb)', this.u.cc_flush_tb(this.handle));
+      this.u.uc_emu_start(this.handle, BigInt(pc >>> 0), 0n, 0n, 1n);
+      return this.counters.probedAccess();
+    } finally {
+      this.check('cc_probe_end', this.u.cc_probe_end(this.handle, this.state));
+      this.flushTlb();
+      this.space.bytes.set(saved, page);
+      this.counters.instructions = insns;
+      this.writeReg(Reg.CPSR, cpsr);
+      regs.forEach((v, i) => this.setR(i, v));
+    }
+  }
+
+  /** Revoke all TLB write grants so the next store to each page is seen (dirty re-arm). */
+  flushTlb(): void {
+    this.check('uc_ctl(flush tlb)', this.u.cc_flush_tlb(this.handle));
+  }
+
+  /** Drop translated code in [start, end) after it was rewritten or unmapped. */
+  forgetCode(start: number, end: number): void {
+    this.check('uc_ctl(remove cache)', this.u.cc_remove_cache(this.handle, BigInt(start), BigInt(end)));
+    this.u.cc_state_forget_code(this.state);
+  }
+
+  /** The message Unicorn gives for an error code. */
+  errorText(code: number): string {
+    return this.u.uc_strerror(code);
+  }
+
+  /** Close the engine and free the native state. */
+  close(): void {
+    if (!this.handle) return;
+    this.u.uc_close(this.handle);
+    this.u.cc_state_free(this.state);
+    unregisterCallback(this.intrCb);
+    this.handle = null;
+  }
+
+  private mappingChanged(start: number, end: number, codeChanged: boolean): void {
+    if (!this.handle) return;
+    if (codeChanged) this.forgetCode(start, end);
+    this.flushTlb();
+  }
+
+  private check(call: string, code: number): void {
+    if (code !== 0) throw new UnicornError(call, code, this.u.uc_strerror(code));
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Loads libunicorn (from the official wheel, unpacked into vendor/unicorn by set-up) and the
+ * native hook helper (built by node-gyp at install), and declares the C functions clonecloud uses.
+ * Loading happens once, on first use, so commands that never run a guest do not need either.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import koffi from 'koffi';
+import { SetupError } from '../errors';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+/** Where set-up unpacks libunicorn; overridable for unusual layouts. */
+export const UNICORN_LIB = process.env.CLONECLOUD_LIBUNICORN ?? path.join(ROOT, 'vendor', 'unicorn', 'lib', 'libunicorn.so.2');
+/** Where node-gyp puts the hook helper. */
+export const HOOKS_LIB = path.join(ROOT, 'build', 'Release', 'cchooks.so');
+
+const IntrCallback = koffi.proto('void cc_intr_cb(void *uc, uint32_t intno, void *user)');
+
+/** The C functions, typed. */
+export interface UnicornLib {
+  uc_version(major: number[], minor: number[]): number;
+  uc_open(arch: number, mode: number, out: unknown[]): number;
+  uc_close(uc: unknown): number;
+  uc_strerror(code: number): string;
+  uc_mem_map_ptr(uc: unknown, address: bigint, size: bigint, perms: number, ptr: Uint8Array): number;
+  uc_mem_unmap(uc: unknown, address: bigint, size: bigint): number;
+  uc_mem_read(uc: unknown, address: bigint, out: Uint8Array, size: bigint): number;
+  uc_reg_read(uc: unknown, regid: number, out: Uint8Array): number;
+  uc_reg_write(uc: unknown, regid: number, value: Uint8Array): number;
+  uc_reg_read_batch(uc: unknown, ids: Int32Array, vals: unknown[], count: number): number;
+  uc_emu_start(uc: unknown, begin: bigint, until: bigint, timeout: bigint, count: bigint): number;
+  uc_emu_stop(uc: unknown): number;
+  uc_hook_del(uc: unknown, hh: bigint): number;
+  cc_state_new(counters: BigUint64Array, dirty: Uint32Array, touched: Uint32Array, perms: Uint8Array, mem: Uint8Array, flags: number): unknown;
+  cc_state_free(state: unknown): void;
+  cc_state_forget_code(state: unknown): void;
+  cc_attach(uc: unknown, state: unknown): number;
+  cc_hook_intr(uc: unknown, cb: unknown, user: unknown, out: bigint[]): number;
+  cc_probe_begin(uc: unknown, state: unknown): number;
+  cc_probe_end(uc: unknown, state: unknown): number;
+  cc_set_page_size(uc: unknown, size: number): number;
+  cc_set_cpu_model(uc: unknown, model: number): number;
+  cc_tlb_virtual(uc: unknown): number;
+  cc_flush_tlb(uc: unknown): number;
+  cc_flush_tb(uc: unknown): number;
+  cc_remove_cache(uc: unknown, begin: bigint, end: bigint): number;
+}
+
+let lib: UnicornLib | undefined;
+
+/** The loaded library; throws SetupError naming the set-up step when a file is missing. */
+export function unicorn(): UnicornLib {
+  if (lib) return lib;
+  for (const [file, what] of [
+    [UNICORN_LIB, 'libunicorn 2.1 (from the unicorn wheel)'],
+    [HOOKS_LIB, 'the native hook helper'],
+  ] as const) {
+    if (!fs.existsSync(file)) {
+      throw new SetupError(`${what} is missing at ${file}: run 'bash scripts/setup.sh' first`);
+    }
+  }
+  const uc = koffi.load(UNICORN_LIB);
+  const hooks = koffi.load(HOOKS_LIB);
+  const u = {
+    uc_version: uc.func('unsigned int uc_version(_Out_ unsigned int *major, _Out_ unsigned int *minor)'),
+    uc_open: uc.func('int uc_open(int arch, int mode, _Out_ void **uc)'),
+    uc_close: uc.func('int uc_close(void *uc)'),
+    uc_strerror: uc.func('const char *uc_strerror(int code)'),
+    uc_mem_map_ptr: uc.func('int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)'),
+    uc_mem_unmap: uc.func('int uc_mem_unmap(void *uc, uint64_t address, size_t size)'),
+    uc_mem_read: uc.func('int uc_mem_read(void *uc, uint64_t address, _Out_ void *bytes, size_t size)'),
+    uc_reg_read: uc.func('int uc_reg_read(void *uc, int regid, _Out_ void *value)'),
+    uc_reg_write: uc.func('int uc_reg_write(void *uc, int regid, const void *value)'),
+    uc_reg_read_batch: uc.func('int uc_reg_read_batch(void *uc, int *regs, void **vals, int count)'),
+    uc_emu_start: uc.func('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)'),
+    uc_emu_stop: uc.func('int uc_emu_stop(void *uc)'),
+    uc_hook_del: uc.func('int uc_hook_del(void *uc, size_t hh)'),
+    cc_state_new: hooks.func('void *cc_state_new(void *counters, void *dirty, void *touched, void *perms, void *mem, int flags)'),
+    cc_state_free: hooks.func('void cc_state_free(void *state)'),
+    cc_state_forget_code: hooks.func('void cc_state_forget_code(void *state)'),
+    cc_attach: hooks.func('int cc_attach(void *uc, void *state)'),
+    cc_hook_intr: hooks.func('int cc_hook_intr(void *uc, cc_intr_cb *cb, void *user, _Out_ size_t *out)'),
+    cc_probe_begin: hooks.func('int cc_probe_begin(void *uc, void *state)'),
+    cc_probe_end: hooks.func('int cc_probe_end(void *uc, void *state)'),
+    cc_set_page_size: hooks.func('int cc_set_page_size(void *uc, uint32_t size)'),
+    cc_set_cpu_model: hooks.func('int cc_set_cpu_model(void *uc, int model)'),
+    cc_tlb_virtual: hooks.func('int cc_tlb_virtual(void *uc)'),
+    cc_flush_tlb: hooks.func('int cc_flush_tlb(void *uc)'),
+    cc_flush_tb: hooks.func('int cc_flush_tb(void *uc)'),
+    cc_remove_cache: hooks.func('int cc_remove_cache(void *uc, uint64_t begin, uint64_t end)'),
+  };
+  lib = u as unknown as UnicornLib;
+  return lib;
+}
+
+/** Register a JS function as the interrupt callback; returns the handle to pass to cc_hook_intr. */
+export function registerIntrCallback(fn: (uc: unknown, intno: number, user: unknown) => void): unknown {
+  return koffi.register(fn, koffi.pointer(IntrCallback));
+}
+
+/** Release a callback made by registerIntrCallback. */
+export function unregisterCallback(cb: unknown): void {
+  koffi.unregister(cb as never);
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Install what clonecloud needs and build it. Idempotent: every step checks first and returns
+# quickly when its result is already there.
+#   - distro packages: the ARM cross compiler (sample images) and qemu-user (the test oracle)
+#   - libunicorn 2.1.4 from Unicorn's official wheel, unpacked into vendor/unicorn
+#   - npm packages (npm ci), which also builds the native hook helper with node-gyp
+#   - the TypeScript build (dist/) and the sample images' ARM programs
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+say() { echo "setup: $*" >&2; }
+die() { echo "setup: $*" >&2; exit 1; }
+
+UNICORN_VERSION=2.1.4
+APT_PACKAGES=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user python3-pip unzip)
+
+# 1. Distro packages.
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get: install them by hand"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  say "installing ${missing[*]}"
+  $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null ||
+    die "apt-get install ${missing[*]} failed"
+fi
+
+# 2. libunicorn from the official wheel (the distro's 2.0.1 is too slow; see docs/DESIGN notes in README).
+lib="vendor/unicorn/lib/libunicorn.so.2"
+if [[ ! -f "$lib" || ! -f vendor/unicorn/VERSION || "$(cat vendor/unicorn/VERSION)" != "$UNICORN_VERSION" ]]; then
+  say "fetching libunicorn $UNICORN_VERSION (unicorn wheel)"
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  python3 -m pip download "unicorn==$UNICORN_VERSION" --no-deps --only-binary=:all: \
+    --retries 0 --timeout 5 -d "$tmp" -q 2>"$tmp/pip.log" ||
+    die "could not download the unicorn $UNICORN_VERSION wheel: $(tail -n 1 "$tmp/pip.log")"
+  whl="$(ls "$tmp"/unicorn-"$UNICORN_VERSION"-*.whl 2>/dev/null | head -n 1)"
+  [[ -n "$whl" ]] || die "pip did not leave a unicorn wheel in $tmp"
+  rm -rf vendor/unicorn "$tmp/x"
+  mkdir -p vendor "$tmp/x"
+  unzip -q "$whl" 'unicorn/include/*' 'unicorn/lib/libunicorn.so.2' -d "$tmp/x"
+  mv "$tmp/x/unicorn" vendor/unicorn
+  echo "$UNICORN_VERSION" > vendor/unicorn/VERSION
+fi
+
+# 3. npm packages and the native helper.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+if [[ ! -f build/Release/cchooks.so || native/cchooks.c -nt build/Release/cchooks.so || binding.gyp -nt build/Release/cchooks.so ]]; then
+  say "building the native hook helper"
+  npx --no-install node-gyp rebuild --loglevel=error >/dev/null
+fi
+
+# 4. TypeScript (incremental, so a no-change build is quick).
+npx --no-install tsc -p tsconfig.json
+
+# 5. Sample images.
+bash scripts/build-images.sh

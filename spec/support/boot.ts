@@ -1,0 +1,83 @@
+/** Booting ARM programs in-process for tests, with output captured. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { GuestFault } from '../../emulator/errors';
+import { Machine } from '../../emulator/machine/machine';
+import { findProfile } from '../../emulator/machine/profiles';
+import { RunSummary } from '../../emulator/machine/run-summary';
+import { createVfs, RootfsEntries } from '../../emulator/machine/vfs-setup';
+import { EngineOptions } from '../../emulator/unicorn/engine';
+
+/** How to boot a test program. */
+export interface TestBoot {
+  argv?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Host folder served as the guest's root. */
+  root?: string;
+  rootfs?: RootfsEntries;
+  stdin?: Uint8Array;
+  profile?: string;
+  seed?: number;
+  engine?: EngineOptions;
+}
+
+/** A booted machine and what it has printed so far. */
+export interface BootedMachine {
+  machine: Machine;
+  stdout(): Buffer;
+  stderr(): Buffer;
+  warnings: string[];
+}
+
+/** Boot `elfPath` without running it. */
+export function bootElf(elfPath: string, opts: TestBoot = {}): BootedMachine {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const warnings: string[] = [];
+  const profile = findProfile(opts.profile ?? 'htc-g1');
+  const rootfs: RootfsEntries = opts.rootfs ?? (opts.root ? [{ type: 'host', source: opts.root, target: '/' }] : []);
+  const exePath = '/' + path.basename(elfPath);
+  const machine = new Machine({
+    name: path.basename(elfPath),
+    elf: new Uint8Array(fs.readFileSync(elfPath)),
+    exePath,
+    argv: opts.argv ?? [path.basename(elfPath)],
+    env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    cwd: opts.cwd ?? '/',
+    profile,
+    vfs: createVfs(rootfs, profile, exePath),
+    seed: opts.seed ?? 1,
+    stdin: opts.stdin,
+    stdout: (b) => out.push(Buffer.from(b)),
+    stderr: (b) => err.push(Buffer.from(b)),
+    warn: (m) => warnings.push(m),
+    engine: opts.engine,
+  });
+  return { machine, stdout: () => Buffer.concat(out), stderr: () => Buffer.concat(err), warnings };
+}
+
+/** Result of running a program to its end. */
+export interface TestRun {
+  stdout: Buffer;
+  stderr: Buffer;
+  status: number;
+  summary: RunSummary;
+  fault?: GuestFault;
+  warnings: string[];
+}
+
+/** Boot and run `elfPath` to the end, then release the machine. */
+export function runElf(elfPath: string, opts: TestBoot = {}): TestRun {
+  const b = bootElf(elfPath, opts);
+  let fault: GuestFault | undefined;
+  try {
+    b.machine.run();
+  } catch (e) {
+    if (!(e instanceof GuestFault)) throw e;
+    fault = e;
+  }
+  const summary = b.machine.summary(fault);
+  b.machine.close();
+  return { stdout: b.stdout(), stderr: b.stderr(), status: summary.exitStatus, summary, fault, warnings: b.warnings };
+}
