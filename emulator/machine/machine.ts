@@ -22,6 +22,13 @@ import { RunSummary } from './run-summary';
 
 /** Where the mmap area starts; below it sit the program and its heap. */
 const MMAP_BASE = 0x40000000;
+/**
+ * Instructions per slice. Between slices the TLB is flushed: QEMU only resizes its software TLB
+ * at a flush, so without them a program that touches many pages keeps the initial 256 entries.
+ */
+const SLICE = 20_000_000n;
+/** Host-time slice (µs) used when instructions are not counted (hook-cost benchmarks only). */
+const UNCOUNTED_SLICE_US = 20_000;
 /** CPSR for user mode (ARM state; the Thumb bit comes from the entry address). */
 const CPSR_USER = 0x10;
 const PID = 1000;
@@ -67,10 +74,12 @@ export class Machine {
   private lastIntno: number | undefined;
   private stopAfter: SyscallStop | undefined;
   private stoppedAtSyscall = false;
+  private readonly counting: boolean;
 
   constructor(readonly spec: BootSpec) {
     const elf = parseElf(spec.elf, spec.name);
     this.engine = new Engine(this.space, (intno) => this.onInterrupt(intno), spec.engine);
+    this.counting = spec.engine?.countInstructions !== false;
     const image = loadElf(this.space, elf, spec.elf, { name: spec.exePath });
     const random = new Uint8Array(16);
     // AT_RANDOM comes from its own stream so getrandom's sequence does not depend on it.
@@ -142,11 +151,14 @@ export class Machine {
     this.stopAfter = stopAfter;
     try {
       while (!this.kernel.exitState) {
-        this.engine.counters.setBudget(until);
+        const sliceEnd = this.instructions + SLICE;
+        const lastSlice = until !== undefined && until <= sliceEnd;
+        this.engine.counters.setBudget(lastSlice ? until : sliceEnd);
         this.engine.counters.clearRefusal();
         this.lastIntno = undefined;
         this.stoppedAtSyscall = false;
-        const err = this.engine.run(this.pc);
+        // Without the block counter there is no budget: slice by host time instead.
+        const err = this.engine.run(this.pc, this.counting ? 0 : UNCOUNTED_SLICE_US);
         if (this.pendingError) {
           const e = this.pendingError;
           this.pendingError = null;
@@ -158,7 +170,9 @@ export class Machine {
         }
         if (this.kernel.exitState) break;
         if (this.stoppedAtSyscall) return 'syscall';
-        if (this.engine.counters.budgetStopped) return 'budget';
+        if (lastSlice && this.engine.counters.budgetStopped) return 'budget';
+        // A slice ended: flushing lets QEMU grow the TLB to the working set.
+        this.engine.flushTlb();
       }
       return 'exited';
     } finally {

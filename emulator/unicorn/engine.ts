@@ -61,9 +61,12 @@ export class Engine {
     this.writeReg(Reg.FPEXC, 0x40000000);
   }
 
-  /** Run from `pc` (bit 0 selects Thumb) until a hook stops it; returns the uc_err code (0 = stopped normally). */
-  run(pc: number): number {
-    return this.u.uc_emu_start(this.handle, BigInt(pc >>> 0), 0n, 0n, 0n);
+  /**
+   * Run from `pc` (bit 0 selects Thumb) until a hook stops it or, when `timeoutUs` is not 0,
+   * that much host time has passed; returns the uc_err code (0 = stopped normally).
+   */
+  run(pc: number, timeoutUs = 0): number {
+    return this.u.uc_emu_start(this.handle, BigInt(pc >>> 0), 0n, BigInt(timeoutUs), 0n);
   }
 
   /** Ask the engine to stop at the next block boundary (safe from inside hooks). */

@@ -1,0 +1,40 @@
+/**
+ * `npm run bench`: performance figures, each measured side by side in one run. Heavy work lives
+ * here rather than in the test suite. Options: --repeats N (default 5), --rounds N (compute
+ * image work size, default 6), --json.
+ */
+import * as path from 'path';
+import { bootSpeed } from './bench/boot-speed';
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v < 1) {
+    process.stderr.write(`bench: ${name} needs a positive whole number\n`);
+    process.exit(2);
+  }
+  return v;
+}
+
+function main(): void {
+  const root = path.resolve(__dirname, '..', '..');
+  const json = process.argv.includes('--json');
+  const progress = (msg: string) => process.stderr.write(`\r${msg}`.padEnd(60) + (msg.endsWith('done') ? '\n' : ''));
+  const speed = bootSpeed(root, option('--repeats', 5), option('--rounds', 6), progress);
+  process.stderr.write('\n');
+  if (json) {
+    process.stdout.write(JSON.stringify({ bootSpeed: speed }, null, 2) + '\n');
+    return;
+  }
+  const out: string[] = [];
+  out.push(`Boot speed: ${speed.elf} ${speed.args.join(' ')} (${speed.instructions.toLocaleString('en-US')} guest instructions), median of ${speed.rows[0].runs.length}`);
+  for (const r of speed.rows) {
+    out.push(`  ${r.config.padEnd(42)} ${r.medianSeconds.toFixed(3)} s  ${r.mips.toFixed(0).padStart(6)} MIPS`);
+  }
+  out.push(`  hooks on / hooks off wall time: ${speed.hooksOverhead.toFixed(3)}x`);
+  out.push(`  speed relative to qemu-arm (qemu time / clonecloud time, hooks on): ${speed.speedVsQemu.toFixed(3)}x (target >= 0.4x)`);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+main();
