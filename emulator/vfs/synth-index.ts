@@ -103,7 +103,7 @@ export function synthLookup(index: SynthIndex, slot: number, name: string): numb
   if (dir) {
     id = Number(dir[1]);
   } else {
-    const file = /^[A-Za-z]+_(\d{5,9})\.[a-z]+$/.exec(name);
+    const file = /^[A-Za-z]+_(\d{5,9})\.[a-z0-9]+$/.exec(name);
     if (!file) return undefined;
     id = index.dirCount + Number(file[1]);
   }
