@@ -57,6 +57,7 @@ export type MemNode = MemFile | MemDir | MemSymlink | Whiteout;
 /** Writable nodes that are real files, directories or links. */
 export type MemEntry = MemFile | MemDir | MemSymlink;
 
+/** Whiteouts carry no data, so one instance serves every directory. */
 export const WHITEOUT = new Whiteout();
 
 /** Clock and ownership for new nodes; the kernel supplies modelled time. */

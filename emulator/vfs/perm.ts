@@ -2,6 +2,7 @@
 import { S_IFDIR, S_IFMT } from '../abi/fcntl';
 import type { Stat } from './node';
 
+/** access(2) mode bits. */
 export const F_OK = 0;
 export const X_OK = 1;
 export const W_OK = 2;

@@ -78,6 +78,7 @@ export function meminfoText(d: DeviceDescription): string {
   return lines.map(([k, v]) => kbLine(k, v)).join('');
 }
 
+/** HWCAP names of a Cortex-A7-class core, as the Features line lists them. */
 export const CPU_FEATURES = 'half thumb fastmult vfp edsp neon vfpv3 tls vfpv4 idiva idivt';
 
 /** /proc/cpuinfo in the ARMv7 layout: one block per core, then the board lines. */

@@ -49,9 +49,11 @@ export type RootfsEntry = HostEntrySpec | FileEntrySpec | SynthEntrySpec;
 /** The validated rootfs: entries in overlay order. */
 export type RootfsSpec = RootfsEntry[];
 
+/** Upper bound of one synth entry's "entries". */
 export const MAX_SYNTH_ENTRIES = 10_000_000;
 /** Synthesized inodes share one numbering range; this keeps them inside it. */
 export const MAX_TOTAL_SYNTH_ENTRIES = 1_000_000_000;
+/** Values used for synth fields a manifest leaves out. */
 export const SYNTH_DEFAULTS = {
   fanout: 8,
   maxDepth: 6,

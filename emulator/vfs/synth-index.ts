@@ -3,11 +3,12 @@
  * per entry); names are computed from ids and contents from (seed, id, offset) on demand.
  */
 import { fold53, hash3, Rng } from './hash';
-import type { SynthEntrySpec } from './rootfs-spec';
+import { SYNTH_DEFAULTS, SynthEntrySpec } from './rootfs-spec';
 
 /** The generation parameters of a synthesized tree (a synth rootfs entry without its target). */
 export type SynthParams = Omit<SynthEntrySpec, 'type' | 'target'>;
 
+/** Extensions and name stems synthesized files draw from. */
 export const SYNTH_EXTENSIONS = ['.txt', '.jpg', '.mp3', '.apk', '.db', '.log', '.xml', '.png', '.dat', '.html'] as const;
 export const SYNTH_STEMS = ['notes', 'IMG', 'track', 'app', 'cache', 'report', 'config', 'page'] as const;
 /** Extensions whose content is printable text, so `cat` on them behaves. */
@@ -153,8 +154,19 @@ export interface SynthDescribedEntry {
   content(offset: number, length: number): Uint8Array;
 }
 
+/** A synth entry as a manifest may write it: fields with defaults can be left out. */
+export type SynthDescribeInput = Pick<SynthEntrySpec, 'target' | 'seed' | 'entries'> &
+  Partial<Pick<SynthEntrySpec, 'fanout' | 'maxDepth' | 'dirRatio' | 'fileSize'>>;
+
 /** Describe every entry of a synth rootfs entry in id order; independent of any Vfs instance. */
-export function describeSynthTree(spec: SynthEntrySpec): SynthDescribedEntry[] {
+export function describeSynthTree(input: SynthDescribeInput): SynthDescribedEntry[] {
+  const spec: SynthParams & { target: string } = {
+    ...input,
+    fanout: input.fanout ?? SYNTH_DEFAULTS.fanout,
+    maxDepth: input.maxDepth ?? SYNTH_DEFAULTS.maxDepth,
+    dirRatio: input.dirRatio ?? SYNTH_DEFAULTS.dirRatio,
+    fileSize: input.fileSize ?? { ...SYNTH_DEFAULTS.fileSize },
+  };
   const index = buildSynthIndex(spec);
   const base = spec.target === '/' ? '' : spec.target;
   const slotPath: string[] = [base];

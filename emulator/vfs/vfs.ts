@@ -14,9 +14,11 @@ import { Credentials, permits, R_OK, W_OK, X_OK } from './perm';
 import { DeviceDescription } from './proc-text';
 import { buildProc, buildSys } from './procfs';
 import { Mutations } from './mutations';
+import { joinChild } from './path';
 import { parseRootfsSpec, RootfsSpec } from './rootfs-spec';
 import { Resolved, walk } from './walk';
 
+// The syscall layer imports everything it needs from this module.
 export type { OpenFile } from './open-file';
 export type { DirEntry, Stat, Timespec } from './node';
 export type { LayerState } from './layer-state';
@@ -43,6 +45,7 @@ export interface VfsOptions {
   cwd?: () => string;
 }
 
+/** Timestamp of image files when the options give none (2015-01-01T00:00:00Z). */
 export const DEFAULT_IMAGE_TIME: Timespec = { sec: 1420070400, nsec: 0 };
 
 /** The guest's file system. */
@@ -194,7 +197,7 @@ export class Vfs {
     const file = this.layer.newFile(this.layer.freshMeta(mode & 0o7777));
     dir.children.set(r.name, file);
     this.mutations.touchDir(dir);
-    const path = r.parent.path === '/' ? '/' + r.name : `${r.parent.path}/${r.name}`;
+    const path = joinChild(r.parent.path, r.name);
     // Linux lets the creator write even when `mode` denies it; the check applies to later opens.
     return new FileHandle(path, { kind: 'mem', file }, this.layer, wantWrite);
   }

@@ -7,7 +7,7 @@ import { describeSynthTree, SYNTH_EXTENSIONS } from '../../emulator/vfs/synth-in
 import { Vfs } from '../../emulator/vfs/vfs';
 import { assertErrno, makeVfs, readAll } from './helpers';
 
-function synth(seed: number, entries: number, extra: Partial<SynthEntrySpec> = {}): Record<string, unknown> {
+function synth(seed: number, entries: number, extra: Partial<SynthEntrySpec> = {}): SynthEntrySpec {
   return { type: 'synth', target: '/sdcard/tree', seed, entries, fanout: 4, maxDepth: 4, dirRatio: 0.2, fileSize: { min: 0, max: 20000, median: 1500 }, ...extra };
 }
 
@@ -46,7 +46,7 @@ describe('vfs: synthesized trees', () => {
   });
 
   it('agrees with describeSynthTree on paths, types, sizes and contents', () => {
-    const spec = { ...synth(3, 300), type: 'synth' } as SynthEntrySpec;
+    const spec = synth(3, 300);
     const described = describeSynthTree(spec);
     assert.equal(described.length, 300);
     const vfs = makeVfs([spec]);
@@ -59,7 +59,7 @@ describe('vfs: synthesized trees', () => {
   });
 
   it('respects fanout, depth, names and the size bounds', () => {
-    const spec = synth(11, 2000, { fanout: 3, maxDepth: 3, dirRatio: 0.3, fileSize: { min: 100, max: 5000, median: 1000 } }) as unknown as SynthEntrySpec;
+    const spec = synth(11, 2000, { fanout: 3, maxDepth: 3, dirRatio: 0.3, fileSize: { min: 100, max: 5000, median: 1000 } });
     const described = describeSynthTree(spec);
     const dirs = described.filter((e) => e.type === 'dir');
     assert.ok(dirs.length <= 3 + 9 + 27);
@@ -84,7 +84,7 @@ describe('vfs: synthesized trees', () => {
 
   it('reads any byte range equal to the same slice of a full read', () => {
     const vfs = makeVfs([synth(5, 200, { fileSize: { min: 9000, max: 20000, median: 12000 } })]);
-    const file = describeSynthTree({ ...synth(5, 200, { fileSize: { min: 9000, max: 20000, median: 12000 } }) } as unknown as SynthEntrySpec).find((e) => e.type === 'file')!;
+    const file = describeSynthTree(synth(5, 200, { fileSize: { min: 9000, max: 20000, median: 12000 } })).find((e) => e.type === 'file')!;
     const f = vfs.open(file.path, '/', O_RDONLY);
     const whole = readAll(f);
     assert.equal(whole.length, file.size);
@@ -97,7 +97,7 @@ describe('vfs: synthesized trees', () => {
   });
 
   it('finds entries by name and rejects look-alikes', () => {
-    const spec = synth(9, 100) as unknown as SynthEntrySpec;
+    const spec = synth(9, 100);
     const vfs = makeVfs([spec]);
     const file = describeSynthTree(spec).find((e) => e.type === 'file')!;
     vfs.stat(file.path, '/');
@@ -117,7 +117,17 @@ describe('vfs: synthesized trees', () => {
   });
 
   it('describes entries in id order, directories first', () => {
-    const described = describeSynthTree(synth(2, 1000) as unknown as SynthEntrySpec);
+    const described = describeSynthTree(synth(2, 1000));
     assert.deepEqual(described.map((e) => e.id), [...Array(1000).keys()]);
+  });
+});
+
+describe('vfs: describeSynthTree', () => {
+  it('fills defaults like the manifest parser does', () => {
+    const short = describeSynthTree({ target: '/t', seed: 6, entries: 120 });
+    const full = describeSynthTree({ target: '/t', seed: 6, entries: 120, fanout: 8, maxDepth: 6, dirRatio: 0.1, fileSize: { min: 0, max: 65536, median: 2048 } });
+    assert.deepEqual(short.map((e) => [e.path, e.size]), full.map((e) => [e.path, e.size]));
+    const vfs = makeVfs([{ type: 'synth', target: '/t', seed: 6, entries: 120 }]);
+    for (const e of short) assert.equal(vfs.stat(e.path, '/').size, e.size);
   });
 });
