@@ -14,6 +14,8 @@ export const SYNTH_STEMS = ['notes', 'IMG', 'track', 'app', 'cache', 'report', '
 /** Extensions whose content is printable text, so `cat` on them behaves. */
 const TEXT_EXTENSIONS = new Set(['.txt', '.log', '.xml', '.html']);
 const TEXT_ALPHABET = 'abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789\n';
+/** Byte -> printable character, precomputed because content generation is the hot path of reads. */
+const TEXT_TABLE = Uint8Array.from({ length: 256 }, (_, b) => TEXT_ALPHABET.charCodeAt(b % TEXT_ALPHABET.length));
 /** Spread of the log-normal size distribution (natural-log units). */
 const SIZE_SIGMA = 1.2;
 
@@ -128,17 +130,17 @@ export function synthSize(index: SynthIndex, id: number): number {
  * 4-byte word is a hash of (seed, id, word index), so any range is reproducible on its own.
  */
 export function synthContent(seedHash: number, id: number, text: boolean, offset: number, dst: Uint8Array): void {
-  let word = 0;
-  let wordIndex = -1;
-  for (let i = 0; i < dst.length; i++) {
-    const pos = offset + i;
-    const w = Math.floor(pos / 4);
-    if (w !== wordIndex) {
-      wordIndex = w;
-      word = hash3(seedHash, id, w);
+  const end = dst.length;
+  let i = 0;
+  let w = Math.floor(offset / 4);
+  let shift = (offset - w * 4) * 8;
+  while (i < end) {
+    const word = hash3(seedHash, id, w++);
+    for (; shift < 32 && i < end; shift += 8) {
+      const byte = (word >>> shift) & 0xff;
+      dst[i++] = text ? TEXT_TABLE[byte] : byte;
     }
-    const byte = (word >>> ((pos & 3) * 8)) & 0xff;
-    dst[i] = text ? TEXT_ALPHABET.charCodeAt(byte % TEXT_ALPHABET.length) : byte;
+    shift = 0;
   }
 }
 
