@@ -167,7 +167,7 @@ function parseSource(ctx: EntryContext, baseDir: string): string {
     ctx.fail(`host folder "${abs}" does not exist; fix "source" (relative paths start at ${baseDir})`);
   }
   if (!st.isDirectory()) ctx.fail(`host "source" ${abs} is not a folder`);
-  // The realpath anchors containment checks, so a symlinked source cannot widen the view.
+  // Resolve a symlinked source once, so the mount stays on the folder it named at load time.
   return fs.realpathSync(abs);
 }
 
