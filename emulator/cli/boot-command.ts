@@ -6,7 +6,6 @@ import { loadImage } from '../image/manifest';
 import { BootSpec, Machine } from '../machine/machine';
 import { DEFAULT_PROFILE, findProfile } from '../machine/profiles';
 import { formatSummary, RunSummary } from '../machine/run-summary';
-import { createVfs, RootfsEntries } from '../machine/vfs-setup';
 
 /** Options of the boot command, as commander parses them. */
 export interface BootOptions {
@@ -33,7 +32,8 @@ interface Target {
   cwd: string;
   seed: number;
   profileId: string;
-  rootfs: RootfsEntries;
+  rootfs: unknown[];
+  rootfsBase: string;
 }
 
 function resolveImage(dir: string, args: string[], opts: BootOptions): Target {
@@ -42,14 +42,6 @@ function resolveImage(dir: string, args: string[], opts: BootOptions): Target {
   if (!fs.existsSync(img.elfPath)) {
     throw new ImageError(`${dir}: program ${m.program.elf} is not built: run 'bash scripts/setup.sh' (or scripts/build-images.sh)`);
   }
-  // Host folders in a manifest are relative to the image folder.
-  const rootfs = m.rootfs.map((e) => {
-    const entry = e as Record<string, unknown>;
-    if (entry && entry.type === 'host' && typeof entry.source === 'string') {
-      return { ...entry, source: path.resolve(img.dir, entry.source) };
-    }
-    return e;
-  });
   return {
     name: m.name,
     elfPath: img.elfPath,
@@ -59,13 +51,15 @@ function resolveImage(dir: string, args: string[], opts: BootOptions): Target {
     cwd: opts.cwd ?? m.program.cwd,
     seed: m.seed,
     profileId: m.profile ?? DEFAULT_PROFILE,
-    rootfs,
+    // Host folders in a manifest are relative to the image folder.
+    rootfs: m.rootfs,
+    rootfsBase: img.dir,
   };
 }
 
 function resolveElf(elf: string, args: string[], opts: BootOptions): Target {
   if (!fs.existsSync(elf)) throw new ImageError(`${elf}: no such file`);
-  const rootfs: RootfsEntries = [];
+  const rootfs: unknown[] = [];
   let exePath = '/' + path.basename(elf);
   if (opts.root) {
     const root = path.resolve(opts.root);
@@ -84,6 +78,7 @@ function resolveElf(elf: string, args: string[], opts: BootOptions): Target {
     seed: 1,
     profileId: DEFAULT_PROFILE,
     rootfs,
+    rootfsBase: process.cwd(),
   };
 }
 
@@ -117,7 +112,8 @@ export function bootCommand(image: string | undefined, args: string[], opts: Boo
     env: t.env,
     cwd: t.cwd,
     profile,
-    vfs: createVfs(t.rootfs, profile, t.exePath),
+    rootfs: t.rootfs,
+    rootfsBase: t.rootfsBase,
     seed,
     stdin,
     stdout: (b) => fs.writeSync(1, b),

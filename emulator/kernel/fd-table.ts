@@ -50,13 +50,15 @@ export class FdTable {
   /** Install `desc` at exactly `fd`, closing what was there (dup2/dup3). */
   installAt(fd: number, desc: OpenDescription, cloexec: boolean): void {
     if (fd < 0 || fd >= MAX_FDS) throw new ErrnoError(EBADF);
+    if (this.slots[fd]) this.close(fd);
     this.slots[fd] = { desc, cloexec };
   }
 
-  /** Close `fd`, or EBADF. */
+  /** Close `fd`, or EBADF; the file is released when no other descriptor shares it. */
   close(fd: number): void {
-    this.get(fd);
+    const desc = this.get(fd);
     this.slots[fd] = undefined;
+    if (!this.slots.some((s) => s?.desc === desc)) desc.file.close?.();
   }
 
   /** The close-on-exec flag of `fd`. */

@@ -1,5 +1,7 @@
 /** What a file descriptor refers to, as the I/O syscalls see it. */
-import { Stat } from './stat';
+import type { DirEntry, Stat } from '../vfs/vfs';
+
+export type { DirEntry };
 
 /** An open file, directory or device. Positions are byte offsets; devices ignore them. */
 export interface FileObject {
@@ -15,11 +17,6 @@ export interface FileObject {
   stat(): Stat;
   /** Directory entries in a stable order (directories only). */
   readdir?(): DirEntry[];
-}
-
-/** One directory entry as getdents64 reports it. */
-export interface DirEntry {
-  name: string;
-  ino: number;
-  type: number;
+  /** Release it when the last descriptor referring to it closes. */
+  close?(): void;
 }

@@ -1,28 +1,8 @@
-/** File status in the units the stat family reports, and its ARM EABI encodings. */
+/** The ARM EABI encodings of file status (struct stat64 and struct statx). */
+import type { Stat, Timespec } from '../vfs/vfs';
 import { StructWriter } from './guest-structs';
 
-/** Seconds and nanoseconds. */
-export interface Timespec {
-  sec: number;
-  nsec: number;
-}
-
-/** What stat(2) reports. */
-export interface Stat {
-  dev: number;
-  ino: number;
-  mode: number;
-  nlink: number;
-  uid: number;
-  gid: number;
-  rdev: number;
-  size: number;
-  blksize: number;
-  blocks: number;
-  atime: Timespec;
-  mtime: Timespec;
-  ctime: Timespec;
-}
+export type { Stat, Timespec };
 
 /** struct stat64 for ARM EABI (104 bytes; note the padding after st_dev and the 64-bit st_ino at the end). */
 export function encodeStat64(s: Stat): Uint8Array {

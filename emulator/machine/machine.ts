@@ -14,7 +14,8 @@ import { GuestRandom } from '../kernel/rng';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { Engine, EngineOptions } from '../unicorn/engine';
 import { CPSR_T, Reg } from '../unicorn/constants';
-import { Vfs } from '../vfs/vfs';
+import { DeviceDescription, Vfs } from '../vfs/vfs';
+import { splitNs } from '../kernel/guest-structs';
 import { describeFault, EXCP_SWI } from './guest-fault';
 import { ModelClock } from './model-clock';
 import { DeviceProfile } from './profiles';
@@ -34,6 +35,11 @@ const CPSR_USER = 0x10;
 const PID = 1000;
 const UID = 10001;
 
+/** What /proc and /sys show of a device profile. */
+function deviceOf(p: DeviceProfile): DeviceDescription {
+  return { model: p.name, ramBytes: p.ramBytes, cores: p.cores, clockHz: p.clockHz };
+}
+
 /** Everything needed to boot a program. */
 export interface BootSpec {
   /** Name used in reports (image name or ELF file name). */
@@ -45,7 +51,9 @@ export interface BootSpec {
   env: string[];
   cwd: string;
   profile: DeviceProfile;
-  vfs: Vfs;
+  /** Root file system entries (image manifest format); relative host folders start at rootfsBase. */
+  rootfs: unknown[];
+  rootfsBase: string;
   seed: number;
   stdin?: Uint8Array;
   stdout: OutputSink;
@@ -68,6 +76,7 @@ export class Machine {
   readonly engine: Engine;
   readonly kernel: Kernel;
   readonly clock: ModelClock;
+  readonly vfs: Vfs;
   private pc: number;
   private hostNs = 0n;
   private pendingError: unknown = null;
@@ -96,6 +105,17 @@ export class Machine {
       egid: UID,
     });
     this.clock = new ModelClock(spec.profile, () => this.engine.counters.instructions);
+    this.vfs = Vfs.fromManifest(spec.rootfs, spec.rootfsBase, deviceOf(spec.profile), {
+      exePath: spec.exePath,
+      now: () => {
+        const { sec, nsec } = splitNs(this.clock.realtimeNs());
+        return { sec: Number(sec), nsec };
+      },
+      uid: UID,
+      gid: UID,
+      pid: PID,
+      cwd: () => this.kernel.proc.cwd,
+    });
     const fds = new FdTable();
     fds.install({ file: new ConsoleStream('/dev/stdin', spec.stdin ?? null, null, 0x8800), offset: 0, flags: O_RDONLY, dirCursor: 0 });
     fds.install({ file: new ConsoleStream('/dev/stdout', null, spec.stdout, 0x8801), offset: 0, flags: O_WRONLY, dirCursor: 0 });
@@ -109,7 +129,7 @@ export class Machine {
       },
       clock: this.clock,
       profile: spec.profile,
-      vfs: spec.vfs,
+      vfs: this.vfs,
       fds,
       seed: spec.seed,
       proc: {

@@ -103,10 +103,12 @@ class EntryContext {
   }
 }
 
-/** Validate a manifest's rootfs array; relative host sources are taken from `baseDir`. */
+/**
+ * Validate a manifest's rootfs array; relative host sources are taken from `baseDir`. An empty
+ * array is a valid root: an empty directory (with /proc and /sys) over the writable layer.
+ */
 export function parseRootfsSpec(raw: unknown, baseDir: string): RootfsSpec {
   if (!Array.isArray(raw)) throw new ImageError('rootfs must be an array of entries');
-  if (raw.length === 0) throw new ImageError('rootfs is empty: add at least one entry, e.g. {"type":"host","source":"rootfs","target":"/"}');
   const out: RootfsSpec = [];
   let synthTotal = 0;
   raw.forEach((item: unknown, index) => {

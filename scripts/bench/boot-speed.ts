@@ -8,7 +8,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Machine } from '../../emulator/machine/machine';
 import { findProfile } from '../../emulator/machine/profiles';
-import { createVfs } from '../../emulator/machine/vfs-setup';
 import { EngineOptions } from '../../emulator/unicorn/engine';
 
 /** Figures of one configuration. */
@@ -34,7 +33,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function runGuest(elf: Uint8Array, args: string[], engine: EngineOptions): { seconds: number; instructions: number; out: string } {
+function runGuest(root: string, elf: Uint8Array, args: string[], engine: EngineOptions): { seconds: number; instructions: number; out: string } {
   const profile = findProfile('htc-g1');
   const chunks: Buffer[] = [];
   const m = new Machine({
@@ -45,7 +44,8 @@ function runGuest(elf: Uint8Array, args: string[], engine: EngineOptions): { sec
     env: [],
     cwd: '/',
     profile,
-    vfs: createVfs([], profile, '/bin/compute'),
+    rootfs: [],
+    rootfsBase: root,
     seed: 1,
     stdout: (b) => chunks.push(Buffer.from(b)),
     stderr: () => undefined,
@@ -83,10 +83,10 @@ export function bootSpeed(root: string, repeats: number, rounds: number, progres
     // qemu first: forking is refused once several 4 GiB guest address spaces await collection.
     const q = runQemu(elfPath, args);
     qemu.push(q.seconds);
-    const a = runGuest(elf, args, {});
+    const a = runGuest(root, elf, args, {});
     on.push(a.seconds);
     instructions = a.instructions;
-    const b = runGuest(elf, args, { countInstructions: false, trackDirty: false });
+    const b = runGuest(root, elf, args, { countInstructions: false, trackDirty: false });
     off.push(b.seconds);
     expected ??= q.out;
     if (a.out !== expected || b.out !== expected) throw new Error('guest output differs from qemu-arm: the benchmark would compare different work');

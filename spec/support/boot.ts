@@ -5,7 +5,6 @@ import { GuestFault } from '../../emulator/errors';
 import { Machine } from '../../emulator/machine/machine';
 import { findProfile } from '../../emulator/machine/profiles';
 import { RunSummary } from '../../emulator/machine/run-summary';
-import { createVfs, RootfsEntries } from '../../emulator/machine/vfs-setup';
 import { EngineOptions } from '../../emulator/unicorn/engine';
 
 /** How to boot a test program. */
@@ -15,7 +14,7 @@ export interface TestBoot {
   cwd?: string;
   /** Host folder served as the guest's root. */
   root?: string;
-  rootfs?: RootfsEntries;
+  rootfs?: unknown[];
   stdin?: Uint8Array;
   profile?: string;
   seed?: number;
@@ -36,7 +35,7 @@ export function bootElf(elfPath: string, opts: TestBoot = {}): BootedMachine {
   const err: Buffer[] = [];
   const warnings: string[] = [];
   const profile = findProfile(opts.profile ?? 'htc-g1');
-  const rootfs: RootfsEntries = opts.rootfs ?? (opts.root ? [{ type: 'host', source: opts.root, target: '/' }] : []);
+  const rootfs: unknown[] = opts.rootfs ?? (opts.root ? [{ type: 'host', source: opts.root, target: '/' }] : []);
   const exePath = '/' + path.basename(elfPath);
   const machine = new Machine({
     name: path.basename(elfPath),
@@ -46,7 +45,8 @@ export function bootElf(elfPath: string, opts: TestBoot = {}): BootedMachine {
     env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
     cwd: opts.cwd ?? '/',
     profile,
-    vfs: createVfs(rootfs, profile, exePath),
+    rootfs,
+    rootfsBase: process.cwd(),
     seed: opts.seed ?? 1,
     stdin: opts.stdin,
     stdout: (b) => out.push(Buffer.from(b)),

@@ -15,8 +15,7 @@ import {
 } from '../../abi/fcntl';
 import { KernelContext, SyscallTable } from '../context';
 import { FileObject } from '../file-object';
-import { encodeStat64, encodeStatx } from '../stat';
-import { Stat } from '../stat';
+import { encodeStat64, encodeStatx, Stat } from '../stat';
 import { OpenFile } from '../../vfs/vfs';
 
 const PATH_MAX = 4096;
@@ -33,6 +32,7 @@ function fileObject(f: OpenFile): FileObject {
     truncate: (len) => f.truncate(len),
     stat: () => f.stat(),
     readdir: f.isDirectory ? () => f.readdir() : undefined,
+    close: () => f.close(),
   };
 }
 
