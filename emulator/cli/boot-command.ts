@@ -91,7 +91,11 @@ function parseCount(text: string, what: string): bigint {
 
 /** Boot and run; returns the process exit code (the guest's). */
 export function bootCommand(image: string | undefined, args: string[], opts: BootOptions): number {
-  if (image && opts.elf) throw new UsageError('give either an image folder or --elf, not both');
+  // With --elf every operand belongs to the program: commander hands the first one over as the image.
+  if (opts.elf && image !== undefined) {
+    args = [image, ...args];
+    image = undefined;
+  }
   if (!image && !opts.elf) throw new UsageError('nothing to boot: give an image folder (see clonecloud images) or --elf <file>');
   if (opts.root && !opts.elf) throw new UsageError('--root goes with --elf (an image names its own root file system)');
   const t = image ? resolveImage(image, args, opts) : resolveElf(opts.elf!, args, opts);
