@@ -13,7 +13,8 @@ say() { echo "setup: $*" >&2; }
 die() { echo "setup: $*" >&2; exit 1; }
 
 UNICORN_VERSION=2.1.4
-APT_PACKAGES=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user python3-pip unzip)
+APT_PACKAGES=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user)
+command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3-pip)
 
 # 1. Distro packages.
 missing=()
@@ -30,7 +31,7 @@ if ((${#missing[@]})); then
     die "apt-get install ${missing[*]} failed"
 fi
 
-# 2. libunicorn from the official wheel (the distro's 2.0.1 is too slow; see docs/DESIGN notes in README).
+# 2. libunicorn from the official wheel (the distro's 2.0.1 is too slow; see the README).
 lib="vendor/unicorn/lib/libunicorn.so.2"
 if [[ ! -f "$lib" || ! -f vendor/unicorn/VERSION || "$(cat vendor/unicorn/VERSION)" != "$UNICORN_VERSION" ]]; then
   say "fetching libunicorn $UNICORN_VERSION (unicorn wheel)"
@@ -43,7 +44,14 @@ if [[ ! -f "$lib" || ! -f vendor/unicorn/VERSION || "$(cat vendor/unicorn/VERSIO
   [[ -n "$whl" ]] || die "pip did not leave a unicorn wheel in $tmp"
   rm -rf vendor/unicorn "$tmp/x"
   mkdir -p vendor "$tmp/x"
-  unzip -q "$whl" 'unicorn/include/*' 'unicorn/lib/libunicorn.so.2' -d "$tmp/x"
+  # Only the shared library and the headers are needed (the wheel also holds a 33 MB static lib).
+  python3 - "$whl" "$tmp/x" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for n in z.namelist():
+        if n.startswith('unicorn/include/') or n == 'unicorn/lib/libunicorn.so.2':
+            z.extract(n, sys.argv[2])
+PY
   mv "$tmp/x/unicorn" vendor/unicorn
   echo "$UNICORN_VERSION" > vendor/unicorn/VERSION
 fi
