@@ -26,7 +26,7 @@ enum {
     C_INSNS = 0,       /* instructions executed (counted at block entry) */
     C_BUDGET = 1,      /* never run past this many instructions */
     C_STOPPED = 2,     /* set to 1 when the budget stopped emulation */
-    C_BLOCKS = 3,      /* translated blocks entered */
+    /* slot 3 is free */
     C_TLB_FILLS = 4,   /* software-TLB misses served */
     C_DIRTY_MARKS = 5, /* clean pages made dirty by guest writes */
     C_FAULT_ADDR = 6,  /* last address refused by the TLB fill */
@@ -78,9 +78,9 @@ static uint32_t count_insns(cc_state *st, uc_engine *uc, uint64_t addr, uint32_t
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     cc_state *st = (cc_state *)user;
     uint64_t key = (addr << 16) | (size & 0xffff);
-    uint32_t slot = (uint32_t)((addr >> 1) ^ (addr >> 17)) & (ICACHE_SIZE - 1);
+    uint32_t slot = (uint32_t)(addr >> 1) & (ICACHE_SIZE - 1);
     uint32_t n;
-    if (st->ikey[slot] == key) {
+    if (__builtin_expect(st->ikey[slot] == key, 1)) {
         n = st->ival[slot];
     } else {
         n = count_insns(st, uc, addr, size);
@@ -90,13 +90,13 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     uint64_t *c = st->counters;
     /* A stop requested here takes effect before this block runs, so a block that would overrun
      * the budget is neither run nor counted: the count stays exact at every stop. */
-    if (c[C_INSNS] + n > c[C_BUDGET]) {
+    uint64_t total = c[C_INSNS] + n;
+    if (__builtin_expect(total > c[C_BUDGET], 0)) {
         c[C_STOPPED] = 1;
         uc_emu_stop(uc);
         return;
     }
-    c[C_INSNS] += n;
-    c[C_BLOCKS] += 1;
+    c[C_INSNS] = total;
 }
 
 static bool on_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *result,

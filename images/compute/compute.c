@@ -3,7 +3,10 @@
  * fast an emulator runs guest code.
  *
  * Usage: compute [rounds]
+ *        compute stores [passes]
  *   rounds  positive integer, default 3. The work grows linearly with it.
+ *   stores  instead run only a store-heavy kernel: `passes` (default 40)
+ *           sweeps writing every word of a 4 MiB buffer, then a checksum.
  *
  * Each round runs three kernels with inputs derived from the round number:
  *   1. a blocked 128x128 integer matrix multiply (loads, multiplies, adds),
@@ -114,6 +117,19 @@ static uint32_t shuffle_hash(uint32_t *w)
     return h;
 }
 
+/* Sequential word stores with as little other work as possible: the case
+   where an emulator's store path dominates. */
+static uint32_t store_sweeps(uint32_t *w, unsigned passes)
+{
+    for (unsigned p = 0; p < passes; p++)
+        for (uint32_t i = 0; i < WORDS; i++)
+            w[i] = i ^ p;
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < WORDS; i += 61)
+        h = mix(h, w[i]);
+    return h;
+}
+
 static int parse_rounds(const char *s, unsigned *out)
 {
     char *end;
@@ -127,8 +143,19 @@ static int parse_rounds(const char *s, unsigned *out)
 int main(int argc, char **argv)
 {
     unsigned rounds = DEFAULT_ROUNDS;
+    if (argc >= 2 && strcmp(argv[1], "stores") == 0) {
+        unsigned passes = 40;
+        uint32_t *w = malloc(sizeof(uint32_t) * WORDS);
+        if (argc > 3 || (argc == 3 && parse_rounds(argv[2], &passes) != 0) || !w) {
+            fprintf(stderr, "usage: compute stores [passes]   (passes: 1..100000, default 40)\n");
+            return 2;
+        }
+        printf("stores: %u passes, checksum %08x\n", passes, (unsigned)store_sweeps(w, passes));
+        free(w);
+        return 0;
+    }
     if (argc > 2 || (argc == 2 && parse_rounds(argv[1], &rounds) != 0)) {
-        fprintf(stderr, "usage: compute [rounds]   (rounds: 1..100000, default %d)\n",
+        fprintf(stderr, "usage: compute [rounds] | compute stores [passes]   (rounds: 1..100000, default %d)\n",
                 DEFAULT_ROUNDS);
         return 2;
     }

@@ -68,18 +68,17 @@ function runQemu(elfPath: string, args: string[]): { seconds: number; out: strin
   return { seconds, out: r.stdout };
 }
 
-/** Run the benchmark `repeats` times per configuration, interleaved. */
-export function bootSpeed(root: string, repeats: number, rounds: number, progress: (msg: string) => void): BootSpeedResult {
+/** Run the compute image with `args`, `repeats` times per configuration, interleaved. */
+export function bootSpeed(root: string, repeats: number, args: string[], progress: (msg: string) => void): BootSpeedResult {
   const elfPath = path.join(root, 'images', 'compute', 'build', 'compute');
   const elf = new Uint8Array(fs.readFileSync(elfPath));
-  const args = [String(rounds)];
   const on: number[] = [];
   const off: number[] = [];
   const qemu: number[] = [];
   let instructions = 0;
   let expected: string | undefined;
   for (let i = 0; i < repeats; i++) {
-    progress(`boot speed: round ${i + 1}/${repeats}`);
+    progress(`boot speed: compute ${args.join(' ')}: round ${i + 1}/${repeats}`);
     // qemu first: forking is refused once several 4 GiB guest address spaces await collection.
     const q = runQemu(elfPath, args);
     qemu.push(q.seconds);
