@@ -8,6 +8,7 @@ import { DeviceProfile } from '../machine/profiles';
 import { Vfs } from '../vfs/vfs';
 import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';
+import type { SignalState } from './syscalls/signals';
 
 /** Register access a syscall needs (the engine, or a fake in tests). */
 export interface CpuAccess {
@@ -34,6 +35,7 @@ export interface ProcessState {
   mmapTop: number;
   clearChildTid: number;
   umask: number;
+  signals: SignalState;
 }
 
 /** The state and services syscall handlers use. */

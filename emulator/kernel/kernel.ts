@@ -17,6 +17,7 @@ import { identitySyscalls } from './syscalls/identity';
 import { ioSyscalls } from './syscalls/io';
 import { memorySyscalls } from './syscalls/memory';
 import { processSyscalls } from './syscalls/process';
+import { signalSyscalls } from './syscalls/signals';
 import { timeSyscalls } from './syscalls/time';
 
 /** Every implemented syscall, by number. */
@@ -27,6 +28,7 @@ const HANDLERS: ReadonlyMap<number, SyscallHandler> = buildTable([
   identitySyscalls,
   timeSyscalls,
   processSyscalls,
+  signalSyscalls,
 ]);
 
 function buildTable(tables: SyscallTable[]): Map<number, SyscallHandler> {

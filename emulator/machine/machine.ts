@@ -2,7 +2,7 @@
  * The phone machine: an address space, one ARM CPU (Unicorn), the kernel layer and the modelled
  * clock, put together and run. Nothing here prints; callers get a RunSummary.
  */
-import { GuestFault } from '../errors';
+import { CloneCloudError, GuestFault, GuestFaultInfo } from '../errors';
 import { parseElf } from '../elf/elf-parser';
 import { buildInitialStack } from '../elf/initial-stack';
 import { loadElf } from '../elf/loader';
@@ -11,12 +11,14 @@ import { ConsoleStream, OutputSink } from '../kernel/console';
 import { FdTable } from '../kernel/fd-table';
 import { Kernel } from '../kernel/kernel';
 import { GuestRandom } from '../kernel/rng';
+import { initialSignalState } from '../kernel/syscalls/signals';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { Engine, EngineOptions } from '../unicorn/engine';
 import { CPSR_T, Reg } from '../unicorn/constants';
 import { DeviceDescription, Vfs } from '../vfs/vfs';
 import { splitNs } from '../kernel/guest-structs';
-import { describeFault, EXCP_SWI } from './guest-fault';
+import { describeFault, EXCP_SWI, instructionText } from './guest-fault';
+import { syscallName } from '../kernel/syscall-names';
 import { ModelClock } from './model-clock';
 import { DeviceProfile } from './profiles';
 import { RunSummary } from './run-summary';
@@ -144,6 +146,7 @@ export class Machine {
         mmapTop: stack.stackStart,
         clearChildTid: 0,
         umask: 0o022,
+        signals: initialSignalState(),
       },
       warn: spec.warn,
       onExit: () => this.engine.stop(),
@@ -182,7 +185,7 @@ export class Machine {
         if (this.pendingError) {
           const e = this.pendingError;
           this.pendingError = null;
-          throw e;
+          throw e instanceof CloneCloudError ? e : new GuestFault(this.syscallFault(e));
         }
         this.pc = this.engine.resumePc();
         if (err !== 0 || (this.lastIntno !== undefined && this.lastIntno !== EXCP_SWI)) {
@@ -253,7 +256,22 @@ export class Machine {
     }
   }
 
-  private faultInfo(err: number) {
+  /** A syscall whose arguments the kernel layer could not serve ends the guest like a fault. */
+  private syscallFault(e: unknown): GuestFaultInfo {
+    const thumb = (this.engine.readReg(Reg.CPSR) & CPSR_T) !== 0;
+    const pc = (this.engine.readReg(Reg.PC) - (thumb ? 2 : 4)) >>> 0;
+    const nr = this.engine.r(7);
+    return {
+      kind: 'bad syscall',
+      pc,
+      mode: thumb ? 'thumb' : 'arm',
+      instruction: instructionText(this.space, pc, thumb),
+      detail: `${syscallName(nr)} (${nr}) could not be served: ${e instanceof Error ? e.message : String(e)}`,
+      lastSyscalls: this.kernel.trace.recent(),
+    };
+  }
+
+  private faultInfo(err: number): GuestFaultInfo {
     const thumb = (this.engine.readReg(Reg.CPSR) & CPSR_T) !== 0;
     const pc = this.engine.readReg(Reg.PC);
     const refusal = this.engine.counters.lastRefusal();

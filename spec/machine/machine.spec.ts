@@ -92,6 +92,22 @@ describe('machine', () => {
       assert.match(r.fault.message, /pc 0x[0-9a-f]{8} \(arm\); address 0x00000010; instruction e5901000/);
     });
 
+    it('ends the guest with a report when a syscall cannot be served', () => {
+      const b = bootElf(assemble('fault'));
+      b.machine.kernel.dispatch = () => {
+        throw new TypeError('argument out of range');
+      };
+      assert.throws(
+        () => b.machine.run(),
+        (e: Error) =>
+          e instanceof GuestFault &&
+          e.info.kind === 'bad syscall' &&
+          e.info.instruction === 'ef000000 (arm)' &&
+          /getpid \(20\) could not be served: argument out of range/.test(e.message),
+      );
+      b.machine.close();
+    });
+
     it('reports an undefined instruction', () => {
       const r = runElf(assemble('undef'));
       assert.ok(r.fault);

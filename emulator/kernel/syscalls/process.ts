@@ -55,19 +55,6 @@ export const processSyscalls: SyscallTable = {
     k.exit(a[0] & 0xff);
     return 0;
   },
-  // Signal dispositions are recorded nowhere: no signal is ever delivered asynchronously here.
-  rt_sigaction(k, a) {
-    if (a[2]) k.space.write(a[2], new Uint8Array(20));
-    return 0;
-  },
-  rt_sigprocmask(k, a) {
-    if (a[2]) k.space.write(a[2], new Uint8Array(8));
-    return 0;
-  },
-  sigaltstack(k, a) {
-    if (a[1]) k.space.write(a[1], new Uint8Array(12));
-    return 0;
-  },
   kill: (k, a) => killSelf(k, a[0] | 0, a[1] | 0),
   tgkill: (k, a) => killSelf(k, a[1] | 0, a[2] | 0),
   tkill: (k, a) => killSelf(k, a[0] | 0, a[1] | 0),
@@ -75,7 +62,9 @@ export const processSyscalls: SyscallTable = {
   futex_time64: futex,
   sched_yield: () => 0,
   getrandom(k, a) {
-    const [buf, len] = a;
+    const [buf, len, flags] = a;
+    // GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE; the modelled pool is always ready.
+    if (flags & ~7 || (flags & 6) === 6) return -EINVAL;
     if (len > 33554431) return -EINVAL;
     const out = new Uint8Array(len);
     k.rng.fill(out);

@@ -105,9 +105,9 @@ export const timeSyscalls: SyscallTable = {
     return sleepFor(k, CLOCK_MONOTONIC, 0, readTimespec32(k, a[0]));
   },
   clock_nanosleep(k, a) {
-    return -sleepFor(k, a[0] | 0, a[1], readTimespec32(k, a[2]));
+    return sleepFor(k, a[0] | 0, a[1], readTimespec32(k, a[2]));
   },
   clock_nanosleep_time64(k, a) {
-    return -sleepFor(k, a[0] | 0, a[1], readTimespec64(k, a[2]));
+    return sleepFor(k, a[0] | 0, a[1], readTimespec64(k, a[2]));
   },
 };
