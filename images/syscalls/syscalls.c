@@ -22,6 +22,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +32,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -81,6 +84,29 @@ struct ktimeval32 { int32_t tv_sec; int32_t tv_usec; };    /* gettimeofday */
 struct krlimit32 { uint32_t cur, max; };                   /* ugetrlimit */
 struct krlimit64 { uint64_t cur, max; };                   /* prlimit64 */
 struct krobust_list_head { void *next; long futex_offset; void *pending; };
+/* rt_sigaction's struct: handler, flags, restorer, then the 64-bit mask. */
+struct ksigaction { void *handler; uint32_t flags; void *restorer; uint32_t mask[2]; };
+struct kstack { void *sp; int32_t flags; uint32_t size; };  /* sigaltstack's stack_t */
+_Static_assert(sizeof(struct ksigaction) == 20, "ARM kernel sigaction is 20 bytes");
+_Static_assert(sizeof(struct kstack) == 12, "ARM stack_t is 12 bytes");
+
+/* Syscall numbers from asm/unistd.h for the time64 and newer calls, in
+   case the C library headers predate them. */
+#ifndef SYS_clock_getres_time64
+#define SYS_clock_getres_time64 406
+#endif
+#ifndef SYS_clock_nanosleep_time64
+#define SYS_clock_nanosleep_time64 407
+#endif
+#ifndef SYS_futex_time64
+#define SYS_futex_time64 422
+#endif
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
+#ifndef __ARM_NR_set_tls
+#define __ARM_NR_set_tls 0x0f0005
+#endif
 
 /* ---- reporting ---- */
 
@@ -92,6 +118,7 @@ static const char *errno_name(int e)
     case 0: return "no error";
     case EPERM: return "EPERM";
     case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
     case EINTR: return "EINTR";
     case EIO: return "EIO";
     case EBADF: return "EBADF";
@@ -118,6 +145,7 @@ static const char *errno_name(int e)
     case ELOOP: return "ELOOP";
     case EOVERFLOW: return "EOVERFLOW";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ETIMEDOUT: return "ETIMEDOUT";
     default: return "unknown errno";
     }
 }
@@ -328,6 +356,19 @@ static struct krobust_list_head robust_head = { &robust_head, 0, NULL };
 /* rseq wants a 32-byte aligned area of at least 32 bytes. */
 static struct { uint32_t words[8]; } __attribute__((aligned(32))) rseq_area;
 
+/* A 16-bit id call: equal to the 32-bit id when that fits, else a 16-bit value. */
+static void check_id16(const char *name, long nr, long id32)
+{
+    errno = 0;
+    long v = syscall(nr);
+    if (v == -1)
+        check(name, 0, "%s", errno_name(errno));
+    else if ((unsigned long)id32 < 65535)
+        check(name, v == id32, "differs from the 32-bit call");
+    else
+        check(name, v >= 0 && v <= 65535, "not a 16-bit id");
+}
+
 static void test_identity(void)
 {
     long pid = syscall(SYS_getpid);
@@ -350,7 +391,42 @@ static void test_identity(void)
     long egid = syscall(SYS_getegid32);
     check("getegid32", egid != -1, "%s", errno_name(errno));
 
-    long r = syscall(SYS_set_tid_address, &tid_slot);
+    /* Real and effective ids agree with the single calls; after an exec
+       of a program that is not set-id, the saved ids equal the effective
+       ones. */
+    uint32_t ids[3] = { 0, 0, 0 };
+    long r = syscall(SYS_getresuid32, &ids[0], &ids[1], &ids[2]);
+    check("getresuid32", r == 0 && ids[0] == (uint32_t)uid && ids[1] == (uint32_t)euid &&
+                             ids[2] == ids[1],
+          r ? errno_name(errno) : "disagrees with getuid32/geteuid32");
+    r = syscall(SYS_getresgid32, &ids[0], &ids[1], &ids[2]);
+    check("getresgid32", r == 0 && ids[0] == (uint32_t)gid && ids[1] == (uint32_t)egid &&
+                             ids[2] == ids[1],
+          r ? errno_name(errno) : "disagrees with getgid32/getegid32");
+
+    /* The old 16-bit calls agree whenever the id fits in 16 bits. */
+    check_id16("getuid", SYS_getuid, uid);
+    check_id16("geteuid", SYS_geteuid, euid);
+    check_id16("getgid", SYS_getgid, gid);
+    check_id16("getegid", SYS_getegid, egid);
+
+    /* Setting an id to its current value is always permitted. */
+    r = syscall(SYS_setuid32, uid);
+    check("setuid32 current uid", r == 0, "%s", errno_name(errno));
+    r = syscall(SYS_setgid32, gid);
+    check("setgid32 current gid", r == 0, "%s", errno_name(errno));
+    check("ids unchanged after set", syscall(SYS_getuid32) == uid && syscall(SYS_getgid32) == gid,
+          "setuid32/setgid32 changed the ids");
+
+    /* umask returns the previous mask; the starting value is the host's,
+       so it is only put back, never printed. */
+    long old = syscall(SYS_umask, 022);
+    long mid = syscall(SYS_umask, 077);
+    long back = syscall(SYS_umask, old);
+    check("umask", old >= 0 && old <= 0777 && mid == 022 && back == 077,
+          "did not return the previous mask");
+
+    r = syscall(SYS_set_tid_address, &tid_slot);
     check("set_tid_address", r == tid, "did not return the thread id");
 
     /*
@@ -407,6 +483,133 @@ static void test_system(void)
         check("ugetrlimit", 0, "%s", errno_name(errno));
     else
         check("ugetrlimit", rl32.cur > 0, "RLIMIT_STACK soft limit is zero");
+    /* The 32-bit call reports the same limit, saturated at RLIM_INFINITY. */
+    if (r == 0) {
+        uint64_t c = rl64.cur;
+        check("ugetrlimit agrees with prlimit64",
+              c < 0x7fffffffu ? rl32.cur == c : rl32.cur == 0xffffffffu || rl32.cur == c,
+              "different RLIMIT_STACK soft limit");
+    }
+    r = syscall(SYS_prlimit64, 0, 99, NULL, &rl64);
+    check_errno("prlimit64 bad resource", r, errno, EINVAL);
+}
+
+/* ---- threads, signals and futexes of a single-threaded process ---- */
+
+/* Read TPIDRURO, the user read-only thread register set_tls writes. */
+static uint32_t read_tls(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrc p15, 0, %0, c13, c0, 3" : "=r"(v));
+    return v;
+}
+
+static uint32_t futex_word = 7;
+static uint8_t altstack_area[8192] __attribute__((aligned(16)));
+
+static void test_process(void)
+{
+    /*
+     * ARM_set_tls: move the register to another value and back. Nothing in
+     * between reads the thread pointer (syscall() only touches errno, in
+     * thread-local storage, when a call fails).
+     */
+    uint32_t tp = read_tls();
+    long r1 = syscall(__ARM_NR_set_tls, tp + 16);
+    uint32_t moved = read_tls();
+    long r2 = syscall(__ARM_NR_set_tls, tp);
+    uint32_t back = read_tls();
+    check("ARM_set_tls", r1 == 0 && r2 == 0 && moved == tp + 16 && back == tp,
+          "thread register does not read back what was set");
+
+    long pid = syscall(SYS_getpid), tid = syscall(SYS_gettid);
+    long r = syscall(SYS_kill, pid, 0);
+    check("kill signal 0", r == 0, "%s", errno_name(errno));
+    r = syscall(SYS_kill, pid, 65);
+    check_errno("kill bad signal", r, errno, EINVAL);
+    r = syscall(SYS_tgkill, pid, tid, 0);
+    check("tgkill signal 0", r == 0, "%s", errno_name(errno));
+    r = syscall(SYS_tkill, tid, 0);
+    check("tkill signal 0", r == 0, "%s", errno_name(errno));
+
+    /* After exec a signal is either default or ignored (inherited). */
+    struct ksigaction old, now, restored, ign = { SIG_IGN, 0, NULL, { 0, 0 } };
+    memset(&old, 0x5a, sizeof old);
+    r = syscall(SYS_rt_sigaction, SIGUSR1, NULL, &old, 8);
+    check("rt_sigaction query", r == 0 && (old.handler == SIG_DFL || old.handler == SIG_IGN),
+          r ? errno_name(errno) : "handler is neither SIG_DFL nor SIG_IGN");
+    r1 = syscall(SYS_rt_sigaction, SIGUSR1, &ign, NULL, 8);
+    r2 = syscall(SYS_rt_sigaction, SIGUSR1, NULL, &now, 8);
+    long r3 = syscall(SYS_rt_sigaction, SIGUSR1, &old, NULL, 8);
+    long r4 = syscall(SYS_rt_sigaction, SIGUSR1, NULL, &restored, 8);
+    check("rt_sigaction set and read back", r1 == 0 && r2 == 0 && r3 == 0 && r4 == 0 &&
+                                                now.handler == SIG_IGN &&
+                                                restored.handler == old.handler,
+          "the installed action is not reported back");
+    r = syscall(SYS_rt_sigaction, SIGUSR1, NULL, &now, 4);
+    check_errno("rt_sigaction bad sigsetsize", r, errno, EINVAL);
+    r = syscall(SYS_rt_sigaction, SIGKILL, &ign, NULL, 8);
+    check_errno("rt_sigaction SIGKILL", r, errno, EINVAL);
+
+    /* The blocked mask is inherited across exec, so only changes are checked. */
+    uint32_t cur[2], seen[2], after[2];
+    const uint32_t usr1 = 1u << (SIGUSR1 - 1), kill_bit = 1u << (SIGKILL - 1);
+    r = syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, cur, 8);
+    check("rt_sigprocmask query", r == 0, "%s", errno_name(errno));
+    uint32_t add[2] = { usr1 | kill_bit, 0 };
+    r1 = syscall(SYS_rt_sigprocmask, SIG_BLOCK, add, NULL, 8);
+    r2 = syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, seen, 8);
+    r3 = syscall(SYS_rt_sigprocmask, SIG_SETMASK, cur, NULL, 8);
+    r4 = syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, after, 8);
+    check("rt_sigprocmask block and read back", r1 == 0 && r2 == 0 && r3 == 0 && r4 == 0 &&
+                                                    (seen[0] & usr1) && after[0] == cur[0] &&
+                                                    after[1] == cur[1],
+          "the blocked set is not reported back");
+    check("rt_sigprocmask SIGKILL unblockable", r2 == 0 && !(seen[0] & kill_bit),
+          "SIGKILL reported as blocked");
+    r = syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, cur, 4);
+    check_errno("rt_sigprocmask bad sigsetsize", r, errno, EINVAL);
+
+    /* No alternate stack has been set up: the query says it is disabled. */
+    struct kstack ss;
+    memset(&ss, 0x5a, sizeof ss);
+    r = syscall(SYS_sigaltstack, NULL, &ss);
+    check("sigaltstack query", r == 0 && ss.flags == SS_DISABLE,
+          r ? errno_name(errno) : "flags are not SS_DISABLE");
+    struct kstack set = { altstack_area, 0, sizeof altstack_area }, got, off;
+    r1 = syscall(SYS_sigaltstack, &set, NULL);
+    r2 = syscall(SYS_sigaltstack, NULL, &got);
+    struct kstack disable = { NULL, SS_DISABLE, 0 };
+    r3 = syscall(SYS_sigaltstack, &disable, NULL);
+    r4 = syscall(SYS_sigaltstack, NULL, &off);
+    check("sigaltstack set and read back", r1 == 0 && r2 == 0 && r3 == 0 && r4 == 0 &&
+                                               got.sp == altstack_area && got.flags == 0 &&
+                                               got.size == sizeof altstack_area &&
+                                               off.flags == SS_DISABLE,
+          "the installed stack is not reported back");
+    struct kstack tiny = { altstack_area, 0, 1024 };
+    r = syscall(SYS_sigaltstack, &tiny, NULL);
+    check_errno("sigaltstack too small", r, errno, ENOMEM);
+
+    r = syscall(SYS_sched_yield);
+    check("sched_yield", r == 0, "%s", errno_name(errno));
+
+    /* Nobody waits on a private word; a wait on a changed value returns at once. */
+    struct ktimespec32 to32 = { 0, 10 * 1000 * 1000 };
+    r = syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    check("futex FUTEX_WAKE", r == 0, r < 0 ? errno_name(errno) : "woke a waiter");
+    r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, futex_word + 1, &to32, NULL, 0);
+    check_errno("futex FUTEX_WAIT mismatch", r, errno, EAGAIN);
+
+    /* futex_time64: the same answers, or ENOSYS for both from an emulator without it. */
+    struct ktimespec64 to64 = { 0, 10 * 1000 * 1000 };
+    r1 = syscall(SYS_futex_time64, &futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    int e1 = errno;
+    r2 = syscall(SYS_futex_time64, &futex_word, FUTEX_WAIT_PRIVATE, futex_word + 1, &to64, NULL, 0);
+    int e2 = errno;
+    int real = r1 == 0 && r2 == -1 && e2 == EAGAIN;
+    int absent = r1 == -1 && e1 == ENOSYS && r2 == -1 && e2 == ENOSYS;
+    handled("futex_time64", real || absent, r1 != 0 ? e1 : e2);
 }
 
 /* ---- memory ---- */
@@ -480,6 +683,13 @@ static void test_anon_memory(void)
     r = syscall(SYS_mprotect, p + 1, PAGE, PROT_READ);
     check_errno("mprotect unaligned", r, errno, EINVAL);
 
+    /* Advice on whole pages is accepted and keeps the data; the start must be aligned. */
+    r = syscall(SYS_madvise, p, len, MADV_NORMAL);
+    check("madvise", r == 0 && verify(p, len, 2) == len,
+          r ? errno_name(errno) : "contents changed");
+    r = syscall(SYS_madvise, p + 1, PAGE, MADV_NORMAL);
+    check_errno("madvise unaligned", r, errno, EINVAL);
+
     /* Grow one page to eight with MREMAP_MAYMOVE: old bytes kept, new zero. */
     r = syscall(SYS_munmap, p + PAGE, len - PAGE);
     check("munmap", r == 0, "%s", errno_name(errno));
@@ -538,6 +748,85 @@ static void test_file_mapping(void)
 
 /* ---- time ---- */
 
+/* Monotonic nanoseconds through the 64-bit call. */
+static long long mono_ns(void)
+{
+    struct ktimespec64 t = { 0, 0 };
+    syscall(SYS_clock_gettime64, CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Resolutions: positive and below a second; NULL is allowed; unknown clocks are refused. */
+static void test_clock_res(void)
+{
+    struct ktimespec32 r32 = { -1, -1 };
+    long r = syscall(SYS_clock_getres, CLOCK_MONOTONIC, &r32);
+    check("clock_getres", r == 0 && r32.tv_sec == 0 && r32.tv_nsec > 0,
+          r ? errno_name(errno) : "resolution is not in (0, 1 s)");
+    r = syscall(SYS_clock_getres, CLOCK_REALTIME, NULL);
+    check("clock_getres NULL", r == 0, "%s", errno_name(errno));
+    r = syscall(SYS_clock_getres, 99, &r32);
+    check_errno("clock_getres bad clock", r, errno, EINVAL);
+
+    struct ktimespec64 r64 = { -1, -1 };
+    r = syscall(SYS_clock_getres_time64, CLOCK_MONOTONIC, &r64);
+    check("clock_getres_time64", r == 0 && r64.tv_sec == 0 && r64.tv_nsec == r32.tv_nsec,
+          r ? errno_name(errno) : "disagrees with clock_getres");
+    r = syscall(SYS_clock_getres_time64, 99, &r64);
+    check_errno("clock_getres_time64 bad clock", r, errno, EINVAL);
+
+    struct ktimespec64 m0, m1;
+    long a = syscall(SYS_clock_gettime64, CLOCK_MONOTONIC, &m0);
+    long b = syscall(SYS_clock_gettime64, CLOCK_MONOTONIC, &m1);
+    int nondec = m1.tv_sec > m0.tv_sec || (m1.tv_sec == m0.tv_sec && m1.tv_nsec >= m0.tv_nsec);
+    check("clock_gettime64 monotonic", a == 0 && b == 0 && nondec,
+          a || b ? "error" : "went backwards");
+    r = syscall(SYS_clock_gettime64, 99, &m0);
+    check_errno("clock_gettime64 bad clock", r, errno, EINVAL);
+}
+
+/*
+ * clock_nanosleep and its time64 twin: a relative 1 ms sleep lasts at
+ * least 1 ms; an absolute time already past returns at once; a bad
+ * tv_nsec is EINVAL (the raw call reports errors like any other).
+ */
+static void test_clock_nanosleep(void)
+{
+    long long t0 = mono_ns();
+    struct ktimespec32 ms32 = { 0, 1000 * 1000 };
+    long r = syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ms32, NULL);
+    long long t1 = mono_ns();
+    check("clock_nanosleep relative", r == 0 && t1 - t0 >= 1000 * 1000,
+          r ? "error" : "slept less than 1 ms");
+
+    struct ktimespec32 past32 = { (int32_t)(t0 / 1000000000LL), (int32_t)(t0 % 1000000000LL) };
+    r = syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, TIMER_ABSTIME, &past32, NULL);
+    long long t2 = mono_ns();
+    check("clock_nanosleep TIMER_ABSTIME past", r == 0 && t2 - t1 < 500 * 1000 * 1000LL,
+          r ? "error" : "slept although the time had passed");
+
+    struct ktimespec32 bad32 = { 0, 1000 * 1000 * 1000 };
+    r = syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &bad32, NULL);
+    check_errno("clock_nanosleep bad tv_nsec", r, errno, EINVAL);
+
+    t0 = mono_ns();
+    struct ktimespec64 ms64 = { 0, 1000 * 1000 };
+    r = syscall(SYS_clock_nanosleep_time64, CLOCK_MONOTONIC, 0, &ms64, NULL);
+    t1 = mono_ns();
+    check("clock_nanosleep_time64 relative", r == 0 && t1 - t0 >= 1000 * 1000,
+          r ? "error" : "slept less than 1 ms");
+
+    struct ktimespec64 past64 = { t0 / 1000000000LL, t0 % 1000000000LL };
+    r = syscall(SYS_clock_nanosleep_time64, CLOCK_MONOTONIC, TIMER_ABSTIME, &past64, NULL);
+    t2 = mono_ns();
+    check("clock_nanosleep_time64 TIMER_ABSTIME past", r == 0 && t2 - t1 < 500 * 1000 * 1000LL,
+          r ? "error" : "slept although the time had passed");
+
+    struct ktimespec64 bad64 = { 0, 1000 * 1000 * 1000 };
+    r = syscall(SYS_clock_nanosleep_time64, CLOCK_MONOTONIC, 0, &bad64, NULL);
+    check_errno("clock_nanosleep_time64 bad tv_nsec", r, errno, EINVAL);
+}
+
 static void test_time(void)
 {
     struct ktimespec32 rt, m0, m1;
@@ -585,10 +874,20 @@ static void test_time(void)
     long long ns = (long long)(s1.tv_sec - s0.tv_sec) * 1000000000LL + (s1.tv_nsec - s0.tv_nsec);
     check("nanosleep", r == 0 && ns >= 10 * 1000 * 1000LL,
           r ? "error" : "slept less than 10 ms");
+    struct ktimespec32 bad = { 0, 1000 * 1000 * 1000 };
+    r = syscall(SYS_nanosleep, &bad, NULL);
+    check_errno("nanosleep bad tv_nsec", r, errno, EINVAL);
+
+    test_clock_res();
+    test_clock_nanosleep();
 
     uint8_t rnd[16];
     r = syscall(SYS_getrandom, rnd, sizeof rnd, 0);
     check("getrandom", r == (long)sizeof rnd, "returned %ld instead of 16", r);
+    r = syscall(SYS_getrandom, rnd, sizeof rnd, GRND_NONBLOCK);
+    check("getrandom GRND_NONBLOCK", r == (long)sizeof rnd, "returned %ld instead of 16", r);
+    r = syscall(SYS_getrandom, rnd, sizeof rnd, 0x40000000);
+    check_errno("getrandom bad flags", r, errno, EINVAL);
 }
 
 /* ---- files ---- */
@@ -791,6 +1090,160 @@ static void test_files(void)
     sys_close(fd);
 }
 
+/*
+ * The older path and descriptor calls (open, lseek, stat64, access, ...)
+ * and the remaining descriptor calls. Uses work/data.bin from test_files
+ * (8 KiB of pattern salt 5) without changing it.
+ */
+static void test_files_more(void)
+{
+    const char *data = WORK "/data.bin";
+    struct kstat64 fst, st;
+
+    /* open (the pre-*at call): create exclusively, then refuse a second time. */
+    long fd = syscall(SYS_open, WORK "/old.txt", O_WRONLY | O_CREAT | O_EXCL | O_LARGEFILE, 0644);
+    long w = fd >= 0 ? sys_write(fd, "0123456789", 10) : -1;
+    check("open create", fd >= 0 && w == 10, "%s", errno_name(errno));
+    sys_close(fd);
+    long r = syscall(SYS_open, WORK "/old.txt", O_WRONLY | O_CREAT | O_EXCL | O_LARGEFILE, 0644);
+    check_errno("open O_EXCL existing", r, errno, EEXIST);
+    r = syscall(SYS_open, WORK "/missing", O_RDONLY | O_LARGEFILE, 0);
+    check_errno("open missing", r, errno, ENOENT);
+
+    /* lseek (32-bit): returns the new offset; reads follow it. */
+    fd = syscall(SYS_open, data, O_RDONLY | O_LARGEFILE, 0);
+    long a = syscall(SYS_lseek, fd, 100, SEEK_SET);
+    long b = syscall(SYS_lseek, fd, 28, SEEK_CUR);
+    long e = syscall(SYS_lseek, fd, -8, SEEK_END);
+    uint8_t tail[8];
+    long n = sys_read(fd, tail, sizeof tail);
+    int tail_ok = 1;
+    for (uint32_t i = 0; i < 8; i++)
+        tail_ok &= tail[i] == pattern(2 * PAGE - 8 + i, 5);
+    check("lseek", a == 100 && b == 128 && e == 2 * PAGE - 8 && n == 8 && tail_ok,
+          "wrong offsets or data");
+    r = syscall(SYS_lseek, fd, -1, SEEK_SET);
+    check_errno("lseek negative", r, errno, EINVAL);
+    r = syscall(SYS_lseek, fd, 0, 7);
+    check_errno("lseek bad whence", r, errno, EINVAL);
+
+    /* Descriptor access modes are enforced. */
+    r = sys_write(fd, "x", 1);
+    check_errno("write on read-only fd", r, errno, EBADF);
+    r = syscall(SYS_ftruncate64, fd, 0, 0, 0);
+    check_errno("ftruncate64 on read-only fd", r, errno, EINVAL);
+    r = syscall(SYS_getdents64, fd, tail, sizeof tail);
+    check_errno("getdents64 on file", r, errno, ENOTDIR);
+
+    /* fcntl (the 32-bit-offset call, same commands as fcntl64 here). */
+    long fl = syscall(SYS_fcntl, fd, F_GETFL);
+    check("fcntl F_GETFL", fl != -1 && (fl & O_ACCMODE) == O_RDONLY, "wrong flags");
+
+    /* fsync / fdatasync on a regular file. */
+    r = syscall(SYS_fsync, fd);
+    check("fsync", r == 0, "%s", errno_name(errno));
+    r = syscall(SYS_fdatasync, fd);
+    check("fdatasync", r == 0, "%s", errno_name(errno));
+
+    /* stat64 and lstat64 see the same regular file as fstat64. */
+    long s0 = sys_fstat64(fd, &fst);
+    long s1 = syscall(SYS_stat64, data, &st);
+    check("stat64", s0 == 0 && s1 == 0 && S_ISREG(st.st_mode) && st.st_ino == fst.st_ino &&
+                        st.st_size == 2 * PAGE,
+          "disagrees with fstat64");
+    s1 = syscall(SYS_lstat64, data, &st);
+    check("lstat64", s1 == 0 && S_ISREG(st.st_mode) && st.st_ino == fst.st_ino &&
+                         st.st_size == 2 * PAGE,
+          "disagrees with stat64");
+    s1 = syscall(SYS_stat64, WORK, &st);
+    check("stat64 directory", s1 == 0 && S_ISDIR(st.st_mode), "not a directory");
+    s1 = syscall(SYS_stat64, WORK "/missing", &st);
+    check_errno("stat64 missing", s1, errno, ENOENT);
+    s1 = syscall(SYS_lstat64, WORK "/missing", &st);
+    check_errno("lstat64 missing", s1, errno, ENOENT);
+
+    /* dup2: the target is replaced, shares the offset and loses FD_CLOEXEC. */
+    long other = sys_openat(WORK "/old.txt", O_RDONLY | O_CLOEXEC, 0);
+    r = syscall(SYS_dup2, fd, other);
+    syscall(SYS_lseek, fd, 77, SEEK_SET);
+    long seen = syscall(SYS_lseek, other, 0, SEEK_CUR);
+    long ofl = sys_fcntl64(other, F_GETFD, 0);
+    s1 = sys_fstat64(other, &st);
+    check("dup2", other >= 0 && r == other && seen == 77 && ofl == 0 && s1 == 0 &&
+                      st.st_ino == fst.st_ino,
+          "target not replaced, offset not shared or FD_CLOEXEC kept");
+    r = syscall(SYS_dup2, fd, fd);
+    check("dup2 same fd", r == fd, "did not return the descriptor");
+    sys_close(other);
+    r = syscall(SYS_dup2, other, other);
+    check_errno("dup2 bad fd", r, errno, EBADF);
+    r = syscall(SYS_ioctl, other, TCGETS, tail);
+    check_errno("ioctl bad fd", r, errno, EBADF);
+    r = syscall(SYS_fsync, other);
+    check_errno("fsync bad fd", r, errno, EBADF);
+    sys_close(fd);
+
+    /* pwritev / preadv at an offset (split into low and high words) leave
+       the file offset alone; the skipped bytes read as zeros. */
+    fd = sys_openat(WORK "/vec.bin", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    struct iovec out[2] = { { "hello", 5 }, { "world", 5 } };
+    const uint64_t at = 3;
+    w = syscall(SYS_pwritev, fd, out, 2, (uint32_t)at, (uint32_t)(at >> 32));
+    long cur = syscall(SYS_lseek, fd, 0, SEEK_CUR);
+    check("pwritev", w == 10 && cur == 0, w != 10 ? "short write" : "moved the file offset");
+    char p1[6], p2[7];
+    struct iovec in[2] = { { p1, sizeof p1 }, { p2, sizeof p2 } };
+    n = syscall(SYS_preadv, fd, in, 2, 1, 0);
+    cur = syscall(SYS_lseek, fd, 0, SEEK_CUR);
+    check("preadv", n == 12 && memcmp(p1, "\0\0hell", 6) == 0 && memcmp(p2, "oworld", 6) == 0 &&
+                        cur == 0,
+          n != 12 ? "wrong length" : cur ? "moved the file offset" : "wrong data");
+    sys_close(fd);
+
+    /* truncate64 by path; the 64-bit length follows a padding register. */
+    r = syscall(SYS_truncate64, WORK "/vec.bin", 0, 5, 0);
+    s1 = syscall(SYS_stat64, WORK "/vec.bin", &st);
+    check("truncate64", r == 0 && s1 == 0 && st.st_size == 5, "size is wrong");
+    r = syscall(SYS_truncate64, WORK "/vec.bin", 0, 3 * PAGE, 0);
+    s1 = syscall(SYS_stat64, WORK "/vec.bin", &st);
+    uint8_t grown[64];
+    fd = sys_openat(WORK "/vec.bin", O_RDONLY, 0);
+    n = sys_pread64(fd, grown, sizeof grown, 2 * PAGE);
+    sys_close(fd);
+    check("truncate64 grow", r == 0 && s1 == 0 && st.st_size == 3 * PAGE && n == 64 &&
+                                 all_zero(grown, sizeof grown),
+          "size or zero fill is wrong");
+    r = syscall(SYS_truncate64, WORK, 0, 0, 0);
+    check_errno("truncate64 directory", r, errno, EISDIR);
+    r = syscall(SYS_truncate64, WORK "/missing", 0, 0, 0);
+    check_errno("truncate64 missing", r, errno, ENOENT);
+
+    /* access / faccessat2 on a file this program owns. */
+    r = syscall(SYS_access, data, R_OK | W_OK);
+    check("access", r == 0, "%s", errno_name(errno));
+    r = syscall(SYS_access, WORK "/missing", F_OK);
+    check_errno("access missing", r, errno, ENOENT);
+    r = syscall(SYS_access, data, 8);
+    check_errno("access bad mode", r, errno, EINVAL);
+    long f1 = syscall(SYS_faccessat2, AT_FDCWD, data, R_OK, 0);
+    int e1 = errno;
+    long f2 = syscall(SYS_faccessat2, AT_FDCWD, WORK "/missing", F_OK, 0);
+    int e2 = errno;
+    int real = f1 == 0 && f2 == -1 && e2 == ENOENT;
+    int absent = f1 == -1 && e1 == ENOSYS && f2 == -1 && e2 == ENOSYS;
+    handled("faccessat2", real || absent, f1 ? e1 : e2);
+
+    /* readlink (the pre-*at call) on things that are not symlinks. */
+    char link[64];
+    r = syscall(SYS_readlink, data, link, sizeof link);
+    check_errno("readlink on regular file", r, errno, EINVAL);
+    r = syscall(SYS_readlink, WORK "/missing", link, sizeof link);
+    check_errno("readlink missing", r, errno, ENOENT);
+
+    sys_unlinkat(WORK "/old.txt", 0);
+    sys_unlinkat(WORK "/vec.bin", 0);
+}
+
 /* ---- directories ---- */
 
 static void test_dirs(void)
@@ -878,6 +1331,115 @@ static void test_dirs(void)
     check("unlinkat AT_REMOVEDIR", d1 == 0 && d2 == 0 && a2 == -1, "directory still present");
 }
 
+/* Is path absent (ENOENT)? */
+static int absent(const char *path)
+{
+    return sys_faccessat(path, F_OK) == -1 && errno == ENOENT;
+}
+
+/* Inode of path, or 0 when it cannot be stat'ed. */
+static uint64_t ino_of(const char *path)
+{
+    struct kstat64 st;
+    return syscall(SYS_stat64, path, &st) == 0 ? st.st_ino : 0;
+}
+
+/*
+ * The older directory calls (mkdir, rmdir, rename, unlink), fchdir,
+ * renameat2, and *at() calls relative to a directory descriptor.
+ */
+static void test_dirs_more(void)
+{
+    struct kstat64 st;
+
+    long r = syscall(SYS_mkdir, WORK "/d2", 0755);
+    long s = syscall(SYS_stat64, WORK "/d2", &st);
+    check("mkdir", r == 0 && s == 0 && S_ISDIR(st.st_mode), "no directory created");
+    r = syscall(SYS_mkdir, WORK "/d2", 0755);
+    check_errno("mkdir existing", r, errno, EEXIST);
+    r = syscall(SYS_mkdir, WORK "/missing/x", 0755);
+    check_errno("mkdir missing parent", r, errno, ENOENT);
+
+    /* fchdir to work/ through a descriptor; getcwd follows; chdir back. */
+    char base[1024], inside[1024], want[1100];
+    long n0 = syscall(SYS_getcwd, base, sizeof base);
+    long dirfd = sys_openat(WORK, O_RDONLY | O_DIRECTORY, 0);
+    r = syscall(SYS_fchdir, dirfd);
+    long n1 = syscall(SYS_getcwd, inside, sizeof inside);
+    snprintf(want, sizeof want, "%s/%s", strcmp(base, "/") == 0 ? "" : base, WORK);
+    long r2 = syscall(SYS_chdir, base);
+    check("fchdir", n0 > 0 && dirfd >= 0 && r == 0 && n1 > 0 && strcmp(inside, want) == 0 &&
+                        r2 == 0,
+          "getcwd does not follow fchdir");
+    long filefd = sys_openat(WORK "/data.bin", O_RDONLY, 0);
+    r = syscall(SYS_fchdir, filefd);
+    check_errno("fchdir to file", r, errno, ENOTDIR);
+    sys_close(filefd);
+    r = syscall(SYS_chdir, WORK "/missing");
+    check_errno("chdir missing", r, errno, ENOENT);
+
+    /* *at() calls relative to the work/ descriptor. */
+    r = syscall(SYS_mkdirat, dirfd, "d3", 0755);
+    s = syscall(SYS_stat64, WORK "/d3", &st);
+    check("mkdirat relative to dirfd", r == 0 && s == 0 && S_ISDIR(st.st_mode),
+          "not created inside the directory");
+    long fd = syscall(SYS_openat, dirfd, "d2/f", O_WRONLY | O_CREAT | O_EXCL | O_LARGEFILE, 0644);
+    s = syscall(SYS_stat64, WORK "/d2/f", &st);
+    check("openat relative to dirfd", fd >= 0 && s == 0 && S_ISREG(st.st_mode),
+          "not created inside the directory");
+    sys_close(fd);
+    struct kstat64 dst, wst;
+    s = syscall(SYS_fstatat64, dirfd, "", &dst, AT_EMPTY_PATH);
+    long s2 = syscall(SYS_stat64, WORK, &wst);
+    check("fstatat64 AT_EMPTY_PATH", s == 0 && s2 == 0 && dst.st_ino == wst.st_ino &&
+                                         S_ISDIR(dst.st_mode),
+          "does not describe the descriptor");
+    r = syscall(SYS_openat, filefd, "x", O_RDONLY | O_LARGEFILE, 0);
+    check_errno("openat bad dirfd", r, errno, EBADF);
+
+    /* rename: the inode moves; an existing file target is replaced. */
+    uint64_t f_ino = ino_of(WORK "/d2/f");
+    r = syscall(SYS_rename, WORK "/d2/f", WORK "/d2/g");
+    check("rename", r == 0 && f_ino != 0 && ino_of(WORK "/d2/g") == f_ino && absent(WORK "/d2/f"),
+          "rename not visible");
+    put_file(WORK "/d2/h", "h", 1);
+    r = syscall(SYS_rename, WORK "/d2/g", WORK "/d2/h");
+    check("rename replaces target", r == 0 && ino_of(WORK "/d2/h") == f_ino && absent(WORK "/d2/g"),
+          "target not replaced");
+    r = syscall(SYS_rename, WORK "/d2/h", WORK "/d3");
+    check_errno("rename file onto directory", r, errno, EISDIR);
+    r = syscall(SYS_rename, WORK "/d2/missing", WORK "/d2/x");
+    check_errno("rename missing", r, errno, ENOENT);
+
+    /* renameat2 with no flags is renameat; unknown flags are refused. */
+    r = syscall(SYS_renameat2, AT_FDCWD, WORK "/d2/h", dirfd, "d3/h", 0);
+    check("renameat2", r == 0 && ino_of(WORK "/d3/h") == f_ino && absent(WORK "/d2/h"),
+          "rename not visible");
+    r = syscall(SYS_renameat2, AT_FDCWD, WORK "/d3/h", AT_FDCWD, WORK "/d3/i", 0x40000000);
+    check_errno("renameat2 bad flags", r, errno, EINVAL);
+
+    /* rmdir and unlink, with the errors Linux gives. */
+    r = syscall(SYS_rmdir, WORK "/d3");
+    check_errno("rmdir non-empty", r, errno, ENOTEMPTY);
+    r = syscall(SYS_rmdir, WORK "/d3/h");
+    check_errno("rmdir on file", r, errno, ENOTDIR);
+    r = syscall(SYS_unlink, WORK "/d3");
+    check_errno("unlink directory", r, errno, EISDIR);
+    r = syscall(SYS_unlink, WORK "/d3/h");
+    check("unlink", r == 0 && absent(WORK "/d3/h"), "file still present");
+    r = syscall(SYS_unlink, WORK "/d3/h");
+    check_errno("unlink missing", r, errno, ENOENT);
+    r = syscall(SYS_unlinkat, dirfd, "d3", 0x1);
+    check_errno("unlinkat bad flags", r, errno, EINVAL);
+    r = syscall(SYS_unlinkat, dirfd, "d3", AT_REMOVEDIR);
+    check("unlinkat relative to dirfd", r == 0 && absent(WORK "/d3"), "directory still present");
+    r = syscall(SYS_rmdir, WORK "/d2");
+    check("rmdir", r == 0 && absent(WORK "/d2"), "directory still present");
+    r = syscall(SYS_rmdir, WORK "/d2");
+    check_errno("rmdir missing", r, errno, ENOENT);
+    sys_close(dirfd);
+}
+
 int main(void)
 {
     /* All output goes to stdout, so buffering cannot reorder it. */
@@ -890,12 +1452,15 @@ int main(void)
 
     test_identity();
     test_system();
+    test_process();
     test_brk();
     test_anon_memory();
     test_time();
     test_files();
+    test_files_more();
     test_file_mapping();
     test_dirs();
+    test_dirs_more();
 
     int removed = remove_tree(WORK) == 0;
     long left = sys_faccessat(WORK, F_OK);
