@@ -109,19 +109,8 @@ export class AddressSpace {
   unmap(start: number, length: number): void {
     checkRange(start, length);
     const end = start + pageAlignUp(length);
-    let hadCode = false;
-    const kept: Region[] = [];
-    for (const r of this.regionList) {
-      if (r.end <= start || r.start >= end) {
-        kept.push(r);
-        continue;
-      }
-      if (r.prot & PROT_EXEC) hadCode = true;
-      if (r.start < start) kept.push({ ...r, end: start });
-      if (r.end > end) kept.push({ ...r, start: end });
-    }
-    if (kept.length === this.regionList.length && !this.regionList.some((r) => r.start < end && r.end > start)) return;
-    this.regionList = kept.sort((a, b) => a.start - b.start);
+    const { overlapped, hadCode } = this.reshape(start, end, () => undefined);
+    if (!overlapped) return;
     for (let p = start / PAGE_SIZE; p < end / PAGE_SIZE; p++) {
       if (this.touched.has(p)) {
         this.bytes.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
@@ -139,23 +128,35 @@ export class AddressSpace {
     checkRange(start, length);
     const end = start + pageAlignUp(length);
     if (!this.isMapped(start, end - start)) return false;
-    let codeChanged = (prot & PROT_EXEC) !== 0;
+    const { hadCode } = this.reshape(start, end, (r) => ({ ...r, prot: prot & 7 }));
+    this.mergeAdjacent();
+    this.perms.fill((prot & 7) | PAGE_MAPPED, start / PAGE_SIZE, end / PAGE_SIZE);
+    this.notify(start, end, hadCode || (prot & PROT_EXEC) !== 0);
+    return true;
+  }
+
+  /**
+   * Split the regions overlapping [start, end) at its edges, keep the parts outside, and replace
+   * each part inside with `inside(part)` (dropped when undefined).
+   */
+  private reshape(start: number, end: number, inside: (part: Region) => Region | undefined): { overlapped: boolean; hadCode: boolean } {
+    let overlapped = false;
+    let hadCode = false;
     const out: Region[] = [];
     for (const r of this.regionList) {
       if (r.end <= start || r.start >= end) {
         out.push(r);
         continue;
       }
-      if (r.prot & PROT_EXEC) codeChanged = true;
+      overlapped = true;
+      if (r.prot & PROT_EXEC) hadCode = true;
       if (r.start < start) out.push({ ...r, end: start });
-      out.push({ ...r, start: Math.max(r.start, start), end: Math.min(r.end, end), prot: prot & 7 });
+      const middle = inside({ ...r, start: Math.max(r.start, start), end: Math.min(r.end, end) });
+      if (middle) out.push(middle);
       if (r.end > end) out.push({ ...r, start: end });
     }
     this.regionList = out.sort((a, b) => a.start - b.start);
-    this.mergeAdjacent();
-    this.perms.fill((prot & 7) | PAGE_MAPPED, start / PAGE_SIZE, end / PAGE_SIZE);
-    this.notify(start, end, codeChanged);
-    return true;
+    return { overlapped, hadCode };
   }
 
   /** True when every page of [addr, addr+length) is mapped and allows `need` (PROT_* bits). */
