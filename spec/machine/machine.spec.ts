@@ -2,7 +2,9 @@ import { strict as assert } from 'assert';
 import { GuestFault } from '../../emulator/errors';
 import { PAGE_SIZE } from '../../emulator/memory/address-space';
 import { NR } from '../../emulator/kernel/syscall-names';
-import { assemble } from '../support/toolchain';
+import * as path from 'path';
+import { findProfile } from '../../emulator/machine/profiles';
+import { assemble, compileC } from '../support/toolchain';
 import { bootElf, runElf } from '../support/boot';
 
 describe('machine', () => {
@@ -75,6 +77,32 @@ describe('machine', () => {
       assert.deepEqual(m.space.dirty.pages().map((p) => p - base), [14]);
       assert.equal(m.run(), 'exited');
       m.close();
+    });
+  });
+
+  describe('kernel layer', () => {
+    it('returns ENOSYS for an unknown syscall and reports it once, by name', () => {
+      const r = runElf(assemble('unknown'));
+      assert.equal(r.status, 218, '-ENOSYS & 0xff');
+      assert.deepEqual(r.warnings, ['unimplemented syscall syscall_9999 (9999): returning ENOSYS']);
+      assert.deepEqual(r.summary.unimplementedSyscalls, ['syscall_9999']);
+    });
+
+    it('shows the device profile to a program that sizes itself, and times it on the modelled clock', () => {
+      const elf = compileC(path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures', 'sysconf.c'));
+      const parse = (out: Buffer) => Object.fromEntries(out.toString().trim().split('\n').map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]));
+      const runs = ['htc-g1', 'dell-t7400', 'htc-g1'].map((id) => parse(runElf(elf, { profile: id }).stdout));
+      for (const [i, id] of ['htc-g1', 'dell-t7400'].entries()) {
+        const p = findProfile(id);
+        assert.equal(runs[i].cores, p.cores, id);
+        assert.equal(runs[i].phys, p.ramBytes, id);
+        assert.equal(runs[i].memtotal_kb, p.ramBytes / 1024, id);
+      }
+      assert.deepEqual(runs[0], runs[2], 'same profile, same figures: modelled time is deterministic');
+      const g1 = findProfile('htc-g1');
+      const dell = findProfile('dell-t7400');
+      const expected = (g1.clockHz * g1.ipc) / (dell.clockHz * dell.ipc);
+      assert.ok(Math.abs(runs[1].loop_ns / runs[0].loop_ns - expected) < 0.001, 'loop time scales with 1 / (clock x IPC)');
     });
   });
 
