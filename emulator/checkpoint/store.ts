@@ -1,0 +1,215 @@
+/**
+ * The on-disk store of checkpoints and content-addressed pages, kept in an LMDB database in a
+ * folder of the user's choosing. Each commit and each prune is a single LMDB write transaction:
+ * LMDB never overwrites live data in place and publishes a transaction only by its final meta
+ * page write, so a process killed at any moment leaves the store as it was before or after.
+ * Layout: see store-env.ts.
+ */
+import { HASH_BYTES, hashHex, isZero } from './page-hash';
+import { decodePageTable } from './page-table';
+import { StoreDamageError, StoreError } from './errors';
+import {
+  describePage, hashKey, matchesHash, MAX_PAGE_BYTES, PageContext, seal, sealJson, splitHashes, unseal,
+} from './store-codec';
+import { diskBytes, OpenOptions, openStoreEnv, readCounters, StoreDbs } from './store-env';
+import { prune, PruneResult } from './store-prune';
+import { orderedIds, readRecord, StoredRecord, unknownCheckpoint } from './store-records';
+import { VerifyProgress, VerifyReport, verifyStore } from './store-verify';
+
+export { STORE_FORMAT_VERSION } from './store-env';
+export type { PageContext } from './store-codec';
+export type { DamagedPage, DamagedRecord, PageReference, VerifyReport } from './store-verify';
+
+/** A checkpoint as handed to commit(). */
+export interface CheckpointRecord {
+  id: string;
+  parent: string | null;
+  /** Opaque to the store, except that `id` and `parent`, when present, must match the record. */
+  manifest: object;
+  /** Encoded page table (see page-table.ts). */
+  pageTable: Uint8Array;
+  /** Concatenated 16-byte hashes the checkpoint references outside its page table. */
+  extraHashes: Uint8Array;
+}
+
+/** One line of a listing. */
+export interface CheckpointInfo {
+  id: string;
+  parent: string | null;
+  /** True when the checkpoint names a parent that has since been pruned. */
+  parentGone: boolean;
+}
+
+/** Longest checkpoint id; LMDB keys are limited to a few hundred bytes. */
+const MAX_ID_LENGTH = 200;
+
+/** The on-disk store of checkpoints and the pages they reference. */
+export class CheckpointStore {
+  private closed = false;
+
+  private constructor(private readonly dbs: StoreDbs, private readonly readOnly: boolean) {}
+
+  /** Open the store in `dir`, creating it there (unless create:false) when the folder is missing or empty. */
+  static open(dir: string, opts: OpenOptions = {}): CheckpointStore {
+    return new CheckpointStore(openStoreEnv(dir, opts), opts.readOnly ?? false);
+  }
+
+  /** True when a page with this hash is stored. */
+  hasPage(hash: Uint8Array): boolean {
+    return this.live().pages.doesExist(hashKey(hash));
+  }
+
+  /** True when checkpoint `id` exists. */
+  has(id: string): boolean {
+    return this.live().records.doesExist(id);
+  }
+
+  /** Atomically add a checkpoint and the pages it needs that are not stored yet. */
+  commit(record: CheckpointRecord, newPages: Iterable<[Uint8Array, Uint8Array]>): { pagesWritten: number; bytesWritten: number } {
+    const dbs = this.writable();
+    const { id, parent } = record;
+    checkRecord(record);
+    return dbs.root.transactionSync(() => {
+      if (dbs.records.doesExist(id)) throw new StoreError(`checkpoint ${id} already exists in ${dbs.dir}`);
+      if (parent !== null && !dbs.records.doesExist(parent)) {
+        throw new StoreError(`parent checkpoint ${parent} of ${id} is not in the store; ${unknownCheckpoint(dbs, parent).message}`);
+      }
+      let pagesWritten = 0;
+      let bytesWritten = 0;
+      for (const [hash, bytes] of newPages) {
+        const key = hashKey(hash);
+        if (dbs.pages.doesExist(key)) continue; // deduplicated: another checkpoint stored it
+        checkPage(id, hash, bytes);
+        dbs.pages.putSync(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        pagesWritten++;
+        bytesWritten += bytes.byteLength;
+      }
+      const c = readCounters(dbs);
+      const stored: StoredRecord = { seq: c.nextSeq, parent, manifest: record.manifest };
+      dbs.records.putSync(id, sealJson(stored));
+      dbs.tables.putSync(id, seal(record.pageTable));
+      dbs.extras.putSync(id, seal(record.extraHashes));
+      dbs.order.putSync(stored.seq, id);
+      dbs.root.putSync('counters', { nextSeq: c.nextSeq + 1, pages: c.pages + pagesWritten, pageBytes: c.pageBytes + bytesWritten });
+      return { pagesWritten, bytesWritten };
+    });
+  }
+
+  /** Checkpoint ids in commit order. */
+  ids(): string[] {
+    return orderedIds(this.live());
+  }
+
+  /** Every checkpoint with its parent link, in commit order. */
+  list(): CheckpointInfo[] {
+    return this.ids().map((id) => {
+      const parent = this.record(id).parent;
+      return { id, parent, parentGone: parent !== null && !this.has(parent) };
+    });
+  }
+
+  /** The manifest committed with `id`. */
+  manifest(id: string): object {
+    return this.record(id).manifest;
+  }
+
+  /** The parent named when `id` was committed (it may have been pruned since). */
+  parent(id: string): string | null {
+    return this.record(id).parent;
+  }
+
+  /** The encoded page table of `id`, checked against its seal. */
+  pageTable(id: string): Uint8Array {
+    return this.sealedPart(id, 'tables', 'page table');
+  }
+
+  /** The extra hashes of `id` (concatenated, 16 bytes each), checked against their seal. */
+  extraHashes(id: string): Uint8Array {
+    return this.sealedPart(id, 'extras', 'extra hashes');
+  }
+
+  /** Page bytes, verified against their hash; StoreDamageError (naming `context`) when missing or altered. */
+  readPage(hash: Uint8Array, context?: PageContext): Uint8Array {
+    const bytes = this.live().pages.getBinary(hashKey(hash));
+    if (!bytes) throw new StoreDamageError(`${describePage(hash, context)}: missing from the store`);
+    if (!matchesHash(bytes, hash)) throw new StoreDamageError(`${describePage(hash, context)}: stored bytes do not match their hash`);
+    return bytes;
+  }
+
+  /** Re-hash every page and resolve every reference; reports damage, never throws for it. */
+  verify(progress?: VerifyProgress): VerifyReport {
+    return verifyStore(this.live(), progress);
+  }
+
+  /** Delete checkpoints and the pages only they used, in one transaction. */
+  prune(ids: string[]): PruneResult {
+    const dbs = this.writable();
+    return prune(dbs, ids, () => orderedIds(dbs));
+  }
+
+  /** Stored pages, their payload bytes, and the size of the database files. */
+  stats(): { pages: number; pageBytes: number; diskBytes: number } {
+    const c = readCounters(this.live());
+    return { pages: c.pages, pageBytes: c.pageBytes, diskBytes: diskBytes(this.dbs) };
+  }
+
+  /** Resolves once every commit so far has reached the disk (see the durability note in store-env). */
+  async flush(): Promise<void> {
+    await this.live().root.flushed;
+  }
+
+  /** Close the database; the object is unusable afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    void this.dbs.root.close();
+  }
+
+  private live(): StoreDbs {
+    if (this.closed) throw new StoreError(`checkpoint store ${this.dbs.dir} is closed`);
+    return this.dbs;
+  }
+
+  private writable(): StoreDbs {
+    const dbs = this.live();
+    if (this.readOnly) throw new StoreError(`checkpoint store ${dbs.dir} was opened read-only`);
+    return dbs;
+  }
+
+  private record(id: string): StoredRecord {
+    const rec = readRecord(this.live(), id);
+    if (!rec) throw unknownCheckpoint(this.dbs, id);
+    return rec;
+  }
+
+  private sealedPart(id: string, db: 'tables' | 'extras', what: string): Uint8Array {
+    const sealed = this.live()[db].getBinary(id);
+    if (sealed) return unseal(sealed, `checkpoint ${id}: ${what}`);
+    if (this.has(id)) throw new StoreDamageError(`checkpoint ${id}: ${what} missing from the store`);
+    throw unknownCheckpoint(this.dbs, id);
+  }
+}
+
+/** Reject a malformed record before opening a write transaction. */
+function checkRecord(r: CheckpointRecord): void {
+  if (typeof r.id !== 'string' || r.id.length === 0 || r.id.length > MAX_ID_LENGTH) {
+    throw new StoreError(`checkpoint id must be 1 to ${MAX_ID_LENGTH} characters, got ${JSON.stringify(r.id)}`);
+  }
+  const m = r.manifest as { id?: unknown; parent?: unknown };
+  if ('id' in m && m.id !== r.id) throw new StoreError(`checkpoint ${r.id}: manifest names id ${String(m.id)}`);
+  if ('parent' in m && (m.parent ?? null) !== r.parent) {
+    throw new StoreError(`checkpoint ${r.id}: manifest names parent ${String(m.parent)}, record names ${String(r.parent)}`);
+  }
+  decodePageTable(r.pageTable, `checkpoint ${r.id}`); // refuse to store a table nobody could read back
+  splitHashes(r.extraHashes, `checkpoint ${r.id}`);
+}
+
+/** Reject a page the store must never hold. */
+function checkPage(id: string, hash: Uint8Array, bytes: Uint8Array): void {
+  if (hash.byteLength !== HASH_BYTES) throw new StoreError(`checkpoint ${id}: page hash must be ${HASH_BYTES} bytes`);
+  if (bytes.byteLength === 0 || bytes.byteLength > MAX_PAGE_BYTES) {
+    throw new StoreError(`checkpoint ${id}: page ${hashHex(hash)} is ${bytes.byteLength} bytes; pages hold 1 to ${MAX_PAGE_BYTES}`);
+  }
+  // All-zero pages are implied by their absence from a page table, never stored.
+  if (isZero(bytes)) throw new StoreError(`checkpoint ${id}: page ${hashHex(hash)} is all zeros; zero pages are not stored`);
+}
