@@ -1,25 +1,24 @@
 /** `clonecloud boot`: run an image (or a bare ELF over a host folder) to the end. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { GuestFault, ImageError, UsageError } from '../errors';
+import { ImageRef } from '../checkpoint/manifest';
+import { initHashing } from '../checkpoint/page-hash';
+import { ImageError, UsageError } from '../errors';
 import { loadImage } from '../image/manifest';
 import { BootSpec, Machine } from '../machine/machine';
 import { DEFAULT_PROFILE, findProfile } from '../machine/profiles';
-import { formatSummary, RunSummary } from '../machine/run-summary';
+import { openStoreFor, parseCount, RunOptions, runToEnd } from './run-loop';
 
 /** Options of the boot command, as commander parses them. */
-export interface BootOptions {
+export interface BootOptions extends RunOptions {
   elf?: string;
   root?: string;
   profile?: string;
   profileFile?: string;
-  json?: boolean;
-  summary?: boolean;
   seed?: string;
   cwd?: string;
   env?: string[];
   stdin?: string;
-  maxInstructions?: string;
 }
 
 /** What to boot, resolved from an image folder or from --elf/--root. */
@@ -82,15 +81,8 @@ function resolveElf(elf: string, args: string[], opts: BootOptions): Target {
   };
 }
 
-function parseCount(text: string, what: string): bigint {
-  const m = /^(\d+)([kKmMgG]?)$/.exec(text.trim());
-  if (!m) throw new UsageError(`${what}: expected a count like 5000000 or 50M, got "${text}"`);
-  const mult = { '': 1n, k: 1000n, m: 1000000n, g: 1000000000n }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return BigInt(m[1]) * mult;
-}
-
 /** Boot and run; returns the process exit code (the guest's). */
-export function bootCommand(image: string | undefined, args: string[], opts: BootOptions): number {
+export async function bootCommand(image: string | undefined, args: string[], opts: BootOptions): Promise<number> {
   // With --elf every operand belongs to the program: commander hands the first one over as the image.
   if (opts.elf && image !== undefined) {
     args = [image, ...args];
@@ -106,7 +98,8 @@ export function bootCommand(image: string | undefined, args: string[], opts: Boo
   }
   const seed = opts.seed !== undefined ? Number(parseCount(opts.seed, '--seed')) : t.seed;
   const stdin = opts.stdin ? fs.readFileSync(opts.stdin) : undefined;
-  const limit = opts.maxInstructions ? parseCount(opts.maxInstructions, '--max-instructions') : undefined;
+  // Validate counts before any work: a typo should not cost a run.
+  if (opts.maxInstructions) parseCount(opts.maxInstructions, '--max-instructions');
   const elf = new Uint8Array(fs.readFileSync(t.elfPath));
   const spec: BootSpec = {
     name: t.name,
@@ -124,23 +117,17 @@ export function bootCommand(image: string | undefined, args: string[], opts: Boo
     stderr: (b) => fs.writeSync(2, b),
     warn: (msg) => process.stderr.write(`clonecloud: ${msg}\n`),
   };
-  const machine = new Machine(spec);
-  let fault: GuestFault | undefined;
-  let outcome = 'exited';
-  try {
-    outcome = machine.run(limit);
-  } catch (e) {
-    if (!(e instanceof GuestFault)) throw e;
-    fault = e;
-  }
-  const summary: RunSummary = machine.summary(fault);
-  machine.close();
-  if (fault) process.stderr.write(`clonecloud: ${fault.message}\n`);
-  if (outcome === 'budget') {
-    process.stderr.write(`clonecloud: stopped after ${summary.instructions} instructions (--max-instructions)\n`);
-  }
-  if (opts.json) process.stderr.write(JSON.stringify(summary) + '\n');
-  else if (opts.summary !== false) process.stderr.write(formatSummary(summary));
-  if (outcome === 'budget') return 124;
-  return summary.exitStatus;
+  const ref: ImageRef = {
+    name: t.name,
+    exePath: t.exePath,
+    argv: t.argv,
+    env: t.env,
+    rootfs: t.rootfs,
+    rootfsBase: t.rootfsBase,
+    seed,
+  };
+  // Check the checkpoint options before spending time on the run.
+  await initHashing();
+  openStoreFor(opts)?.store.close();
+  return runToEnd(new Machine(spec), ref, opts);
 }

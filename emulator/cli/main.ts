@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CloneCloudError } from '../errors';
 import { bootCommand } from './boot-command';
+import { checkpointsCommand, diffCommand, pruneCommand, restoreCommand, verifyCommand } from './checkpoint-commands';
 import { imagesCommand } from './images-command';
 import { profilesCommand } from './profiles-command';
 
@@ -28,9 +29,58 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--env <NAME=value>', 'set a guest environment variable (repeatable)', collect)
     .option('--stdin <file>', 'file to serve as the guest\'s standard input (default: empty)')
     .option('--max-instructions <n>', 'stop after about this many instructions (e.g. 50M); exit code 124')
+    .option('--checkpoint-every <n>', 'take a checkpoint every n instructions (e.g. 50M); needs --store')
+    .option('--checkpoint-at <n,...>', 'take checkpoints at these instruction counts (e.g. 120M,300M); needs --store')
+    .option('--store <dir>', 'checkpoint store folder (created when missing)')
     .option('--json', 'print the run summary as one JSON object on stderr')
     .option('--no-summary', 'print no summary')
-    .action((image: string | undefined, args: string[], opts) => exit(bootCommand(image, args, opts)));
+    .action(async (image: string | undefined, args: string[], opts) => exit(await bootCommand(image, args, opts)));
+
+  program
+    .command('checkpoints')
+    .description('list the checkpoints in a store: id, parent, instructions, resident memory, new pages and bytes, dedup')
+    .requiredOption('--store <dir>', 'checkpoint store folder')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => exit(await checkpointsCommand(opts)));
+
+  program
+    .command('restore')
+    .description('resume a checkpoint and run it to the end (exit code: the guest\'s)')
+    .argument('<id>', 'checkpoint id (see clonecloud checkpoints)')
+    .requiredOption('--store <dir>', 'checkpoint store folder')
+    .option('-p, --profile <id>', 'run on another device profile (where the memory fits)')
+    .option('--profile-file <json>', 'extra device profiles from a JSON file')
+    .option('--stdin <file>', 'standard input from here on (default: empty)')
+    .option('--max-instructions <n>', 'stop at this total instruction count; exit code 124')
+    .option('--checkpoint-every <n>', 'keep checkpointing into the same store every n instructions')
+    .option('--checkpoint-at <n,...>', 'keep checkpointing at these instruction counts')
+    .option('--json', 'print the run summary as one JSON object on stderr')
+    .option('--no-summary', 'print no summary')
+    .action(async (id: string, opts) => exit(await restoreCommand(id, opts)));
+
+  program
+    .command('diff')
+    .description('what changed between two checkpoints: pages by region, registers, files, instructions and modelled time')
+    .argument('<idA>')
+    .argument('<idB>')
+    .requiredOption('--store <dir>', 'checkpoint store folder')
+    .option('--json', 'machine-readable output')
+    .action(async (a: string, b: string, opts) => exit(await diffCommand(a, b, opts)));
+
+  program
+    .command('verify')
+    .description('re-hash every stored page and check every checkpoint; exit code 1 when anything is damaged')
+    .requiredOption('--store <dir>', 'checkpoint store folder')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => exit(await verifyCommand(opts)));
+
+  program
+    .command('prune')
+    .description('delete checkpoints and reclaim the pages no remaining checkpoint uses')
+    .argument('<id...>', 'checkpoint ids')
+    .requiredOption('--store <dir>', 'checkpoint store folder')
+    .option('--json', 'machine-readable output')
+    .action(async (ids: string[], opts) => exit(await pruneCommand(ids, opts)));
 
   program
     .command('profiles')

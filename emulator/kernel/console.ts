@@ -10,7 +10,10 @@ export type OutputSink = (bytes: Uint8Array) => void;
 export class ConsoleStream implements FileObject {
   readonly kind = 'console';
   readonly seekable = false;
-  private inputPos = 0;
+  /** Bytes consumed from the input (checkpoints restore it). */
+  inputPos = 0;
+  /** Bytes written to the sink so far. */
+  written = 0;
 
   constructor(
     readonly path: string,
@@ -31,6 +34,7 @@ export class ConsoleStream implements FileObject {
   /** Pass the bytes to the sink. */
   write(src: Uint8Array): number {
     if (this.sink) this.sink(src.slice());
+    this.written += src.length;
     return src.length;
   }
 

@@ -1,5 +1,5 @@
 /** What a file descriptor refers to, as the I/O syscalls see it. */
-import type { DirEntry, Stat } from '../vfs/vfs';
+import type { DirEntry, OpenFile, Stat } from '../vfs/vfs';
 
 export type { DirEntry };
 
@@ -19,4 +19,20 @@ export interface FileObject {
   readdir?(): DirEntry[];
   /** Release it when the last descriptor referring to it closes. */
   close?(): void;
+}
+
+/** Adapt a VFS open file to what descriptors hold. */
+export function vfsFileObject(f: OpenFile): FileObject {
+  return {
+    kind: f.isDirectory ? 'dir' : 'file',
+    path: f.path,
+    seekable: true,
+    read: (dst, pos) => f.read(dst, pos),
+    write: (src, pos) => f.write(src, pos),
+    size: () => f.size(),
+    truncate: (len) => f.truncate(len),
+    stat: () => f.stat(),
+    readdir: f.isDirectory ? () => f.readdir() : undefined,
+    close: () => f.close(),
+  };
 }

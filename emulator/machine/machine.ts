@@ -46,7 +46,8 @@ function deviceOf(p: DeviceProfile): DeviceDescription {
 export interface BootSpec {
   /** Name used in reports (image name or ELF file name). */
   name: string;
-  elf: Uint8Array;
+  /** The program; absent when the machine will be restored from a checkpoint instead. */
+  elf?: Uint8Array;
   /** Guest path of the program (AT_EXECFN, /proc/self/exe). */
   exePath: string;
   argv: string[];
@@ -86,26 +87,15 @@ export class Machine {
   private stopAfter: SyscallStop | undefined;
   private stoppedAtSyscall = false;
   private readonly counting: boolean;
+  private consoleStreams: ConsoleStream[] | undefined;
 
+  /**
+   * Build the machine. With `spec.elf` the program is loaded and its stack built, ready to run;
+   * without, the machine is empty until a checkpoint's state is applied to it.
+   */
   constructor(readonly spec: BootSpec) {
-    const elf = parseElf(spec.elf, spec.name);
     this.engine = new Engine(this.space, (intno) => this.onInterrupt(intno), spec.engine);
     this.counting = spec.engine?.countInstructions !== false;
-    const image = loadElf(this.space, elf, spec.elf, { name: spec.exePath });
-    const random = new Uint8Array(16);
-    // AT_RANDOM comes from its own stream so getrandom's sequence does not depend on it.
-    new GuestRandom(spec.seed ^ 0x5eed).fill(random);
-    const stack = buildInitialStack(this.space, {
-      argv: spec.argv,
-      envp: spec.env,
-      execfn: spec.exePath,
-      random,
-      image,
-      uid: UID,
-      euid: UID,
-      gid: UID,
-      egid: UID,
-    });
     this.clock = new ModelClock(spec.profile, () => this.engine.counters.instructions);
     this.vfs = Vfs.fromManifest(spec.rootfs, spec.rootfsBase, deviceOf(spec.profile), {
       exePath: spec.exePath,
@@ -119,9 +109,7 @@ export class Machine {
       cwd: () => this.kernel.proc.cwd,
     });
     const fds = new FdTable();
-    fds.install({ file: new ConsoleStream('/dev/stdin', spec.stdin ?? null, null, 0x8800), offset: 0, flags: O_RDONLY, dirCursor: 0 });
-    fds.install({ file: new ConsoleStream('/dev/stdout', null, spec.stdout, 0x8801), offset: 0, flags: O_WRONLY, dirCursor: 0 });
-    fds.install({ file: new ConsoleStream('/dev/stderr', null, spec.stderr, 0x8802), offset: 0, flags: O_WRONLY, dirCursor: 0 });
+    for (const c of this.consoles()) fds.install({ file: c, offset: 0, flags: c.path === '/dev/stdin' ? O_RDONLY : O_WRONLY, dirCursor: 0 });
     this.kernel = new Kernel({
       space: this.space,
       cpu: {
@@ -140,10 +128,10 @@ export class Machine {
         uid: UID,
         gid: UID,
         cwd: spec.cwd,
-        brkStart: image.brkStart,
-        brk: image.brkStart,
-        mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000),
-        mmapTop: stack.stackStart,
+        brkStart: 0,
+        brk: 0,
+        mmapBase: MMAP_BASE,
+        mmapTop: MMAP_BASE,
         clearChildTid: 0,
         umask: 0o022,
         signals: initialSignalState(),
@@ -151,12 +139,60 @@ export class Machine {
       warn: spec.warn,
       onExit: () => this.engine.stop(),
     });
+    this.pc = 0;
+    if (spec.elf) this.loadProgram(spec.elf);
+  }
+
+  /** The three standard streams, made once per machine. */
+  consoles(): ConsoleStream[] {
+    this.consoleStreams ??= [
+      new ConsoleStream('/dev/stdin', this.spec.stdin ?? null, null, 0x8800),
+      new ConsoleStream('/dev/stdout', null, this.spec.stdout, 0x8801),
+      new ConsoleStream('/dev/stderr', null, this.spec.stderr, 0x8802),
+    ];
+    return this.consoleStreams;
+  }
+
+  /** Load the ELF, build the initial stack and point the CPU at the entry. */
+  private loadProgram(bytes: Uint8Array): void {
+    const spec = this.spec;
+    const elf = parseElf(bytes, spec.name);
+    const image = loadElf(this.space, elf, bytes, { name: spec.exePath });
+    const random = new Uint8Array(16);
+    // AT_RANDOM comes from its own stream so getrandom's sequence does not depend on it.
+    new GuestRandom(spec.seed ^ 0x5eed).fill(random);
+    const stack = buildInitialStack(this.space, {
+      argv: spec.argv,
+      envp: spec.env,
+      execfn: spec.exePath,
+      random,
+      image,
+      uid: UID,
+      euid: UID,
+      gid: UID,
+      egid: UID,
+    });
+    Object.assign(this.kernel.proc, {
+      brkStart: image.brkStart,
+      brk: image.brkStart,
+      mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000),
+      mmapTop: stack.stackStart,
+    });
     // Mode first: SP is banked per mode, so it must be set in the mode the program runs in.
     this.engine.writeReg(Reg.CPSR, CPSR_USER);
     this.engine.writeReg(Reg.SP, stack.sp);
     this.pc = image.entry;
     // Loading wrote every page; the run starts with a clean dirty set.
     this.rearmDirtyTracking();
+  }
+
+  /** Where run() resumes: the PC with bit 0 set in Thumb state. */
+  get resumeAddress(): number {
+    return this.pc;
+  }
+
+  set resumeAddress(pc: number) {
+    this.pc = pc >>> 0;
   }
 
   /** Instructions executed so far. */

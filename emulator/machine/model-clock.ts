@@ -7,31 +7,42 @@ import { DeviceProfile } from './profiles';
 /** Wall-clock epoch the guest sees at boot (2009-05-18 00:00 UTC) unless an image says otherwise. */
 export const DEFAULT_EPOCH_SECONDS = 1242604800;
 
-/** Serializable clock state (for checkpoints). */
+/** Serializable clock state (for checkpoints); bigints as decimal strings. */
 export interface ClockState {
   epochSeconds: number;
-  sleptNs: bigint;
+  sleptNs: string;
+  /** Busy time, instruction count, sleep and energy when the current profile took over. */
+  base: { instructions: string; busyNs: string; sleptNs: string; energyJoules: number };
 }
 
 /** Turns instruction counts and sleeps into modelled seconds and joules. */
 export class ModelClock {
   sleptNs = 0n;
+  // A run restored onto another profile keeps what it spent before on the old one.
+  private base = { instructions: 0n, busyNs: 0n, sleptNs: 0n, energyJoules: 0 };
+  private readonly rate: bigint;
 
   constructor(
     readonly profile: DeviceProfile,
     private readonly instructions: () => bigint,
-    readonly epochSeconds = DEFAULT_EPOCH_SECONDS,
-  ) {}
+    public epochSeconds = DEFAULT_EPOCH_SECONDS,
+  ) {
+    this.rate = BigInt(Math.round(profile.clockHz * profile.ipc));
+  }
 
-  /** Seconds the CPU has been busy: instructions / (clock x IPC). */
+  /** Nanoseconds the CPU has been busy: instructions / (clock x IPC). */
+  busyNs(): bigint {
+    return this.base.busyNs + ((this.instructions() - this.base.instructions) * 1_000_000_000n) / this.rate;
+  }
+
+  /** Seconds the CPU has been busy. */
   busySeconds(): number {
-    return Number(this.instructions()) / (this.profile.clockHz * this.profile.ipc);
+    return Number(this.busyNs()) / 1e9;
   }
 
   /** Nanoseconds since boot (busy time plus time slept). */
   monotonicNs(): bigint {
-    const busyNs = (this.instructions() * 1_000_000_000n) / BigInt(Math.round(this.profile.clockHz * this.profile.ipc));
-    return busyNs + this.sleptNs;
+    return this.busyNs() + this.sleptNs;
   }
 
   /** Nanoseconds since the Unix epoch. */
@@ -51,11 +62,40 @@ export class ModelClock {
 
   /** Modelled CPU energy in joules: active power while busy, idle power while asleep. */
   energyJoules(): number {
-    return this.busySeconds() * this.profile.cpuActiveW + (Number(this.sleptNs) / 1e9) * this.profile.cpuIdleW;
+    const busy = Number(this.busyNs() - this.base.busyNs) / 1e9;
+    const slept = Number(this.sleptNs - this.base.sleptNs) / 1e9;
+    return this.base.energyJoules + busy * this.profile.cpuActiveW + slept * this.profile.cpuIdleW;
   }
 
   /** State to persist. */
   save(): ClockState {
-    return { epochSeconds: this.epochSeconds, sleptNs: this.sleptNs };
+    const b = this.base;
+    return {
+      epochSeconds: this.epochSeconds,
+      sleptNs: this.sleptNs.toString(),
+      base: { instructions: b.instructions.toString(), busyNs: b.busyNs.toString(), sleptNs: b.sleptNs.toString(), energyJoules: b.energyJoules },
+    };
+  }
+
+  /**
+   * Continue from a saved state. When the saved profile ran at the same rate, the saved base is
+   * kept so the figures are exactly those of an uninterrupted run; otherwise what was spent so
+   * far becomes the base and the rest is priced at this profile's rate and power.
+   */
+  restore(s: ClockState, savedProfile: DeviceProfile, instructionsNow: bigint): void {
+    this.epochSeconds = s.epochSeconds;
+    const old = new ModelClock(savedProfile, () => instructionsNow, s.epochSeconds);
+    old.sleptNs = BigInt(s.sleptNs);
+    old.base = {
+      instructions: BigInt(s.base.instructions),
+      busyNs: BigInt(s.base.busyNs),
+      sleptNs: BigInt(s.base.sleptNs),
+      energyJoules: s.base.energyJoules,
+    };
+    this.sleptNs = old.sleptNs;
+    const sameModel = old.rate === this.rate && savedProfile.cpuActiveW === this.profile.cpuActiveW && savedProfile.cpuIdleW === this.profile.cpuIdleW;
+    this.base = sameModel
+      ? old.base
+      : { instructions: instructionsNow, busyNs: old.busyNs(), sleptNs: old.sleptNs, energyJoules: old.energyJoules() };
   }
 }

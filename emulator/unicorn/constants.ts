@@ -17,6 +17,7 @@ export const Reg = {
   D0: 14,
   R0: 66,
   C13_C0_3: 113,
+  CP_REG: 139,
 } as const;
 
 /** Register id of r0..r12 (r13-r15 are SP, LR, PC). */

@@ -98,6 +98,30 @@ export class Engine {
     this.check('uc_reg_write', this.u.uc_reg_write(this.handle, dReg(n), this.scratch));
   }
 
+  /**
+   * Read a 32-bit CP15 register (e.g. TPIDRURW: crn 13, crm 0, opc1 0, opc2 2) through
+   * UC_ARM_REG_CP_REG; the older per-register ids are deprecated in Unicorn 2.1.
+   */
+  readCp15(crn: number, crm: number, opc1: number, opc2: number): number {
+    const b = this.cpReg(crn, crm, opc1, opc2, 0);
+    this.check('uc_reg_read(cp15)', this.u.uc_reg_read(this.handle, Reg.CP_REG, b));
+    return new DataView(b.buffer).getUint32(32, true);
+  }
+
+  /** Write a 32-bit CP15 register. */
+  writeCp15(crn: number, crm: number, opc1: number, opc2: number, value: number): void {
+    this.check('uc_reg_write(cp15)', this.u.uc_reg_write(this.handle, Reg.CP_REG, this.cpReg(crn, crm, opc1, opc2, value)));
+  }
+
+  /** A uc_arm_cp_reg: seven u32 fields (cp, is64, sec, crn, crm, opc1, opc2), then u64 val at 32. */
+  private cpReg(crn: number, crm: number, opc1: number, opc2: number, value: number): Uint8Array {
+    const b = new Uint8Array(40);
+    const dv = new DataView(b.buffer);
+    [15, 0, 0, crn, crm, opc1, opc2].forEach((v, i) => dv.setUint32(i * 4, v, true));
+    dv.setBigUint64(32, BigInt(value >>> 0), true);
+    return b;
+  }
+
   /** Core register r0..r15. */
   r(n: number): number {
     return this.readReg(coreReg(n));

@@ -14,27 +14,10 @@ import {
   O_RDONLY,
 } from '../../abi/fcntl';
 import { KernelContext, SyscallTable } from '../context';
-import { FileObject } from '../file-object';
+import { vfsFileObject } from '../file-object';
 import { encodeStat64, encodeStatx, Stat } from '../stat';
-import { OpenFile } from '../../vfs/vfs';
 
 const PATH_MAX = 4096;
-
-/** Adapt a VFS open file to what descriptors hold. */
-function fileObject(f: OpenFile): FileObject {
-  return {
-    kind: f.isDirectory ? 'dir' : 'file',
-    path: f.path,
-    seekable: true,
-    read: (dst, pos) => f.read(dst, pos),
-    write: (src, pos) => f.write(src, pos),
-    size: () => f.size(),
-    truncate: (len) => f.truncate(len),
-    stat: () => f.stat(),
-    readdir: f.isDirectory ? () => f.readdir() : undefined,
-    close: () => f.close(),
-  };
-}
 
 /** The directory a relative path in an *at() call starts from. */
 function baseDir(k: KernelContext, dirfd: number): string {
@@ -72,7 +55,7 @@ function openat(k: KernelContext, a: number[]): number {
   const [p, cwd] = at(k, dirfd, pathAddr);
   const f = k.vfs.open(p, cwd, flags & ~O_PATH, mode & ~k.proc.umask);
   const accFlags = flags & O_PATH ? (flags & ~O_ACCMODE) | O_RDONLY : flags;
-  return k.fds.install({ file: fileObject(f), offset: 0, flags: accFlags & ~O_CLOEXEC, dirCursor: 0 }, (flags & O_CLOEXEC) !== 0);
+  return k.fds.install({ file: vfsFileObject(f), offset: 0, flags: accFlags & ~O_CLOEXEC, dirCursor: 0 }, (flags & O_CLOEXEC) !== 0);
 }
 
 function readlinkat(k: KernelContext, a: number[]): number {

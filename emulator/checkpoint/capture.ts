@@ -1,0 +1,153 @@
+/**
+ * Taking checkpoints of a running machine. The first checkpoint hashes every page that can hold
+ * data; each later one re-hashes only the pages dirtied since its parent and carries the rest of
+ * the parent's page table over. Pages already in the store are not written again.
+ */
+import { captureState } from '../machine/machine-state';
+import { Machine } from '../machine/machine';
+import { PAGE_COUNT, PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
+import { PageBitmap } from '../memory/page-bitmap';
+import { LayerState } from '../vfs/vfs';
+import { CheckpointManifest, CHECKPOINT_FORMAT, ImageRef, VfsRecord } from './manifest';
+import { HASH_BYTES, hashBytes, hashHex, hashInto, isZero } from './page-hash';
+import { decodePageTable, encodePageTable, PageTable } from './page-table';
+import { CheckpointStore } from './store';
+
+/** What capture() reports. */
+export interface CaptureResult {
+  id: string;
+  manifest: CheckpointManifest;
+}
+
+/** A dense page table over the whole address space: a presence bitmap and 16 bytes a page. */
+class LiveTable {
+  readonly present = new PageBitmap(PAGE_COUNT);
+  readonly hashes = new Uint8Array(PAGE_COUNT * HASH_BYTES);
+
+  load(t: PageTable): void {
+    this.present.reset();
+    t.pages.forEach((p, i) => {
+      this.present.set(p);
+      this.hashes.set(t.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES), p * HASH_BYTES);
+    });
+  }
+
+  toPageTable(): PageTable {
+    const pages = Uint32Array.from(this.present.pages());
+    const hashes = new Uint8Array(pages.length * HASH_BYTES);
+    pages.forEach((p, i) => hashes.set(this.hashes.subarray(p * HASH_BYTES, (p + 1) * HASH_BYTES), i * HASH_BYTES));
+    return { pages, hashes };
+  }
+}
+
+/** Next free id of the form c0001, c0002, ... (ids are never reused while a larger one exists). */
+function nextId(store: CheckpointStore): string {
+  let max = 0;
+  for (const id of store.ids()) {
+    const m = /^c(\d+)$/.exec(id);
+    if (m) max = Math.max(max, Number(m[1]));
+  }
+  return `c${String(max + 1).padStart(4, '0')}`;
+}
+
+/** Takes successive checkpoints of one machine into one store. */
+export class Checkpointer {
+  private readonly table = new LiveTable();
+  private parent: string | null;
+  private full: boolean;
+  private scratch = new Uint8Array(HASH_BYTES);
+
+  /** `parent`: the checkpoint the machine was restored from, whose page table is the baseline. */
+  constructor(private readonly store: CheckpointStore, private readonly machine: Machine, private readonly image: ImageRef, parent: string | null = null) {
+    this.parent = parent;
+    this.full = parent === null;
+    if (parent) this.table.load(decodePageTable(store.pageTable(parent), `checkpoint ${parent}`));
+  }
+
+  /** Capture the stopped machine now; returns the new checkpoint's id and manifest. */
+  capture(): CaptureResult {
+    const t0 = process.hrtime.bigint();
+    const m = this.machine;
+    const space = m.space;
+    const state = captureState(m);
+    const candidates = this.full ? space.touched.pages() : space.dirty.pages();
+    const newPages = new Map<string, [Uint8Array, Uint8Array]>();
+    let dedupHits = 0;
+    const consider = (bytes: Uint8Array, hash: Uint8Array): void => {
+      const hex = hashHex(hash);
+      if (newPages.has(hex)) return;
+      if (this.store.hasPage(hash)) dedupHits++;
+      // Copied: the store cannot take views of the SharedArrayBuffer that backs guest memory.
+      else newPages.set(hex, [hash.slice(), bytes.slice()]);
+    };
+    for (const p of candidates) {
+      const bytes = space.bytes.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+      if (!(space.perms[p] & PAGE_MAPPED) || isZero(bytes)) {
+        this.table.present.clear(p);
+        continue;
+      }
+      hashInto(bytes, this.scratch);
+      const slot = this.table.hashes.subarray(p * HASH_BYTES, (p + 1) * HASH_BYTES);
+      if (this.table.present.has(p) && Buffer.compare(slot, this.scratch) === 0) continue;
+      slot.set(this.scratch);
+      this.table.present.set(p);
+      consider(bytes, this.scratch);
+    }
+    const vfs = vfsRecord(m.vfs.exportState(), consider);
+    const table = this.table.toPageTable();
+    const id = nextId(this.store);
+    const consoles = m.consoles();
+    const manifest: CheckpointManifest = {
+      format: CHECKPOINT_FORMAT,
+      id,
+      parent: this.parent,
+      created: new Date().toISOString(),
+      image: this.image,
+      profile: { ...m.spec.profile },
+      state,
+      vfs,
+      modelledSeconds: m.clock.seconds(),
+      output: { stdout: consoles[1].written, stderr: consoles[2].written },
+      stats: {
+        pagesScanned: candidates.length,
+        residentPages: table.pages.length,
+        newPages: newPages.size,
+        newBytes: [...newPages.values()].reduce((n, [, b]) => n + b.length, 0),
+        dedupHits,
+        captureMs: 0,
+      },
+    };
+    const extra = collectBlockHashes(vfs);
+    manifest.stats.captureMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    this.store.commit({ id, parent: this.parent, manifest, pageTable: encodePageTable(table), extraHashes: extra }, newPages.values());
+    manifest.stats.captureMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    // Only now, with the checkpoint safely stored, start the next dirty interval.
+    m.rearmDirtyTracking();
+    this.parent = id;
+    this.full = false;
+    return { id, manifest };
+  }
+}
+
+/** The writable layer with blocks replaced by hashes; `consider` sees every non-zero block. */
+function vfsRecord(layer: LayerState, consider: (bytes: Uint8Array, hash: Uint8Array) => void): VfsRecord {
+  const nodes = layer.nodes.map((n) => {
+    if (n.kind !== 'file') return { ...n } as VfsRecord['nodes'][number];
+    const blocks = n.blocks.map((b) => {
+      if (isZero(b.data)) return { index: b.index, length: b.data.length };
+      const hash = hashBytes(b.data);
+      consider(b.data, hash);
+      return { index: b.index, length: b.data.length, hash: hashHex(hash) };
+    });
+    return { ...n, blocks } as VfsRecord['nodes'][number];
+  });
+  return { nextIno: layer.nextIno, nodes };
+}
+
+/** Hashes of every stored block a VFS record refers to, concatenated (the store's extra references). */
+function collectBlockHashes(vfs: VfsRecord): Uint8Array {
+  const hexes = vfs.nodes.flatMap((n) => (n.blocks ?? []).filter((b) => b.hash).map((b) => b.hash!));
+  const out = new Uint8Array(hexes.length * HASH_BYTES);
+  hexes.forEach((h, i) => out.set(Buffer.from(h, 'hex'), i * HASH_BYTES));
+  return out;
+}

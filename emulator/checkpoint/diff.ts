@@ -1,0 +1,128 @@
+/**
+ * What changed between two checkpoints: pages added, changed and removed, grouped by the kind of
+ * region they belong to; registers; files of the writable layer; instructions and modelled time.
+ * Pure: works on manifests and page tables.
+ */
+import { CpuState } from '../machine/machine-state';
+import { PAGE_SIZE, Region, RegionKind } from '../memory/address-space';
+import { CheckpointManifest, VfsRecord } from './manifest';
+import { HASH_BYTES } from './page-hash';
+import { PageTable } from './page-table';
+
+/** Page changes in one kind of region. */
+export interface RegionDiff {
+  kind: RegionKind | 'unmapped';
+  added: number;
+  changed: number;
+  removed: number;
+  bytes: number;
+}
+
+/** A register whose value differs. */
+export interface RegisterDiff {
+  name: string;
+  from: string;
+  to: string;
+}
+
+/** A path of the writable layer that differs. */
+export interface FileDiff {
+  path: string;
+  change: 'added' | 'removed' | 'changed';
+}
+
+/** The whole difference from A to B. */
+export interface CheckpointDiff {
+  from: string;
+  to: string;
+  instructions: number;
+  modelledSeconds: number;
+  regions: RegionDiff[];
+  totals: { added: number; changed: number; removed: number; bytes: number };
+  registers: RegisterDiff[];
+  files: FileDiff[];
+}
+
+function kindAt(regions: Region[], page: number): RegionKind | 'unmapped' {
+  const addr = page * PAGE_SIZE;
+  return regions.find((r) => addr >= r.start && addr < r.end)?.kind ?? 'unmapped';
+}
+
+function hashOf(t: PageTable, i: number): Buffer {
+  return Buffer.from(t.hashes.buffer, t.hashes.byteOffset + i * HASH_BYTES, HASH_BYTES);
+}
+
+/** Pages present in only one table, or with different hashes, by region kind. */
+function diffPages(a: PageTable, b: PageTable, regionsA: Region[], regionsB: Region[]): RegionDiff[] {
+  const by = new Map<string, RegionDiff>();
+  const bump = (kind: RegionDiff['kind'], field: 'added' | 'changed' | 'removed') => {
+    const d = by.get(kind) ?? { kind, added: 0, changed: 0, removed: 0, bytes: 0 };
+    d[field]++;
+    d.bytes += PAGE_SIZE;
+    by.set(kind, d);
+  };
+  let i = 0;
+  let j = 0;
+  while (i < a.pages.length || j < b.pages.length) {
+    const pa = i < a.pages.length ? a.pages[i] : Infinity;
+    const pb = j < b.pages.length ? b.pages[j] : Infinity;
+    if (pa === pb) {
+      if (!hashOf(a, i).equals(hashOf(b, j))) bump(kindAt(regionsB, pb), 'changed');
+      i++;
+      j++;
+    } else if (pa < pb) {
+      bump(kindAt(regionsA, pa), 'removed');
+      i++;
+    } else {
+      bump(kindAt(regionsB, pb), 'added');
+      j++;
+    }
+  }
+  const order: RegionDiff['kind'][] = ['text', 'data', 'heap', 'mmap', 'stack', 'vectors', 'unmapped'];
+  return [...by.values()].sort((x, y) => order.indexOf(x.kind) - order.indexOf(y.kind));
+}
+
+function diffRegisters(a: CpuState, b: CpuState, pcA: number, pcB: number): RegisterDiff[] {
+  const out: RegisterDiff[] = [];
+  const hex = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
+  const names = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12', 'sp', 'lr'];
+  names.forEach((n, i) => a.r[i] !== b.r[i] && out.push({ name: n, from: hex(a.r[i]), to: hex(b.r[i]) }));
+  if (pcA !== pcB) out.push({ name: 'pc', from: hex(pcA), to: hex(pcB) });
+  for (const k of ['cpsr', 'fpscr', 'fpexc', 'tls', 'tlsRw'] as const) {
+    if (a[k] !== b[k]) out.push({ name: k, from: hex(a[k]), to: hex(b[k]) });
+  }
+  a.d.forEach((v, i) => v !== b.d[i] && out.push({ name: `d${i}`, from: '0x' + v, to: '0x' + b.d[i] }));
+  return out;
+}
+
+function diffFiles(a: VfsRecord, b: VfsRecord): FileDiff[] {
+  const key = (n: VfsRecord['nodes'][number]) => JSON.stringify(n);
+  const ma = new Map(a.nodes.map((n) => [n.path, key(n)]));
+  const mb = new Map(b.nodes.map((n) => [n.path, key(n)]));
+  const out: FileDiff[] = [];
+  for (const [p, v] of mb) {
+    if (!ma.has(p)) out.push({ path: p, change: 'added' });
+    else if (ma.get(p) !== v) out.push({ path: p, change: 'changed' });
+  }
+  for (const p of ma.keys()) if (!mb.has(p)) out.push({ path: p, change: 'removed' });
+  return out.sort((x, y) => x.path.localeCompare(y.path));
+}
+
+/** The difference from checkpoint A to checkpoint B. */
+export function diffCheckpoints(a: CheckpointManifest, ta: PageTable, b: CheckpointManifest, tb: PageTable): CheckpointDiff {
+  const regions = diffPages(ta, tb, a.state.regions, b.state.regions);
+  const totals = regions.reduce(
+    (t, r) => ({ added: t.added + r.added, changed: t.changed + r.changed, removed: t.removed + r.removed, bytes: t.bytes + r.bytes }),
+    { added: 0, changed: 0, removed: 0, bytes: 0 },
+  );
+  return {
+    from: a.id,
+    to: b.id,
+    instructions: Number(BigInt(b.state.instructions) - BigInt(a.state.instructions)),
+    modelledSeconds: b.modelledSeconds - a.modelledSeconds,
+    regions,
+    totals,
+    registers: diffRegisters(a.state.cpu, b.state.cpu, a.state.resumeAddress, b.state.resumeAddress),
+    files: diffFiles(a.vfs, b.vfs),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Rebuilding a machine from a checkpoint: the image's root file system, the writable layer, the
+ * memory map and every page (each verified against its hash as it is read), then registers and
+ * kernel state. The restored machine continues exactly where the original stopped.
+ */
+import { OutputSink } from '../kernel/console';
+import { applyState } from '../machine/machine-state';
+import { Machine } from '../machine/machine';
+import { DeviceProfile } from '../machine/profiles';
+import { PAGE_SIZE } from '../memory/address-space';
+import { LayerState } from '../vfs/vfs';
+import { CheckpointError } from './errors';
+import { CheckpointManifest, checkManifest, VfsRecord } from './manifest';
+import { hashAt, decodePageTable } from './page-table';
+import { CheckpointStore } from './store';
+
+/** How to restore. */
+export interface RestoreOptions {
+  /** Run on this profile instead of the one the checkpoint was taken on. */
+  profile?: DeviceProfile;
+  stdout: OutputSink;
+  stderr: OutputSink;
+  stdin?: Uint8Array;
+  warn: (message: string) => void;
+}
+
+/** A restored machine and the checkpoint it came from. */
+export interface Restored {
+  machine: Machine;
+  manifest: CheckpointManifest;
+}
+
+/** Why `profile` cannot hold the checkpoint's memory, or undefined when it can. */
+export function profileMismatch(manifest: CheckpointManifest, residentPages: number, profile: DeviceProfile): string | undefined {
+  const resident = residentPages * PAGE_SIZE;
+  if (resident > profile.ramBytes) {
+    const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
+    return `checkpoint ${manifest.id} holds ${mb(resident)} of resident memory; profile ${profile.id} has only ${mb(profile.ramBytes)} of RAM`;
+  }
+  return undefined;
+}
+
+/** Restore checkpoint `id` from `store`. */
+export function restoreCheckpoint(store: CheckpointStore, id: string, opts: RestoreOptions): Restored {
+  const manifest = checkManifest(store.manifest(id), id);
+  const table = decodePageTable(store.pageTable(id), `checkpoint ${id}`);
+  const profile = opts.profile ?? manifest.profile;
+  const why = profileMismatch(manifest, table.pages.length, profile);
+  if (why) throw new CheckpointError(why);
+  const img = manifest.image;
+  const machine = new Machine({
+    name: img.name,
+    exePath: img.exePath,
+    argv: img.argv,
+    env: img.env,
+    cwd: manifest.state.kernel.proc.cwd,
+    profile,
+    rootfs: img.rootfs,
+    rootfsBase: img.rootfsBase,
+    seed: img.seed,
+    stdin: opts.stdin,
+    stdout: opts.stdout,
+    stderr: opts.stderr,
+    warn: opts.warn,
+  });
+  try {
+    machine.vfs.importState(layerState(manifest.vfs, store, id));
+    applyState(machine, manifest.state);
+    const space = machine.space;
+    for (let i = 0; i < table.pages.length; i++) {
+      const page = table.pages[i];
+      const bytes = store.readPage(hashAt(table, i), { checkpoint: id, page });
+      space.bytes.set(bytes, page * PAGE_SIZE);
+      space.touched.set(page);
+    }
+    machine.rearmDirtyTracking();
+  } catch (e) {
+    machine.close();
+    throw e;
+  }
+  return { machine, manifest };
+}
+
+/** Rebuild the writable layer, reading each block from the store (verified). */
+function layerState(vfs: VfsRecord, store: CheckpointStore, id: string): LayerState {
+  const nodes = vfs.nodes.map((n) => {
+    if (n.kind !== 'file' || !n.blocks) return n;
+    const blocks = n.blocks.map((b) => ({
+      index: b.index,
+      data: b.hash
+        ? store.readPage(Buffer.from(b.hash, 'hex'), { checkpoint: id, what: `block ${b.index} of ${n.path}` })
+        : new Uint8Array(b.length),
+    }));
+    return { ...n, blocks };
+  });
+  return { nextIno: vfs.nextIno, nodes } as unknown as LayerState;
+}
+

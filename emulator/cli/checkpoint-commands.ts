@@ -1,0 +1,200 @@
+/** `clonecloud checkpoints | restore | diff | verify | prune`: working with a checkpoint store. */
+import * as fs from 'fs';
+import { diffCheckpoints, CheckpointDiff } from '../checkpoint/diff';
+import { checkManifest, CheckpointManifest } from '../checkpoint/manifest';
+import { initHashing } from '../checkpoint/page-hash';
+import { decodePageTable } from '../checkpoint/page-table';
+import { restoreCheckpoint } from '../checkpoint/restore';
+import { CheckpointStore } from '../checkpoint/store';
+import { VerifyReport } from '../checkpoint/store-verify';
+import { findProfile } from '../machine/profiles';
+import { formatSeconds } from '../machine/run-summary';
+import { printJson, table } from './output';
+import { RunOptions, runToEnd } from './run-loop';
+
+/** The store named by --store, which must exist (records are sealed with hashes: load hashing first). */
+async function existingStore(dir: string | undefined): Promise<CheckpointStore> {
+  await initHashing();
+  return CheckpointStore.open(dir ?? '.', { create: false });
+}
+
+function mib(n: number): string {
+  return `${(n / 1048576).toFixed(2)} MiB`;
+}
+
+/** One row of `clonecloud checkpoints`. */
+export interface CheckpointRow {
+  id: string;
+  parent: string | null;
+  parentPresent: boolean;
+  image: string;
+  profile: string;
+  instructions: number;
+  modelledSeconds: number;
+  residentPages: number;
+  residentBytes: number;
+  newPages: number;
+  newBytes: number;
+  dedupHits: number;
+  created: string;
+}
+
+/** List the checkpoints of a store. */
+export async function checkpointsCommand(opts: { store?: string; json?: boolean }): Promise<number> {
+  const store = await existingStore(opts.store);
+  try {
+    const ids = store.ids();
+    const rows: CheckpointRow[] = ids.map((id) => {
+      const m = checkManifest(store.manifest(id), id);
+      return {
+        id,
+        parent: m.parent,
+        parentPresent: m.parent !== null && ids.includes(m.parent),
+        image: m.image.name,
+        profile: m.profile.id,
+        instructions: Number(m.state.instructions),
+        modelledSeconds: m.modelledSeconds,
+        residentPages: m.stats.residentPages,
+        residentBytes: m.stats.residentPages * 4096,
+        newPages: m.stats.newPages,
+        newBytes: m.stats.newBytes,
+        dedupHits: m.stats.dedupHits,
+        created: m.created,
+      };
+    });
+    const stats = store.stats();
+    if (opts.json) {
+      printJson({ checkpoints: rows, store: stats });
+      return 0;
+    }
+    process.stdout.write(
+      table(
+        ['id', 'parent', 'image', 'instructions', 'modelled', 'resident', 'new pages', 'new bytes', 'dedup'],
+        rows.map((r) => [
+          r.id,
+          r.parent === null ? '-' : r.parentPresent ? r.parent : `${r.parent} (pruned)`,
+          r.image,
+          r.instructions.toLocaleString('en-US'),
+          formatSeconds(r.modelledSeconds),
+          mib(r.residentBytes),
+          String(r.newPages),
+          mib(r.newBytes),
+          // Share of this checkpoint's changed pages that the store already held.
+          r.newPages + r.dedupHits ? `${((100 * r.dedupHits) / (r.newPages + r.dedupHits)).toFixed(0)}%` : '-',
+        ]),
+      ),
+    );
+    const logical = rows.reduce((n, r) => n + r.residentBytes, 0);
+    process.stdout.write(
+      `${rows.length} checkpoints; ${stats.pages} distinct pages stored (${mib(stats.pageBytes)}) for ${mib(logical)} of checkpointed memory; ${mib(stats.diskBytes)} on disk\n`,
+    );
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** Options of `restore`. */
+export interface RestoreCommandOptions extends RunOptions {
+  profile?: string;
+  profileFile?: string;
+  stdin?: string;
+}
+
+/** Resume a checkpoint and run it to the end (optionally checkpointing on into the same store). */
+export async function restoreCommand(id: string, opts: RestoreCommandOptions): Promise<number> {
+  const store = await existingStore(opts.store);
+  let restored;
+  try {
+    restored = restoreCheckpoint(store, id, {
+      profile: opts.profile ? findProfile(opts.profile, opts.profileFile) : undefined,
+      stdin: opts.stdin ? fs.readFileSync(opts.stdin) : undefined,
+      stdout: (b) => fs.writeSync(1, b),
+      stderr: (b) => fs.writeSync(2, b),
+      warn: (msg) => process.stderr.write(`clonecloud: ${msg}\n`),
+    });
+  } finally {
+    store.close();
+  }
+  // The store is where the checkpoint came from; it receives new checkpoints only when asked.
+  const checkpointing = opts.checkpointEvery !== undefined || opts.checkpointAt !== undefined;
+  return runToEnd(restored.machine, restored.manifest.image, { ...opts, store: checkpointing ? opts.store : undefined }, id);
+}
+
+function load(store: CheckpointStore, id: string): [CheckpointManifest, ReturnType<typeof decodePageTable>] {
+  return [checkManifest(store.manifest(id), id), decodePageTable(store.pageTable(id), `checkpoint ${id}`)];
+}
+
+/** Show what changed between two checkpoints. */
+export async function diffCommand(a: string, b: string, opts: { store?: string; json?: boolean }): Promise<number> {
+  const store = await existingStore(opts.store);
+  let d: CheckpointDiff;
+  try {
+    const [ma, ta] = load(store, a);
+    const [mb, tb] = load(store, b);
+    d = diffCheckpoints(ma, ta, mb, tb);
+  } finally {
+    store.close();
+  }
+  if (opts.json) {
+    printJson(d);
+    return 0;
+  }
+  const out: string[] = [];
+  out.push(`${d.from} -> ${d.to}: ${d.instructions.toLocaleString('en-US')} instructions, ${formatSeconds(Math.abs(d.modelledSeconds))} of modelled time${d.modelledSeconds < 0 ? ' (backwards)' : ''}`);
+  out.push('');
+  out.push(
+    table(
+      ['region', 'added', 'changed', 'removed', 'bytes'],
+      [...d.regions.map((r) => [r.kind, String(r.added), String(r.changed), String(r.removed), mib(r.bytes)]), ['total', String(d.totals.added), String(d.totals.changed), String(d.totals.removed), mib(d.totals.bytes)]],
+    ).trimEnd(),
+  );
+  out.push('');
+  out.push(d.registers.length ? `registers changed: ${d.registers.map((r) => `${r.name} ${r.from} -> ${r.to}`).join(', ')}` : 'registers: unchanged');
+  out.push(d.files.length ? `files changed: ${d.files.map((f) => `${f.path} (${f.change})`).join(', ')}` : 'files: unchanged');
+  process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
+
+/** Re-hash everything in the store; exit code 1 when anything is damaged. */
+export async function verifyCommand(opts: { store?: string; json?: boolean }): Promise<number> {
+  const store = await existingStore(opts.store);
+  try {
+    const tty = process.stderr.isTTY;
+    const report = store.verify((done, total) => {
+      if (tty && (done % 4096 === 0 || done === total)) process.stderr.write(`\rverifying ${done}/${total} pages`);
+    });
+    if (tty) process.stderr.write('\n');
+    if (opts.json) printJson(report);
+    else process.stdout.write(formatVerify(report));
+    return report.ok ? 0 : 1;
+  } finally {
+    store.close();
+  }
+}
+
+/** Delete checkpoints and reclaim the pages no other checkpoint uses. */
+export async function pruneCommand(ids: string[], opts: { store?: string; json?: boolean }): Promise<number> {
+  const store = await existingStore(opts.store);
+  try {
+    const r = store.prune(ids);
+    if (opts.json) printJson(r);
+    else process.stdout.write(`pruned ${r.checkpointsRemoved} checkpoint(s); freed ${r.pagesFreed} pages (${mib(r.bytesFreed)})\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+function formatVerify(r: VerifyReport): string {
+  const checked = `${r.pagesChecked} pages and ${r.checkpointsChecked} checkpoints checked`;
+  if (r.ok) return `store is intact: ${checked}\n`;
+  const lines = [`DAMAGE: ${r.damagedPages.length} page(s) and ${r.damagedRecords.length} record(s) damaged or missing; ${checked}`];
+  for (const d of r.damagedPages) {
+    const refs = d.referencedBy.map((ref) => (ref.page !== undefined ? `${ref.checkpoint} page 0x${ref.page.toString(16)}` : `${ref.checkpoint} (file block)`));
+    lines.push(`  page ${d.hash}: ${d.problem}; used by ${refs.join(', ') || 'no checkpoint'}`);
+  }
+  for (const d of r.damagedRecords) lines.push(`  checkpoint ${d.checkpoint}: ${d.problem}`);
+  if (r.countersMismatch) lines.push(`  ${r.countersMismatch}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,104 @@
+/**
+ * Running a machine to its end for the CLI (boot and restore): checkpoint schedule, the
+ * instruction limit, fault reporting and the summary.
+ */
+import { Checkpointer } from '../checkpoint/capture';
+import { ImageRef } from '../checkpoint/manifest';
+import { memoryDigest } from '../checkpoint/memory-digest';
+import { initHashing } from '../checkpoint/page-hash';
+import { CheckpointStore } from '../checkpoint/store';
+import { GuestFault, UsageError } from '../errors';
+import { Machine } from '../machine/machine';
+import { formatSummary, RunSummary } from '../machine/run-summary';
+
+/** Options shared by boot and restore. */
+export interface RunOptions {
+  json?: boolean;
+  summary?: boolean;
+  maxInstructions?: string;
+  checkpointEvery?: string;
+  checkpointAt?: string;
+  store?: string;
+}
+
+/** Parse a count such as 5000000, 50M, 2G or 120k. */
+export function parseCount(text: string, what: string): bigint {
+  const m = /^(\d+)([kKmMgG]?)$/.exec(text.trim());
+  if (!m) throw new UsageError(`${what}: expected a count like 5000000 or 50M, got "${text}"`);
+  const mult = { '': 1n, k: 1000n, m: 1000000n, g: 1000000000n }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return BigInt(m[1]) * mult;
+}
+
+/** When to take checkpoints: every N instructions and/or at listed counts. */
+class Schedule {
+  constructor(private readonly every: bigint | undefined, private readonly at: bigint[]) {}
+
+  /** The first checkpoint point after `now`, if any. */
+  next(now: bigint): bigint | undefined {
+    const cands = this.at.filter((p) => p > now);
+    if (this.every) cands.push((now / this.every + 1n) * this.every);
+    return cands.length ? cands.reduce((a, b) => (a < b ? a : b)) : undefined;
+  }
+}
+
+/** Check checkpoint options and open the store they name (undefined when none is asked for). */
+export function openStoreFor(opts: RunOptions): { store: CheckpointStore; schedule: Schedule } | undefined {
+  const every = opts.checkpointEvery ? parseCount(opts.checkpointEvery, '--checkpoint-every') : undefined;
+  const at = (opts.checkpointAt ?? '')
+    .split(',')
+    .filter((s) => s.trim())
+    .map((s) => parseCount(s, '--checkpoint-at'));
+  if (every === 0n) throw new UsageError('--checkpoint-every must be above 0');
+  if (!every && !at.length) {
+    if (opts.store) throw new UsageError('--store given without --checkpoint-every or --checkpoint-at');
+    return undefined;
+  }
+  if (!opts.store) throw new UsageError('checkpoints need a store: add --store <dir>');
+  return { store: CheckpointStore.open(opts.store), schedule: new Schedule(every, at) };
+}
+
+/** Run to the end (or the limit), checkpointing as scheduled; prints the summary; returns the exit code. */
+export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptions, parent: string | null = null): Promise<number> {
+  await initHashing();
+  const limit = opts.maxInstructions ? parseCount(opts.maxInstructions, '--max-instructions') : undefined;
+  const ck = openStoreFor(opts);
+  const checkpointer = ck ? new Checkpointer(ck.store, machine, image, parent) : undefined;
+  const taken: string[] = [];
+  let fault: GuestFault | undefined;
+  let outcome = 'exited';
+  // A budget stops at the last block boundary before the point, so count from the point itself.
+  let reached = machine.instructions;
+  try {
+    for (;;) {
+      const point = ck?.schedule.next(reached > machine.instructions ? reached : machine.instructions);
+      const stopAt = point !== undefined && (limit === undefined || point < limit) ? point : limit;
+      outcome = machine.run(stopAt);
+      if (outcome !== 'budget' || stopAt === limit) break;
+      reached = stopAt!;
+      const { id, manifest } = checkpointer!.capture();
+      taken.push(id);
+      const s = manifest.stats;
+      process.stderr.write(
+        `clonecloud: checkpoint ${id} at ${machine.instructions.toLocaleString('en-US')} instructions: ` +
+          `${s.pagesScanned} pages scanned, ${s.newPages} new (${(s.newBytes / 1048576).toFixed(2)} MiB), ` +
+          `${s.dedupHits} already stored, ${s.captureMs.toFixed(1)} ms\n`,
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof GuestFault)) throw e;
+    fault = e;
+  } finally {
+    ck?.store.close();
+  }
+  const summary: RunSummary & { memoryHash: string; checkpoints: string[] } = {
+    ...machine.summary(fault),
+    memoryHash: memoryDigest(machine.space),
+    checkpoints: taken,
+  };
+  machine.close();
+  if (fault) process.stderr.write(`clonecloud: ${fault.message}\n`);
+  if (outcome === 'budget') process.stderr.write(`clonecloud: stopped after ${summary.instructions} instructions (--max-instructions)\n`);
+  if (opts.json) process.stderr.write(JSON.stringify(summary) + '\n');
+  else if (opts.summary !== false) process.stderr.write(formatSummary(summary) + `memory hash     ${summary.memoryHash}\n`);
+  return outcome === 'budget' ? 124 : summary.exitStatus;
+}
