@@ -1,10 +1,14 @@
 /**
  * `npm run bench`: performance figures, each measured side by side in one run. Heavy work lives
  * here rather than in the test suite. Options: --repeats N (default 5), --rounds N (mixed
- * compute workload size, default 6), --passes N (store-heavy workload size, default 400), --json.
+ * compute workload size, default 6), --passes N (store-heavy workload size, default 400),
+ * --ckpt-mb N (memory the checkpoint guest fills, default 192), --ckpt-runs N (checkpoint runs,
+ * default 3), --only boot|checkpoint (one section), --json.
  */
 import * as path from 'path';
+import { initHashing } from '../emulator/checkpoint/page-hash';
 import { bootSpeed, BootSpeedResult } from './bench/boot-speed';
+import { checkpointSpeed, CheckpointSpeedResult, describeCheckpointSpeed } from './bench/checkpoint-speed';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -17,10 +21,19 @@ function option(name: string, fallback: number): number {
   return v;
 }
 
-function main(): void {
-  const root = path.resolve(__dirname, '..', '..');
-  const json = process.argv.includes('--json');
-  const progress = (msg: string) => process.stderr.write(`\r${msg}`.padEnd(60) + (msg.endsWith('done') ? '\n' : ''));
+/** The sections to run: both unless --only names one. */
+function sections(): { boot: boolean; checkpoint: boolean } {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return { boot: true, checkpoint: true };
+  const which = process.argv[i + 1];
+  if (which !== 'boot' && which !== 'checkpoint') {
+    process.stderr.write('bench: --only takes boot or checkpoint\n');
+    process.exit(2);
+  }
+  return { boot: which === 'boot', checkpoint: which === 'checkpoint' };
+}
+
+function runBootSpeed(root: string, progress: (msg: string) => void): (BootSpeedResult & { label: string })[] {
   const repeats = option('--repeats', 5);
   const workloads: [string, string[]][] = [
     ['mixed (matrix multiply, sieve, shuffle)', [String(option('--rounds', 6))]],
@@ -28,11 +41,25 @@ function main(): void {
   ];
   const results = workloads.map(([label, args]) => ({ label, ...bootSpeed(root, repeats, args, progress) }));
   process.stderr.write('\n');
+  return results;
+}
+
+async function main(): Promise<void> {
+  const root = path.resolve(__dirname, '..', '..');
+  const json = process.argv.includes('--json');
+  const progress = (msg: string) => process.stderr.write(`\r${msg}`.padEnd(60) + (msg.endsWith('done') ? '\n' : ''));
+  const run = sections();
+  await initHashing();
+  const boot = run.boot ? runBootSpeed(root, progress) : undefined;
+  let checkpoint: CheckpointSpeedResult | undefined;
+  if (run.checkpoint) checkpoint = checkpointSpeed(root, option('--ckpt-mb', 192), option('--ckpt-runs', 3), progress);
   if (json) {
-    process.stdout.write(JSON.stringify({ bootSpeed: results }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ bootSpeed: boot, checkpointSpeed: checkpoint }, null, 2) + '\n');
     return;
   }
-  process.stdout.write(results.map((r) => describe(r.label, r)).join('\n'));
+  if (boot) process.stdout.write(boot.map((r) => describe(r.label, r)).join('\n'));
+  if (boot && checkpoint) process.stdout.write('\n');
+  if (checkpoint) process.stdout.write(describeCheckpointSpeed(checkpoint));
 }
 
 function describe(label: string, speed: BootSpeedResult): string {
@@ -46,4 +73,7 @@ function describe(label: string, speed: BootSpeedResult): string {
   return out.join('\n') + '\n';
 }
 
-main();
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,456 @@
+/**
+ * Checkpoint-speed benchmark on the memtouch image, which fills a large anonymous mapping and
+ * then rewrites a known share of its pages per phase, making a getpid call after each step. The
+ * machine is stopped at each of those markers and checkpointed there, so every incremental
+ * checkpoint has a known number of dirty pages. Hashing and a plain copy of the same memory are
+ * timed in the same run, at the same moment, so the two rates are comparable.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Checkpointer } from '../../emulator/checkpoint/capture';
+import { ImageRef } from '../../emulator/checkpoint/manifest';
+import { hashBytes } from '../../emulator/checkpoint/page-hash';
+import { decodePageTable, encodePageTable } from '../../emulator/checkpoint/page-table';
+import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
+import { CheckpointStore } from '../../emulator/checkpoint/store';
+import { NR } from '../../emulator/kernel/syscall-names';
+import { Machine } from '../../emulator/machine/machine';
+import { DeviceProfile, findProfile } from '../../emulator/machine/profiles';
+import { PAGE_SIZE } from '../../emulator/memory/address-space';
+
+/** The issue's target for an incremental checkpoint with 1 % of 192 MB dirty. */
+export const INCREMENTAL_TARGET_MS = 10;
+
+/** Dirty shares of the timed phases, in percent of the mapping. */
+const PHASES = ['0.1', '1', '10'];
+/** Phases of the store-size run: with the first (full) checkpoint, ten checkpoints in all. */
+const STORE_RUN_PHASES = Array<string>(9).fill('1');
+const PROFILE = 'htc-g1';
+
+/** A median and the samples it was taken from. */
+export interface Sample {
+  median: number;
+  runs: number[];
+}
+
+/** Figures of one kind of capture across runs. */
+export interface CaptureFigures {
+  /** Whole capture() as the checkpointer reports it, commit included. */
+  captureMs: Sample;
+  /** The store.commit() call inside it (LMDB write transaction). */
+  commitMs: Sample;
+  pagesScanned: number;
+  newPages: number;
+}
+
+/** One incremental phase. */
+export interface IncrementalRow extends CaptureFigures {
+  /** Share of the mapping rewritten before the capture, in percent. */
+  pct: string;
+}
+
+/** A timed pass over resident memory and its rate. */
+export interface Pass {
+  ms: Sample;
+  bytes: number;
+  gbPerSecond: number;
+}
+
+/** Store growth over ten successive checkpoints against ten full copies. */
+export interface StoreSizeResult {
+  args: string[];
+  checkpoints: number;
+  pages: number;
+  pageBytes: number;
+  diskBytes: number;
+  fullCopyBytes: number;
+  /** Full copies / page bytes. */
+  dedupRatio: number;
+  /** Full copies / LMDB file size. */
+  diskRatio: number;
+  /** The nine 1 % incremental captures of this run. */
+  incrementalMs: Sample;
+}
+
+/** Result of the checkpoint-speed benchmark. */
+export interface CheckpointSpeedResult {
+  elf: string;
+  args: string[];
+  runs: number;
+  residentPages: number;
+  residentBytes: number;
+  full: CaptureFigures & { gbPerSecond: number };
+  hashing: Pass;
+  pageCopy: Pass;
+  bulkCopy: Pass;
+  pageTableEncodeMs: Sample;
+  hashVsCopy: number;
+  incremental: IncrementalRow[];
+  targetMs: number;
+  restoreMs: Sample;
+  /** RAM of the profile the checkpoint was restored on (raised when the mapping exceeds the profile's). */
+  restoreRamBytes: number;
+  storeSize: StoreSizeResult;
+}
+
+/** One capture as measured. */
+interface CaptureSample {
+  id: string;
+  captureMs: number;
+  commitMs: number;
+  pagesScanned: number;
+  newPages: number;
+  residentPages: number;
+}
+
+/** Passes over resident memory, timed right after the full capture. */
+interface MemoryPasses {
+  hashMs: number;
+  pageCopyMs: number;
+  bulkCopyMs: number;
+  bulkBytes: number;
+  encodeMs: number;
+}
+
+/** Everything one run of the timed phases measured. */
+interface Trial {
+  full: CaptureSample;
+  passes: MemoryPasses;
+  incrementals: CaptureSample[];
+  restoreMs: number;
+}
+
+/** The guest program and where its paths resolve. */
+interface Guest {
+  root: string;
+  elfPath: string;
+  elf: Uint8Array;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function sample(runs: number[]): Sample {
+  return { median: median(runs), runs };
+}
+
+function msSince(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+function gbPerSecond(bytes: number, ms: number): number {
+  return bytes / (ms / 1000) / 1e9;
+}
+
+/** Let the 4 GiB guest reservation of a closed machine go before the next one is made. */
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+function runQemu(g: Guest, args: string[]): string {
+  const r = spawnSync('qemu-arm', ['-0', 'memtouch', g.elfPath, ...args], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`qemu-arm failed: ${r.error?.message ?? r.stderr}`);
+  return r.stdout;
+}
+
+function imageRef(g: Guest, args: string[]): ImageRef {
+  return { name: 'memtouch', exePath: '/bin/memtouch', argv: ['memtouch', ...args], env: ['HOME=/', 'LANG=C'], rootfs: [], rootfsBase: g.root, seed: 1 };
+}
+
+function boot(g: Guest, args: string[], out: Buffer[]): Machine {
+  const ref = imageRef(g, args);
+  return new Machine({
+    ...ref,
+    elf: g.elf,
+    cwd: '/',
+    profile: findProfile(PROFILE),
+    stdout: (b) => out.push(Buffer.from(b)),
+    stderr: () => undefined,
+    warn: () => undefined,
+  });
+}
+
+function toMarker(m: Machine): void {
+  if (m.run(undefined, (nr) => nr === NR.getpid) !== 'syscall') throw new Error('memtouch ended before its next marker');
+}
+
+function toExit(m: Machine, out: Buffer[], expected: string, who: string): void {
+  const how = m.run();
+  const status = m.kernel.exitState?.status;
+  if (how !== 'exited' || status !== 0) throw new Error(`${who}: memtouch did not exit cleanly (${how}, status ${status})`);
+  if (Buffer.concat(out).toString() !== expected) throw new Error(`${who}: output differs from qemu-arm`);
+}
+
+/** Run `fn` on a store in a fresh temporary folder, removed afterwards. */
+function withStore<T>(fn: (store: CheckpointStore, lastCommitMs: () => number) => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clonecloud-ckpt-bench-'));
+  const store = CheckpointStore.open(dir);
+  try {
+    return fn(store, timeCommits(store));
+  } finally {
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Wrap this store's commit so a capture's time can be split into commit and the rest. */
+function timeCommits(store: CheckpointStore): () => number {
+  const commit = store.commit.bind(store);
+  let last = 0;
+  store.commit = (record, pages) => {
+    const t0 = process.hrtime.bigint();
+    try {
+      return commit(record, pages);
+    } finally {
+      last = msSince(t0);
+    }
+  };
+  return () => last;
+}
+
+function capture(ck: Checkpointer, lastCommitMs: () => number): CaptureSample {
+  const { id, manifest } = ck.capture();
+  const s = manifest.stats;
+  return { id, captureMs: s.captureMs, commitMs: lastCommitMs(), pagesScanned: s.pagesScanned, newPages: s.newPages, residentPages: s.residentPages };
+}
+
+function pageView(bytes: Uint8Array, page: number): Uint8Array {
+  return bytes.subarray(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+}
+
+function timeHashing(bytes: Uint8Array, pages: Uint32Array): number {
+  let sink = 0;
+  const t0 = process.hrtime.bigint();
+  for (const p of pages) sink ^= hashBytes(pageView(bytes, p))[0];
+  const ms = msSince(t0);
+  if (sink > 255) throw new Error('unreachable'); // keeps the hashes observably used
+  return ms;
+}
+
+/** A destination for the copies, faulted in first so that the kernel's page-zeroing is not what gets timed. */
+function prefaulted(bytes: number): Uint8Array {
+  const dst = new Uint8Array(bytes);
+  dst.fill(1);
+  return dst;
+}
+
+/** Page by page: the same gather pattern as capture, minus the hashing. */
+function timePageCopy(bytes: Uint8Array, pages: Uint32Array, dst: Uint8Array): number {
+  const t0 = process.hrtime.bigint();
+  pages.forEach((p, i) => dst.set(pageView(bytes, p), i * PAGE_SIZE));
+  return msSince(t0);
+}
+
+/** The longest run of consecutive pages, [first, end). */
+function longestRun(pages: Uint32Array): [number, number] {
+  let best: [number, number] = [0, 0];
+  let start = 0;
+  for (let i = 1; i <= pages.length; i++) {
+    if (i < pages.length && pages[i] === pages[i - 1] + 1) continue;
+    if (pages[i - 1] + 1 - pages[start] > best[1] - best[0]) best = [pages[start], pages[i - 1] + 1];
+    start = i;
+  }
+  return best;
+}
+
+/** One set() of the longest contiguous run (the memtouch mapping): memcpy at its best. */
+function timeBulkCopy(bytes: Uint8Array, pages: Uint32Array, dst: Uint8Array): { ms: number; bytes: number } {
+  const [first, end] = longestRun(pages);
+  const t0 = process.hrtime.bigint();
+  dst.set(bytes.subarray(first * PAGE_SIZE, end * PAGE_SIZE));
+  return { ms: msSince(t0), bytes: (end - first) * PAGE_SIZE };
+}
+
+function timeEncode(store: CheckpointStore, id: string): number {
+  const table = decodePageTable(store.pageTable(id), `checkpoint ${id}`);
+  const t0 = process.hrtime.bigint();
+  encodePageTable(table);
+  return msSince(t0);
+}
+
+/** Hash, copy and encode exactly the pages the full checkpoint holds. */
+function measurePasses(store: CheckpointStore, id: string, bytes: Uint8Array): MemoryPasses {
+  const pages = decodePageTable(store.pageTable(id), `checkpoint ${id}`).pages;
+  const hashMs = timeHashing(bytes, pages);
+  const dst = prefaulted(pages.length * PAGE_SIZE);
+  const pageCopyMs = timePageCopy(bytes, pages, dst);
+  const bulk = timeBulkCopy(bytes, pages, dst);
+  return { hashMs, pageCopyMs, bulkCopyMs: bulk.ms, bulkBytes: bulk.bytes, encodeMs: timeEncode(store, id) };
+}
+
+/** A copy of the profile with enough RAM for `residentBytes`, so restore does not refuse it. */
+function roomyProfile(residentBytes: number): DeviceProfile {
+  const p = findProfile(PROFILE);
+  const mb = 2 ** 20;
+  return { ...p, ramBytes: Math.max(p.ramBytes, Math.ceil(residentBytes / mb) * mb) };
+}
+
+/** Time restoreCheckpoint alone; then run the restored machine to its end as a correctness check. */
+function timeRestore(store: CheckpointStore, id: string, profile: DeviceProfile, expected: string): number {
+  const out: Buffer[] = [];
+  const t0 = process.hrtime.bigint();
+  const { machine } = restoreCheckpoint(store, id, { profile, stdout: (b) => out.push(Buffer.from(b)), stderr: () => undefined, warn: () => undefined });
+  const ms = msSince(t0);
+  try {
+    toExit(machine, out, expected, `restored ${id}`);
+  } finally {
+    machine.close();
+  }
+  return ms;
+}
+
+/** Boot, capture at every marker, run to the end; `atFull` sees the machine right after the first capture. */
+function captureAll(g: Guest, args: string[], expected: string, store: CheckpointStore, lastCommitMs: () => number, atFull?: (m: Machine, c: CaptureSample) => void): CaptureSample[] {
+  const out: Buffer[] = [];
+  const m = boot(g, args, out);
+  try {
+    const ck = new Checkpointer(store, m, imageRef(g, args));
+    const captures: CaptureSample[] = [];
+    // One marker after the fill and one per phase: as many as there are arguments.
+    for (let i = 0; i < args.length; i++) {
+      toMarker(m);
+      captures.push(capture(ck, lastCommitMs));
+      if (i === 0) atFull?.(m, captures[0]);
+    }
+    toExit(m, out, expected, 'memtouch');
+    return captures;
+  } finally {
+    m.close();
+  }
+}
+
+function speedTrial(g: Guest, args: string[], expected: string): Trial {
+  return withStore((store, lastCommitMs) => {
+    let passes: MemoryPasses | undefined;
+    const captures = captureAll(g, args, expected, store, lastCommitMs, (m, full) => {
+      passes = measurePasses(store, full.id, m.space.bytes);
+    });
+    collect();
+    if (!passes) throw new Error('memtouch made no first marker');
+    const [full, ...incrementals] = captures;
+    const last = captures[captures.length - 1];
+    const restoreMs = timeRestore(store, last.id, roomyProfile(last.residentPages * PAGE_SIZE), expected);
+    collect();
+    return { full, passes, incrementals, restoreMs };
+  });
+}
+
+function storeSizeTrial(g: Guest, args: string[], expected: string): StoreSizeResult {
+  return withStore((store, lastCommitMs) => {
+    const captures = captureAll(g, args, expected, store, lastCommitMs);
+    collect();
+    const s = store.stats();
+    const fullCopyBytes = captures.reduce((n, c) => n + c.residentPages * PAGE_SIZE, 0);
+    return {
+      args,
+      checkpoints: captures.length,
+      pages: s.pages,
+      pageBytes: s.pageBytes,
+      diskBytes: s.diskBytes,
+      fullCopyBytes,
+      dedupRatio: fullCopyBytes / s.pageBytes,
+      diskRatio: fullCopyBytes / s.diskBytes,
+      incrementalMs: sample(captures.slice(1).map((c) => c.captureMs)),
+    };
+  });
+}
+
+function captureFigures(xs: CaptureSample[]): CaptureFigures {
+  return { captureMs: sample(xs.map((x) => x.captureMs)), commitMs: sample(xs.map((x) => x.commitMs)), pagesScanned: xs[0].pagesScanned, newPages: xs[0].newPages };
+}
+
+function pass(runs: number[], bytes: number): Pass {
+  const ms = sample(runs);
+  return { ms, bytes, gbPerSecond: gbPerSecond(bytes, ms.median) };
+}
+
+function summarize(g: Guest, args: string[], trials: Trial[], storeSize: StoreSizeResult): CheckpointSpeedResult {
+  const residentPages = trials[0].full.residentPages;
+  const residentBytes = residentPages * PAGE_SIZE;
+  const full = captureFigures(trials.map((t) => t.full));
+  const hashing = pass(trials.map((t) => t.passes.hashMs), residentBytes);
+  const pageCopy = pass(trials.map((t) => t.passes.pageCopyMs), residentBytes);
+  return {
+    elf: path.relative(g.root, g.elfPath),
+    args,
+    runs: trials.length,
+    residentPages,
+    residentBytes,
+    full: { ...full, gbPerSecond: gbPerSecond(residentBytes, full.captureMs.median) },
+    hashing,
+    pageCopy,
+    bulkCopy: pass(trials.map((t) => t.passes.bulkCopyMs), trials[0].passes.bulkBytes),
+    pageTableEncodeMs: sample(trials.map((t) => t.passes.encodeMs)),
+    hashVsCopy: hashing.gbPerSecond / pageCopy.gbPerSecond,
+    incremental: PHASES.map((pct, i) => ({ pct, ...captureFigures(trials.map((t) => t.incrementals[i])) })),
+    targetMs: INCREMENTAL_TARGET_MS,
+    restoreMs: sample(trials.map((t) => t.restoreMs)),
+    restoreRamBytes: roomyProfile(trials[0].incrementals[PHASES.length - 1].residentPages * PAGE_SIZE).ramBytes,
+    storeSize,
+  };
+}
+
+/** Checkpoint a `sizeMb` MiB memtouch guest `runs` times (plus one store-size run); hashing must be initialised. */
+export function checkpointSpeed(root: string, sizeMb: number, runs: number, progress: (msg: string) => void): CheckpointSpeedResult {
+  const elfPath = path.join(root, 'images', 'memtouch', 'build', 'memtouch');
+  const g: Guest = { root, elfPath, elf: new Uint8Array(fs.readFileSync(elfPath)) };
+  const args = [String(sizeMb), ...PHASES];
+  const storeArgs = [String(sizeMb), ...STORE_RUN_PHASES];
+  // qemu first: forking is refused once several 4 GiB guest address spaces await collection.
+  const expected = runQemu(g, args);
+  const storeExpected = runQemu(g, storeArgs);
+  const trials: Trial[] = [];
+  for (let i = 0; i < runs; i++) {
+    progress(`checkpoint speed: memtouch ${args.join(' ')}: run ${i + 1}/${runs}`);
+    trials.push(speedTrial(g, args, expected));
+  }
+  progress(`checkpoint speed: store size, memtouch ${sizeMb} + 9 phases of 1 %`);
+  const storeSize = storeSizeTrial(g, storeArgs, storeExpected);
+  progress('checkpoint speed: done');
+  return summarize(g, args, trials, storeSize);
+}
+
+const mb = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
+const ms = (s: Sample): string => `${s.median.toFixed(1).padStart(8)} ms`;
+
+function fullLines(r: CheckpointSpeedResult): string[] {
+  const commit = (c: CaptureFigures) => `(store.commit ${c.commitMs.median.toFixed(1)} ms)`;
+  const rate = (p: Pass) => `${p.gbPerSecond.toFixed(2).padStart(6)} GB/s`;
+  return [
+    `  ${'full checkpoint (first marker, every page new)'.padEnd(52)} ${ms(r.full.captureMs)}  ${r.full.gbPerSecond.toFixed(2).padStart(6)} GB/s  ${commit(r.full)}`,
+    `  ${'hashing alone (hashBytes over every resident page)'.padEnd(52)} ${ms(r.hashing.ms)}  ${rate(r.hashing)}`,
+    `  ${'copy, page by page into a preallocated buffer'.padEnd(52)} ${ms(r.pageCopy.ms)}  ${rate(r.pageCopy)}`,
+    `  ${`copy, one set() of the contiguous ${mb(r.bulkCopy.bytes)}`.padEnd(52)} ${ms(r.bulkCopy.ms)}  ${rate(r.bulkCopy)}`,
+    `  ${'page-table encoding (all resident pages)'.padEnd(52)} ${ms(r.pageTableEncodeMs)}`,
+    `  hashing rate / page-copy rate: ${r.hashVsCopy.toFixed(3)}x; full-checkpoint rate / page-copy rate: ${(r.full.gbPerSecond / r.pageCopy.gbPerSecond).toFixed(3)}x`,
+  ];
+}
+
+function incrementalLines(r: CheckpointSpeedResult): string[] {
+  return r.incremental.map((row) => {
+    const label = `incremental, ${row.pct} % dirty (${row.pagesScanned} pages scanned, ${row.newPages} new)`;
+    const target = row.pct === '1' ? `  target < ${r.targetMs} ms: ${row.captureMs.median < r.targetMs ? 'met' : 'NOT met'}` : '';
+    return `  ${label.padEnd(52)} ${ms(row.captureMs)}  (store.commit ${row.commitMs.median.toFixed(1)} ms)${target}`;
+  });
+}
+
+function storeLines(s: StoreSizeResult): string[] {
+  return [
+    `Store size, ${s.checkpoints} successive checkpoints (1 full + ${s.checkpoints - 1} incremental at 1 % dirty): memtouch ${s.args.join(' ')}, 1 run`,
+    `  store page payload ${mb(s.pageBytes)} (${s.pages} pages), LMDB files ${mb(s.diskBytes)}; ${s.checkpoints} full copies ${mb(s.fullCopyBytes)}`,
+    `  dedup ratio (full copies / page payload): ${s.dedupRatio.toFixed(2)}x; full copies / LMDB files: ${s.diskRatio.toFixed(2)}x`,
+    `  the ${s.incrementalMs.runs.length} incremental captures at 1 % dirty: median ${s.incrementalMs.median.toFixed(1)} ms (min ${Math.min(...s.incrementalMs.runs).toFixed(1)}, max ${Math.max(...s.incrementalMs.runs).toFixed(1)}; target < ${INCREMENTAL_TARGET_MS} ms)`,
+  ];
+}
+
+/** The report printed by `npm run bench`. */
+export function describeCheckpointSpeed(r: CheckpointSpeedResult): string {
+  const head = `Checkpoint speed: ${r.elf} ${r.args.join(' ')} (${r.residentPages} resident pages, ${mb(r.residentBytes)}), median of ${r.runs} runs, fresh store each`;
+  const raised = r.restoreRamBytes > findProfile(PROFILE).ramBytes ? ` with RAM raised to ${mb(r.restoreRamBytes)} to hold it` : '';
+  const restore = `  ${`restore of the ${PHASES[PHASES.length - 1]} % checkpoint into a new machine`.padEnd(52)} ${ms(r.restoreMs)}  (profile ${PROFILE}${raised})`;
+  return [head, ...fullLines(r), ...incrementalLines(r), restore, ...storeLines(r.storeSize)].join('\n') + '\n';
+}
