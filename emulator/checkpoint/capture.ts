@@ -10,7 +10,8 @@ import { PageBitmap } from '../memory/page-bitmap';
 import { LayerState } from '../vfs/vfs';
 import { CheckpointManifest, CHECKPOINT_FORMAT, ImageRef, VfsRecord } from './manifest';
 import { HASH_BYTES, hashBytes, hashHex, hashInto, isZero } from './page-hash';
-import { decodePageTable, encodePageTable, PageTable } from './page-table';
+import { decodePageTable, encodeDelta, encodePageTable, PageTable } from './page-table';
+import { MAX_DELTA_DEPTH } from './store-tables';
 import { CheckpointStore } from './store';
 
 /** What capture() reports. */
@@ -55,13 +56,18 @@ export class Checkpointer {
   private readonly table = new LiveTable();
   private parent: string | null;
   private full: boolean;
+  /** Deltas between the parent's table and a full one. */
+  private depth = 0;
   private scratch = new Uint8Array(HASH_BYTES);
 
   /** `parent`: the checkpoint the machine was restored from, whose page table is the baseline. */
   constructor(private readonly store: CheckpointStore, private readonly machine: Machine, private readonly image: ImageRef, parent: string | null = null) {
     this.parent = parent;
     this.full = parent === null;
-    if (parent) this.table.load(decodePageTable(store.pageTable(parent), `checkpoint ${parent}`));
+    if (parent) {
+      this.table.load(decodePageTable(store.pageTable(parent), `checkpoint ${parent}`));
+      this.depth = store.tableDepth(parent);
+    }
   }
 
   /** Capture the stopped machine now; returns the new checkpoint's id and manifest. */
@@ -80,9 +86,12 @@ export class Checkpointer {
       // Copied: the store cannot take views of the SharedArrayBuffer that backs guest memory.
       else newPages.set(hex, [hash.slice(), bytes.slice()]);
     };
+    const setPages: number[] = [];
+    const removed: number[] = [];
     for (const p of candidates) {
       const bytes = space.bytes.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
       if (!(space.perms[p] & PAGE_MAPPED) || isZero(bytes)) {
+        if (this.table.present.has(p)) removed.push(p);
         this.table.present.clear(p);
         continue;
       }
@@ -91,10 +100,16 @@ export class Checkpointer {
       if (this.table.present.has(p) && Buffer.compare(slot, this.scratch) === 0) continue;
       slot.set(this.scratch);
       this.table.present.set(p);
+      setPages.push(p);
       consider(bytes, this.scratch);
     }
     const vfs = vfsRecord(m.vfs.exportState(), consider);
-    const table = this.table.toPageTable();
+    // An increment stores only what changed (a full table costs 20 bytes per resident page);
+    // every MAX_DELTA_DEPTH increments a full table bounds the chain readers must follow.
+    const asDelta = this.parent !== null && this.depth < MAX_DELTA_DEPTH;
+    const encoded = asDelta
+      ? encodeDelta({ base: this.parent!, depth: this.depth + 1, set: this.entries(setPages), removed: Uint32Array.from(removed) })
+      : encodePageTable(this.table.toPageTable());
     const id = nextId(this.store);
     const consoles = m.consoles();
     const manifest: CheckpointManifest = {
@@ -110,7 +125,7 @@ export class Checkpointer {
       output: { stdout: consoles[1].written, stderr: consoles[2].written },
       stats: {
         pagesScanned: candidates.length,
-        residentPages: table.pages.length,
+        residentPages: this.table.present.count(),
         newPages: newPages.size,
         newBytes: [...newPages.values()].reduce((n, [, b]) => n + b.length, 0),
         dedupHits,
@@ -119,13 +134,22 @@ export class Checkpointer {
     };
     const extra = collectBlockHashes(vfs);
     manifest.stats.captureMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    this.store.commit({ id, parent: this.parent, manifest, pageTable: encodePageTable(table), extraHashes: extra }, newPages.values());
+    this.store.commit({ id, parent: this.parent, manifest, pageTable: encoded, extraHashes: extra }, newPages.values());
     manifest.stats.captureMs = Number(process.hrtime.bigint() - t0) / 1e6;
     // Only now, with the checkpoint safely stored, start the next dirty interval.
     m.rearmDirtyTracking();
     this.parent = id;
     this.full = false;
+    this.depth = asDelta ? this.depth + 1 : 0;
     return { id, manifest };
+  }
+
+  /** Table entries for `pages` (ascending), from the live table. */
+  private entries(pages: number[]): PageTable {
+    const sorted = Uint32Array.from(pages).sort();
+    const hashes = new Uint8Array(sorted.length * HASH_BYTES);
+    sorted.forEach((p, i) => hashes.set(this.table.hashes.subarray(p * HASH_BYTES, (p + 1) * HASH_BYTES), i * HASH_BYTES));
+    return { pages: sorted, hashes };
   }
 }
 

@@ -58,3 +58,106 @@ export function decodePageTable(bytes: Uint8Array, what: string): PageTable {
   }
   return { pages, hashes: bytes.slice(12 + 4 * n) };
 }
+
+/**
+ * An incremental page table: the entries that changed since `base` (another checkpoint's table)
+ * and the pages that left the table. `depth` counts the deltas down to a full table, so readers
+ * can bound the chain they follow.
+ *
+ *   u32 magic 'CCPD' | u32 version (1) | u32 depth | u32 base id length | base id (UTF-8)
+ *   | u32 set count | u32 removed count | set x u32 page (ascending) | set x 16-byte hash
+ *   | removed x u32 page (ascending)
+ */
+export interface PageTableDelta {
+  base: string;
+  depth: number;
+  set: PageTable;
+  removed: Uint32Array;
+}
+
+const DELTA_MAGIC = 0x44504343; // 'CCPD' little-endian
+
+/** True when `bytes` holds a delta rather than a full table. */
+export function isDelta(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === DELTA_MAGIC;
+}
+
+/** Serialize a delta. */
+export function encodeDelta(d: PageTableDelta): Uint8Array {
+  const base = new TextEncoder().encode(d.base);
+  const n = d.set.pages.length;
+  const r = d.removed.length;
+  const out = new Uint8Array(24 + base.length + (4 + HASH_BYTES) * n + 4 * r);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, DELTA_MAGIC, true);
+  dv.setUint32(4, PAGE_TABLE_VERSION, true);
+  dv.setUint32(8, d.depth, true);
+  dv.setUint32(12, base.length, true);
+  out.set(base, 16);
+  let o = 16 + base.length;
+  dv.setUint32(o, n, true);
+  dv.setUint32(o + 4, r, true);
+  o += 8;
+  for (let i = 0; i < n; i++, o += 4) dv.setUint32(o, d.set.pages[i], true);
+  out.set(d.set.hashes.subarray(0, HASH_BYTES * n), o);
+  o += HASH_BYTES * n;
+  for (let i = 0; i < r; i++, o += 4) dv.setUint32(o, d.removed[i], true);
+  return out;
+}
+
+/** Parse a delta, checking magic, version, lengths and order. */
+export function decodeDelta(bytes: Uint8Array, what: string): PageTableDelta {
+  const bad = (why: string): never => {
+    throw new CheckpointFormatError(`${what}: page table delta ${why}`);
+  };
+  if (!isDelta(bytes) || bytes.length < 24) bad('malformed');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = dv.getUint32(4, true);
+  if (version !== PAGE_TABLE_VERSION) bad(`version ${version}, this clonecloud reads version ${PAGE_TABLE_VERSION}`);
+  const depth = dv.getUint32(8, true);
+  const baseLen = dv.getUint32(12, true);
+  if (16 + baseLen + 8 > bytes.length) bad('truncated');
+  const base = new TextDecoder().decode(bytes.subarray(16, 16 + baseLen));
+  let o = 16 + baseLen;
+  const n = dv.getUint32(o, true);
+  const r = dv.getUint32(o + 4, true);
+  o += 8;
+  if (bytes.length !== o + (4 + HASH_BYTES) * n + 4 * r) bad('length does not match its counts');
+  const readPages = (count: number): Uint32Array => {
+    const pages = new Uint32Array(count);
+    for (let i = 0; i < count; i++, o += 4) {
+      pages[i] = dv.getUint32(o, true);
+      if (i > 0 && pages[i] <= pages[i - 1]) bad('out of order');
+    }
+    return pages;
+  };
+  const pages = readPages(n);
+  const hashes = bytes.slice(o, o + HASH_BYTES * n);
+  o += HASH_BYTES * n;
+  return { base, depth, set: { pages, hashes }, removed: readPages(r) };
+}
+
+/** `base` with `d` applied: a merge of two sorted lists, O(size of both). */
+export function applyDelta(base: PageTable, d: PageTableDelta): PageTable {
+  const gone = new Set(d.removed);
+  const pages: number[] = [];
+  const hashes = new Uint8Array((base.pages.length + d.set.pages.length) * HASH_BYTES);
+  let i = 0;
+  let j = 0;
+  const push = (p: number, from: Uint8Array, k: number) => {
+    hashes.set(from.subarray(k * HASH_BYTES, (k + 1) * HASH_BYTES), pages.length * HASH_BYTES);
+    pages.push(p);
+  };
+  while (i < base.pages.length || j < d.set.pages.length) {
+    const pb = i < base.pages.length ? base.pages[i] : Infinity;
+    const pd = j < d.set.pages.length ? d.set.pages[j] : Infinity;
+    if (pd <= pb) {
+      push(pd, d.set.hashes, j++);
+      if (pd === pb) i++;
+    } else {
+      if (!gone.has(pb)) push(pb, base.hashes, i);
+      i++;
+    }
+  }
+  return { pages: Uint32Array.from(pages), hashes: hashes.slice(0, pages.length * HASH_BYTES) };
+}

@@ -3,11 +3,11 @@
  * transaction, so a process killed part-way leaves the store exactly as it was before.
  */
 import { HASH_BYTES } from './page-hash';
-import { decodePageTable } from './page-table';
 import { CheckpointFormatError, StoreDamageError, StoreError } from './errors';
 import { hashKey, unseal } from './store-codec';
 import { readCounters, StoreDbs } from './store-env';
 import { findSeq } from './store-records';
+import { dependents, materializeTable, rewriteFull } from './store-tables';
 
 /** What a prune removed. */
 export interface PruneResult {
@@ -23,8 +23,7 @@ export function referencedHashes(dbs: StoreDbs, id: string): string[] {
     const buf = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength);
     for (let o = 0; o + HASH_BYTES <= buf.length; o += HASH_BYTES) out.push(buf.toString('latin1', o, o + HASH_BYTES));
   };
-  const table = dbs.tables.getBinary(id);
-  if (table) add(decodePageTable(unseal(table, `checkpoint ${id}: page table`), `checkpoint ${id}`).hashes);
+  if (dbs.tables.doesExist(id)) add(materializeTable(dbs, id).hashes);
   const extras = dbs.extras.getBinary(id);
   if (extras) add(unseal(extras, `checkpoint ${id}: extra hashes`));
   return out;
@@ -49,6 +48,9 @@ export function prune(dbs: StoreDbs, ids: string[], knownIds: () => string[]): P
         throw new StoreError(`cannot prune unknown checkpoint ${id}; known: ${knownIds().join(', ') || 'none'}`);
       }
     }
+    // Survivors whose tables are deltas through a doomed checkpoint get their full table first,
+    // while the chain is still there to be read.
+    for (const id of dependents(dbs, knownIds(), doomed)) rewriteFull(dbs, id);
     // Mark: what the survivors still need. A survivor whose references are unreadable is
     // already unrestorable, so it protects nothing.
     const keep = new Set<string>();

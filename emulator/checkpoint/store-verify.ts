@@ -4,10 +4,10 @@
  * thrown, so one bad page does not hide the rest.
  */
 import { HASH_BYTES } from './page-hash';
-import { decodePageTable } from './page-table';
 import { hashKey, matchesHash, MAX_PAGE_BYTES, unseal } from './store-codec';
 import { readCounters, StoreDbs } from './store-env';
 import { orderedIds, readRecord } from './store-records';
+import { materializeTable } from './store-tables';
 
 /** One place a page is used. */
 export interface PageReference {
@@ -131,12 +131,8 @@ function checkCheckpoint(
     fail((e as Error).message);
   }
   try {
-    const sealed = dbs.tables.getBinary(id);
-    if (!sealed) fail('page table missing');
-    else {
-      const t = decodePageTable(unseal(sealed, `checkpoint ${id}: page table`), `checkpoint ${id}`);
-      for (let i = 0; i < t.pages.length; i++) note(t.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES), { checkpoint: id, page: t.pages[i] });
-    }
+    const t = materializeTable(dbs, id);
+    for (let i = 0; i < t.pages.length; i++) note(t.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES), { checkpoint: id, page: t.pages[i] });
   } catch (e) {
     fail((e as Error).message);
   }

@@ -6,7 +6,7 @@
  * Layout: see store-env.ts.
  */
 import { HASH_BYTES, hashHex, isZero } from './page-hash';
-import { decodePageTable } from './page-table';
+import { decodeDelta, decodePageTable, encodePageTable, isDelta } from './page-table';
 import { StoreDamageError, StoreError } from './errors';
 import {
   describePage, hashKey, matchesHash, MAX_PAGE_BYTES, PageContext, seal, sealJson, splitHashes, unseal,
@@ -15,6 +15,7 @@ import { diskBytes, OpenOptions, openStoreEnv, readCounters, StoreDbs } from './
 import { prune, PruneResult } from './store-prune';
 import { orderedIds, readRecord, StoredRecord, unknownCheckpoint } from './store-records';
 import { VerifyProgress, VerifyReport, verifyStore } from './store-verify';
+import { materializeTable, MAX_DELTA_DEPTH, tableDepth } from './store-tables';
 
 export { STORE_FORMAT_VERSION } from './store-env';
 export type { PageContext } from './store-codec';
@@ -118,9 +119,16 @@ export class CheckpointStore {
     return this.record(id).parent;
   }
 
-  /** The encoded page table of `id`, checked against its seal. */
+  /** The full encoded page table of `id` (deltas applied), checked against its seals. */
   pageTable(id: string): Uint8Array {
-    return this.sealedPart(id, 'tables', 'page table');
+    this.record(id);
+    return encodePageTable(materializeTable(this.live(), id));
+  }
+
+  /** How many page-table deltas lie between `id` and a full table (writers keep it bounded). */
+  tableDepth(id: string): number {
+    this.record(id);
+    return tableDepth(this.live(), id);
   }
 
   /** The extra hashes of `id` (concatenated, 16 bytes each), checked against their seal. */
@@ -200,7 +208,14 @@ function checkRecord(r: CheckpointRecord): void {
   if ('parent' in m && (m.parent ?? null) !== r.parent) {
     throw new StoreError(`checkpoint ${r.id}: manifest names parent ${String(m.parent)}, record names ${String(r.parent)}`);
   }
-  decodePageTable(r.pageTable, `checkpoint ${r.id}`); // refuse to store a table nobody could read back
+  // Refuse to store a table nobody could read back; a delta must be against the parent.
+  if (isDelta(r.pageTable)) {
+    const d = decodeDelta(r.pageTable, `checkpoint ${r.id}`);
+    if (d.base !== r.parent) throw new StoreError(`checkpoint ${r.id}: page table delta is against ${d.base}, not the parent ${String(r.parent)}`);
+    if (d.depth > MAX_DELTA_DEPTH) throw new StoreError(`checkpoint ${r.id}: page table delta depth ${d.depth} exceeds ${MAX_DELTA_DEPTH}`);
+  } else {
+    decodePageTable(r.pageTable, `checkpoint ${r.id}`);
+  }
   splitHashes(r.extraHashes, `checkpoint ${r.id}`);
 }
 

@@ -12,7 +12,7 @@ import { CheckpointError, CheckpointFormatError, StoreDamageError } from '../../
 import { checkManifest, CheckpointManifest } from '../../emulator/checkpoint/manifest';
 import { memoryDigest } from '../../emulator/checkpoint/memory-digest';
 import { hashBytes, hashHex, initHashing, isZero } from '../../emulator/checkpoint/page-hash';
-import { decodePageTable, encodePageTable, hashAt } from '../../emulator/checkpoint/page-table';
+import { applyDelta, decodeDelta, decodePageTable, encodeDelta, encodePageTable, hashAt } from '../../emulator/checkpoint/page-table';
 import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
 import { CheckpointStore } from '../../emulator/checkpoint/store';
 import { PAGE_MAPPED, PAGE_SIZE } from '../../emulator/memory/address-space';
@@ -169,6 +169,31 @@ describe('checkpoint: capture and restore', function () {
     assert.equal(d.instructions, Number(BigInt(b.state.instructions) - BigInt(a.state.instructions)));
     assert.ok(d.registers.some((r) => r.name === 'pc'));
     assert.ok(d.regions.every((r) => ['text', 'data', 'heap', 'mmap', 'stack', 'vectors', 'unmapped'].includes(r.kind)));
+  });
+
+  it('stores increments as page-table deltas and keeps them whole when a base is pruned', () => {
+    const [a, b, c] = checkpointAt(store, 'compute', [15_000_000n, 25_000_000n, 35_000_000n], ['1']);
+    assert.deepEqual([a, b, c].map((m) => store.tableDepth(m.id)), [0, 1, 2]);
+    const before = Buffer.from(store.pageTable(c.id));
+    const t = truth('compute', ['1']);
+    store.prune([b.id]);
+    assert.equal(store.tableDepth(c.id), 0, 'rewritten in full once its chain lost a link');
+    assert.ok(Buffer.from(store.pageTable(c.id)).equals(before));
+    const r = resume(store, c.id);
+    assert.equal(r.memory, t.memory);
+    assert.equal(store.verify().ok, true);
+  });
+
+  it('applies deltas as a merge of sorted tables', () => {
+    const h = (n: number) => new Uint8Array(16).fill(n);
+    const cat = (...xs: Uint8Array[]) => Uint8Array.from(xs.flatMap((x) => [...x]));
+    const base = { pages: new Uint32Array([1, 3, 5, 7]), hashes: cat(h(1), h(3), h(5), h(7)) };
+    const delta = { base: 'c1', depth: 1, set: { pages: new Uint32Array([0, 3, 8]), hashes: cat(h(10), h(33), h(8)) }, removed: new Uint32Array([5]) };
+    const round = decodeDelta(encodeDelta(delta), 'x');
+    assert.deepEqual({ ...round, set: { pages: [...round.set.pages], hashes: [...round.set.hashes] }, removed: [...round.removed] }, { ...delta, set: { pages: [0, 3, 8], hashes: [...delta.set.hashes] }, removed: [5] });
+    const out = applyDelta(base, round);
+    assert.deepEqual([...out.pages], [0, 1, 3, 7, 8]);
+    assert.deepEqual([...out.hashes].filter((_, i) => i % 16 === 0), [10, 1, 33, 7, 8]);
   });
 
   it('refuses manifests and page tables of another format version', () => {
