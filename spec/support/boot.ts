@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GuestFault } from '../../emulator/errors';
 import { Machine } from '../../emulator/machine/machine';
-import { findProfile } from '../../emulator/machine/profiles';
+import { DeviceProfile, findProfile } from '../../emulator/machine/profiles';
 import { RunSummary } from '../../emulator/machine/run-summary';
 import { EngineOptions } from '../../emulator/unicorn/engine';
 
@@ -17,6 +17,8 @@ export interface TestBoot {
   rootfs?: unknown[];
   stdin?: Uint8Array;
   profile?: string;
+  /** A profile not in the built-in list (e.g. a built-in one with other RAM); wins over `profile`. */
+  profileObject?: DeviceProfile;
   seed?: number;
   engine?: EngineOptions;
 }
@@ -34,7 +36,7 @@ export function bootElf(elfPath: string, opts: TestBoot = {}): BootedMachine {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const warnings: string[] = [];
-  const profile = findProfile(opts.profile ?? 'htc-g1');
+  const profile = opts.profileObject ?? findProfile(opts.profile ?? 'htc-g1');
   const rootfs: unknown[] = opts.rootfs ?? (opts.root ? [{ type: 'host', source: opts.root, target: '/' }] : []);
   const exePath = '/' + path.basename(elfPath);
   const machine = new Machine({
