@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   await initHashing();
   const boot = run.boot ? runBootSpeed(root, progress) : undefined;
   let checkpoint: CheckpointSpeedResult | undefined;
-  if (run.checkpoint) checkpoint = checkpointSpeed(root, option('--ckpt-mb', 192), option('--ckpt-runs', 3), progress);
+  if (run.checkpoint) checkpoint = await checkpointSpeed(root, option('--ckpt-mb', 192), option('--ckpt-runs', 3), progress);
   if (json) {
     process.stdout.write(JSON.stringify({ bootSpeed: boot, checkpointSpeed: checkpoint }, null, 2) + '\n');
     return;

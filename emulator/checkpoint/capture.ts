@@ -12,12 +12,25 @@ import { CheckpointManifest, CHECKPOINT_FORMAT, ImageRef, VfsRecord } from './ma
 import { HASH_BYTES, hashBytes, hashHex, hashInto, isZero } from './page-hash';
 import { decodePageTable, encodeDelta, encodePageTable, PageTable } from './page-table';
 import { MAX_DELTA_DEPTH } from './store-tables';
-import { CheckpointStore } from './store';
+import { CheckpointRecord, CheckpointStore } from './store';
 
 /** What capture() reports. */
 export interface CaptureResult {
   id: string;
   manifest: CheckpointManifest;
+}
+
+/** What captureAsync() reports: the checkpoint exists once `committed` resolves. */
+export interface PendingCapture extends CaptureResult {
+  committed: Promise<void>;
+}
+
+/** A capture ready to be committed. */
+interface Staged {
+  record: CheckpointRecord & { manifest: CheckpointManifest };
+  pages: [Uint8Array, Uint8Array][];
+  asDelta: boolean;
+  t0: bigint;
 }
 
 /** A dense page table over the whole address space: a presence bitmap and 16 bytes a page. */
@@ -41,14 +54,14 @@ class LiveTable {
   }
 }
 
-/** Next free id of the form c0001, c0002, ... (ids are never reused while a larger one exists). */
-function nextId(store: CheckpointStore): string {
+/** Highest number of the ids of the form c0001, c0002, ... in the store. */
+function highestId(store: CheckpointStore): number {
   let max = 0;
   for (const id of store.ids()) {
     const m = /^c(\d+)$/.exec(id);
     if (m) max = Math.max(max, Number(m[1]));
   }
-  return `c${String(max + 1).padStart(4, '0')}`;
+  return max;
 }
 
 /** Takes successive checkpoints of one machine into one store. */
@@ -59,25 +72,58 @@ export class Checkpointer {
   /** Deltas between the parent's table and a full one. */
   private depth = 0;
   private scratch = new Uint8Array(HASH_BYTES);
+  /** Number of the last id handed out (ids of queued commits are not in the store yet). */
+  private lastNumber: number;
+  /** The first background commit that failed: later ones would build on a missing parent. */
+  private failure: Error | undefined;
 
   /** `parent`: the checkpoint the machine was restored from, whose page table is the baseline. */
   constructor(private readonly store: CheckpointStore, private readonly machine: Machine, private readonly image: ImageRef, parent: string | null = null) {
     this.parent = parent;
     this.full = parent === null;
+    this.lastNumber = highestId(store);
     if (parent) {
       this.table.load(decodePageTable(store.pageTable(parent), `checkpoint ${parent}`));
       this.depth = store.tableDepth(parent);
     }
   }
 
-  /** Capture the stopped machine now; returns the new checkpoint's id and manifest. */
+  /** Capture the stopped machine now and commit it; returns the new checkpoint's id and manifest. */
   capture(): CaptureResult {
+    const staged = this.stage();
+    this.store.commit(staged.record, staged.pages);
+    return this.advance(staged);
+  }
+
+  /**
+   * Capture the stopped machine now and commit it in the background: the guest may run on as
+   * soon as this returns (the pages were copied); `committed` settles when the checkpoint is
+   * durable. `stats.captureMs` is the time the guest was stopped.
+   */
+  captureAsync(): PendingCapture {
+    if (this.failure) throw this.failure;
+    const staged = this.stage();
+    const committed = this.store.commitAsync(staged.record, staged.pages).then(
+      () => undefined,
+      (e: Error) => {
+        this.failure ??= e;
+        throw e;
+      },
+    );
+    // Unhandled until the caller attaches its own handlers; never let it crash the process.
+    committed.catch(() => undefined);
+    return { ...this.advance(staged), committed };
+  }
+
+  /** Everything up to the commit: hash dirty pages, copy new ones, build the record. */
+  private stage(): Staged {
     const t0 = process.hrtime.bigint();
     const m = this.machine;
     const space = m.space;
     const state = captureState(m);
     const candidates = this.full ? space.touched.pages() : space.dirty.pages();
     const newPages = new Map<string, [Uint8Array, Uint8Array]>();
+    const id = `c${String(this.lastNumber + 1).padStart(4, '0')}`;
     let dedupHits = 0;
     const consider = (bytes: Uint8Array, hash: Uint8Array): void => {
       const hex = hashHex(hash);
@@ -110,7 +156,6 @@ export class Checkpointer {
     const encoded = asDelta
       ? encodeDelta({ base: this.parent!, depth: this.depth + 1, set: this.entries(setPages), removed: Uint32Array.from(removed) })
       : encodePageTable(this.table.toPageTable());
-    const id = nextId(this.store);
     const consoles = m.consoles();
     const manifest: CheckpointManifest = {
       format: CHECKPOINT_FORMAT,
@@ -132,16 +177,20 @@ export class Checkpointer {
         captureMs: 0,
       },
     };
-    const extra = collectBlockHashes(vfs);
-    manifest.stats.captureMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    this.store.commit({ id, parent: this.parent, manifest, pageTable: encoded, extraHashes: extra }, newPages.values());
-    manifest.stats.captureMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    // Only now, with the checkpoint safely stored, start the next dirty interval.
-    m.rearmDirtyTracking();
-    this.parent = id;
+    const record = { id, parent: this.parent, manifest, pageTable: encoded, extraHashes: collectBlockHashes(vfs) };
+    return { record, pages: [...newPages.values()], asDelta, t0 };
+  }
+
+  /** The capture is committed or queued: start the next dirty interval from it. */
+  private advance(s: Staged): CaptureResult {
+    const manifest = s.record.manifest;
+    this.machine.rearmDirtyTracking();
+    this.parent = s.record.id;
     this.full = false;
-    this.depth = asDelta ? this.depth + 1 : 0;
-    return { id, manifest };
+    this.depth = s.asDelta ? this.depth + 1 : 0;
+    this.lastNumber++;
+    manifest.stats.captureMs = Number(process.hrtime.bigint() - s.t0) / 1e6;
+    return { id: s.record.id, manifest };
   }
 
   /** Table entries for `pages` (ascending), from the live table. */

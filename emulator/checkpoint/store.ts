@@ -66,34 +66,22 @@ export class CheckpointStore {
   }
 
   /** Atomically add a checkpoint and the pages it needs that are not stored yet. */
-  commit(record: CheckpointRecord, newPages: Iterable<[Uint8Array, Uint8Array]>): { pagesWritten: number; bytesWritten: number } {
+  commit(record: CheckpointRecord, newPages: Iterable<[Uint8Array, Uint8Array]>): CommitResult {
     const dbs = this.writable();
-    const { id, parent } = record;
     checkRecord(record);
-    return dbs.root.transactionSync(() => {
-      if (dbs.records.doesExist(id)) throw new StoreError(`checkpoint ${id} already exists in ${dbs.dir}`);
-      if (parent !== null && !dbs.records.doesExist(parent)) {
-        throw new StoreError(`parent checkpoint ${parent} of ${id} is not in the store; ${unknownCheckpoint(dbs, parent).message}`);
-      }
-      let pagesWritten = 0;
-      let bytesWritten = 0;
-      for (const [hash, bytes] of newPages) {
-        const key = hashKey(hash);
-        if (dbs.pages.doesExist(key)) continue; // deduplicated: another checkpoint stored it
-        checkPage(id, hash, bytes);
-        dbs.pages.putSync(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-        pagesWritten++;
-        bytesWritten += bytes.byteLength;
-      }
-      const c = readCounters(dbs);
-      const stored: StoredRecord = { seq: c.nextSeq, parent, manifest: record.manifest };
-      dbs.records.putSync(id, sealJson(stored));
-      dbs.tables.putSync(id, seal(record.pageTable));
-      dbs.extras.putSync(id, seal(record.extraHashes));
-      dbs.order.putSync(stored.seq, id);
-      dbs.root.putSync('counters', { nextSeq: c.nextSeq + 1, pages: c.pages + pagesWritten, pageBytes: c.pageBytes + bytesWritten });
-      return { pagesWritten, bytesWritten };
-    });
+    return dbs.root.transactionSync(() => writeCheckpoint(dbs, record, newPages));
+  }
+
+  /**
+   * The same as commit, but the durable write happens on LMDB's writer thread: this returns at
+   * once and the promise settles when the checkpoint is on disk (or the write failed, leaving
+   * nothing behind). Commits are applied in call order, so a child may be queued right after its
+   * parent. The caller must not change `newPages` afterwards.
+   */
+  commitAsync(record: CheckpointRecord, newPages: [Uint8Array, Uint8Array][]): Promise<CommitResult> {
+    const dbs = this.writable();
+    checkRecord(record);
+    return dbs.root.transaction(() => writeCheckpoint(dbs, record, newPages));
   }
 
   /** Checkpoint ids in commit order. */
@@ -196,6 +184,39 @@ export class CheckpointStore {
     if (this.has(id)) throw new StoreDamageError(`checkpoint ${id}: ${what} missing from the store`);
     throw unknownCheckpoint(this.dbs, id);
   }
+}
+
+/** What a commit wrote. */
+export interface CommitResult {
+  pagesWritten: number;
+  bytesWritten: number;
+}
+
+/** The body of a commit, inside the caller's write transaction. */
+function writeCheckpoint(dbs: StoreDbs, record: CheckpointRecord, newPages: Iterable<[Uint8Array, Uint8Array]>): CommitResult {
+  const { id, parent } = record;
+  if (dbs.records.doesExist(id)) throw new StoreError(`checkpoint ${id} already exists in ${dbs.dir}`);
+  if (parent !== null && !dbs.records.doesExist(parent)) {
+    throw new StoreError(`parent checkpoint ${parent} of ${id} is not in the store; ${unknownCheckpoint(dbs, parent).message}`);
+  }
+  let pagesWritten = 0;
+  let bytesWritten = 0;
+  for (const [hash, bytes] of newPages) {
+    const key = hashKey(hash);
+    if (dbs.pages.doesExist(key)) continue; // deduplicated: another checkpoint stored it
+    checkPage(id, hash, bytes);
+    dbs.pages.putSync(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    pagesWritten++;
+    bytesWritten += bytes.byteLength;
+  }
+  const c = readCounters(dbs);
+  const stored: StoredRecord = { seq: c.nextSeq, parent, manifest: record.manifest };
+  dbs.records.putSync(id, sealJson(stored));
+  dbs.tables.putSync(id, seal(record.pageTable));
+  dbs.extras.putSync(id, seal(record.extraHashes));
+  dbs.order.putSync(stored.seq, id);
+  dbs.root.putSync('counters', { nextSeq: c.nextSeq + 1, pages: c.pages + pagesWritten, pageBytes: c.pageBytes + bytesWritten });
+  return { pagesWritten, bytesWritten };
 }
 
 /** Reject a malformed record before opening a write transaction. */

@@ -57,6 +57,16 @@ export function openStoreFor(opts: RunOptions): { store: CheckpointStore; schedu
   return { store: CheckpointStore.open(opts.store), schedule: new Schedule(every, at) };
 }
 
+/**
+ * Instructions between returns to the event loop while checkpoints are being committed in the
+ * background: LMDB's writer needs the main thread now and then to finish a queued commit.
+ */
+const YIELD_EVERY = 20_000_000n;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Run to the end (or the limit), checkpointing as scheduled; prints the summary; returns the exit code. */
 export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptions, parent: string | null = null): Promise<number> {
   await initHashing();
@@ -64,6 +74,8 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
   const ck = openStoreFor(opts);
   const checkpointer = ck ? new Checkpointer(ck.store, machine, image, parent) : undefined;
   const taken: string[] = [];
+  const pending: Promise<void>[] = [];
+  const failures: string[] = [];
   let fault: GuestFault | undefined;
   let outcome = 'exited';
   // A budget stops at the last block boundary before the point, so count from the point itself.
@@ -72,22 +84,42 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
     for (;;) {
       const point = ck?.schedule.next(reached > machine.instructions ? reached : machine.instructions);
       const stopAt = point !== undefined && (limit === undefined || point < limit) ? point : limit;
-      outcome = machine.run(stopAt);
-      if (outcome !== 'budget' || stopAt === limit) break;
+      const step = ck ? machine.instructions + YIELD_EVERY : undefined;
+      const until = step !== undefined && (stopAt === undefined || step < stopAt) ? step : stopAt;
+      outcome = machine.run(until);
+      if (outcome !== 'budget') break;
+      if (until !== stopAt) {
+        await yieldToEventLoop();
+        continue;
+      }
+      if (stopAt === limit) break;
       reached = stopAt!;
-      const { id, manifest } = checkpointer!.capture();
-      taken.push(id);
+      const { id, manifest, committed } = checkpointer!.captureAsync();
+      const queuedAt = process.hrtime.bigint();
       const s = manifest.stats;
-      process.stderr.write(
-        `clonecloud: checkpoint ${id} at ${machine.instructions.toLocaleString('en-US')} instructions: ` +
-          `${s.pagesScanned} pages scanned, ${s.newPages} new (${(s.newBytes / 1048576).toFixed(2)} MiB), ` +
-          `${s.dedupHits} already stored, ${s.captureMs.toFixed(1)} ms\n`,
+      pending.push(
+        committed.then(
+          () => {
+            taken.push(id);
+            process.stderr.write(
+              `clonecloud: checkpoint ${id} at ${BigInt(manifest.state.instructions).toLocaleString('en-US')} instructions: ` +
+                `${s.pagesScanned} pages scanned, ${s.newPages} new (${(s.newBytes / 1048576).toFixed(2)} MiB), ` +
+                `${s.dedupHits} already stored; guest stopped ${s.captureMs.toFixed(1)} ms, ` +
+                `durable ${(Number(process.hrtime.bigint() - queuedAt) / 1e6).toFixed(1)} ms later\n`,
+            );
+          },
+          (e: Error) => {
+            failures.push(`checkpoint ${id} could not be stored: ${e.message}`);
+          },
+        ),
       );
+      await yieldToEventLoop();
     }
   } catch (e) {
     if (!(e instanceof GuestFault)) throw e;
     fault = e;
   } finally {
+    await Promise.all(pending);
     ck?.store.close();
   }
   const summary: RunSummary & { memoryHash: string; checkpoints: string[] } = {
@@ -98,7 +130,9 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
   machine.close();
   if (fault) process.stderr.write(`clonecloud: ${fault.message}\n`);
   if (outcome === 'budget') process.stderr.write(`clonecloud: stopped after ${summary.instructions} instructions (--max-instructions)\n`);
+  for (const f of failures) process.stderr.write(`clonecloud: ${f}\n`);
   if (opts.json) process.stderr.write(JSON.stringify(summary) + '\n');
   else if (opts.summary !== false) process.stderr.write(formatSummary(summary) + `memory hash     ${summary.memoryHash}\n`);
+  if (failures.length) return 2;
   return outcome === 'budget' ? 124 : summary.exitStatus;
 }

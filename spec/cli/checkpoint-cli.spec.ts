@@ -89,14 +89,16 @@ describe('cli: checkpoints', function () {
   });
 
   it('keeps every earlier checkpoint restorable when the process is killed while capturing', async () => {
-    for (const delay of [250, 600, 1100]) {
+    for (const delay of [200, 350, 500]) {
       const dir = path.join(tempDir('cc-kill-'), 'store');
       const child = spawn(process.execPath, [BIN, 'boot', 'images/compute', '--checkpoint-every', '3M', '--store', dir, '--no-summary', '--', '1'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
       let seen = '';
       child.stderr.on('data', (d) => (seen += d));
+      // Listen before waiting: a fast run may end on its own before the kill.
+      const exited = new Promise((res) => child.on('exit', res));
       await new Promise((res) => setTimeout(res, delay));
       child.kill('SIGKILL');
-      await new Promise((res) => child.on('exit', res));
+      await exited;
       if (!fs.existsSync(dir)) continue;
       const list = JSON.parse(cli(['checkpoints', '--store', dir, '--json']).stdout).checkpoints as { id: string }[];
       const reported = [...seen.matchAll(/checkpoint (c\d+) at/g)].map((m) => m[1]);
