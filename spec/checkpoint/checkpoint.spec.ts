@@ -184,6 +184,34 @@ describe('checkpoint: capture and restore', function () {
     assert.equal(store.verify().ok, true);
   });
 
+  it('commits in the background in order, and reports a failed background commit', async () => {
+    const t = truth('compute', ['1']);
+    const r = bootImage('compute', ['1']);
+    const ck = new Checkpointer(store, r.machine, r.image);
+    r.machine.run(10_000_000n);
+    const a = ck.captureAsync();
+    r.machine.run(20_000_000n);
+    const b = ck.captureAsync();
+    assert.equal(b.manifest.parent, a.id, 'a child may be queued before its parent is durable');
+    await Promise.all([a.committed, b.committed]);
+    r.machine.close();
+    collect();
+    assert.equal(resume(store, b.id).memory, t.memory);
+
+    const other = bootImage('hello');
+    const clash = new Checkpointer(store, other.machine, other.image);
+    other.machine.run(1000n);
+    // Another writer takes the id this checkpointer will use next.
+    const taken = new Checkpointer(store, other.machine, other.image).capture();
+    const doomed = clash.captureAsync();
+    assert.equal(doomed.id, taken.id);
+    await assert.rejects(doomed.committed, /already exists/);
+    other.machine.run(2000n);
+    assert.throws(() => clash.captureAsync(), /already exists/);
+    other.machine.close();
+    collect();
+  });
+
   it('applies deltas as a merge of sorted tables', () => {
     const h = (n: number) => new Uint8Array(16).fill(n);
     const cat = (...xs: Uint8Array[]) => Uint8Array.from(xs.flatMap((x) => [...x]));
