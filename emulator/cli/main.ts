@@ -31,7 +31,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--max-instructions <n>', 'stop after about this many instructions (e.g. 50M); exit code 124')
     .option('--checkpoint-every <n>', 'take a checkpoint every n instructions (e.g. 50M); needs --store')
     .option('--checkpoint-at <n,...>', 'take checkpoints at these instruction counts (e.g. 120M,300M); needs --store')
-    .option('--store <dir>', 'checkpoint store folder (created when missing)')
+    .option('--store <dir>', 'checkpoint store folder (created when missing); SIGUSR1 to the process takes a checkpoint on demand')
     .option('--json', 'print the run summary as one JSON object on stderr')
     .option('--no-summary', 'print no summary')
     .action(async (image: string | undefined, args: string[], opts) => exit(await bootCommand(image, args, opts)));

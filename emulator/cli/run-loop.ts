@@ -49,10 +49,8 @@ export function openStoreFor(opts: RunOptions): { store: CheckpointStore; schedu
     .filter((s) => s.trim())
     .map((s) => parseCount(s, '--checkpoint-at'));
   if (every === 0n) throw new UsageError('--checkpoint-every must be above 0');
-  if (!every && !at.length) {
-    if (opts.store) throw new UsageError('--store given without --checkpoint-every or --checkpoint-at');
-    return undefined;
-  }
+  // --store alone: checkpoints on demand only (SIGUSR1).
+  if (!every && !at.length && !opts.store) return undefined;
   if (!opts.store) throw new UsageError('checkpoints need a store: add --store <dir>');
   return { store: CheckpointStore.open(opts.store), schedule: new Schedule(every, at) };
 }
@@ -80,6 +78,15 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
   let outcome = 'exited';
   // A budget stops at the last block boundary before the point, so count from the point itself.
   let reached = machine.instructions;
+  // On demand: SIGUSR1 asks for a checkpoint at the next slice boundary (the loop yields there).
+  let requested = false;
+  const onSignal = () => (requested = true);
+  if (ck) {
+    process.on('SIGUSR1', onSignal);
+    if (!opts.checkpointEvery && !opts.checkpointAt) {
+      process.stderr.write(`clonecloud: checkpoints on demand into ${opts.store}: kill -USR1 ${process.pid}\n`);
+    }
+  }
   try {
     for (;;) {
       const point = ck?.schedule.next(reached > machine.instructions ? reached : machine.instructions);
@@ -90,10 +97,13 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
       if (outcome !== 'budget') break;
       if (until !== stopAt) {
         await yieldToEventLoop();
-        continue;
+        if (!requested) continue;
+      } else if (stopAt === limit) {
+        break;
+      } else {
+        reached = stopAt!;
       }
-      if (stopAt === limit) break;
-      reached = stopAt!;
+      requested = false;
       const { id, manifest, committed } = checkpointer!.captureAsync();
       const queuedAt = process.hrtime.bigint();
       const s = manifest.stats;
@@ -119,6 +129,7 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
     if (!(e instanceof GuestFault)) throw e;
     fault = e;
   } finally {
+    process.off('SIGUSR1', onSignal);
     await Promise.all(pending);
     ck?.store.close();
   }

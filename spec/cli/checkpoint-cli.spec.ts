@@ -88,6 +88,23 @@ describe('cli: checkpoints', function () {
     }
   });
 
+  it('takes a checkpoint on demand when sent SIGUSR1', async () => {
+    const dir = path.join(tempDir('cc-usr1-'), 'store');
+    const child = spawn(process.execPath, [BIN, 'boot', 'images/compute', '--store', dir, '--json'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    // Signal only once the handler is in place (the process says so), a little into the run.
+    while (!/kill -USR1 \d+/.test(err)) await new Promise((res) => setTimeout(res, 20));
+    await new Promise((res) => setTimeout(res, 200));
+    child.kill('SIGUSR1');
+    assert.equal(await exited, 0, err);
+    const s = lastJson(err) as { checkpoints: string[]; instructions: number };
+    assert.equal(s.checkpoints.length, 1, err);
+    const r = lastJson(cli(['restore', s.checkpoints[0], '--store', dir, '--json']).stderr);
+    assert.equal(r.instructions, s.instructions);
+  });
+
   it('keeps every earlier checkpoint restorable when the process is killed while capturing', async () => {
     for (const delay of [200, 350, 500]) {
       const dir = path.join(tempDir('cc-kill-'), 'store');
