@@ -86,6 +86,9 @@ describe('checkpoint: capture and restore', function () {
     ['hello', undefined, [0.2, 0.5, 0.9]],
     ['syscalls', undefined, [0.15, 0.5, 0.85]],
     ['compute', ['1'], [0.1, 0.45, 0.8]],
+    ['memtouch', ['16', '1', '10'], [0.3, 0.6, 0.95]],
+    // The 100,000-entry scan: checkpoints land with directories open mid-listing.
+    ['fsscan', undefined, [0.25, 0.7]],
   ];
   for (const [name, args, fractions] of cases) {
     it(`${name}: running on from each checkpoint ends exactly like the uninterrupted run`, () => {
