@@ -1,6 +1,7 @@
 /** The clonecloud command line. */
 import { Command, CommanderError } from 'commander';
 import { CloneCloudError } from '../errors';
+import { benchCommand } from './bench-command';
 import { bootCommand } from './boot-command';
 import { checkpointsCommand, diffCommand, pruneCommand, restoreCommand, verifyCommand } from './checkpoint-commands';
 import { imagesCommand } from './images-command';
@@ -81,6 +82,19 @@ export function buildProgram(exit: (code: number) => void): Command {
     .requiredOption('--store <dir>', 'checkpoint store folder')
     .option('--json', 'machine-readable output')
     .action(async (ids: string[], opts) => exit(await pruneCommand(ids, opts)));
+
+  program
+    .command('bench')
+    .description('run an experiment: fsscan = the paper\'s GC-heavy file scan on the phone and on the clone, one advantage at a time')
+    .argument('<name>', 'benchmark name (fsscan)')
+    .option('--entries <n>', 'entries in the synthesized tree (default 100000, as in the paper)')
+    .option('--profiles <ids>', 'comma-separated profiles to compare instead of the phone-to-clone ladder')
+    .option('--phone <id>', 'the phone of the ladder (default htc-g1)')
+    .option('--clone <id>', 'the clone of the ladder (default clone-2009)')
+    .option('--profile-file <json>', 'extra device profiles from a JSON file')
+    .option('--out <dir>', 'where to write results.json and chart.svg (default bench-results/fsscan-<entries>)')
+    .option('--json', 'print the results as JSON')
+    .action(async (name: string, opts) => exit(await benchCommand(name, opts)));
 
   program
     .command('profiles')

@@ -1,0 +1,107 @@
+/** `clonecloud bench fsscan`: the paper's hardware-augmentation experiment, as a table, JSON and a chart. */
+import { SingleBar } from 'cli-progress';
+import * as fs from 'fs';
+import * as path from 'path';
+import { UsageError } from '../errors';
+import { barChartSvg } from '../experiments/bar-chart';
+import { advantageLadder, Configuration, defaultImageDir, PAPER, runScan, ScanResult, withSpeedups } from '../experiments/fsscan-experiment';
+import { findProfile } from '../machine/profiles';
+import { formatSeconds } from '../machine/run-summary';
+import { printJson, table } from './output';
+
+/** Options of `bench fsscan`. */
+export interface BenchOptions {
+  entries?: string;
+  profiles?: string;
+  phone?: string;
+  clone?: string;
+  profileFile?: string;
+  out?: string;
+  json?: boolean;
+}
+
+function configurations(opts: BenchOptions): Configuration[] {
+  if (opts.profiles) {
+    const ids = opts.profiles.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!ids.length) throw new UsageError('--profiles: give at least one profile id');
+    return ids.map((id) => {
+      const p = findProfile(id, opts.profileFile);
+      return { label: p.id, advantage: p.name, profile: p };
+    });
+  }
+  return advantageLadder(findProfile(opts.phone ?? 'htc-g1', opts.profileFile), findProfile(opts.clone ?? 'clone-2009', opts.profileFile));
+}
+
+/** Run the experiment; prints a table (or JSON), writes results.json and chart.svg; returns the exit code. */
+export async function benchCommand(name: string, opts: BenchOptions): Promise<number> {
+  if (name !== 'fsscan') throw new UsageError(`unknown benchmark "${name}"; available: fsscan`);
+  const entries = Number(opts.entries ?? PAPER.entries);
+  if (!Number.isInteger(entries) || entries < 1 || entries > 10_000_000) throw new UsageError('--entries: a whole number from 1 to 10000000');
+  const configs = configurations(opts);
+  const outDir = path.resolve(opts.out ?? path.join('bench-results', `fsscan-${entries}`));
+  const bar = process.stderr.isTTY ? new SingleBar({ format: '{label} |{bar}| {value}M instructions', clearOnComplete: true, hideCursor: true }) : undefined;
+  const rows = [];
+  for (const [i, c] of configs.entries()) {
+    const label = `[${i + 1}/${configs.length}] ${c.label}`;
+    if (bar) bar.start(2000, 0, { label });
+    else process.stderr.write(`clonecloud: ${label}: scanning ${entries.toLocaleString('en-US')} entries\n`);
+    rows.push(
+      runScan(c, {
+        imageDir: defaultImageDir(),
+        entries,
+        progress: (n) => {
+          if (!bar) return;
+          // The total is unknown in advance: keep the bar ahead of the count.
+          const m = Number(n / 1_000_000n);
+          if (m >= bar.getTotal()) bar.setTotal(m * 2);
+          bar.update(m, { label });
+        },
+      }),
+    );
+    bar?.stop();
+  }
+  const results = withSpeedups(rows);
+  const summaries = new Set(results.map((r) => r.summary));
+  if (summaries.size !== 1) throw new UsageError(`the scan printed different summaries on different profiles: ${[...summaries].join(' | ')}`);
+  const report = { benchmark: 'fsscan', entries, paper: PAPER, results };
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
+  const bars = [
+    ...results.map((r) => ({ label: r.label, value: r.modelledSeconds, series: 'measured (modelled time)' })),
+    ...(entries === PAPER.entries
+      ? [
+          { label: 'paper: HTC G1', value: PAPER.phoneSeconds, series: 'paper (measured)' },
+          { label: 'paper: clone', value: PAPER.cloneSeconds, series: 'paper (measured)' },
+        ]
+      : []),
+  ];
+  const svg = await barChartSvg(`File scan of ${entries.toLocaleString('en-US')} entries`, 'seconds (log scale)', bars);
+  fs.writeFileSync(path.join(outDir, 'chart.svg'), svg);
+  if (opts.json) printJson({ ...report, files: { results: path.join(outDir, 'results.json'), chart: path.join(outDir, 'chart.svg') } });
+  else process.stdout.write(formatTable(results, entries, outDir));
+  return 0;
+}
+
+/** The human table, with the paper's figures beside the measured ones. */
+export function formatTable(results: ScanResult[], entries: number, outDir: string): string {
+  const rows = results.map((r) => [
+    r.label,
+    r.advantage,
+    formatSeconds(r.modelledSeconds),
+    `${r.speedup.toFixed(1)}x`,
+    String(r.collections),
+    `${(r.gcShare * 100).toFixed(1)}%`,
+    `${Math.round(r.heapLimit / 2 ** 20)} MB`,
+    formatSeconds(r.hostSeconds),
+    r.mips.toFixed(0),
+  ]);
+  const paper = entries === PAPER.entries;
+  rows.push(['paper: HTC G1', 'Dalvik on the phone', paper ? `${PAPER.phoneSeconds} s` : '-', '1.0x', '-', '-', '16 MB', '-', '-']);
+  rows.push(['paper: clone', 'Dalvik in a 2.83 GHz, 4 GB QEMU clone', paper ? `${PAPER.cloneSeconds} s` : '-', `${PAPER.speedup}x`, '-', '-', '-', '-', '-']);
+  return (
+    `File scan of ${entries.toLocaleString('en-US')} entries (summary identical on every row: ${results[0].summary})\n` +
+    table(['configuration', 'adds', 'modelled time', 'speedup', 'GCs', 'GC share', 'heap', 'host time', 'MIPS'], rows) +
+    (paper ? '' : `(the paper's figures are for ${PAPER.entries.toLocaleString('en-US')} entries)\n`) +
+    `results: ${path.join(outDir, 'results.json')}\nchart:   ${path.join(outDir, 'chart.svg')}\n`
+  );
+}

@@ -1,0 +1,52 @@
+/** `clonecloud bench fsscan` on a small tree: rows, speedups, files written. */
+import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { advantageLadder, parseGcStats } from '../../emulator/experiments/fsscan-experiment';
+import { findProfile } from '../../emulator/machine/profiles';
+import { tempDir } from '../support/toolchain';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+describe('cli: bench fsscan', function () {
+  this.timeout(120_000);
+
+  it('adds one advantage at a time from the phone to the clone', () => {
+    const ladder = advantageLadder(findProfile('htc-g1'), findProfile('clone-2009'));
+    assert.deepEqual(ladder.map((c) => [c.profile.clockHz, c.profile.ramBytes]), [
+      [528e6, 192 * 2 ** 20],
+      [2.83e9, 192 * 2 ** 20],
+      [2.83e9, 4 * 2 ** 30],
+      [2.83e9, 4 * 2 ** 30],
+    ]);
+  });
+
+  it('reads the GC figures the scan prints', () => {
+    const s = parseGcStats('fsscan: gc collections 12 allocated_objects 1 heap_limit 16777216\nfsscan: gc_cpu_ns 5 total_cpu_ns 20 gc_share 25.0%\n');
+    assert.deepEqual(s, { heapLimit: 16777216, collections: 12, gcCpuNs: 5, totalCpuNs: 20 });
+    assert.throws(() => parseGcStats('hello'), /no heap limit/);
+  });
+
+  it('runs the experiment and writes results.json and chart.svg', () => {
+    const out = tempDir('cc-bench-');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'fsscan', '--entries', '1000', '--out', out, '--json'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.results.length, 4);
+    assert.equal(new Set(j.results.map((x: { summary: string }) => x.summary)).size, 1);
+    assert.equal(j.results[0].speedup, 1);
+    const g1 = findProfile('htc-g1');
+    const clone = findProfile('clone-2009');
+    // The same work with the same heap (only the printed timings differ): the clock step is the clock x IPC ratio.
+    assert.ok(Math.abs(j.results[1].instructions - j.results[0].instructions) < 1000);
+    assert.ok(Math.abs(j.results[1].speedup - (clone.clockHz * clone.ipc) / (g1.clockHz * g1.ipc)) < 0.01);
+    assert.ok(j.results[2].heapLimit > j.results[1].heapLimit, 'the clone RAM gives a larger heap');
+    assert.ok(j.results[2].collections <= j.results[1].collections);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).results, j.results);
+    assert.match(fs.readFileSync(path.join(out, 'chart.svg'), 'utf8'), /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const bad = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'nope'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown benchmark "nope"; available: fsscan/);
+  });
+});
