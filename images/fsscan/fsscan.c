@@ -2,9 +2,14 @@
  * fsscan: a file-system scanner whose data lives in a garbage-collected
  * heap, the way a Java app's data lives in the Dalvik heap. It walks a
  * directory tree, opens every regular file, hashes its first bytes and keeps
- * a growing index of everything it saw. On a phone the heap is small, so as
- * the index grows the collector runs ever more often; on a machine with more
- * RAM the same scan barely collects at all.
+ * a growing index of everything it saw. It allocates the way Java code
+ * does: a File per entry with its path built by a StringBuilder, a String[]
+ * per directory listing, split names, boxed Longs, a FileInputStream and a
+ * BufferedInputStream with its own 8 KB buffer per file read, and a hash
+ * map index that doubles its table as it fills. On a phone the heap is
+ * small, so as the index grows toward the limit the collector runs ever
+ * more often on ever less free space; on a machine with more RAM the same
+ * scan barely collects at all.
  *
  * Usage: fsscan [dir]          (default /sdcard)
  * Environment: FSSCAN_HEAP_MB  heap limit in MiB (decimal, e.g. 0.25),
@@ -51,6 +56,9 @@
 #define FIRST_BYTES 64 /* bytes of each file that are read and hashed */
 #define TOP_N 10       /* largest files kept in the index */
 #define EXT_BUCKETS 64 /* extension table size; a scan sees few extensions */
+#define BIS_BUFFER 8192 /* java.io.BufferedInputStream's default buffer */
+#define INDEX_INITIAL 16 /* java.util.HashMap's default capacity; load 3/4 */
+#define LONG_CACHE 128   /* Long.valueOf boxes 0..127 without allocating */
 
 /* ------------------------------------------------------------------------
  * Heap sizing
@@ -145,9 +153,15 @@ static size_t heap_limit_bytes(char *why, size_t whylen)
 /* ------------------------------------------------------------------------
  * The managed heap: a non-moving mark-sweep collector
  *
- * The heap is one reserved region of exactly `limit` bytes, filled from the
- * bottom. Every block starts with an 8-byte header holding the block size
- * (a multiple of 8, so bit 0 is free for the mark) and `nptrs`: the number of
+ * The heap is one reserved region of exactly `limit` bytes. Blocks of fewer
+ * than BIG_MIN bytes fill it from the bottom up to `top`; bigger ones (I/O
+ * buffers, large arrays) fill it from the top down to `lbot`, as allocators
+ * keep large objects apart: short-lived buffers interleaved with long-lived
+ * small objects would leave, once freed, holes far too small for a big
+ * array. The limit is reached when the two ends meet.
+ *
+ * Every block starts with an 8-byte header holding the block size (a
+ * multiple of 8, so bit 0 is free for the mark) and `nptrs`: the number of
  * leading pointer-sized payload words that are references to other heap
  * objects (or NULL). That one number describes every object shape here:
  * strings and byte buffers have none, arrays of references have one per
@@ -155,8 +169,10 @@ static size_t heap_limit_bytes(char *why, size_t whylen)
  *
  * Free memory is kept in segregated lists: one exact-size list per small
  * block size (16..256 bytes) with a bitmap of non-empty lists, plus one
- * address-ordered first-fit list of larger blocks. What lies above `top` has
- * never been handed out (or was given back by the last sweep).
+ * address-ordered first-fit list of larger blocks below `top`, and one
+ * address-ordered first-fit list of free blocks above `lbot`. What lies
+ * between `top` and `lbot` has never been handed out (or was given back by
+ * the last sweep).
  *
  * A collection runs only when an allocation fits nowhere within the limit.
  * Roots are the globals listed in mark_roots() plus an explicit root stack:
@@ -164,8 +180,8 @@ static size_t heap_limit_bytes(char *why, size_t whylen)
  * collector never moves objects, so a rooted pointer stays valid as is.
  * Marking uses an explicit stack (malloc'ed: it is collector metadata, not
  * program data), so deep lists cannot overflow the C stack. Sweeping walks
- * the heap once, merges each run of dead and free blocks into one free
- * block, and gives a run that ends at `top` back to the untouched region.
+ * each part once, merges each run of dead and free blocks into one free
+ * block, and gives a run that borders the untouched middle back to it.
  * ---------------------------------------------------------------------- */
 
 typedef struct hdr {
@@ -179,15 +195,17 @@ typedef struct hdr {
 #define MIN_BLOCK 16u /* a free block must hold its header and a link */
 #define SMALL_MAX 256u
 #define NCLASSES ((SMALL_MAX - MIN_BLOCK) / 8 + 1)
+#define BIG_MIN 2048u /* blocks this size and up are allocated from the top */
 
 _Static_assert(sizeof(hdr_t) == 8, "header keeps payloads 8-byte aligned");
 _Static_assert(sizeof(void *) <= MIN_BLOCK - sizeof(hdr_t), "a free block holds a link");
 _Static_assert(NCLASSES <= 32, "one bitmap word covers the small classes");
 
-static uint8_t *heap_base, *heap_top, *heap_end;
+static uint8_t *heap_base, *heap_top, *heap_lbot, *heap_end;
 static hdr_t *class_head[NCLASSES];
 static uint32_t class_bits; /* bit k set when class_head[k] is non-empty */
-static hdr_t *large_head;
+static hdr_t *large_head;   /* free blocks above SMALL_MAX below `top` */
+static hdr_t *big_head;     /* free blocks above `lbot` */
 
 /* Collector statistics for stderr. */
 static uint64_t gc_collections, gc_ns, alloc_objects, alloc_bytes;
@@ -252,7 +270,7 @@ static void heap_init(size_t limit)
     if (p == MAP_FAILED)
         out_of_memory("heap reservation", limit);
     heap_base = heap_top = p;
-    heap_end = heap_base + limit;
+    heap_end = heap_lbot = heap_base + limit;
 }
 
 /* Put a free block on its list. A large block goes to the front: only split
@@ -282,10 +300,45 @@ static void *init_block(hdr_t *b, uint32_t size, uint32_t nptrs)
     return b + 1;
 }
 
+static void note_high_water(void)
+{
+    size_t used = (size_t)(heap_top - heap_base) + (size_t)(heap_end - heap_lbot);
+    if (used > heap_high_water)
+        heap_high_water = used;
+}
+
+/* try_alloc() for a block of at least BIG_MIN bytes: first fit above
+   `lbot`, else the untouched middle. */
+static void *try_alloc_big(uint32_t size, uint32_t nptrs)
+{
+    hdr_t **link = &big_head;
+    for (hdr_t *b = big_head; b; link = link_of(b), b = *link) {
+        uint32_t bsize = block_size(b);
+        if (bsize < size)
+            continue;
+        uint32_t rest = bsize - size;
+        if (rest >= MIN_BLOCK) {
+            /* Carve from the tail: the block keeps its place in the list. */
+            b->size = rest;
+            return init_block((hdr_t *)((uint8_t *)b + rest), size, nptrs);
+        }
+        *link = *link_of(b);
+        return init_block(b, bsize, nptrs);
+    }
+    if ((size_t)(heap_lbot - heap_top) >= size) {
+        heap_lbot -= size;
+        note_high_water();
+        return init_block((hdr_t *)heap_lbot, size, nptrs);
+    }
+    return NULL;
+}
+
 /* Allocate a block of exactly `size` bytes (or slightly more) without
    collecting; NULL when nothing within the limit fits. */
 static void *try_alloc(uint32_t size, uint32_t nptrs)
 {
+    if (size >= BIG_MIN)
+        return try_alloc_big(size, nptrs);
     if (size <= SMALL_MAX) {
         unsigned c = size / 8 - MIN_BLOCK / 8;
         uint32_t avail = class_bits & ~((1u << c) - 1);
@@ -323,11 +376,10 @@ static void *try_alloc(uint32_t size, uint32_t nptrs)
         return init_block(b, size, nptrs);
     }
 
-    if ((size_t)(heap_end - heap_top) >= size) {
+    if ((size_t)(heap_lbot - heap_top) >= size) {
         hdr_t *b = (hdr_t *)heap_top;
         heap_top += size;
-        if ((size_t)(heap_top - heap_base) > heap_high_water)
-            heap_high_water = (size_t)(heap_top - heap_base);
+        note_high_water();
         return init_block(b, size, nptrs);
     }
     return NULL;
@@ -424,11 +476,49 @@ static void sweep(void)
         heap_top = run;
 }
 
+/* Sweep the blocks above `lbot`: every free run goes on the big list in
+   address order, except one that starts at `lbot`, which is given back. */
+static void sweep_big(void)
+{
+    big_head = NULL;
+    hdr_t *tail = NULL;
+    uint8_t *run = NULL;
+    for (uint8_t *p = heap_lbot;; ) {
+        hdr_t *h = (hdr_t *)p;
+        if (p == heap_end || (h->size & F_MARK)) {
+            if (run == heap_lbot) {
+                heap_lbot = p;
+            } else if (run) {
+                hdr_t *b = (hdr_t *)run;
+                b->size = (uint32_t)(p - run);
+                b->nptrs = 0;
+#ifdef FSSCAN_GC_STRESS
+                memset(b + 1, 0xdb, b->size - HDR);
+#endif
+                *link_of(b) = NULL;
+                if (tail)
+                    *link_of(tail) = b;
+                else
+                    big_head = b;
+                tail = b;
+            }
+            run = NULL;
+            if (p == heap_end)
+                break;
+            h->size &= ~F_MARK;
+        } else if (!run) {
+            run = p;
+        }
+        p += block_size(h);
+    }
+}
+
 static void gc_collect(void)
 {
     uint64_t t0 = cpu_ns();
     mark_all();
     sweep();
+    sweep_big();
     gc_collections++;
     gc_ns += cpu_ns() - t0;
 }
@@ -438,7 +528,11 @@ static uint64_t gc_live_bytes(void)
 {
     mark_all();
     uint64_t live = 0;
-    for (uint8_t *p = heap_base; p < heap_top; p += block_size((hdr_t *)p)) {
+    for (uint8_t *p = heap_base; p < heap_end; p += block_size((hdr_t *)p)) {
+        if (p == heap_top)
+            p = heap_lbot;
+        if (p == heap_end)
+            break;
         hdr_t *h = (hdr_t *)p;
         if (h->size & F_MARK) {
             h->size &= ~F_MARK;
@@ -494,19 +588,30 @@ typedef struct vec {
     uint32_t len, cap;
 } vec_t;
 
-/* What the scan learned about one entry (the index keeps those of files). */
+/* What the scan learned about one entry (the index keeps those of files).
+   A record is also its own entry in the index's hash table, as in a map
+   written for the purpose: `next` chains a bucket during the scan and
+   links the records in path order for the checksum afterwards. */
 typedef struct rec {
-    str_t *path;      /* relative to the scan root */
-    struct rec *next; /* next file record in the index list */
+    str_t *path;      /* relative to the scan root: the index key */
+    struct rec *next; /* next record in the same bucket (see above) */
     uint64_t size;
-    uint32_t hash; /* FNV-1a of the first FIRST_BYTES bytes (files only) */
+    uint32_t hash;  /* FNV-1a of the first FIRST_BYTES bytes (files only) */
+    uint32_t hcode; /* the path's String.hashCode(), kept for rehashing */
 } rec_t;
 
-/* Count and bytes of the files with one extension. */
+/* java.lang.Long: what autoboxing a long makes. */
+typedef struct boxed {
+    uint64_t value;
+} boxed_t;
+
+/* Count and bytes of the files with one extension, kept as boxed Longs the
+   way a Map<String, Long> keeps them: each update boxes a new value and
+   leaves the old one to the collector. */
 typedef struct ext {
     str_t *name;
     struct ext *next; /* next in the hash bucket */
-    uint64_t count, bytes;
+    boxed_t *count, *bytes;
 } ext_t;
 
 /* A directory still to be scanned. */
@@ -515,13 +620,41 @@ typedef struct pend {
     struct pend *next;
 } pend_t;
 
+/* java.io.File: an absolute path. */
+typedef struct file {
+    str_t *path;
+} file_t;
+
+/* java.io.FileDescriptor and java.io.FileInputStream. */
+typedef struct fdesc {
+    int32_t fd;
+} fdesc_t;
+
+typedef struct fis {
+    fdesc_t *fd;
+    str_t *path;
+} fis_t;
+
+/* java.io.BufferedInputStream over a FileInputStream: every stream gets a
+   fresh BIS_BUFFER-byte buffer, and a read that its buffer cannot answer
+   refills the whole buffer from the file first. */
+typedef struct bis {
+    fis_t *in;
+    uint8_t *buf; /* BIS_BUFFER bytes */
+    uint32_t count, pos;
+} bis_t;
+
 /* The index and the work list: the globals the collector treats as roots. */
-static rec_t *g_records;   /* every regular file's record, newest first */
+static rec_t *g_records;   /* after the scan: every file's record, by path */
+static rec_t **g_index;    /* during the scan: g_index_cap chained buckets */
+static uint32_t g_index_cap, g_index_len;
 static ext_t **g_ext;      /* EXT_BUCKETS chained buckets */
 static rec_t **g_top;      /* TOP_N slots, largest first */
 static uint32_t g_top_len;
 static uint32_t g_ext_count;
 static pend_t *g_pending;
+static str_t *g_root;        /* the scan root as given */
+static boxed_t **g_small;    /* Long.valueOf's cache of -128..127 (0..127 used) */
 
 static uint64_t n_entries, n_dirs, n_files, n_bytes;
 
@@ -531,9 +664,12 @@ static char msg_buf[4096];
 static void mark_roots(void)
 {
     mark(g_records);
+    mark(g_index);
     mark(g_ext);
     mark(g_top);
     mark(g_pending);
+    mark(g_root);
+    mark(g_small);
 }
 
 /* A string of `len` chars, all zero. */
@@ -568,8 +704,7 @@ static str_t *str_sub(const str_t *s, uint32_t from, uint32_t len)
  * room for its first operand plus 16 chars, grows to twice its capacity
  * plus 2 whenever an append does not fit (as java.lang.StringBuilder does),
  * and toString() copies the result out. The builder and its outgrown
- * buffers are garbage at once; they are most of what a Java scanner
- * allocates per entry, and so most of what the collector has to reclaim.
+ * buffers are garbage at once, as is the result when it is a File's path.
  */
 typedef struct builder {
     str_t *buf; /* capacity = buf->len */
@@ -690,6 +825,74 @@ static void vec_push(vec_t *v, void *item)
     v->items[v->len++] = item;
 }
 
+/* The number of slots of a reference array (its header says). */
+static uint32_t array_len(const void *a)
+{
+    return header_of((void *)a)->nptrs;
+}
+
+/* list.toArray(new String[list.size()]): an exact-size copy of the
+   vector's items; `v` must be rooted. */
+static void **vec_to_array(vec_t *v)
+{
+    void **a = gc_alloc((size_t)v->len * sizeof(void *), v->len);
+    memcpy(a, v->items, v->len * sizeof(void *));
+    return a;
+}
+
+/* Long.valueOf(v): the cached box for a small value, a new one otherwise. */
+static boxed_t *box_long(uint64_t v)
+{
+    if (v < LONG_CACHE)
+        return g_small[v];
+    boxed_t *b = gc_alloc(sizeof *b, 0);
+    b->value = v;
+    return b;
+}
+
+/* name.split("\\.", -1): the pieces of `name` between its dots, empty ones
+   included, gathered in a list and copied out to an array, as String.split
+   does. `name` must be rooted. */
+static str_t **split_dots(const str_t *name)
+{
+    vec_t *parts = vec_new(10);
+    root_push(parts);
+    uint32_t from = 0;
+    for (uint32_t i = 0; i <= name->len; i++) {
+        if (i < name->len && name->c[i] != '.')
+            continue;
+        str_t *piece = str_sub(name, from, i - from);
+        root_push(piece);
+        vec_push(parts, piece);
+        root_pop(1);
+        from = i + 1;
+    }
+    str_t **a = (str_t **)vec_to_array(parts);
+    root_pop(1);
+    return a;
+}
+
+/* new File(dir, name): the child's absolute path is built by a
+   StringBuilder (see path_join). `dir` and `name` must be rooted. */
+static file_t *file_child(const file_t *dir, const str_t *name)
+{
+    str_t *path = path_join(dir->path, name);
+    root_push(path);
+    file_t *f = gc_alloc(sizeof *f, 1);
+    root_pop(1);
+    f->path = path;
+    return f;
+}
+
+/* String.hashCode(). */
+static uint32_t str_hash_code(const str_t *s)
+{
+    uint32_t h = 0;
+    for (uint32_t i = 0; i < s->len; i++)
+        h = 31 * h + s->c[i];
+    return h;
+}
+
 /* ------------------------------------------------------------------------
  * Hashing
  * ---------------------------------------------------------------------- */
@@ -748,25 +951,16 @@ static uint32_t fnv_hex32(uint32_t h, uint32_t v)
  * The index
  * ---------------------------------------------------------------------- */
 
-/* The extension of the last path component as a char range of `path`:
-   what follows its last '.', unless that dot starts the name (".profile"
-   has none, and gets the empty range at the end). */
-static uint32_t extension_of(const str_t *path, uint32_t *len)
+/* The extension of file name `name` (rooted): split at its dots, it is the
+   last piece, unless there is only one piece or only two and the first is
+   empty (".profile" has none). A name without one gets an empty string. */
+static str_t *extension_of(const str_t *name)
 {
-    const uint16_t *c = path->c;
-    uint32_t start = path->len;
-    while (start > 0 && c[start - 1] != '/')
-        start--;
-    uint32_t dot = path->len;
-    while (dot > start && c[dot - 1] != '.')
-        dot--;
-    /* Now c[dot - 1] is the last '.', or dot == start when there is none. */
-    if (dot <= start + 1) {
-        *len = 0;
-        return path->len;
-    }
-    *len = path->len - dot;
-    return dot;
+    str_t **parts = split_dots(name);
+    uint32_t n = array_len(parts);
+    if (n < 2 || (n == 2 && parts[0]->len == 0))
+        return str_alloc(0);
+    return parts[n - 1];
 }
 
 /* Largest first; equal sizes by path, so the list does not depend on the
@@ -790,43 +984,110 @@ static void top_add(rec_t *r)
     g_top[i] = r;
 }
 
-/* `r` must be rooted. The extension is cut out as a new string to serve as
-   the lookup key, as `name.substring(dot + 1)` would be in Java; it becomes
-   the table's key the first time an extension is seen, garbage after. */
-static void ext_add(rec_t *r)
+/* Count one more file of `size` bytes under extension `key` (rooted), which
+   becomes the table's key the first time an extension is seen and is
+   garbage after. Counts and sizes are boxed Longs, replaced on update. */
+static void ext_add(str_t *key, uint64_t size)
 {
-    uint32_t len;
-    uint32_t from = extension_of(r->path, &len);
-    str_t *key = str_sub(r->path, from, len);
     uint32_t bucket = fnv_string(FNV_BASIS, key) % EXT_BUCKETS;
     for (ext_t *e = g_ext[bucket]; e; e = e->next) {
         if (str_cmp(e->name, key) == 0) {
-            e->count++;
-            e->bytes += r->size;
+            root_push(e);
+            boxed_t *count = box_long(e->count->value + 1);
+            e->count = count;
+            boxed_t *bytes = box_long(e->bytes->value + size);
+            e->bytes = bytes;
+            root_pop(1);
             return;
         }
     }
-    root_push(key);
-    ext_t *e = gc_alloc(sizeof *e, 2);
-    root_pop(1);
+    ext_t *e = gc_alloc(sizeof *e, 4);
     e->name = key;
     e->next = g_ext[bucket];
-    e->count = 1;
-    e->bytes = r->size;
     g_ext[bucket] = e;
+    e->count = g_small[0];
+    e->bytes = g_small[0];
     g_ext_count++;
+    root_push(e);
+    boxed_t *count = box_long(1);
+    e->count = count;
+    boxed_t *bytes = box_long(size);
+    e->bytes = bytes;
+    root_pop(1);
 }
 
-/* `r` must be rooted. */
-static void index_add(rec_t *r)
+/* HashMap's bucket for a hash code: its supplemental hash spreads the high
+   bits, then the table size (a power of two) masks. */
+static uint32_t index_bucket(uint32_t h, uint32_t cap)
 {
-    /* A linked list rather than a growing array: a small, fragmented heap
-       may hold plenty of free memory but no single block large enough for
-       an array of every record. */
-    r->next = g_records;
-    g_records = r;
-    ext_add(r);
+    h ^= (h >> 20) ^ (h >> 12);
+    h ^= (h >> 7) ^ (h >> 4);
+    return h & (cap - 1);
+}
+
+/* Put record `r` (rooted) in the index under its path, as HashMap.put does:
+   a path already there is replaced; past three quarters full the table
+   doubles, the records move to the new one and the old one is garbage. */
+static void index_put(rec_t *r)
+{
+    r->hcode = str_hash_code(r->path);
+    rec_t **slot = &g_index[index_bucket(r->hcode, g_index_cap)];
+    for (rec_t *e = *slot; e; slot = &e->next, e = *slot) {
+        if (e->hcode == r->hcode && str_cmp(e->path, r->path) == 0) {
+            r->next = e->next;
+            *slot = r;
+            return;
+        }
+    }
+    r->next = g_index[index_bucket(r->hcode, g_index_cap)];
+    g_index[index_bucket(r->hcode, g_index_cap)] = r;
+    if (++g_index_len <= g_index_cap / 4 * 3)
+        return;
+    if (g_index_cap > UINT32_MAX / 2 / sizeof(void *))
+        out_of_memory("index table", (size_t)g_index_cap * 2 * sizeof(void *));
+    uint32_t cap = g_index_cap * 2;
+    rec_t **table = gc_alloc((size_t)cap * sizeof(rec_t *), cap);
+    for (uint32_t i = 0; i < g_index_cap; i++) {
+        rec_t *e = g_index[i];
+        while (e) {
+            rec_t *next = e->next;
+            uint32_t k = index_bucket(e->hcode, cap);
+            e->next = table[k];
+            table[k] = e;
+            e = next;
+        }
+    }
+    g_index = table;
+    g_index_cap = cap;
+}
+
+/* Index file record `r` whose last path component is `name`; both rooted. */
+static void index_add(rec_t *r, const str_t *name)
+{
+    index_put(r);
+    str_t *ext = extension_of(name);
+    root_push(ext);
+    ext_add(ext, r->size);
+    root_pop(1);
     top_add(r);
+}
+
+/* Empty the index into one list of its records (no allocation). */
+static rec_t *index_records(void)
+{
+    rec_t *list = NULL;
+    for (uint32_t i = 0; i < g_index_cap; i++) {
+        rec_t *e = g_index[i];
+        g_index[i] = NULL;
+        while (e) {
+            rec_t *next = e->next;
+            e->next = list;
+            list = e;
+            e = next;
+        }
+    }
+    g_index_len = 0;
+    return list;
 }
 
 /* ------------------------------------------------------------------------
@@ -948,9 +1209,9 @@ static uint32_t index_checksum(void)
         h = fnv_str(h, "ext ");
         h = fnv_string(h, exts[i]->name);
         h = fnv_str(h, " ");
-        h = fnv_u64(h, exts[i]->count);
+        h = fnv_u64(h, exts[i]->count->value);
         h = fnv_str(h, " ");
-        h = fnv_u64(h, exts[i]->bytes);
+        h = fnv_u64(h, exts[i]->bytes->value);
         h = fnv_str(h, "\n");
     }
     root_pop(1);
@@ -963,7 +1224,7 @@ static uint32_t index_checksum(void)
         h = fnv_str(h, "\n");
     }
 
-    g_records = sort_records(g_records);
+    g_records = sort_records(index_records());
     for (const rec_t *r = g_records; r; r = r->next) {
         h = fnv_str(h, "file ");
         h = fnv_string(h, r->path);
@@ -989,9 +1250,10 @@ struct linux_dirent64 {
     char d_name[];
 };
 
-/* All names in directory `fd` except "." and "..", as a vector of strings.
-   The vector is garbage once the directory has been processed. */
-static vec_t *read_listing(int fd, const str_t *dir)
+/* All names in directory `fd` except "." and "..", as File.list() returns
+   them: gathered in a growing list, then copied out to a String[]. The
+   list is garbage at once, the array once the directory is done. */
+static str_t **read_listing(int fd, const str_t *dir)
 {
     /* Aligned for the 64-bit fields of the records the kernel writes. */
     _Alignas(8) char buf[4096];
@@ -1020,39 +1282,76 @@ static vec_t *read_listing(int fd, const str_t *dir)
             root_pop(1);
         }
     }
+    str_t **names = (str_t **)vec_to_array(listing);
     root_pop(1);
-    return listing;
+    return names;
 }
 
-/* FNV-1a of the first FIRST_BYTES bytes of the file `native` names in
-   `dirfd`, read into a fresh heap buffer as a Java app would read into a
-   new byte[]. */
-static uint32_t first_bytes_hash(int dirfd, const char *native, const str_t *dir, const str_t *name)
+/* FNV-1a of the first FIRST_BYTES bytes of file `f` (rooted), which is
+   `native` in `dirfd`, read the way java.io reads it:
+       InputStream in = new BufferedInputStream(new FileInputStream(f));
+       byte[] head = new byte[FIRST_BYTES];
+       ... in.read(head, got, FIRST_BYTES - got) until full or at the end
+   The stream objects, the stream's buffer and `head` are garbage after. */
+static uint32_t first_bytes_hash(int dirfd, const char *native, const str_t *dir, const str_t *name,
+                                 const file_t *f)
 {
-    uint8_t *buf = gc_alloc(FIRST_BYTES, 0);
-    size_t got = 0;
-    int fd = openat(dirfd, native, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
+    fis_t *fis = gc_alloc(sizeof *fis, 2);
+    root_push(fis);
+    fis->path = f->path;
+    fdesc_t *fdo = gc_alloc(sizeof *fdo, 0);
+    fis->fd = fdo;
+    fdo->fd = openat(dirfd, native, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fdo->fd < 0) {
+        /* new FileInputStream(f) throws: nothing could be read. */
         fprintf(stderr, "fsscan: opening '%s': %s\n", display_path(dir, name, msg_buf, sizeof msg_buf),
                 strerror(errno));
-    } else {
-        while (got < FIRST_BYTES) {
-            ssize_t r = read(fd, buf + got, FIRST_BYTES - got);
+        root_pop(1);
+        return fnv_bytes(FNV_BASIS, NULL, 0);
+    }
+    bis_t *in = gc_alloc(sizeof *in, 2);
+    in->in = fis;
+    root_pop(1);
+    root_push(in);
+    uint8_t *ibuf = gc_alloc(BIS_BUFFER, 0);
+    in->buf = ibuf;
+    uint8_t *head = gc_alloc(FIRST_BYTES, 0);
+    root_pop(1);
+    /* Nothing allocates from here on. */
+    size_t got = 0;
+    while (got < FIRST_BYTES) {
+        if (in->pos == in->count) {
+            /* The buffer is used up: refill all of it. */
+            ssize_t r = read(fdo->fd, in->buf, BIS_BUFFER);
             if (r < 0 && errno == EINTR)
                 continue;
             if (r <= 0)
                 break;
-            got += (size_t)r;
+            in->pos = 0;
+            in->count = (uint32_t)r;
         }
-        close(fd);
+        size_t n = in->count - in->pos;
+        if (n > FIRST_BYTES - got)
+            n = FIRST_BYTES - got;
+        memcpy(head + got, in->buf + in->pos, n);
+        in->pos += (uint32_t)n;
+        got += n;
     }
-    return fnv_bytes(FNV_BASIS, buf, got);
+    close(fdo->fd);
+    return fnv_bytes(FNV_BASIS, head, got);
 }
 
-/* Scan directory `dir` (relative to rootfd; rooted by the caller): record
-   every entry, index regular files, queue subdirectories. Entries are
-   looked up relative to the open directory, so only names, never whole
-   paths, are handed to the kernel for them. */
+/* Scan directory `dir` (relative to the scan root; rooted by the caller)
+   the way a Java scanner does:
+       File d = new File(root, dir);
+       for (String name : d.list()) {
+           File f = new File(d, name);
+           String rel = f.getPath().substring(root.length() + 1);
+           ...
+   recording every entry, indexing regular files and queueing directories.
+   The kernel is handed the entry names relative to the open directory
+   rather than the absolute paths, which is equivalent and lets directories
+   nest deeper than PATH_MAX. */
 static void scan_dir(int rootfd, const str_t *dir)
 {
     static char native_dir[4096], native_name[4096];
@@ -1068,22 +1367,32 @@ static void scan_dir(int rootfd, const str_t *dir)
                 strerror(errno));
         return;
     }
-    vec_t *listing = read_listing(fd, dir);
-    root_push(listing);
-    for (uint32_t i = 0; i < listing->len; i++) {
-        const str_t *name = listing->items[i];
+    str_t *dpath = dir->len ? path_join(g_root, dir) : g_root;
+    root_push(dpath);
+    file_t *d = gc_alloc(sizeof *d, 1);
+    d->path = dpath;
+    root_pop(1);
+    root_push(d);
+    str_t **names = read_listing(fd, dir);
+    root_push(names);
+    const uint32_t n = array_len(names), skip = g_root->len + 1;
+    for (uint32_t i = 0; i < n; i++) {
+        const str_t *name = names[i];
+        file_t *f = file_child(d, name);
+        root_push(f);
         struct stat st;
         /* A name from getdents64 is at most 255 bytes, so it always fits. */
         str_native(name, native_name, sizeof native_name);
         if (fstatat(fd, native_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
             fprintf(stderr, "fsscan: stat '%s': %s\n", display_path(dir, name, msg_buf, sizeof msg_buf),
                     strerror(errno));
+            root_pop(1);
             continue;
         }
         n_entries++;
         rec_t *r = gc_alloc(sizeof *r, 2);
         root_push(r);
-        r->path = path_join(dir, name);
+        r->path = str_sub(f->path, skip, f->path->len - skip);
         if (S_ISDIR(st.st_mode)) {
             n_dirs++;
             pend_t *p = gc_alloc(sizeof *p, 2);
@@ -1094,12 +1403,12 @@ static void scan_dir(int rootfd, const str_t *dir)
             n_files++;
             r->size = (uint64_t)st.st_size;
             n_bytes += r->size;
-            r->hash = first_bytes_hash(fd, native_name, dir, name);
-            index_add(r);
+            r->hash = first_bytes_hash(fd, native_name, dir, name, f);
+            index_add(r, name);
         }
-        root_pop(1);
+        root_pop(2);
     }
-    root_pop(1);
+    root_pop(2);
     close(fd);
 }
 
@@ -1122,6 +1431,15 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    g_root = str_from_bytes(root, strlen(root));
+    g_small = gc_alloc(LONG_CACHE * sizeof(boxed_t *), LONG_CACHE);
+    for (uint32_t v = 0; v < LONG_CACHE; v++) {
+        boxed_t *b = gc_alloc(sizeof *b, 0);
+        b->value = v;
+        g_small[v] = b;
+    }
+    g_index = gc_alloc(INDEX_INITIAL * sizeof(rec_t *), INDEX_INITIAL);
+    g_index_cap = INDEX_INITIAL;
     g_ext = gc_alloc(EXT_BUCKETS * sizeof(ext_t *), EXT_BUCKETS);
     g_top = gc_alloc(TOP_N * sizeof(rec_t *), TOP_N);
     g_pending = gc_alloc(sizeof *g_pending, 2);
