@@ -10,7 +10,7 @@ export interface Bar {
   series: string;
 }
 
-/** A horizontal bar chart of `bars` on a log scale (the values span orders of magnitude). */
+/** A horizontal bar chart of `bars`, each labelled with its value. */
 export async function barChartSvg(title: string, axis: string, bars: Bar[]): Promise<string> {
   const spec = vl.compile({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -18,12 +18,14 @@ export async function barChartSvg(title: string, axis: string, bars: Bar[]): Pro
     width: 520,
     height: { step: 28 },
     data: { values: bars },
-    mark: { type: 'bar', tooltip: true },
     encoding: {
       y: { field: 'label', type: 'nominal', sort: null, title: null },
-      x: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: axis },
-      color: { field: 'series', type: 'nominal', title: null },
+      x: { field: 'value', type: 'quantitative', title: axis },
     },
+    layer: [
+      { mark: { type: 'bar', tooltip: true }, encoding: { color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 480 } } } },
+      { mark: { type: 'text', align: 'left', dx: 4 }, encoding: { text: { field: 'value', type: 'quantitative', format: '.1f' } } },
+    ],
   }).spec;
   const view = new vega.View(vega.parse(spec), { renderer: 'none' });
   return view.toSVG();
