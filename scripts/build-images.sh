@@ -2,13 +2,14 @@
 # Build the guest programs of every phone image under images/.
 #
 # For each images/<name>/ that holds a manifest.json or <name>.c, compile the C source
-# named by the manifest's program.source (default: <name>.c) into the
+# named by the manifest's program.source (default: <name>.c), together with
+# every other .c file of the image folder (in sorted order), into the
 # program.elf path (default: build/<name>), as a static ARMv7 hard-float
 # Linux EABI executable. Extra compiler flags for one image can be put in
 # images/<name>/cflags (whitespace separated, '#' starts a comment).
 #
-# An image is skipped when its binary is newer than its sources, its
-# manifest, its cflags file and this script, so running this is cheap.
+# An image is skipped when its binary is newer than its sources and headers,
+# its manifest, its cflags file and this script, so running this is cheap.
 #
 # Usage: scripts/build-images.sh [name...]   (default: every image)
 # Environment: CC overrides the cross compiler.
@@ -76,10 +77,21 @@ build_image() {
     extra=($(sed 's/#.*//' "$dir/cflags"))
   fi
 
-  # Every file the binary depends on: the source, local headers, the
-  # manifest (it may rename the source), cflags and this script.
-  local deps=("$dir/$source" "$script_path")
+  # The main source first, then the image's other .c files in byte order
+  # (a program may be split into several files, one job each). The main
+  # source is skipped in the folder listing by identity, not by name, so a
+  # manifest spelling it "./x.c" does not compile it twice.
+  local sources=("$dir/$source")
   local f
+  while IFS= read -r f; do
+    if [[ -f "$f" && ! "$f" -ef "$dir/$source" ]]; then
+      sources+=("$f")
+    fi
+  done < <(compgen -G "$dir/*.c" | LC_ALL=C sort)
+
+  # Every file the binary depends on: the sources, local headers, the
+  # manifest (it may rename the source), cflags and this script.
+  local deps=("${sources[@]}" "$script_path")
   for f in "$dir"/*.h "$manifest" "$dir/cflags"; do
     [[ -f "$f" ]] && deps+=("$f")
   done
@@ -93,7 +105,7 @@ build_image() {
   # Compile to a temporary name so an interrupted build never leaves a
   # fresh-looking but broken binary behind.
   local tmp="$out.tmp.$$"
-  if ! "$CC" "${BASE_CFLAGS[@]}" ${extra[@]+"${extra[@]}"} -o "$tmp" "$dir/$source"; then
+  if ! "$CC" "${BASE_CFLAGS[@]}" ${extra[@]+"${extra[@]}"} -o "$tmp" "${sources[@]}"; then
     rm -f "$tmp"
     die "$name: compilation of $source failed"
   fi
