@@ -49,4 +49,5 @@ describe('sample images match qemu-arm byte for byte', () => {
     compare('syscalls');
   });
   it('compute (1 round)', () => compare('compute', ['1']));
+  it('memtouch (16 MiB, two phases)', () => compare('memtouch', ['16', '1', '10']));
 });
