@@ -2,7 +2,7 @@
 import { SingleBar } from 'cli-progress';
 import * as fs from 'fs';
 import * as path from 'path';
-import { UsageError } from '../errors';
+import { CloneCloudError, UsageError } from '../errors';
 import { barChartSvg } from '../experiments/bar-chart';
 import { advantageLadder, Configuration, defaultImageDir, PAPER, runScan, ScanResult, withSpeedups } from '../experiments/fsscan-experiment';
 import { findProfile } from '../machine/profiles';
@@ -62,7 +62,7 @@ export async function benchCommand(name: string, opts: BenchOptions): Promise<nu
   }
   const results = withSpeedups(rows);
   const summaries = new Set(results.map((r) => r.summary));
-  if (summaries.size !== 1) throw new UsageError(`the scan printed different summaries on different profiles: ${[...summaries].join(' | ')}`);
+  if (summaries.size !== 1) throw new CloneCloudError(`the scan printed different summaries on different profiles: ${[...summaries].join(' | ')}`);
   const report = { benchmark: 'fsscan', entries, paper: PAPER, results };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
