@@ -68,7 +68,6 @@ function highestId(store: CheckpointStore): number {
 export class Checkpointer {
   private readonly table = new LiveTable();
   private parent: string | null;
-  private full: boolean;
   /** Deltas between the parent's table and a full one. */
   private depth = 0;
   private scratch = new Uint8Array(HASH_BYTES);
@@ -80,7 +79,6 @@ export class Checkpointer {
   /** `parent`: the checkpoint the machine was restored from, whose page table is the baseline. */
   constructor(private readonly store: CheckpointStore, private readonly machine: Machine, private readonly image: ImageRef, parent: string | null = null) {
     this.parent = parent;
-    this.full = parent === null;
     this.lastNumber = highestId(store);
     if (parent) {
       this.table.load(decodePageTable(store.pageTable(parent), `checkpoint ${parent}`));
@@ -121,7 +119,8 @@ export class Checkpointer {
     const m = this.machine;
     const space = m.space;
     const state = captureState(m);
-    const candidates = this.full ? space.touched.pages() : space.dirty.pages();
+    // Without a parent every page that can hold data is new; after one, only the dirty ones.
+    const candidates = this.parent === null ? space.touched.pages() : space.dirty.pages();
     const newPages = new Map<string, [Uint8Array, Uint8Array]>();
     const id = `c${String(this.lastNumber + 1).padStart(4, '0')}`;
     let dedupHits = 0;
@@ -186,7 +185,6 @@ export class Checkpointer {
     const manifest = s.record.manifest;
     this.machine.rearmDirtyTracking();
     this.parent = s.record.id;
-    this.full = false;
     this.depth = s.asDelta ? this.depth + 1 : 0;
     this.lastNumber++;
     manifest.stats.captureMs = Number(process.hrtime.bigint() - s.t0) / 1e6;

@@ -121,7 +121,7 @@ export class CheckpointStore {
 
   /** The extra hashes of `id` (concatenated, 16 bytes each), checked against their seal. */
   extraHashes(id: string): Uint8Array {
-    return this.sealedPart(id, 'extras', 'extra hashes');
+    return this.sealedExtras(id);
   }
 
   /** Page bytes, verified against their hash; StoreDamageError (naming `context`) when missing or altered. */
@@ -178,10 +178,10 @@ export class CheckpointStore {
     return rec;
   }
 
-  private sealedPart(id: string, db: 'tables' | 'extras', what: string): Uint8Array {
-    const sealed = this.live()[db].getBinary(id);
-    if (sealed) return unseal(sealed, `checkpoint ${id}: ${what}`);
-    if (this.has(id)) throw new StoreDamageError(`checkpoint ${id}: ${what} missing from the store`);
+  private sealedExtras(id: string): Uint8Array {
+    const sealed = this.live().extras.getBinary(id);
+    if (sealed) return unseal(sealed, `checkpoint ${id}: extra hashes`);
+    if (this.has(id)) throw new StoreDamageError(`checkpoint ${id}: extra hashes missing from the store`);
     throw unknownCheckpoint(this.dbs, id);
   }
 }

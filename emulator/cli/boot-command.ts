@@ -2,12 +2,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ImageRef } from '../checkpoint/manifest';
-import { initHashing } from '../checkpoint/page-hash';
 import { ImageError, UsageError } from '../errors';
 import { loadImage } from '../image/manifest';
 import { BootSpec, Machine } from '../machine/machine';
 import { DEFAULT_PROFILE, findProfile } from '../machine/profiles';
-import { openStoreFor, parseCount, RunOptions, runToEnd } from './run-loop';
+import { parseCount, RunOptions, runToEnd } from './run-loop';
 
 /** Options of the boot command, as commander parses them. */
 export interface BootOptions extends RunOptions {
@@ -126,8 +125,5 @@ export async function bootCommand(image: string | undefined, args: string[], opt
     rootfsBase: t.rootfsBase,
     seed,
   };
-  // Check the checkpoint options before spending time on the run.
-  await initHashing();
-  openStoreFor(opts)?.store.close();
   return runToEnd(new Machine(spec), ref, opts);
 }

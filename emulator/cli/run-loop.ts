@@ -42,7 +42,7 @@ class Schedule {
 }
 
 /** Check checkpoint options and open the store they name (undefined when none is asked for). */
-export function openStoreFor(opts: RunOptions): { store: CheckpointStore; schedule: Schedule } | undefined {
+function openStoreFor(opts: RunOptions): { store: CheckpointStore; schedule: Schedule } | undefined {
   const every = opts.checkpointEvery ? parseCount(opts.checkpointEvery, '--checkpoint-every') : undefined;
   const at = (opts.checkpointAt ?? '')
     .split(',')

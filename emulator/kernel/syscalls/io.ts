@@ -83,6 +83,15 @@ function vectored(k: KernelContext, a: number[], write: boolean, pos?: number): 
   return total;
 }
 
+/** pread64/pwrite64: fd, buf, count, pad, then the 64-bit position in r4:r5; the offset is untouched. */
+function positioned(k: KernelContext, a: number[], write: boolean): number {
+  const d = k.fds.get(a[0]);
+  if (!d.file.seekable) return -ESPIPE;
+  const pos = pos64(a[4], a[5]);
+  if (pos < 0) return -EINVAL;
+  return write ? checkWrite(d) || writeFrom(k, d, a[1], a[2], pos) : checkRead(d) || readInto(k, d, a[1], a[2], pos);
+}
+
 /** A 64-bit file position from a register pair (low word first). */
 function pos64(lo: number, hi: number): number {
   return (hi | 0) * 0x100000000 + (lo >>> 0);
@@ -175,20 +184,8 @@ export const ioSyscalls: SyscallTable = {
   writev: (k, a) => vectored(k, a, true),
   preadv: (k, a) => vectored(k, a, false, pos64(a[3], a[4])),
   pwritev: (k, a) => vectored(k, a, true, pos64(a[3], a[4])),
-  pread64(k, a) {
-    const d = k.fds.get(a[0]);
-    if (!d.file.seekable) return -ESPIPE;
-    const pos = pos64(a[4], a[5]);
-    if (pos < 0) return -EINVAL;
-    return checkRead(d) || readInto(k, d, a[1], a[2], pos);
-  },
-  pwrite64(k, a) {
-    const d = k.fds.get(a[0]);
-    if (!d.file.seekable) return -ESPIPE;
-    const pos = pos64(a[4], a[5]);
-    if (pos < 0) return -EINVAL;
-    return checkWrite(d) || writeFrom(k, d, a[1], a[2], pos);
-  },
+  pread64: (k, a) => positioned(k, a, false),
+  pwrite64: (k, a) => positioned(k, a, true),
   lseek(k, a) {
     const d = k.fds.get(a[0]);
     const r = seek(d, a[1] | 0, a[2]);
