@@ -99,9 +99,31 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     c[C_INSNS] = total;
 }
 
+/* CPSR's IT (Thumb If-Then) bits: IT[1:0] at 26:25, IT[7:2] at 15:10. */
+#define CPSR_IT_MASK 0x0600fc00u
+
+/*
+ * Work around a libunicorn 2.1.4 bug that silently miscomputes Thumb code. Before calling the
+ * TLB-fill hook, Unicorn's unicorn_fill_tlb() runs cpu_restore_state(), which writes the IT state
+ * of the accessing instruction into the CPU state even though execution then simply continues.
+ * QEMU's translator keeps that state in the CPU only at block boundaries: a block clears it on
+ * entry and stores it on exit only when it is non-zero. So after a TLB miss on a load or store
+ * inside an IT block, an IT block that ends within the same translated block leaves stale IT bits
+ * behind, and the next block starts as if it were inside that IT block: its first instructions are
+ * executed or skipped under the old condition. (busybox bzip2 wrote wrong Huffman codes this way.)
+ * While a block runs, the correct stored IT state is zero (the block's exit writes the real one),
+ * so a granted data access resets it. A refused access leaves it: the fault needs that state.
+ */
+static void clear_stale_it_state(uc_engine *uc) {
+    uint32_t cpsr = 0;
+    if (uc_reg_read(uc, UC_ARM_REG_CPSR, &cpsr) != UC_ERR_OK || !(cpsr & CPSR_IT_MASK))
+        return;
+    cpsr &= ~CPSR_IT_MASK;
+    uc_reg_write(uc, UC_ARM_REG_CPSR, &cpsr);
+}
+
 static bool on_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *result,
                         void *user) {
-    (void)uc;
     cc_state *st = (cc_state *)user;
     uint64_t *c = st->counters;
     uint32_t page = (uint32_t)(vaddr >> PAGE_SHIFT);
@@ -139,10 +161,17 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_
     /* EXEC only where the guest asked for it: a store to an executable page always takes
      * QEMU's self-modifying-code slow path. */
     grant |= p & (UC_PROT_READ | UC_PROT_EXEC);
-    if ((p & UC_PROT_WRITE) && (!st->track_dirty || (st->dirty[word] & bit)))
+    if ((p & UC_PROT_WRITE) && (!st->track_dirty || (st->dirty[word] & bit))) {
+        /* A write grant lets every later store skip this callback, so the page must count as
+         * possibly non-zero from now on (unmap zeroes and mremap copies only touched pages). */
         grant |= UC_PROT_WRITE;
+        if (!(st->touched[word] & bit))
+            __atomic_fetch_or(&st->touched[word], bit, __ATOMIC_RELAXED);
+    }
     result->paddr = vaddr & ~(uint64_t)((1u << PAGE_SHIFT) - 1);
     result->perms = (uc_prot)grant;
+    if (type != UC_MEM_FETCH)
+        clear_stale_it_state(uc);
     return true;
 refuse:
     c[C_FAULT_ADDR] = vaddr;
