@@ -50,12 +50,16 @@ typedef struct {
     int count_insns;  /* install the block hook */
     int track_dirty;  /* withhold write permission until the first write */
     int probing;      /* fault probe: grant everything, record the access */
+    int raw_it_state; /* leave libunicorn's stale IT state alone (to show what the fix fixes) */
     uc_hook probe_hook;
     uint64_t ikey[ICACHE_SIZE];
     uint16_t ival[ICACHE_SIZE];
     uc_hook block_hook;
     uc_hook tlb_hook;
+    struct cc_finder *finder; /* difftest only: block-entry histogram, NULL normally */
 } cc_state;
+
+static void finder_note(struct cc_finder *f, uint32_t addr, uint64_t icount);
 
 /* Count the instructions in a block: ARM ones are 4 bytes; Thumb ones are 2 or 4, and a Thumb
  * halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit instruction. */
@@ -96,6 +100,8 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
         uc_emu_stop(uc);
         return;
     }
+    if (__builtin_expect(st->finder != NULL, 0))
+        finder_note(st->finder, (uint32_t)addr, c[C_INSNS]);
     c[C_INSNS] = total;
 }
 
@@ -170,7 +176,7 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_
     }
     result->paddr = vaddr & ~(uint64_t)((1u << PAGE_SHIFT) - 1);
     result->perms = (uc_prot)grant;
-    if (type != UC_MEM_FETCH)
+    if (type != UC_MEM_FETCH && !st->raw_it_state)
         clear_stale_it_state(uc);
     return true;
 refuse:
@@ -181,7 +187,8 @@ refuse:
 }
 
 /* Allocate the hook state over JS-owned buffers. `flags`: bit 0 counts instructions, bit 1
- * tracks dirty pages (both on normally; off only to measure what they cost). */
+ * tracks dirty pages (both on normally; off only to measure what they cost), bit 2 turns off the
+ * IT-state workaround (only to demonstrate the engine bug it works around). */
 void *cc_state_new(uint64_t *counters, uint32_t *dirty, uint32_t *touched, uint8_t *perms,
                    uint8_t *mem, int flags) {
     cc_state *st = (cc_state *)calloc(1, sizeof(cc_state));
@@ -194,12 +201,18 @@ void *cc_state_new(uint64_t *counters, uint32_t *dirty, uint32_t *touched, uint8
     st->mem = mem;
     st->count_insns = flags & 1;
     st->track_dirty = (flags >> 1) & 1;
+    st->raw_it_state = (flags >> 2) & 1;
     memset(st->ikey, 0xff, sizeof(st->ikey));
     return st;
 }
 
 /* Release the hook state (after the engine is closed or the hooks removed). */
-void cc_state_free(void *st) { free(st); }
+void cc_state_free(void *state) {
+    cc_state *st = (cc_state *)state;
+    if (st)
+        free(st->finder);
+    free(st);
+}
 
 /* Forget cached block sizes, after code pages were remapped or rewritten. */
 void cc_state_forget_code(void *state) {
@@ -259,4 +272,209 @@ int cc_flush_tlb(uc_engine *uc) { return uc_ctl_flush_tlb(uc); }
 int cc_flush_tb(uc_engine *uc) { return uc_ctl_flush_tb(uc); }
 int cc_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end) {
     return uc_ctl_remove_cache(uc, begin, end);
+}
+
+/* ---- Instruction-level probes for differential testing -------------------------------------
+ * Only `clonecloud difftest` installs these; the normal fast path never does. */
+
+/* Per-instruction trace: each record is TRACE_WORDS uint32 (pc, r0..r12, sp, lr, cpsr) taken
+ * before the instruction runs, and memory writes as (record index, address, size, value lo, hi).
+ * Recording stops the engine once fewer than TRACE_SLACK records are free (a stop takes effect
+ * at the end of the current block, and a block holds at most 512 instructions). */
+#define TRACE_WORDS 17
+#define WRITE_WORDS 5
+#define TRACE_SLACK 1024
+
+typedef struct {
+    uint32_t *recs;
+    uint64_t rec_cap;
+    uint64_t nrecs;
+    uint32_t *writes;
+    uint64_t write_cap;
+    uint64_t nwrites;
+    uint64_t lost_writes;
+    uc_hook code_hook;
+    uc_hook write_hook;
+} cc_trace;
+
+static const int trace_regs[TRACE_WORDS] = {
+    UC_ARM_REG_PC, UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4,
+    UC_ARM_REG_R5, UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10,
+    UC_ARM_REG_R11, UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR, UC_ARM_REG_CPSR};
+
+static void on_trace_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
+    (void)size;
+    cc_trace *t = (cc_trace *)user;
+    if (t->nrecs >= t->rec_cap)
+        return;
+    uint32_t *rec = t->recs + t->nrecs * TRACE_WORDS;
+    void *ptrs[TRACE_WORDS];
+    for (int i = 0; i < TRACE_WORDS; i++)
+        ptrs[i] = &rec[i];
+    uc_reg_read_batch(uc, (int *)trace_regs, ptrs, TRACE_WORDS);
+    rec[0] = (uint32_t)addr;
+    t->nrecs++;
+    if (t->rec_cap - t->nrecs == TRACE_SLACK)
+        uc_emu_stop(uc);
+}
+
+static void on_trace_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+                           void *user) {
+    (void)uc; (void)type;
+    cc_trace *t = (cc_trace *)user;
+    if (t->nwrites >= t->write_cap) {
+        t->lost_writes++;
+        return;
+    }
+    uint32_t *w = t->writes + t->nwrites * WRITE_WORDS;
+    /* The write belongs to the instruction whose record was taken last. */
+    w[0] = (uint32_t)(t->nrecs ? t->nrecs - 1 : 0);
+    w[1] = (uint32_t)addr;
+    w[2] = (uint32_t)size;
+    w[3] = (uint32_t)((uint64_t)value & 0xffffffffu);
+    w[4] = (uint32_t)((uint64_t)value >> 32);
+    t->nwrites++;
+}
+
+/* Start recording every instruction and memory write into JS-owned buffers. */
+void *cc_trace_begin(uc_engine *uc, uint32_t *recs, uint64_t rec_cap, uint32_t *writes,
+                     uint64_t write_cap) {
+    cc_trace *t = (cc_trace *)calloc(1, sizeof(cc_trace));
+    if (!t)
+        return NULL;
+    t->recs = recs;
+    t->rec_cap = rec_cap;
+    t->writes = writes;
+    t->write_cap = write_cap;
+    if (uc_hook_add(uc, &t->code_hook, UC_HOOK_CODE, (void *)on_trace_insn, t, 1, 0) != UC_ERR_OK ||
+        uc_hook_add(uc, &t->write_hook, UC_HOOK_MEM_WRITE, (void *)on_trace_write, t, 1, 0) !=
+            UC_ERR_OK) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* Counts recorded so far: out[0] records, out[1] writes, out[2] writes lost to a full buffer. */
+void cc_trace_counts(void *trace, uint64_t *out) {
+    cc_trace *t = (cc_trace *)trace;
+    out[0] = t->nrecs;
+    out[1] = t->nwrites;
+    out[2] = t->lost_writes;
+}
+
+/* Empty the buffers (after JS has consumed them). */
+void cc_trace_reset(void *trace) {
+    cc_trace *t = (cc_trace *)trace;
+    t->nrecs = t->nwrites = t->lost_writes = 0;
+}
+
+/* Stop recording and free the trace state. */
+void cc_trace_end(uc_engine *uc, void *trace) {
+    cc_trace *t = (cc_trace *)trace;
+    uc_hook_del(uc, t->code_hook);
+    uc_hook_del(uc, t->write_hook);
+    free(t);
+}
+
+/* Watch one instruction address: count its executions. The hook is bounded to that one address,
+ * so nothing else slows down. (Stops come from the instruction budget, which keeps counts exact.) */
+typedef struct {
+    uint64_t hits;
+    uc_hook hook;
+} cc_watch;
+
+static void on_watch(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
+    (void)uc; (void)addr; (void)size;
+    ((cc_watch *)user)->hits++;
+}
+
+/* Start watching `addr`. */
+void *cc_watch_begin(uc_engine *uc, uint64_t addr) {
+    cc_watch *w = (cc_watch *)calloc(1, sizeof(cc_watch));
+    if (!w)
+        return NULL;
+    if (uc_hook_add(uc, &w->hook, UC_HOOK_CODE, (void *)on_watch, w, addr, addr) != UC_ERR_OK) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Executions of the watched address so far. */
+uint64_t cc_watch_hits(void *watch) { return ((cc_watch *)watch)->hits; }
+
+/* Stop watching. */
+void cc_watch_end(uc_engine *uc, void *watch) {
+    cc_watch *w = (cc_watch *)watch;
+    uc_hook_del(uc, w->hook);
+    free(w);
+}
+
+/* Rare-point finder: counts block entries per address, and among the blocks entered at or after
+ * instruction `from`, remembers the one entered the fewest times so far (the latest on ties). A
+ * differential tester stops both emulators there: a breakpoint on a rarely executed address needs
+ * few round trips to the reference. Open addressing; when the table fills, new addresses go
+ * uncounted and are never chosen. */
+#define FINDER_BITS 20
+#define FINDER_SIZE (1u << FINDER_BITS)
+
+struct cc_finder {
+    uint32_t keys[FINDER_SIZE]; /* block address + 1 (0 = empty) */
+    uint32_t counts[FINDER_SIZE];
+    uint32_t used;
+    uint64_t from;
+    uint32_t best_addr;
+    uint32_t best_count;
+    uint64_t best_icount;
+    int have_best;
+};
+
+static void finder_note(struct cc_finder *f, uint32_t addr, uint64_t icount) {
+    uint32_t key = addr + 1;
+    uint32_t i = (addr * 2654435761u) >> (32 - FINDER_BITS);
+    while (f->keys[i] != key) {
+        if (f->keys[i] == 0) {
+            if (f->used >= FINDER_SIZE - FINDER_SIZE / 4)
+                return;
+            f->keys[i] = key;
+            f->used++;
+            break;
+        }
+        i = (i + 1) & (FINDER_SIZE - 1);
+    }
+    uint32_t n = ++f->counts[i];
+    if (icount >= f->from && (!f->have_best || n <= f->best_count)) {
+        f->have_best = 1;
+        f->best_addr = addr;
+        f->best_count = n;
+        f->best_icount = icount;
+    }
+}
+
+/* Start a finder on the engine's block hook; candidates are blocks entered at or after `from`. */
+int cc_finder_begin(void *state, uint64_t from) {
+    cc_state *st = (cc_state *)state;
+    struct cc_finder *f = (struct cc_finder *)calloc(1, sizeof(struct cc_finder));
+    if (!f)
+        return -1;
+    f->from = from;
+    st->finder = f;
+    return 0;
+}
+
+/* The chosen block: out[0] address, out[1] block entries up to and including it, out[2] the
+ * instruction count at its entry; returns 0 when no block was entered at or after `from`. */
+int cc_finder_end(void *state, uint64_t *out) {
+    cc_state *st = (cc_state *)state;
+    struct cc_finder *f = st->finder;
+    st->finder = NULL;
+    if (!f)
+        return 0;
+    int have = f->have_best;
+    out[0] = f->best_addr;
+    out[1] = f->best_count;
+    out[2] = f->best_icount;
+    free(f);
+    return have;
 }

@@ -4,6 +4,7 @@ import { CloneCloudError } from '../errors';
 import { benchCommand } from './bench-command';
 import { bootCommand } from './boot-command';
 import { checkpointsCommand, diffCommand, pruneCommand, restoreCommand, verifyCommand } from './checkpoint-commands';
+import { difftestCommand } from './difftest-command';
 import { imagesCommand } from './images-command';
 import { profilesCommand } from './profiles-command';
 
@@ -95,6 +96,24 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--out <dir>', 'where to write results.json and chart.svg (default bench-results/fsscan-<entries>)')
     .option('--json', 'print the results as JSON')
     .action(async (name: string, opts) => exit(await benchCommand(name, opts)));
+
+  program
+    .command('difftest')
+    .description('run a static ARM program under clonecloud and under qemu-arm (its gdbstub) and report the first instruction where registers or stores differ')
+    .argument('[args...]', 'arguments for the program (after --)')
+    .requiredOption('--elf <file>', 'the static ARM ELF to compare')
+    .option('--root <dir>', 'host folder the program sees as / (qemu-arm gets it as -L and runs in it)')
+    .option('--cwd <path>', 'guest working directory (default /)')
+    .option('--env <NAME=value>', 'environment variable, the same on both sides (repeatable; default: none)', collect)
+    .option('--stdin <file>', 'standard input on both sides (default: empty)')
+    .option('--seed <n>', 'seed of clonecloud\'s randomness and of qemu-arm\'s -seed (default 1)')
+    .option('-p, --profile <id>', 'device profile of clonecloud\'s side')
+    .option('--profile-file <json>', 'extra device profiles from a JSON file')
+    .option('--step-window <n>', 'windows up to this many instructions are stepped one by one (default 20k)')
+    .option('--no-it-state-fix', 'turn off clonecloud\'s workaround for libunicorn 2.1.4\'s stale Thumb IT state (shows the bug it fixes)')
+    .option('--quiet', 'no progress lines')
+    .option('--json', 'the report as JSON')
+    .action(async (args: string[], opts) => exit(await difftestCommand(args, opts)));
 
   program
     .command('profiles')

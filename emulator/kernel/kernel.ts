@@ -70,6 +70,13 @@ export interface KernelOptions {
   onExit: () => void;
 }
 
+/**
+ * Wraps the serving of one syscall: gets its number and arguments and a function that serves it
+ * (with the arguments it is given), returns the value for r0. The differential tester uses it to
+ * make placement and nondeterministic results follow the reference emulator.
+ */
+export type SyscallInterposer = (nr: number, args: number[], serve: (args: number[]) => number) => number;
+
 /** One process's kernel. */
 export class Kernel implements KernelContext {
   readonly space: AddressSpace;
@@ -82,6 +89,8 @@ export class Kernel implements KernelContext {
   readonly proc: ProcessState;
   readonly trace = new SyscallTrace();
   exitState: ExitState | null = null;
+  /** When set, every syscall is served through it. */
+  interposer: SyscallInterposer | undefined;
   private readonly unknownSeen = new Set<number>();
 
   constructor(private readonly opts: KernelOptions) {
@@ -107,7 +116,7 @@ export class Kernel implements KernelContext {
     const cpu = this.cpu;
     const nr = cpu.r(7);
     const args = [cpu.r(0), cpu.r(1), cpu.r(2), cpu.r(3), cpu.r(4), cpu.r(5)];
-    const result = this.dispatch(nr, args);
+    const result = this.interposer ? this.interposer(nr, args, (a) => this.dispatch(nr, a)) : this.dispatch(nr, args);
     cpu.setR(0, result);
     this.trace.record(nr, args, result);
     return nr;

@@ -67,8 +67,12 @@ export interface BootSpec {
   engine?: EngineOptions;
 }
 
-/** How a call to run() ended: the process exited, the instruction budget ran out, or a syscall the caller asked to stop after was made. */
-export type RunOutcome = 'exited' | 'budget' | 'syscall';
+/**
+ * How a call to run() ended: the process exited, the instruction budget ran out, a syscall the
+ * caller asked to stop after was made, or the CPU reached a syscall the caller asked to stop before
+ * (it is served at the start of the next run()).
+ */
+export type RunOutcome = 'exited' | 'budget' | 'syscall' | 'syscall-entry';
 
 /** Decides, after each syscall, whether run() should return. */
 export type SyscallStop = (nr: number) => boolean;
@@ -86,6 +90,14 @@ export class Machine {
   private lastIntno: number | undefined;
   private stopAfter: SyscallStop | undefined;
   private stoppedAtSyscall = false;
+  /** The CPU executed SVC but the syscall is not served yet (see beforeSyscall). */
+  private pendingSyscall = false;
+  /**
+   * Asked at each syscall before it is served: true stops run() with 'syscall-entry' so the caller
+   * can look at (or prepare) the state first. Used by the differential tester; checkpoints are
+   * never taken in that state.
+   */
+  beforeSyscall: SyscallStop | undefined;
   private readonly counting: boolean;
   private consoleStreams: ConsoleStream[] | undefined;
 
@@ -209,6 +221,11 @@ export class Machine {
     const started = process.hrtime.bigint();
     this.stopAfter = stopAfter;
     try {
+      if (this.pendingSyscall) {
+        this.stoppedAtSyscall = false;
+        this.completeSyscall();
+        if (this.stoppedAtSyscall) return 'syscall';
+      }
       while (!this.kernel.exitState) {
         const sliceEnd = this.instructions + SLICE;
         const lastSlice = until !== undefined && until <= sliceEnd;
@@ -218,16 +235,13 @@ export class Machine {
         this.stoppedAtSyscall = false;
         // Without the block counter there is no budget: slice by host time instead.
         const err = this.engine.run(this.pc, this.counting ? 0 : UNCOUNTED_SLICE_US);
-        if (this.pendingError) {
-          const e = this.pendingError;
-          this.pendingError = null;
-          throw e instanceof CloneCloudError ? e : new GuestFault(this.syscallFault(e));
-        }
+        this.raisePending();
         this.pc = this.engine.resumePc();
         if (err !== 0 || (this.lastIntno !== undefined && this.lastIntno !== EXCP_SWI)) {
           throw new GuestFault(this.faultInfo(err));
         }
         if (this.kernel.exitState) break;
+        if (this.pendingSyscall) return 'syscall-entry';
         if (this.stoppedAtSyscall) return 'syscall';
         if (lastSlice && this.engine.counters.budgetStopped) return 'budget';
         // A slice ended: flushing lets QEMU grow the TLB to the working set.
@@ -279,6 +293,32 @@ export class Machine {
       this.engine.stop();
       return;
     }
+    if (this.beforeSyscall?.(this.engine.r(7))) {
+      this.pendingSyscall = true;
+      this.engine.stop();
+      return;
+    }
+    this.serveSyscall();
+  }
+
+  /** Serve the syscall a 'syscall-entry' stop left pending (run() also does it first thing). */
+  completeSyscall(): void {
+    if (!this.pendingSyscall) return;
+    this.pendingSyscall = false;
+    this.serveSyscall();
+    this.raisePending();
+  }
+
+  /** A syscall error parked by serveSyscall ends the run here, outside Unicorn's frames. */
+  private raisePending(): void {
+    if (!this.pendingError) return;
+    const e = this.pendingError;
+    this.pendingError = null;
+    throw e instanceof CloneCloudError ? e : new GuestFault(this.syscallFault(e));
+  }
+
+  /** Serve the syscall the CPU stopped at (r7 holds its number). */
+  private serveSyscall(): void {
     try {
       const nr = this.kernel.handleSyscall();
       if (this.stopAfter && !this.kernel.exitState && this.stopAfter(nr)) {

@@ -65,6 +65,8 @@ export class AddressSpace {
   readonly dirty: PageBitmap;
   /** Pages written since they were mapped: the only pages that can hold non-zero bytes. */
   readonly touched: PageBitmap;
+  /** Told of every write the kernel layer makes (differential testing follows them). */
+  kernelWriteListener: ((addr: number, length: number) => void) | undefined;
   private regionList: Region[] = [];
   private listeners: MappingListener[] = [];
   private readonly dv: DataView;
@@ -237,6 +239,7 @@ export class AddressSpace {
   /** Record that the kernel layer wrote [addr, addr+length). */
   markWritten(addr: number, length: number): void {
     if (length <= 0) return;
+    this.kernelWriteListener?.(addr, length);
     const last = Math.floor((addr + length - 1) / PAGE_SIZE);
     for (let p = Math.floor(addr / PAGE_SIZE); p <= last; p++) {
       this.dirty.set(p);

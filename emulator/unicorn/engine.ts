@@ -16,6 +16,11 @@ export type InterruptHandler = (intno: number) => void;
 export interface EngineOptions {
   countInstructions?: boolean;
   trackDirty?: boolean;
+  /**
+   * false turns off the workaround for libunicorn 2.1.4's stale Thumb IT state after TLB misses
+   * (see native/cchooks.c): only for showing that the differential tester finds that bug.
+   */
+  itStateWorkaround?: boolean;
 }
 
 /** One ARM CPU over a shared address space. */
@@ -50,7 +55,7 @@ export class Engine {
       space.touched.words,
       space.perms,
       space.bytes,
-      (options.countInstructions === false ? 0 : 1) | (options.trackDirty === false ? 0 : 2),
+      (options.countInstructions === false ? 0 : 1) | (options.trackDirty === false ? 0 : 2) | (options.itStateWorkaround === false ? 4 : 0),
     );
     this.check('cc_attach', this.u.cc_attach(this.handle, this.state));
     this.intrCb = registerIntrCallback((_uc, intno) => onInterrupt(intno));
@@ -173,6 +178,17 @@ export class Engine {
   forgetCode(start: number, end: number): void {
     this.check('uc_ctl(remove cache)', this.u.cc_remove_cache(this.handle, BigInt(start), BigInt(end)));
     this.u.cc_state_forget_code(this.state);
+  }
+
+  /** Drop every translated block, so that hooks added since then see all code. */
+  flushCode(): void {
+    this.check('uc_ctl(flush tb)', this.u.cc_flush_tb(this.handle));
+    this.u.cc_state_forget_code(this.state);
+  }
+
+  /** The native pointers the instruction-level probes attach to (differential testing only). */
+  probeTarget(): { lib: UnicornLib; uc: unknown; state: unknown } {
+    return { lib: this.u, uc: this.handle, state: this.state };
   }
 
   /** The message Unicorn gives for an error code. */

@@ -44,6 +44,15 @@ export interface UnicornLib {
   cc_flush_tlb(uc: unknown): number;
   cc_flush_tb(uc: unknown): number;
   cc_remove_cache(uc: unknown, begin: bigint, end: bigint): number;
+  cc_trace_begin(uc: unknown, recs: Uint32Array, recCap: bigint, writes: Uint32Array, writeCap: bigint): unknown;
+  cc_trace_counts(trace: unknown, out: BigUint64Array): void;
+  cc_trace_reset(trace: unknown): void;
+  cc_trace_end(uc: unknown, trace: unknown): void;
+  cc_watch_begin(uc: unknown, addr: bigint): unknown;
+  cc_watch_hits(watch: unknown): bigint;
+  cc_watch_end(uc: unknown, watch: unknown): void;
+  cc_finder_begin(state: unknown, from: bigint): number;
+  cc_finder_end(state: unknown, out: BigUint64Array): number;
 }
 
 let lib: UnicornLib | undefined;
@@ -88,6 +97,15 @@ export function unicorn(): UnicornLib {
     cc_flush_tlb: hooks.func('int cc_flush_tlb(void *uc)'),
     cc_flush_tb: hooks.func('int cc_flush_tb(void *uc)'),
     cc_remove_cache: hooks.func('int cc_remove_cache(void *uc, uint64_t begin, uint64_t end)'),
+    cc_trace_begin: hooks.func('void *cc_trace_begin(void *uc, void *recs, uint64_t rec_cap, void *writes, uint64_t write_cap)'),
+    cc_trace_counts: hooks.func('void cc_trace_counts(void *trace, void *out)'),
+    cc_trace_reset: hooks.func('void cc_trace_reset(void *trace)'),
+    cc_trace_end: hooks.func('void cc_trace_end(void *uc, void *trace)'),
+    cc_watch_begin: hooks.func('void *cc_watch_begin(void *uc, uint64_t addr)'),
+    cc_watch_hits: hooks.func('uint64_t cc_watch_hits(void *watch)'),
+    cc_watch_end: hooks.func('void cc_watch_end(void *uc, void *watch)'),
+    cc_finder_begin: hooks.func('int cc_finder_begin(void *state, uint64_t from)'),
+    cc_finder_end: hooks.func('int cc_finder_end(void *state, void *out)'),
   };
   lib = u as unknown as UnicornLib;
   return lib;
