@@ -109,7 +109,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--seed <n>', 'seed of clonecloud\'s randomness and of qemu-arm\'s -seed (default 1)')
     .option('-p, --profile <id>', 'device profile of clonecloud\'s side')
     .option('--profile-file <json>', 'extra device profiles from a JSON file')
-    .option('--step-window <n>', 'windows up to this many instructions are stepped one by one (default 20k)')
+    .option('--step-window <n>', 'windows up to this many instructions are stepped one by one (default 2000)')
     .option('--no-it-state-fix', 'turn off clonecloud\'s workaround for libunicorn 2.1.4\'s stale Thumb IT state (shows the bug it fixes)')
     .option('--quiet', 'no progress lines')
     .option('--json', 'the report as JSON')

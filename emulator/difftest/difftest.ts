@@ -13,6 +13,7 @@
  *     registers before each instruction and the bytes it stores.
  */
 import { Machine } from '../machine/machine';
+import { releaseClosedMachines } from '../machine/release-memory';
 import { PAGE_SIZE } from '../memory/address-space';
 import { AddressWatch, endRarePointFinder, RarePoint, startRarePointFinder } from '../unicorn/probes';
 import { InstructionDivergence, stepCompare } from './instruction-step';
@@ -23,7 +24,10 @@ import { diffFpRegisters, diffRegisters, RegisterDifference } from './registers'
 export interface DifftestOptions {
   /** Windows at most this long (instructions) are stepped one instruction at a time. */
   stepWindow?: number;
-  /** A probe whose breakpoint would need more hits than this is not used. */
+  /**
+   * A probe whose breakpoint would need more hits than this is not used (default: half the
+   * window's length, beyond which stepping through the window costs less).
+   */
   maxProbeHits?: number;
   /** Pages compared at a probe at most (the pages clonecloud wrote in the window). */
   maxProbePages?: number;
@@ -52,30 +56,33 @@ export interface DifftestResult {
   seconds: number;
 }
 
-/** How to bring a fresh pass to a known point: after `syscalls` syscalls, then to a probe point. */
+/**
+ * How to bring a fresh pass to a known point: after `syscalls` syscalls, then from probe point to
+ * probe point, each reached after `hits` executions of its address counted from the previous one
+ * (so that no breakpoint needs more hits than the probe that found it did).
+ */
 interface Anchor {
   syscalls: number;
   instructions: bigint;
-  probe?: { address: number; hits: number };
+  steps: { address: number; hits: number; instructions: bigint }[];
 }
 
 /** Run the differential test of `target`. */
 export async function difftest(target: DiffTarget, opts: DifftestOptions = {}): Promise<DifftestResult> {
   const started = Date.now();
   const say = opts.progress ?? (() => undefined);
-  const stepWindow = BigInt(opts.stepWindow ?? 20_000);
-  const maxHits = opts.maxProbeHits ?? 20_000;
+  const stepWindow = BigInt(opts.stepWindow ?? 2_000);
   let passes = 1;
   let probes = 0;
 
   // 1. Coarse: meet at every syscall.
   const first = await LockstepPass.open(target);
   let meeting: Meeting;
-  let lastSync: Anchor = { syscalls: 0, instructions: first.instructions };
+  let lastSync: Anchor = { syscalls: 0, instructions: first.instructions, steps: [] };
   for (;;) {
     meeting = await first.advance();
     if (meeting.kind !== 'syscall') break;
-    lastSync = { syscalls: meeting.index + 1, instructions: meeting.instructions };
+    lastSync = { syscalls: meeting.index + 1, instructions: meeting.instructions, steps: [] };
     if (meeting.index % 1000 === 999) say(`${meeting.index + 1} syscalls met, ${meeting.instructions.toLocaleString('en-US')} instructions`);
   }
   const kernelDifferences = first.kernelDifferences;
@@ -108,13 +115,14 @@ export async function difftest(target: DiffTarget, opts: DifftestOptions = {}): 
       const m = await p.advance();
       if (m.kind !== 'syscall') throw new Error(`the run did not repeat: ${describeMeeting(m)} before syscall ${a.syscalls}`);
     }
-    if (a.probe) await stopAtProbe(p, a.probe.address, a.probe.hits, a.instructions);
+    for (const step of a.steps) await stopAtProbe(p, step.address, step.hits, step.instructions);
     return p;
   };
   try {
     while (hi - lo.instructions > stepWindow) {
       const span = hi - lo.instructions;
       const point = scout(target, initial, served, lo, lo.instructions + (span * 3n) / 8n, lo.instructions + (span * 5n) / 8n);
+      const maxHits = opts.maxProbeHits ?? Number(span / 2n);
       if (!point || point.entries > maxHits) {
         say(`no rarely executed block in the middle of the window (${span.toLocaleString('en-US')} instructions); stepping through it`);
         break;
@@ -123,9 +131,8 @@ export async function difftest(target: DiffTarget, opts: DifftestOptions = {}): 
       open ??= await openAt(lo);
       const hits = countHitsTo(open, point);
       const equal = await probeEqual(open, point, hits, opts.maxProbePages ?? 4096);
-      // A fresh pass reaches an anchor from its syscall, so its count starts there.
-      const next: Anchor = { syscalls: lo.syscalls, instructions: point.instructions, probe: { address: point.address, hits: hitsFromSyscall(target, initial, served, lo.syscalls, point) } };
-      say(`probe at ${point.instructions.toLocaleString('en-US')} instructions (0x${point.address.toString(16)}, execution ${next.probe!.hits + 1}): ${equal ? 'same' : 'different'}`);
+      const next: Anchor = { ...lo, instructions: point.instructions, steps: [...lo.steps, { address: point.address, hits, instructions: point.instructions }] };
+      say(`probe at ${point.instructions.toLocaleString('en-US')} instructions (0x${point.address.toString(16)}, after ${hits} executions): ${equal ? 'same' : 'different'}`);
       if (equal) {
         lo = next;
       } else {
@@ -162,21 +169,14 @@ export async function difftest(target: DiffTarget, opts: DifftestOptions = {}): 
 function scout(target: DiffTarget, initial: Parameters<typeof replay>[1], served: Parameters<typeof replay>[2], anchor: Anchor, from: bigint, to: bigint): RarePoint | undefined {
   const m = replay(target, initial, served, anchor.syscalls);
   try {
+    // Count entries from the anchor on: the hits a breakpoint needs start there.
+    if (m.instructions < anchor.instructions) m.run(anchor.instructions);
     startRarePointFinder(m.engine, from);
     m.run(to);
     return endRarePointFinder(m.engine);
   } finally {
     m.close();
-  }
-}
-
-/** How many times clonecloud executes `point.address` from syscall `syscalls` up to the point. */
-function hitsFromSyscall(target: DiffTarget, initial: Parameters<typeof replay>[1], served: Parameters<typeof replay>[2], syscalls: number, point: RarePoint): number {
-  const m = replay(target, initial, served, syscalls);
-  try {
-    return runCounting(m, point);
-  } finally {
-    m.close();
+    releaseClosedMachines();
   }
 }
 
@@ -216,13 +216,14 @@ async function refToHit(p: LockstepPass, address: number, hits: number): Promise
   const stops = p.refPc === address ? hits : hits + 1;
   await p.ref.setBreakpoint(address);
   try {
+    // No syscall lies in the window, so every stop is this breakpoint: the pc is read once, at the end.
     for (let i = 0; i < stops; i++) {
       const r = await p.ref.cont(p.refPc);
       if (r.kind !== 'trap' || r.signal !== 5) return false;
-      p.refPc = (await p.ref.registers())[15];
-      if (p.refPc !== address) return false;
+      p.refPc = address;
     }
-    return true;
+    p.refPc = (await p.ref.registers())[15];
+    return p.refPc === address;
   } finally {
     await p.ref.clearBreakpoint(address);
   }

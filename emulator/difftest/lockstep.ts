@@ -13,6 +13,7 @@ import { O_RDWR } from '../abi/fcntl';
 import { GuestFault } from '../errors';
 import { ConsoleStream } from '../kernel/console';
 import { Machine } from '../machine/machine';
+import { releaseClosedMachines } from '../machine/release-memory';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE, pageAlignDown } from '../memory/address-space';
 import { NR, syscallName } from '../kernel/syscall-names';
 import { CPSR_T, Reg } from '../unicorn/constants';
@@ -122,6 +123,7 @@ export class LockstepPass {
   close(): void {
     this.ref.close();
     this.dut.close();
+    releaseClosedMachines();
   }
 
   /** Instructions clonecloud has executed. */

@@ -1,0 +1,55 @@
+import { strict as assert } from 'assert';
+import { difftest } from '../../emulator/difftest/difftest';
+import { DiffTarget } from '../../emulator/difftest/lockstep';
+import { findProfile } from '../../emulator/machine/profiles';
+import { assemble } from '../support/toolchain';
+
+function target(fixture: string, raw: boolean): DiffTarget {
+  return {
+    elfPath: assemble(fixture),
+    argv: [fixture],
+    env: [],
+    cwd: '/',
+    profile: findProfile('htc-g1'),
+    seed: 1,
+    engine: raw ? { itStateWorkaround: false } : undefined,
+  };
+}
+
+describe('difftest against qemu-arm', function () {
+  this.timeout(300_000);
+
+  it('finds both sides equal on a program clonecloud runs correctly', async () => {
+    const r = await difftest(target('it-tlb', false));
+    assert.equal(r.same, true);
+    assert.equal(r.exitStatus, 16);
+    assert.equal(r.syscalls, 1);
+  });
+
+  it('pins the Thumb IT-state engine bug (workaround off) to the skipped instruction', async () => {
+    const r = await difftest(target('it-tlb', true));
+    assert.equal(r.same, false);
+    const ins = r.divergence?.instruction;
+    assert.ok(ins, 'an instruction-level difference');
+    assert.equal(ins.kind, 'state');
+    // The loop head's first instruction (adds r4, #1) ran on qemu-arm only.
+    assert.equal(ins.culprit.traced, false);
+    assert.equal(ins.culprit.pc, ins.pc - 4);
+    assert.deepEqual(ins.registers.map((d) => d.name).filter((n) => n === 'r4'), ['r4']);
+  });
+
+  it('finds a divergence 60 million instructions into a 120-million-instruction run, and proves the rest equal', async () => {
+    const started = Date.now();
+    const r = await difftest(target('late-it', true));
+    assert.equal(r.same, false);
+    const ins = r.divergence?.instruction;
+    assert.ok(ins, 'an instruction-level difference');
+    assert.ok(ins.instructions > 60_000_000n && ins.instructions < 60_010_000n, String(ins.instructions));
+    assert.equal(ins.culprit.traced, false);
+    assert.ok(r.probes > 10, `narrowed by probes (${r.probes})`);
+    assert.ok(Date.now() - started < 240_000, 'within minutes');
+    const good = await difftest(target('late-it', false));
+    assert.equal(good.same, true);
+    assert.equal(good.exitStatus, 16);
+  });
+});
