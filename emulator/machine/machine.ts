@@ -37,6 +37,12 @@ const CPSR_USER = 0x10;
 const PID = 1000;
 const UID = 10001;
 
+/** Bytes of the Thumb instruction at `addr`: a first halfword 0b11101, 0b11110 or 0b11111 starts a 32-bit one. */
+function thumbInstructionSize(mem: Uint8Array, addr: number): number {
+  const top = mem[addr + 1] >>> 3;
+  return top === 0x1d || top === 0x1e || top === 0x1f ? 4 : 2;
+}
+
 /** What /proc and /sys show of a device profile. */
 function deviceOf(p: DeviceProfile): DeviceDescription {
   return { model: p.name, ramBytes: p.ramBytes, cores: p.cores, clockHz: p.clockHz };
@@ -234,22 +240,49 @@ export class Machine {
         this.lastIntno = undefined;
         this.stoppedAtSyscall = false;
         // Without the block counter there is no budget: slice by host time instead.
-        const err = this.engine.run(this.pc, this.counting ? 0 : UNCOUNTED_SLICE_US);
-        this.raisePending();
-        this.pc = this.engine.resumePc();
-        if (err !== 0 || (this.lastIntno !== undefined && this.lastIntno !== EXCP_SWI)) {
-          throw new GuestFault(this.faultInfo(err));
-        }
+        this.settle(this.engine.run(this.pc, this.counting ? 0 : UNCOUNTED_SLICE_US));
         if (this.kernel.exitState) break;
         if (this.pendingSyscall) return 'syscall-entry';
         if (this.stoppedAtSyscall) return 'syscall';
-        if (lastSlice && this.engine.counters.budgetStopped) return 'budget';
+        if (lastSlice && this.engine.counters.budgetStopped) {
+          // The next block would pass `until`: run just its first instructions, so that a run
+          // can stop (and resume) at any instruction, not only at block boundaries.
+          if (this.counting && this.instructions < until) this.runTail(until);
+          return 'budget';
+        }
         // A slice ended: flushing lets QEMU grow the TLB to the working set.
         this.engine.flushTlb();
       }
       return 'exited';
     } finally {
       this.hostNs += process.hrtime.bigint() - started;
+    }
+  }
+
+  /** After the engine returned: raise parked errors, note where to resume, report faults. */
+  private settle(err: number): void {
+    this.raisePending();
+    this.pc = this.engine.resumePc();
+    if (err !== 0 || (this.lastIntno !== undefined && this.lastIntno !== EXCP_SWI)) {
+      throw new GuestFault(this.faultInfo(err));
+    }
+  }
+
+  /**
+   * Execute the first `until - instructions` instructions of the block at the PC, which is longer.
+   * They are straight-line code (a block ends at its first branch, and an SVC ends its block), so
+   * the address to stop at follows from the instruction sizes.
+   */
+  private runTail(until: bigint): void {
+    const thumb = (this.pc & 1) !== 0;
+    let exit = (this.pc & ~1) >>> 0;
+    for (let i = 0n; i < until - this.instructions; i++) exit += thumb ? thumbInstructionSize(this.space.bytes, exit) : 4;
+    this.engine.counters.setBudget(until);
+    this.engine.counters.clearRefusal();
+    this.lastIntno = undefined;
+    this.settle(this.engine.runTo(this.pc, exit));
+    if (this.instructions !== until || (this.pc & ~1) >>> 0 !== exit) {
+      throw new CloneCloudError(`internal: a stop inside a block at 0x${exit.toString(16)} ended at 0x${this.pc.toString(16)} after ${this.instructions} instructions, not ${until}`);
     }
   }
 

@@ -43,6 +43,7 @@ export class Engine {
     // Must precede any mapping: ARM's default 1 KiB pages split the TLB into 4x more entries.
     this.check('uc_ctl(page size)', this.u.cc_set_page_size(this.handle, PAGE_SIZE));
     this.check('uc_ctl(tlb mode)', this.u.cc_tlb_virtual(this.handle));
+    this.check('uc_ctl(exits)', this.u.cc_exits_enable(this.handle));
     // One region for the whole 32-bit space: which pages exist is decided per page by the
     // TLB-fill callback, so mmap/munmap never split Unicorn regions (they abort after ~1000 splits).
     this.check(
@@ -72,6 +73,24 @@ export class Engine {
    */
   run(pc: number, timeoutUs = 0): number {
     return this.u.uc_emu_start(this.handle, BigInt(pc >>> 0), 0n, BigInt(timeoutUs), 0n);
+  }
+
+  /**
+   * Run from `pc` until the instruction at `exit` is about to execute (the budget still applies).
+   * For stopping inside a translated block: the blocks over [pc, exit] are translated anew with
+   * the exit in them, and dropped again afterwards so that later runs go through.
+   */
+  runTo(pc: number, exit: number): number {
+    const start = (pc & ~1) >>> 0;
+    const end = exit + 4;
+    this.forgetCode(start, end);
+    this.check('uc_ctl(exits)', this.u.cc_set_exit(this.handle, BigInt(exit >>> 0), 1));
+    try {
+      return this.u.uc_emu_start(this.handle, BigInt(pc >>> 0), 0n, 0n, 0n);
+    } finally {
+      this.check('uc_ctl(exits)', this.u.cc_set_exit(this.handle, 0n, 0));
+      this.forgetCode(start, end);
+    }
   }
 
   /** Ask the engine to stop at the next block boundary (safe from inside hooks). */

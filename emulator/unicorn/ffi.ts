@@ -44,6 +44,8 @@ export interface UnicornLib {
   cc_flush_tlb(uc: unknown): number;
   cc_flush_tb(uc: unknown): number;
   cc_remove_cache(uc: unknown, begin: bigint, end: bigint): number;
+  cc_exits_enable(uc: unknown): number;
+  cc_set_exit(uc: unknown, addr: bigint, on: number): number;
   cc_trace_begin(uc: unknown, recs: Uint32Array, recCap: bigint, writes: Uint32Array, writeCap: bigint): unknown;
   cc_trace_counts(trace: unknown, out: BigUint64Array): void;
   cc_trace_reset(trace: unknown): void;
@@ -97,6 +99,8 @@ export function unicorn(): UnicornLib {
     cc_flush_tlb: hooks.func('int cc_flush_tlb(void *uc)'),
     cc_flush_tb: hooks.func('int cc_flush_tb(void *uc)'),
     cc_remove_cache: hooks.func('int cc_remove_cache(void *uc, uint64_t begin, uint64_t end)'),
+    cc_exits_enable: hooks.func('int cc_exits_enable(void *uc)'),
+    cc_set_exit: hooks.func('int cc_set_exit(void *uc, uint64_t addr, int on)'),
     cc_trace_begin: hooks.func('void *cc_trace_begin(void *uc, void *recs, uint64_t rec_cap, void *writes, uint64_t write_cap)'),
     cc_trace_counts: hooks.func('void cc_trace_counts(void *trace, void *out)'),
     cc_trace_reset: hooks.func('void cc_trace_reset(void *trace)'),
