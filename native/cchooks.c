@@ -486,3 +486,96 @@ int cc_finder_end(void *state, uint64_t *out) {
     free(f);
     return have;
 }
+
+/* ---- The exclusive monitor (LDREX/STREX) --------------------------------------------------
+ * A checkpoint taken between LDREX and STREX must carry the monitor, or the STREX after a restore
+ * fails where the uninterrupted run's succeeds. Unicorn has no register for it, but its CPU
+ * context (uc_context_save) holds the whole CPU state, monitor included. Where exactly is found
+ * once per process on a scratch engine: run LDREX on a known address and value, look for both in
+ * the saved context, and confirm that CLREX turns the address into QEMU's "no monitor" (-1). */
+static long monitor_offset = -2; /* -2: not calibrated yet, -1: calibration failed */
+
+static long find_monitor(uc_engine *uc, const uint8_t *a, const uint8_t *b, size_t size) {
+    (void)uc;
+    for (size_t off = 0; off + 16 <= size; off += 8) {
+        uint64_t addr, val, cleared;
+        memcpy(&addr, a + off, 8);
+        memcpy(&val, a + off + 8, 8);
+        memcpy(&cleared, b + off, 8);
+        if (addr == 0x10800 && val == 0x5a5aa5a5u && cleared == UINT64_MAX)
+            return (long)off;
+    }
+    return -1;
+}
+
+static long calibrate_monitor(void) {
+    uc_engine *uc;
+    long found = -1;
+    if (uc_open(UC_ARCH_ARM, UC_MODE_ARM, &uc) != UC_ERR_OK)
+        return -1;
+    uc_ctl_set_cpu_model(uc, UC_CPU_ARM_CORTEX_A15);
+    const uint32_t code[2] = {0xe1901f9f /* ldrex r1, [r0] */, 0xf57ff01f /* clrex */};
+    const uint32_t data = 0x5a5aa5a5u, r0 = 0x10800;
+    size_t size = uc_context_size(uc);
+    uint8_t *a = malloc(size), *b = malloc(size);
+    uc_context *ctx = NULL;
+    if (a && b && uc_mem_map(uc, 0x10000, 0x1000, UC_PROT_ALL) == UC_ERR_OK &&
+        uc_mem_write(uc, 0x10000, code, sizeof code) == UC_ERR_OK &&
+        uc_mem_write(uc, 0x10800, &data, 4) == UC_ERR_OK &&
+        uc_reg_write(uc, UC_ARM_REG_R0, &r0) == UC_ERR_OK &&
+        uc_context_alloc(uc, &ctx) == UC_ERR_OK &&
+        uc_emu_start(uc, 0x10000, 0x10004, 0, 0) == UC_ERR_OK &&
+        uc_context_save(uc, ctx) == UC_ERR_OK) {
+        memcpy(a, ctx, size);
+        if (uc_emu_start(uc, 0x10004, 0x10008, 0, 0) == UC_ERR_OK &&
+            uc_context_save(uc, ctx) == UC_ERR_OK) {
+            memcpy(b, ctx, size);
+            found = find_monitor(uc, a, b, size);
+        }
+    }
+    if (ctx)
+        uc_context_free(ctx);
+    free(a);
+    free(b);
+    uc_close(uc);
+    return found;
+}
+
+static long monitor_location(void) {
+    if (monitor_offset == -2)
+        monitor_offset = calibrate_monitor();
+    return monitor_offset;
+}
+
+/* Read the monitor: out[0] the marked address (UINT64_MAX when none), out[1] the value LDREX
+ * loaded. Returns 0, or -1 when the monitor cannot be located in this libunicorn. */
+int cc_monitor_get(uc_engine *uc, uint64_t *out) {
+    long off = monitor_location();
+    uc_context *ctx = NULL;
+    if (off < 0 || uc_context_alloc(uc, &ctx) != UC_ERR_OK)
+        return -1;
+    int rc = -1;
+    if (uc_context_save(uc, ctx) == UC_ERR_OK) {
+        memcpy(&out[0], (uint8_t *)ctx + off, 8);
+        memcpy(&out[1], (uint8_t *)ctx + off + 8, 8);
+        rc = 0;
+    }
+    uc_context_free(ctx);
+    return rc;
+}
+
+/* Set the monitor (address UINT64_MAX clears it); the rest of the CPU state is left as it is. */
+int cc_monitor_set(uc_engine *uc, uint64_t addr, uint64_t val) {
+    long off = monitor_location();
+    uc_context *ctx = NULL;
+    if (off < 0 || uc_context_alloc(uc, &ctx) != UC_ERR_OK)
+        return -1;
+    int rc = -1;
+    if (uc_context_save(uc, ctx) == UC_ERR_OK) {
+        memcpy((uint8_t *)ctx + off, &addr, 8);
+        memcpy((uint8_t *)ctx + off + 8, &val, 8);
+        rc = uc_context_restore(uc, ctx) == UC_ERR_OK ? 0 : -1;
+    }
+    uc_context_free(ctx);
+    return rc;
+}

@@ -17,7 +17,9 @@ import { ClockState } from './model-clock';
 import { DeviceProfile } from './profiles';
 
 /** Version of this state's layout, checked when a checkpoint is loaded. */
-export const MACHINE_STATE_VERSION = 1;
+export const MACHINE_STATE_VERSION = 2;
+/** Versions this build restores: 1 differs only in having no exclusive monitor. */
+const READABLE_VERSIONS = [1, 2];
 
 /** CPU registers: core, status, VFP/NEON and the TLS registers. */
 export interface CpuState {
@@ -30,6 +32,11 @@ export interface CpuState {
   tlsRw: number;
   /** d0..d31 as 16 hex digits each. */
   d: string[];
+  /**
+   * The exclusive monitor (an LDREX waiting for its STREX): the marked address and the loaded
+   * value as hex; absent when clear. Added in machine state version 2 (version 1: always clear).
+   */
+  exclusive?: { address: string; value: string };
 }
 
 /** An open file description. Files are reopened by path on restore. */
@@ -81,6 +88,8 @@ export function captureState(m: Machine): MachineState {
     tlsRw: e.readCp15(...TPIDRURW),
     d: Array.from({ length: 32 }, (_, i) => e.readD(i).toString(16).padStart(16, '0')),
   };
+  const monitor = e.exclusiveMonitor();
+  if (monitor) cpu.exclusive = { address: monitor.address.toString(16), value: monitor.value.toString(16) };
   const k = m.kernel;
   const descs: OpenDescription[] = [];
   const fds = k.fds.entries().map(({ fd, desc, cloexec }) => {
@@ -133,8 +142,8 @@ function existsIn(m: Machine, path: string): boolean {
  * regions are mapped (zero-filled); the caller writes page contents afterwards.
  */
 export function applyState(m: Machine, s: MachineState): void {
-  if (s.version !== MACHINE_STATE_VERSION) {
-    throw new CheckpointError(`machine state version ${s.version}; this clonecloud reads version ${MACHINE_STATE_VERSION}`);
+  if (!READABLE_VERSIONS.includes(s.version)) {
+    throw new CheckpointError(`machine state version ${s.version}; this clonecloud reads versions ${READABLE_VERSIONS.join(' and ')}`);
   }
   for (const r of s.regions) m.space.map(r.start, r.end - r.start, r.prot, r.kind, r.name);
   const e = m.engine;
@@ -146,6 +155,8 @@ export function applyState(m: Machine, s: MachineState): void {
   e.writeReg(Reg.C13_C0_3, s.cpu.tls);
   e.writeCp15(...TPIDRURW, s.cpu.tlsRw);
   s.cpu.d.forEach((hex, i) => e.writeD(i, BigInt('0x' + hex)));
+  const x = s.cpu.exclusive;
+  e.setExclusiveMonitor(x ? { address: BigInt('0x' + x.address), value: BigInt('0x' + x.value) } : undefined);
   m.resumeAddress = s.resumeAddress;
   e.counters.instructions = BigInt(s.instructions);
   m.clock.restore(s.clock, s.profile, BigInt(s.instructions));

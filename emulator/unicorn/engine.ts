@@ -9,6 +9,9 @@ import { CPSR_T, Reg, UC_ARCH_ARM, UC_CPU_ARM_CORTEX_A15, UC_MODE_ARM, coreReg, 
 import { NativeCounters } from './native-state';
 import { registerIntrCallback, unicorn, unregisterCallback, UnicornLib } from './ffi';
 
+/** QEMU's "no address marked" value of the exclusive monitor. */
+const MONITOR_CLEAR = 0xffffffffffffffffn;
+
 /** Called on each CPU interrupt (SVC, BKPT, undefined instruction traps) with its number. */
 export type InterruptHandler = (intno: number) => void;
 
@@ -146,6 +149,22 @@ export class Engine {
     return b;
   }
 
+  /**
+   * The exclusive monitor LDREX sets and STREX checks: the marked address (undefined when clear)
+   * and the value LDREX loaded.
+   */
+  exclusiveMonitor(): { address: bigint; value: bigint } | undefined {
+    const out = new BigUint64Array(new SharedArrayBuffer(16));
+    this.check('exclusive monitor', this.u.cc_monitor_get(this.handle, out) === 0 ? 0 : -1);
+    return out[0] === MONITOR_CLEAR ? undefined : { address: out[0], value: out[1] };
+  }
+
+  /** Set (or, with undefined, clear) the exclusive monitor. */
+  setExclusiveMonitor(m: { address: bigint; value: bigint } | undefined): void {
+    const rc = this.u.cc_monitor_set(this.handle, m ? m.address : MONITOR_CLEAR, m ? m.value : 0n);
+    this.check('exclusive monitor', rc === 0 ? 0 : -1);
+  }
+
   /** Core register r0..r15. */
   r(n: number): number {
     return this.readReg(coreReg(n));
@@ -231,6 +250,7 @@ export class Engine {
   }
 
   private check(call: string, code: number): void {
+    if (code === -1) throw new UnicornError(call, code, 'not available in this libunicorn build');
     if (code !== 0) throw new UnicornError(call, code, this.u.uc_strerror(code));
   }
 }

@@ -44,6 +44,8 @@ export interface UnicornLib {
   cc_flush_tlb(uc: unknown): number;
   cc_flush_tb(uc: unknown): number;
   cc_remove_cache(uc: unknown, begin: bigint, end: bigint): number;
+  cc_monitor_get(uc: unknown, out: BigUint64Array): number;
+  cc_monitor_set(uc: unknown, addr: bigint, val: bigint): number;
   cc_exits_enable(uc: unknown): number;
   cc_set_exit(uc: unknown, addr: bigint, on: number): number;
   cc_trace_begin(uc: unknown, recs: Uint32Array, recCap: bigint, writes: Uint32Array, writeCap: bigint): unknown;
@@ -99,6 +101,8 @@ export function unicorn(): UnicornLib {
     cc_flush_tlb: hooks.func('int cc_flush_tlb(void *uc)'),
     cc_flush_tb: hooks.func('int cc_flush_tb(void *uc)'),
     cc_remove_cache: hooks.func('int cc_remove_cache(void *uc, uint64_t begin, uint64_t end)'),
+    cc_monitor_get: hooks.func('int cc_monitor_get(void *uc, void *out)'),
+    cc_monitor_set: hooks.func('int cc_monitor_set(void *uc, uint64_t addr, uint64_t val)'),
     cc_exits_enable: hooks.func('int cc_exits_enable(void *uc)'),
     cc_set_exit: hooks.func('int cc_set_exit(void *uc, uint64_t addr, int on)'),
     cc_trace_begin: hooks.func('void *cc_trace_begin(void *uc, void *recs, uint64_t rec_cap, void *writes, uint64_t write_cap)'),
