@@ -10,6 +10,7 @@ import { AddressSpace, PAGE_SIZE } from '../memory/address-space';
 import { ConsoleStream, OutputSink } from '../kernel/console';
 import { FdTable } from '../kernel/fd-table';
 import { Kernel } from '../kernel/kernel';
+import { mapKuserHelpers } from '../kernel/kuser-helpers';
 import { GuestRandom } from '../kernel/rng';
 import { initialSignalState } from '../kernel/syscalls/signals';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
@@ -196,6 +197,7 @@ export class Machine {
       mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000),
       mmapTop: stack.stackStart,
     });
+    mapKuserHelpers(this.space);
     // Mode first: SP is banked per mode, so it must be set in the mode the program runs in.
     this.engine.writeReg(Reg.CPSR, CPSR_USER);
     this.engine.writeReg(Reg.SP, stack.sp);
