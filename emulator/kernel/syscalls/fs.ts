@@ -15,9 +15,8 @@ import {
 } from '../../abi/fcntl';
 import { KernelContext, SyscallTable } from '../context';
 import { vfsFileObject } from '../file-object';
+import { readPath } from '../path-arg';
 import { encodeStat64, encodeStatx, Stat } from '../stat';
-
-const PATH_MAX = 4096;
 
 /** The directory a relative path in an *at() call starts from. */
 function baseDir(k: KernelContext, dirfd: number): string {
@@ -29,7 +28,7 @@ function baseDir(k: KernelContext, dirfd: number): string {
 
 /** Read a path argument; "" is ENOENT unless the caller handles AT_EMPTY_PATH itself. */
 function pathArg(k: KernelContext, addr: number): string {
-  const p = k.space.readCString(addr, PATH_MAX);
+  const p = readPath(k, addr);
   if (p === '') throw new ErrnoError(ENOENT);
   return p;
 }
@@ -42,7 +41,7 @@ function at(k: KernelContext, dirfd: number, addr: number): [string, string] {
 
 /** stat of (dirfd, path) honouring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW. */
 function statAt(k: KernelContext, dirfd: number, addr: number, flags: number): Stat {
-  if (flags & AT_EMPTY_PATH && k.space.readCString(addr, PATH_MAX) === '') {
+  if (flags & AT_EMPTY_PATH && readPath(k, addr) === '') {
     if ((dirfd | 0) === AT_FDCWD) return k.vfs.stat(k.proc.cwd, '/', true);
     return k.fds.get(dirfd | 0).file.stat();
   }
