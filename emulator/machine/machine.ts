@@ -107,6 +107,8 @@ export class Machine {
       gid: UID,
       pid: PID,
       cwd: () => this.kernel.proc.cwd,
+      // /dev/urandom draws on the same seeded generator as getrandom.
+      random: (out) => this.kernel.rng.fill(out),
     });
     const fds = new FdTable();
     for (const c of this.consoles()) fds.install({ file: c, offset: 0, flags: c.path === '/dev/stdin' ? O_RDONLY : O_WRONLY, dirCursor: 0 });

@@ -114,6 +114,7 @@ export class Mutations {
     const r = walk(this.ov, path, cwd, true, this.cred);
     const node = this.existing(r);
     if (this.ov.kind(node) === 'dir') throw new ErrnoError(EISDIR);
+    if (this.ov.kind(node) !== 'file' && this.ov.kind(node) !== 'symlink') throw new ErrnoError(EINVAL);
     if (this.ov.sealed(node) || !permits(this.ov.perms(node), W_OK, this.cred)) throw new ErrnoError(EACCES);
     const file = this.ov.copyUp(node, length > 0);
     if (file.kind !== 'file') throw new ErrnoError(EINVAL);

@@ -2,8 +2,9 @@
  * The virtual file system the syscall layer talks to: the rootfs mounts, generated /proc and /sys,
  * and a writable in-memory layer over all of them. Every failure is an ErrnoError.
  */
-import { EACCES, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ErrnoError } from '../abi/errno';
-import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY } from '../abi/fcntl';
+import { EACCES, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENOENT, ENOTDIR, ENXIO, ErrnoError } from '../abi/errno';
+import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, S_IFIFO } from '../abi/fcntl';
+import { buildDev, DeviceNode, RandomSource } from './devices';
 import { exportLayer, importLayer, LayerState } from './layer-state';
 import { MemLayer, metaFromStat } from './mem-layer';
 import { composeRootfs } from './mount-tree';
@@ -43,7 +44,14 @@ export interface VfsOptions {
   pid?: number;
   /** Current directory of the process, for /proc/self/cwd. */
   cwd?: () => string;
+  /** Bytes for /dev/random and /dev/urandom; without it reading them fails with EIO. */
+  random?: RandomSource;
 }
+
+/** Reading /dev/urandom of a Vfs built without a random source. */
+const NO_RANDOM: RandomSource = () => {
+  throw new ErrnoError(EIO, 'no random source attached to this file system');
+};
 
 /** Timestamp of image files when the options give none (2015-01-01T00:00:00Z). */
 export const DEFAULT_IMAGE_TIME: Timespec = { sec: 1420070400, nsec: 0 };
@@ -63,7 +71,9 @@ export class Vfs {
     const system: Provenance = { uid: 0, gid: 0, time: imageTime };
     const proc = buildProc(device, { exePath: options.exePath, cwd: options.cwd, pid: options.pid ?? 1 }, system);
     const sys = buildSys(device, system);
-    const lower = composeRootfs(spec, { owner, extra: [{ target: '/proc', root: proc }, { target: '/sys', root: sys }] });
+    const dev = buildDev(options.random ?? NO_RANDOM, system);
+    const extra = [{ target: '/dev', root: dev }, { target: '/proc', root: proc }, { target: '/sys', root: sys }];
+    const lower = composeRootfs(spec, { owner, extra });
     const now = options.now ?? (() => ({ ...imageTime }));
     this.layer = new MemLayer(ROOTFS_DEV, { now, ...this.cred }, metaFromStat(lower.stat()));
     this.ov = new Overlay(lower, this.layer);
@@ -99,6 +109,7 @@ export class Vfs {
     if (exclusive) throw new ErrnoError(EEXIST);
     if (kind === 'symlink') throw new ErrnoError(ELOOP);
     if (kind !== 'dir' && flags & O_DIRECTORY) throw new ErrnoError(ENOTDIR);
+    if (kind === 'special') return this.openSpecial(node, acc, flags);
     if (kind === 'dir') {
       if (wantWrite || create || flags & O_TRUNC) throw new ErrnoError(EISDIR);
       if (!permits(this.ov.perms(node), R_OK, this.cred)) throw new ErrnoError(EACCES);
@@ -200,6 +211,21 @@ export class Vfs {
     const path = joinChild(r.parent.path, r.name);
     // Linux lets the creator write even when `mode` denies it; the check applies to later opens.
     return new FileHandle(path, { kind: 'mem', file }, this.layer, wantWrite);
+  }
+
+  /**
+   * Devices answer as Linux's do. A FIFO with no writer can only be opened for reading without
+   * blocking (reads then see end of file); other FIFO opens would wait for a peer that cannot come
+   * (there are no pipes yet) and give ENXIO, as a non-blocking open for writing does. Sockets: ENXIO.
+   */
+  private openSpecial(node: MNode, acc: number, flags: number): OpenFile {
+    const want = (acc === O_WRONLY ? 0 : R_OK) | (acc !== O_RDONLY ? W_OK : 0);
+    if (!permits(this.ov.perms(node), want, this.cred)) throw new ErrnoError(EACCES);
+    if (node.lower instanceof DeviceNode) return node.lower.open(node.path);
+    if (node.upper?.kind === 'special' && node.upper.type === S_IFIFO && acc === O_RDONLY && flags & O_NONBLOCK) {
+      return new FileHandle(node.path, { kind: 'empty', stat: () => this.ov.stat(node) }, this.layer, false);
+    }
+    throw new ErrnoError(ENXIO);
   }
 
   private readSource(node: MNode): FileSource {

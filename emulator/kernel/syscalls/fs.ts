@@ -171,5 +171,10 @@ export const fsSyscalls: SyscallTable = {
     k.vfs.truncate(pathArg(k, a[0]), k.proc.cwd, len);
     return 0;
   },
+  truncate(k, a) {
+    if ((a[1] | 0) < 0) return -EINVAL;
+    k.vfs.truncate(pathArg(k, a[0]), k.proc.cwd, a[1] | 0);
+    return 0;
+  },
 };
 

@@ -170,6 +170,14 @@ function fcntl64(k: KernelContext, a: number[]): number {
   }
 }
 
+function ftruncate(k: KernelContext, fd: number, len: number): number {
+  const d = k.fds.get(fd);
+  if (len < 0) return -EINVAL;
+  if (d.file.kind !== 'file' || (d.flags & O_ACCMODE) === O_RDONLY) return -EINVAL;
+  d.file.truncate(len);
+  return 0;
+}
+
 /** The descriptor I/O syscalls. */
 export const ioSyscalls: SyscallTable = {
   read(k, a) {
@@ -232,13 +240,7 @@ export const ioSyscalls: SyscallTable = {
     k.space.write(a[1], encodeStat64(k.fds.get(a[0]).file.stat()));
     return 0;
   },
-  ftruncate64(k, a) {
-    const d = k.fds.get(a[0]);
-    const len = pos64(a[2], a[3]);
-    if (len < 0) return -EINVAL;
-    if (d.file.kind !== 'file' || (d.flags & O_ACCMODE) === O_RDONLY) return -EINVAL;
-    d.file.truncate(len);
-    return 0;
-  },
+  ftruncate64: (k, a) => ftruncate(k, a[0], pos64(a[2], a[3])),
+  ftruncate: (k, a) => ftruncate(k, a[0], a[1] | 0),
   getdents64,
 };
