@@ -2,13 +2,14 @@
  * Descriptor I/O syscalls: everything that works on an already-open descriptor and needs nothing
  * from the file system's name space.
  */
-import { EBADF, EFAULT, EINVAL, EISDIR, ENOTDIR, ENOTTY, ESPIPE, EOVERFLOW } from '../../abi/errno';
+import { EBADF, EFAULT, EINVAL, EISDIR, ENOTDIR, ENOTTY, EPIPE, ESPIPE, EOVERFLOW, ErrnoError } from '../../abi/errno';
 import { O_ACCMODE, O_APPEND, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_WRONLY } from '../../abi/fcntl';
 import { PROT_WRITE } from '../../memory/address-space';
 import { KernelContext, SyscallTable } from '../context';
 import { OpenDescription } from '../fd-table';
 import { encodeStat64 } from '../stat';
 import { StructWriter } from '../guest-structs';
+import { postSignal, SIGPIPE } from '../signal-actions';
 
 const SEEK_SET = 0;
 const SEEK_CUR = 1;
@@ -53,9 +54,19 @@ function writeFrom(k: KernelContext, d: OpenDescription, buf: number, len: numbe
   const src = k.space.read(buf, Math.min(len, MAX_RW));
   let at = pos ?? d.offset;
   if (pos === undefined && d.flags & O_APPEND && d.file.seekable) at = d.file.size();
-  const n = d.file.write(src, at);
+  const n = sendSigpipe(k, () => d.file.write(src, at));
   if (pos === undefined && d.file.seekable) d.offset = at + n;
   return n;
+}
+
+/** Run a write; a broken pipe also raises SIGPIPE, which kills unless ignored or blocked (then EPIPE). */
+export function sendSigpipe(k: KernelContext, write: () => number): number {
+  try {
+    return write();
+  } catch (e) {
+    if (e instanceof ErrnoError && e.errno === EPIPE) postSignal(k, SIGPIPE);
+    throw e;
+  }
 }
 
 /** The (base, length) pairs of an iovec array. */
