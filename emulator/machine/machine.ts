@@ -37,9 +37,9 @@ const CPSR_USER = 0x10;
 const PID = 1000;
 const UID = 10001;
 
-/** What /proc and /sys show of a device profile. */
-function deviceOf(p: DeviceProfile): DeviceDescription {
-  return { model: p.name, ramBytes: p.ramBytes, cores: p.cores, clockHz: p.clockHz };
+/** What /proc and /sys show of a device profile; `space`'s resident pages are the memory in use. */
+function deviceOf(p: DeviceProfile, space: AddressSpace): DeviceDescription {
+  return { model: p.name, ramBytes: p.ramBytes, cores: p.cores, clockHz: p.clockHz, usedBytes: () => space.touched.count() * PAGE_SIZE };
 }
 
 /** Everything needed to boot a program. */
@@ -97,7 +97,7 @@ export class Machine {
     this.engine = new Engine(this.space, (intno) => this.onInterrupt(intno), spec.engine);
     this.counting = spec.engine?.countInstructions !== false;
     this.clock = new ModelClock(spec.profile, () => this.engine.counters.instructions);
-    this.vfs = Vfs.fromManifest(spec.rootfs, spec.rootfsBase, deviceOf(spec.profile), {
+    this.vfs = Vfs.fromManifest(spec.rootfs, spec.rootfsBase, deviceOf(spec.profile, this.space), {
       exePath: spec.exePath,
       now: () => {
         const { sec, nsec } = splitNs(this.clock.realtimeNs());

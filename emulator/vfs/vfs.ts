@@ -24,6 +24,7 @@ export type { OpenFile } from './open-file';
 export type { DirEntry, Stat, Timespec } from './node';
 export type { LayerState } from './layer-state';
 export type { DeviceDescription } from './proc-text';
+export { memoryKb } from './proc-text';
 export type { RootfsEntry, RootfsSpec } from './rootfs-spec';
 
 /** Construction options of a Vfs. */
