@@ -11,6 +11,7 @@ import { ConsoleStream, OutputSink } from '../kernel/console';
 import { FdTable } from '../kernel/fd-table';
 import { Kernel } from '../kernel/kernel';
 import { GuestRandom } from '../kernel/rng';
+import { initialPrctlState } from '../kernel/syscalls/prctl';
 import { initialSignalState } from '../kernel/syscalls/signals';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { Engine, EngineOptions } from '../unicorn/engine';
@@ -107,6 +108,7 @@ export class Machine {
       gid: UID,
       pid: PID,
       cwd: () => this.kernel.proc.cwd,
+      comm: () => this.kernel.proc.prctl?.name ?? '',
       // /dev/urandom draws on the same seeded generator as getrandom.
       random: (out) => this.kernel.rng.fill(out),
     });
@@ -137,6 +139,7 @@ export class Machine {
         clearChildTid: 0,
         umask: 0o022,
         signals: initialSignalState(),
+        prctl: initialPrctlState(spec.exePath),
       },
       warn: spec.warn,
       onExit: () => this.engine.stop(),

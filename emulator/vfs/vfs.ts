@@ -4,6 +4,7 @@
  */
 import { EACCES, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENOENT, ENOTDIR, ENXIO, ErrnoError } from '../abi/errno';
 import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, S_IFIFO } from '../abi/fcntl';
+import { Attributes, TimeChange } from './attributes';
 import { buildDev, DeviceNode, RandomSource } from './devices';
 import { exportLayer, importLayer, LayerState } from './layer-state';
 import { MemLayer, metaFromStat } from './mem-layer';
@@ -26,6 +27,8 @@ export type { LayerState } from './layer-state';
 export type { DeviceDescription } from './proc-text';
 export { memoryKb } from './proc-text';
 export type { RootfsEntry, RootfsSpec } from './rootfs-spec';
+export type { TimeChange } from './attributes';
+export { KEEP_ID } from './attributes';
 
 /** Construction options of a Vfs. */
 export interface VfsOptions {
@@ -45,6 +48,8 @@ export interface VfsOptions {
   pid?: number;
   /** Current directory of the process, for /proc/self/cwd. */
   cwd?: () => string;
+  /** The process's name, for /proc/self/comm. */
+  comm?: () => string;
   /** Bytes for /dev/random and /dev/urandom; without it reading them fails with EIO. */
   random?: RandomSource;
 }
@@ -63,6 +68,7 @@ export class Vfs {
   private readonly layer: MemLayer;
   private readonly cred: Credentials;
   private readonly mutations: Mutations;
+  private readonly attributes: Attributes;
 
   /** Build from a rootfs spec validated by parseRootfsSpec; synthesized indexes are built here. */
   constructor(spec: RootfsSpec, device: DeviceDescription, options: VfsOptions) {
@@ -70,7 +76,7 @@ export class Vfs {
     this.cred = { uid: options.uid ?? 0, gid: options.gid ?? 0 };
     const owner: Provenance = { uid: options.imageUid ?? this.cred.uid, gid: options.imageGid ?? this.cred.gid, time: imageTime };
     const system: Provenance = { uid: 0, gid: 0, time: imageTime };
-    const proc = buildProc(device, { exePath: options.exePath, cwd: options.cwd, pid: options.pid ?? 1 }, system);
+    const proc = buildProc(device, { exePath: options.exePath, cwd: options.cwd, comm: options.comm, pid: options.pid ?? 1 }, system);
     const sys = buildSys(device, system);
     const dev = buildDev(options.random ?? NO_RANDOM, system);
     const extra = [{ target: '/dev', root: dev }, { target: '/proc', root: proc }, { target: '/sys', root: sys }];
@@ -79,6 +85,7 @@ export class Vfs {
     this.layer = new MemLayer(ROOTFS_DEV, { now, ...this.cred }, metaFromStat(lower.stat()));
     this.ov = new Overlay(lower, this.layer);
     this.mutations = new Mutations(this.ov, this.layer, this.cred);
+    this.attributes = new Attributes(this.ov, this.cred, now);
   }
 
   /** Validate a manifest's rootfs array (relative host folders start at `baseDir`) and build. */
@@ -152,6 +159,26 @@ export class Vfs {
   /** symlink(2): create `path` pointing at `target`. */
   symlink(target: string, path: string, cwd: string): void {
     this.mutations.symlink(target, path, cwd);
+  }
+
+  /** mknod(2) of a regular file, FIFO or socket (`type` is its S_IF* bits); devices are EPERM. */
+  mknod(path: string, cwd: string, type: number, perm: number): void {
+    this.mutations.mknod(path, cwd, type, perm);
+  }
+
+  /** chmod(2); `follow` false changes a symlink itself (Linux refuses that one level up). */
+  chmod(path: string, cwd: string, mode: number, follow = true): void {
+    this.attributes.chmod(this.existing(path, cwd, follow), mode);
+  }
+
+  /** chown(2) and lchown(2); KEEP_ID leaves an id unchanged. */
+  chown(path: string, cwd: string, uid: number, gid: number, follow = true): void {
+    this.attributes.chown(this.existing(path, cwd, follow), uid, gid);
+  }
+
+  /** utimensat(2): new access and modification times. */
+  utimens(path: string, cwd: string, atime: TimeChange, mtime: TimeChange, follow = true): void {
+    this.attributes.utimens(this.existing(path, cwd, follow), atime, mtime);
   }
 
   /** unlink(2). */

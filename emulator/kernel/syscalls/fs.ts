@@ -19,7 +19,7 @@ import { readPath } from '../path-arg';
 import { encodeStat64, encodeStatx, Stat } from '../stat';
 
 /** The directory a relative path in an *at() call starts from. */
-function baseDir(k: KernelContext, dirfd: number): string {
+export function baseDir(k: KernelContext, dirfd: number): string {
   if ((dirfd | 0) === AT_FDCWD) return k.proc.cwd;
   const d = k.fds.get(dirfd | 0);
   if (d.file.kind !== 'dir') throw new ErrnoError(ENOTDIR);
@@ -27,14 +27,14 @@ function baseDir(k: KernelContext, dirfd: number): string {
 }
 
 /** Read a path argument; "" is ENOENT unless the caller handles AT_EMPTY_PATH itself. */
-function pathArg(k: KernelContext, addr: number): string {
+export function pathArg(k: KernelContext, addr: number): string {
   const p = readPath(k, addr);
   if (p === '') throw new ErrnoError(ENOENT);
   return p;
 }
 
 /** The (path, cwd) pair the VFS needs for an *at() call. */
-function at(k: KernelContext, dirfd: number, addr: number): [string, string] {
+export function at(k: KernelContext, dirfd: number, addr: number): [string, string] {
   const p = pathArg(k, addr);
   return [p, p.startsWith('/') ? '/' : baseDir(k, dirfd)];
 }

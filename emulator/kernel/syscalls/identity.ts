@@ -71,6 +71,16 @@ function prlimit64(k: KernelContext, a: number[]): number {
   return 0;
 }
 
+/** getgroups: the guest has no supplementary groups. */
+function getgroups(_k: KernelContext, a: number[]): number {
+  return (a[0] | 0) < 0 ? -EINVAL : 0;
+}
+
+/** setgroups needs CAP_SETGID, which the guest never has. */
+function setgroups(): number {
+  return -EPERM;
+}
+
 /** The identity syscalls. */
 export const identitySyscalls: SyscallTable = {
   getpid: (k) => k.proc.pid,
@@ -93,6 +103,10 @@ export const identitySyscalls: SyscallTable = {
     return 0;
   },
   setuid32: (k, a) => (a[0] === k.proc.uid ? 0 : -EPERM),
+  getgroups32: getgroups,
+  getgroups,
+  setgroups32: setgroups,
+  setgroups,
   setgid32: (k, a) => (a[0] === k.proc.gid ? 0 : -EPERM),
   uname,
   sysinfo,
