@@ -8,11 +8,10 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { compileC } from '../support/toolchain';
+import { fixtureElf } from '../support/oracle';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'clonecloud');
-const FIXTURES = path.join(ROOT, 'spec', 'fixtures');
 
 interface Ended {
   status: number;
@@ -33,7 +32,7 @@ function runWithStdout(cmd: string[], stdout: 'closed-pipe' | number): Promise<E
 }
 
 async function both(args: string[], stdout: () => 'closed-pipe' | number): Promise<{ cc: Ended; qemu: Ended }> {
-  const elf = compileC(path.join(FIXTURES, 'hostout.c'));
+  const elf = fixtureElf('hostout');
   const cc = await runWithStdout([process.execPath, BIN, 'boot', '--elf', elf, '--no-summary', '--', ...args], stdout());
   const qemu = await runWithStdout(['qemu-arm', '-0', 'hostout', elf, ...args], stdout());
   return { cc, qemu };

@@ -3,10 +3,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runElf } from '../support/boot';
-import { sameAsQemu } from '../support/oracle';
-import { compileC, tempDir } from '../support/toolchain';
-
-const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures');
+import { fixtureElf, sameAsQemu } from '../support/oracle';
+import { tempDir } from '../support/toolchain';
 
 describe('kernel: file attributes and special names', () => {
   it('match qemu-arm run as an ordinary user, and never change the host folder', () => {
@@ -14,7 +12,7 @@ describe('kernel: file attributes and special names', () => {
     const host = path.join(root, 'host.txt');
     fs.writeFileSync(host, 'from the host\n');
     if (process.getuid?.() === 0) fs.chownSync(host, 65534, 65534);
-    const elf = compileC(path.join(FIXTURES, 'fsmeta.c'));
+    const elf = fixtureElf('fsmeta');
     const hostBefore = fs.statSync(host);
     runElf(elf, { argv: ['fsmeta'], root });
     assert.deepEqual(fs.readdirSync(root), ['host.txt'], 'nothing created in the host folder');

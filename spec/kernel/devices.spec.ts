@@ -3,10 +3,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runElf } from '../support/boot';
-import { sameAsQemu } from '../support/oracle';
+import { fixtureElf, sameAsQemu } from '../support/oracle';
 import { compileC, tempDir } from '../support/toolchain';
-
-const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures');
 
 describe('kernel: device nodes', () => {
   it('stat, read and write /dev/null, zero, full, random, urandom and tty as under qemu-arm, over a --root with its own dev/', () => {
@@ -14,7 +12,7 @@ describe('kernel: device nodes', () => {
     // A root folder whose dev/null is a plain file must not change what the guest sees.
     fs.mkdirSync(path.join(root, 'dev'));
     fs.writeFileSync(path.join(root, 'dev', 'null'), 'not a device\n');
-    const r = sameAsQemu(compileC(path.join(FIXTURES, 'devices.c')), ['devices'], root);
+    const r = sameAsQemu(fixtureElf('devices'), ['devices'], root);
     const out = r.stdout.toString();
     assert.match(out, /^\/dev\/null: char 1,3 mode 666 size 0\n/);
     assert.match(out, /full: write ENOSPC, read 16 first 0\n/);

@@ -2,10 +2,8 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { sameAsQemu } from '../support/oracle';
-import { compileC, tempDir } from '../support/toolchain';
-
-const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures');
+import { fixtureElf, sameAsQemu } from '../support/oracle';
+import { tempDir } from '../support/toolchain';
 
 describe('kernel: file times', () => {
   it('host files show their host times to the nanosecond; new files the time of writing, as under qemu-arm', () => {
@@ -16,7 +14,7 @@ describe('kernel: file times', () => {
     // The program writes below w/, so the root folder's own times stay as they are for both runs.
     fs.mkdirSync(path.join(root, 'w'));
     fs.chmodSync(path.join(root, 'w'), 0o777);
-    const r = sameAsQemu(compileC(path.join(FIXTURES, 'filetimes.c')), ['filetimes'], root);
+    const r = sameAsQemu(fixtureElf('filetimes'), ['filetimes'], root);
     const out = r.stdout.toString();
     assert.match(out, /^old\.txt mtime 1614834367\.500000000 ctime \d+\.\d{9}\n/);
     assert.match(out, /new\.txt mtime within the write: yes\n/);

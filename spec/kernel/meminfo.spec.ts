@@ -3,16 +3,13 @@
  * way. (Not compared with qemu-arm: on the host, /proc/meminfo may be a container's view.)
  */
 import { strict as assert } from 'assert';
-import * as path from 'path';
 import { runElf } from '../support/boot';
-import { compileC } from '../support/toolchain';
-
-const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures');
+import { fixtureElf } from '../support/oracle';
 
 describe('kernel: sysinfo and /proc/meminfo', () => {
   for (const [profile, total, unit] of [['htc-g1', 192 * 2 ** 20, 1], ['pixel-8', 8 * 2 ** 30, 4096]] as const) {
     it(`agree with each other and with ${profile}'s RAM (mem_unit ${unit}); touched pages are what is used`, () => {
-      const r = runElf(compileC(path.join(FIXTURES, 'meminfo.c')), { argv: ['meminfo', 'values'], profile });
+      const r = runElf(fixtureElf('meminfo'), { argv: ['meminfo', 'values'], profile });
       const out = r.stdout.toString();
       assert.equal(r.status, 0);
       for (const line of ['totals agree', 'free agrees', "free's used within 0..total", 'free <= total']) {

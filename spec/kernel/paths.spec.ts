@@ -1,14 +1,11 @@
 /** Path arguments: Linux's length limits give ENAMETOOLONG, never EFAULT. */
-import * as path from 'path';
-import { compileC, tempDir } from '../support/toolchain';
-import { sameAsQemu } from '../support/oracle';
+import { tempDir } from '../support/toolchain';
+import { fixtureElf, sameAsQemu } from '../support/oracle';
 import { strict as assert } from 'assert';
-
-const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures');
 
 describe('kernel: path limits', () => {
   it('paths of 4,096 bytes or more and names over 255 bytes give ENAMETOOLONG, as under qemu-arm', () => {
-    const r = sameAsQemu(compileC(path.join(FIXTURES, 'longpath.c')), ['longpath'], tempDir());
+    const r = sameAsQemu(fixtureElf('longpath'), ['longpath'], tempDir());
     assert.match(r.stdout.toString(), /over stat\(4096 bytes\): ENAMETOOLONG\n/);
     assert.match(r.stdout.toString(), /limit open\(4095 bytes\): ok\n/);
   });

@@ -2,10 +2,8 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { sameAsQemu } from '../support/oracle';
-import { compileC, tempDir } from '../support/toolchain';
-
-const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures');
+import { fixtureElf, sameAsQemu } from '../support/oracle';
+import { tempDir } from '../support/toolchain';
 
 describe('kernel: poll, getrusage, prctl, groups and sendfile', () => {
   it('answer as under qemu-arm run as an ordinary user', () => {
@@ -14,7 +12,7 @@ describe('kernel: poll, getrusage, prctl, groups and sendfile', () => {
     for (let i = 0; i < data.length; i++) data[i] = (i * 131 + 7) & 255;
     fs.writeFileSync(path.join(root, 'data.txt'), data);
     if (process.getuid?.() === 0) fs.chownSync(path.join(root, 'data.txt'), 65534, 65534);
-    const r = sameAsQemu(compileC(path.join(FIXTURES, 'sysmisc.c')), ['sysmisc'], root);
+    const r = sameAsQemu(fixtureElf('sysmisc'), ['sysmisc'], root);
     const out = r.stdout.toString();
     assert.match(out, /^poll: ok 6: 0x5 0x1 0x5 0x1 0x41 0x20 0\n/);
     assert.match(out, /\n\/proc\/self\/comm: a-rather-long-t\n/);

@@ -8,8 +8,16 @@ import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import { runElf, TestBoot, TestRun } from './boot';
-import { ProcessResult } from './toolchain';
+import { compileC, ProcessResult } from './toolchain';
+
+const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures');
+
+/** Build spec/fixtures/<name>.c (cached); returns the ELF path. */
+export function fixtureElf(name: string): string {
+  return compileC(path.join(FIXTURES, `${name}.c`));
+}
 
 /** The user qemu-arm runs as when the tests run as root (nobody). */
 const UNPRIVILEGED = 65534;

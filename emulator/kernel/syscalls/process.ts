@@ -12,8 +12,9 @@ const SIGKILL = 9;
 
 /** A signal sent to ourselves: ignored, left pending while blocked, or acted on (see signal-actions). */
 function killSelf(k: KernelContext, pid: number, sig: number): number {
-  if (pid !== k.proc.pid && pid !== 0 && pid !== -1) return -ESRCH;
   if (sig < 0 || sig > 64) return -EINVAL;
+  // pid -1 means every process but the caller (and init): there is no other process to signal.
+  if (pid !== k.proc.pid && pid !== 0) return -ESRCH;
   if (sig !== 0) postSignal(k, sig);
   return 0;
 }
