@@ -2,8 +2,9 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { runElf } from '../support/boot';
 import { fixtureElf, sameAsQemu } from '../support/oracle';
-import { tempDir } from '../support/toolchain';
+import { compileC, tempDir } from '../support/toolchain';
 
 describe('kernel: poll, getrusage, prctl, groups and sendfile', () => {
   it('answer as under qemu-arm run as an ordinary user', () => {
@@ -17,5 +18,17 @@ describe('kernel: poll, getrusage, prctl, groups and sendfile', () => {
     assert.match(out, /^poll: ok 6: 0x5 0x1 0x5 0x1 0x41 0x20 0\n/);
     assert.match(out, /\n\/proc\/self\/comm: a-rather-long-t\n/);
     assert.match(out, /\ncopy: 6500 bytes, matches: yes\n/);
+  });
+
+  it('poll on the console streams: stdin is readable (data or end of input), stdout and stderr writable', () => {
+    const src = path.join(tempDir(), 'pollcon.c');
+    fs.writeFileSync(
+      src,
+      '#include <poll.h>\n#include <stdio.h>\n' +
+        'int main(void){struct pollfd p[3]={{0,POLLIN|POLLOUT,0},{1,POLLIN|POLLOUT,0},{2,POLLIN|POLLOUT,0}};' +
+        'int n=poll(p,3,-1);printf("%d %#x %#x %#x\\n",n,p[0].revents,p[1].revents,p[2].revents);return 0;}\n',
+    );
+    const r = runElf(compileC(src), { stdin: new TextEncoder().encode('typed\n') });
+    assert.equal(r.stdout.toString(), '3 0x1 0x4 0x4\n');
   });
 });
