@@ -3,8 +3,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runElf } from '../support/boot';
-import { fixtureElf, sameAsQemu } from '../support/oracle';
-import { compileC, tempDir } from '../support/toolchain';
+import { fixtureElf, sameAsQemu, snippetElf } from '../support/oracle';
+import { tempDir } from '../support/toolchain';
 
 describe('kernel: device nodes', () => {
   it('stat, read and write /dev/null, zero, full, random, urandom and tty as under qemu-arm, over a --root with its own dev/', () => {
@@ -21,14 +21,12 @@ describe('kernel: device nodes', () => {
   });
 
   it('/dev/urandom gives the seeded generator\'s bytes: the same for the same seed', () => {
-    const src = path.join(tempDir(), 'rand.c');
-    fs.writeFileSync(
-      src,
+    const elf = snippetElf(
+      'rand',
       '#include <fcntl.h>\n#include <stdio.h>\n#include <unistd.h>\n' +
         'int main(void){unsigned char b[16];int fd=open("/dev/urandom",O_RDONLY);if(read(fd,b,16)!=16)return 1;' +
         'for(int i=0;i<16;i++)printf("%02x",b[i]);printf("\\n");return 0;}\n',
     );
-    const elf = compileC(src);
     const a = runElf(elf, { seed: 7 }).stdout.toString();
     assert.match(a, /^[0-9a-f]{32}\n$/);
     assert.equal(runElf(elf, { seed: 7 }).stdout.toString(), a);

@@ -3,8 +3,8 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runElf } from '../support/boot';
-import { fixtureElf, sameAsQemu } from '../support/oracle';
-import { compileC, tempDir } from '../support/toolchain';
+import { fixtureElf, sameAsQemu, snippetElf } from '../support/oracle';
+import { tempDir } from '../support/toolchain';
 
 describe('kernel: poll, getrusage, prctl, groups and sendfile', () => {
   it('answer as under qemu-arm run as an ordinary user', () => {
@@ -21,14 +21,13 @@ describe('kernel: poll, getrusage, prctl, groups and sendfile', () => {
   });
 
   it('poll on the console streams: stdin is readable (data or end of input), stdout and stderr writable', () => {
-    const src = path.join(tempDir(), 'pollcon.c');
-    fs.writeFileSync(
-      src,
+    const elf = snippetElf(
+      'pollcon',
       '#include <poll.h>\n#include <stdio.h>\n' +
         'int main(void){struct pollfd p[3]={{0,POLLIN|POLLOUT,0},{1,POLLIN|POLLOUT,0},{2,POLLIN|POLLOUT,0}};' +
         'int n=poll(p,3,-1);printf("%d %#x %#x %#x\\n",n,p[0].revents,p[1].revents,p[2].revents);return 0;}\n',
     );
-    const r = runElf(compileC(src), { stdin: new TextEncoder().encode('typed\n') });
+    const r = runElf(elf, { stdin: new TextEncoder().encode('typed\n') });
     assert.equal(r.stdout.toString(), '3 0x1 0x4 0x4\n');
   });
 });

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runElf, TestBoot, TestRun } from './boot';
-import { compileC, ProcessResult } from './toolchain';
+import { compileC, ProcessResult, tempDir } from './toolchain';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures');
 
@@ -34,6 +34,13 @@ export function runQemuAsUser(elf: string, argv: string[], cwd: string, env: Rec
   // A program killed by a signal reports 128 + its number, as the CLI and shells do.
   const status = r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0);
   return { stdout: r.stdout, stderr: r.stderr, status };
+}
+
+/** Build a small C program given as text (cached by content); returns the ELF path. */
+export function snippetElf(name: string, code: string): string {
+  const src = path.join(tempDir(), `${name}.c`);
+  fs.writeFileSync(src, code);
+  return compileC(src);
 }
 
 /**
