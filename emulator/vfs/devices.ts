@@ -73,6 +73,7 @@ export class DeviceNode extends LowerNode {
 class DeviceHandle implements OpenFile {
   readonly isDirectory = false;
   readonly kind = 'file';
+  readonly positionless = true;
 
   constructor(readonly path: string, private readonly b: Behaviour, private readonly attrs: () => Stat) {}
 

@@ -13,6 +13,8 @@ export interface OpenFile {
   readonly path: string;
   readonly isDirectory: boolean;
   readonly kind: 'file' | 'dir';
+  /** Devices that ignore positions: for them every lseek answers 0, as Linux's null_lseek does. */
+  readonly positionless?: boolean;
   /** Copy bytes at `position` into `dst`; returns the count, 0 at end of file. */
   read(dst: Uint8Array, position: number): number;
   /** Write `src` at `position`, extending the file (gaps read as zeros); returns the count. */

@@ -114,6 +114,10 @@ function pos64(lo: number, hi: number): number {
 
 function seek(d: OpenDescription, offset: number, whence: number): number {
   if (!d.file.seekable) return -ESPIPE;
+  if (d.file.positionless) {
+    d.offset = 0;
+    return 0;
+  }
   let base: number;
   if (whence === SEEK_SET) base = 0;
   else if (whence === SEEK_CUR) base = d.offset;
