@@ -1,5 +1,5 @@
 /** The standard streams: a fixed input and two output sinks (the host's stdout/stderr by default). */
-import { EFBIG, EIO, ENOSPC, EPIPE, ErrnoError } from '../abi/errno';
+import { EDQUOT, EFBIG, EIO, ENOSPC, EPIPE, ErrnoError } from '../abi/errno';
 import { S_IFCHR } from '../abi/fcntl';
 import { FileObject } from './file-object';
 import { Stat } from './stat';
@@ -8,7 +8,7 @@ import { Stat } from './stat';
 export type OutputSink = (bytes: Uint8Array) => void;
 
 /** Host write errors a guest's write can meet on Linux too, by the host's error code. */
-const HOST_WRITE_ERRORS: Record<string, number> = { EPIPE, ENOSPC, EFBIG, EIO, EDQUOT: 122 };
+const HOST_WRITE_ERRORS: Record<string, number> = { EPIPE, ENOSPC, EFBIG, EIO, EDQUOT };
 
 /**
  * The guest-visible form of a failure of the host's stdout or stderr: a closed pipe or a full
