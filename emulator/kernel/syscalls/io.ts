@@ -64,7 +64,7 @@ function writeBytes(k: KernelContext, d: OpenDescription, src: Uint8Array, pos?:
 }
 
 /** Run a write; a broken pipe also raises SIGPIPE, which kills unless ignored or blocked (then EPIPE). */
-export function sendSigpipe(k: KernelContext, write: () => number): number {
+function sendSigpipe(k: KernelContext, write: () => number): number {
   try {
     return write();
   } catch (e) {
