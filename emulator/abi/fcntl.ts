@@ -39,3 +39,4 @@ export const DT_CHR = 2;
 export const DT_DIR = 4;
 export const DT_REG = 8;
 export const DT_LNK = 10;
+export const DT_SOCK = 12;

@@ -1,10 +1,24 @@
 /** The standard streams: a fixed input and two output sinks (the host's stdout/stderr by default). */
+import { EDQUOT, EFBIG, EIO, ENOSPC, EPIPE, ErrnoError } from '../abi/errno';
 import { S_IFCHR } from '../abi/fcntl';
 import { FileObject } from './file-object';
 import { Stat } from './stat';
 
 /** Where guest output goes. */
 export type OutputSink = (bytes: Uint8Array) => void;
+
+/** Host write errors a guest's write can meet on Linux too, by the host's error code. */
+const HOST_WRITE_ERRORS: Record<string, number> = { EPIPE, ENOSPC, EFBIG, EIO, EDQUOT };
+
+/**
+ * The guest-visible form of a failure of the host's stdout or stderr: a closed pipe or a full
+ * device is the guest's broken pipe or full disk, not a fault of the emulator.
+ */
+function asGuestError(e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  const errno = typeof code === 'string' ? HOST_WRITE_ERRORS[code] : undefined;
+  return errno === undefined ? e : new ErrnoError(errno, `host output: ${code}`);
+}
 
 /** A character device standing for a terminal-less console stream. */
 export class ConsoleStream implements FileObject {
@@ -31,9 +45,13 @@ export class ConsoleStream implements FileObject {
     return n;
   }
 
-  /** Pass the bytes to the sink. */
+  /** Pass the bytes to the sink; its EPIPE, ENOSPC and similar failures become the guest's. */
   write(src: Uint8Array): number {
-    if (this.sink) this.sink(src.slice());
+    try {
+      this.sink?.(src.slice());
+    } catch (e) {
+      throw asGuestError(e);
+    }
     this.written += src.length;
     return src.length;
   }

@@ -8,6 +8,7 @@ import { DeviceProfile } from '../machine/profiles';
 import { Vfs } from '../vfs/vfs';
 import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';
+import type { PrctlState } from './syscalls/prctl';
 import type { SignalState } from './syscalls/signals';
 
 /** Register access a syscall needs (the engine, or a fake in tests). */
@@ -36,6 +37,8 @@ export interface ProcessState {
   clearChildTid: number;
   umask: number;
   signals: SignalState;
+  /** Name, dumpable flag and other prctl settings; absent in older checkpoints. */
+  prctl?: PrctlState;
 }
 
 /** The state and services syscall handlers use. */

@@ -10,6 +10,8 @@ export interface FileObject {
   readonly path: string;
   /** Whether lseek makes sense (false for consoles and pipes: ESPIPE). */
   readonly seekable: boolean;
+  /** Devices whose position is always 0 (lseek answers 0 whatever was read or asked). */
+  readonly positionless?: boolean;
   read(dst: Uint8Array, position: number): number;
   write(src: Uint8Array, position: number): number;
   size(): number;
@@ -27,6 +29,7 @@ export function vfsFileObject(f: OpenFile): FileObject {
     kind: f.isDirectory ? 'dir' : 'file',
     path: f.path,
     seekable: true,
+    positionless: f.positionless === true,
     read: (dst, pos) => f.read(dst, pos),
     write: (src, pos) => f.write(src, pos),
     size: () => f.size(),

@@ -12,10 +12,13 @@ import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';
 import { NR, syscallName } from './syscall-names';
 import { SyscallTrace } from './syscall-trace';
+import { attrSyscalls } from './syscalls/attrs';
 import { fsSyscalls } from './syscalls/fs';
 import { identitySyscalls } from './syscalls/identity';
 import { ioSyscalls } from './syscalls/io';
 import { memorySyscalls } from './syscalls/memory';
+import { pollSyscalls } from './syscalls/poll';
+import { prctlSyscalls } from './syscalls/prctl';
 import { processSyscalls } from './syscalls/process';
 import { signalSyscalls } from './syscalls/signals';
 import { timeSyscalls } from './syscalls/time';
@@ -25,9 +28,12 @@ const HANDLERS: ReadonlyMap<number, SyscallHandler> = buildTable([
   memorySyscalls,
   ioSyscalls,
   fsSyscalls,
+  attrSyscalls,
   identitySyscalls,
   timeSyscalls,
   processSyscalls,
+  prctlSyscalls,
+  pollSyscalls,
   signalSyscalls,
 ]);
 

@@ -12,6 +12,7 @@ import { FdTable } from '../kernel/fd-table';
 import { Kernel } from '../kernel/kernel';
 import { mapKuserHelpers } from '../kernel/kuser-helpers';
 import { GuestRandom } from '../kernel/rng';
+import { initialPrctlState } from '../kernel/syscalls/prctl';
 import { initialSignalState } from '../kernel/syscalls/signals';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { Engine, EngineOptions } from '../unicorn/engine';
@@ -44,9 +45,9 @@ function thumbInstructionSize(mem: Uint8Array, addr: number): number {
   return top === 0x1d || top === 0x1e || top === 0x1f ? 4 : 2;
 }
 
-/** What /proc and /sys show of a device profile. */
-function deviceOf(p: DeviceProfile): DeviceDescription {
-  return { model: p.name, ramBytes: p.ramBytes, cores: p.cores, clockHz: p.clockHz };
+/** What /proc and /sys show of a device profile; `space`'s resident pages are the memory in use. */
+function deviceOf(p: DeviceProfile, space: AddressSpace): DeviceDescription {
+  return { model: p.name, ramBytes: p.ramBytes, cores: p.cores, clockHz: p.clockHz, usedBytes: () => space.touched.count() * PAGE_SIZE };
 }
 
 /** Everything needed to boot a program. */
@@ -116,7 +117,7 @@ export class Machine {
     this.engine = new Engine(this.space, (intno) => this.onInterrupt(intno), spec.engine);
     this.counting = spec.engine?.countInstructions !== false;
     this.clock = new ModelClock(spec.profile, () => this.engine.counters.instructions);
-    this.vfs = Vfs.fromManifest(spec.rootfs, spec.rootfsBase, deviceOf(spec.profile), {
+    this.vfs = Vfs.fromManifest(spec.rootfs, spec.rootfsBase, deviceOf(spec.profile, this.space), {
       exePath: spec.exePath,
       now: () => {
         const { sec, nsec } = splitNs(this.clock.realtimeNs());
@@ -126,6 +127,9 @@ export class Machine {
       gid: UID,
       pid: PID,
       cwd: () => this.kernel.proc.cwd,
+      comm: () => this.kernel.proc.prctl?.name ?? '',
+      // /dev/urandom draws on the same seeded generator as getrandom.
+      random: (out) => this.kernel.rng.fill(out),
     });
     const fds = new FdTable();
     for (const c of this.consoles()) fds.install({ file: c, offset: 0, flags: c.path === '/dev/stdin' ? O_RDONLY : O_WRONLY, dirCursor: 0 });
@@ -154,6 +158,7 @@ export class Machine {
         clearChildTid: 0,
         umask: 0o022,
         signals: initialSignalState(),
+        prctl: initialPrctlState(spec.exePath),
       },
       warn: spec.warn,
       onExit: () => this.engine.stop(),

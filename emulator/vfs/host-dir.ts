@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import { EIO, ErrnoError } from '../abi/errno';
 import { S_IFDIR, S_IFLNK, S_IFREG } from '../abi/fcntl';
 import { hashString } from './hash';
-import { INO_FIRST_HOST, INO_LIMIT, LowerNode, makeStat, NodeKind, Provenance, Stat } from './node';
+import { INO_FIRST_HOST, INO_LIMIT, LowerNode, makeStat, NodeKind, Provenance, Stat, Timespec } from './node';
 
 /**
  * Host inode numbers differ between machines, so guests see numbers hashed from (mount, path)
@@ -73,6 +73,20 @@ function lstatOrUndefined(path: string): fs.Stats | undefined {
   }
 }
 
+/** lstat with nanosecond times, or undefined as lstatOrUndefined. */
+function lstatNs(path: string): fs.BigIntStats | undefined {
+  try {
+    return fs.lstatSync(path, { bigint: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/** A host time in nanoseconds as a guest timespec. */
+function timespec(ns: bigint): Timespec {
+  return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
+}
+
 class HostNode extends LowerNode {
   constructor(private readonly mount: HostMount, private readonly rel: string, readonly kind: NodeKind) {
     super();
@@ -82,18 +96,20 @@ class HostNode extends LowerNode {
     return this.mount.hostPath(this.rel);
   }
 
+  /** Owner and device are the guest's; mode, size, link count and times (to the nanosecond) are the host's. */
   override stat(): Stat {
-    const st = lstatOrUndefined(this.hostPath);
+    const st = lstatNs(this.hostPath);
     const kind = this.kind;
     const typeBits = kind === 'dir' ? S_IFDIR : kind === 'symlink' ? S_IFLNK : S_IFREG;
     const size = kind === 'dir' ? 4096 : kind === 'symlink' ? Buffer.byteLength(this.readlink()) : Number(st?.size ?? 0);
     return makeStat({
       dev: this.mount.dev,
       ino: this.mount.ino(this.rel),
-      mode: typeBits | ((st?.mode ?? 0o644) & 0o7777),
+      mode: typeBits | (Number(st?.mode ?? 0o644n) & 0o7777),
       size,
-      nlink: st?.nlink ?? 1,
+      nlink: Number(st?.nlink ?? 1n),
       owner: this.mount.owner,
+      ...(st ? { atime: timespec(st.atimeNs), mtime: timespec(st.mtimeNs), ctime: timespec(st.ctimeNs) } : {}),
     });
   }
 

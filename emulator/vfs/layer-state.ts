@@ -4,7 +4,7 @@
  * shared, not copied, and frozen so later writes replace them instead of changing the snapshot.
  */
 import { BlockStore } from './block-store';
-import { MemDir, MemEntry, MemFile, MemLayer, MemMeta, MemSymlink, WHITEOUT } from './mem-layer';
+import { MemDir, MemEntry, MemFile, MemLayer, MemMeta, MemSpecial, MemSymlink, WHITEOUT } from './mem-layer';
 import { joinChild } from './path';
 
 /** One node of the writable layer; paths are canonical guest paths, parents listed first. */
@@ -12,6 +12,7 @@ export type LayerNodeState =
   | { path: string; kind: 'dir'; meta: MemMeta; opaque: boolean; redirect?: string }
   | { path: string; kind: 'file'; meta: MemMeta; size: number; blocks: { index: number; data: Uint8Array }[] }
   | { path: string; kind: 'symlink'; meta: MemMeta; target: string }
+  | { path: string; kind: 'special'; meta: MemMeta; type: number }
   | { path: string; kind: 'whiteout' };
 
 /** Everything the writable layer holds. Files deleted while still open are not included. */
@@ -48,6 +49,9 @@ export function exportLayer(layer: MemLayer): LayerState {
       }
       case 'symlink':
         nodes.push({ path, kind: 'symlink', meta, target: node.target });
+        break;
+      case 'special':
+        nodes.push({ path, kind: 'special', meta, type: node.type });
         break;
     }
   };
@@ -93,6 +97,9 @@ export function importLayer(layer: MemLayer, state: LayerState): void {
       }
       case 'symlink':
         parent.children.set(name, new MemSymlink(copyMeta(n.meta), n.target));
+        break;
+      case 'special':
+        parent.children.set(name, new MemSpecial(copyMeta(n.meta), n.type));
         break;
     }
   }

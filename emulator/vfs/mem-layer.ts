@@ -47,15 +47,23 @@ export class MemSymlink {
   constructor(public meta: MemMeta, readonly target: string) {}
 }
 
+/** A FIFO or socket node made by mknod: it has attributes but no data here. */
+export class MemSpecial {
+  readonly kind = 'special';
+
+  /** `type` is the S_IF* bits (S_IFIFO or S_IFSOCK). */
+  constructor(public meta: MemMeta, readonly type: number) {}
+}
+
 /** Marks a deleted lower entry. */
 export class Whiteout {
   readonly kind = 'whiteout';
 }
 
 /** Anything a writable directory can hold. */
-export type MemNode = MemFile | MemDir | MemSymlink | Whiteout;
-/** Writable nodes that are real files, directories or links. */
-export type MemEntry = MemFile | MemDir | MemSymlink;
+export type MemNode = MemFile | MemDir | MemSymlink | MemSpecial | Whiteout;
+/** Writable nodes that are real files, directories, links or special nodes. */
+export type MemEntry = MemFile | MemDir | MemSymlink | MemSpecial;
 
 /** Whiteouts carry no data, so one instance serves every directory. */
 export const WHITEOUT = new Whiteout();
@@ -131,5 +139,7 @@ export function memStat(node: MemEntry, nlink = 1): Stat {
       return makeStat({ ...base, mode: S_IFDIR | m.perm, size: 4096, nlink });
     case 'symlink':
       return makeStat({ ...base, mode: S_IFLNK | 0o777, size: Buffer.byteLength(node.target) });
+    case 'special':
+      return makeStat({ ...base, mode: node.type | m.perm, size: 0, blocks: 0 });
   }
 }

@@ -1,6 +1,7 @@
-/** Namespace changes on the merged view: mkdir, unlink, rmdir, rename, symlink and truncate. */
-import { EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EXDEV, ErrnoError } from '../abi/errno';
-import { MemDir, MemLayer, metaFromStat, MemSymlink, WHITEOUT } from './mem-layer';
+/** Namespace changes on the merged view: mkdir, mknod, unlink, rmdir, rename, symlink and truncate. */
+import { EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EXDEV, ErrnoError } from '../abi/errno';
+import { S_IFIFO, S_IFREG, S_IFSOCK } from '../abi/fcntl';
+import { MemDir, MemLayer, MemSpecial, metaFromStat, MemSymlink, WHITEOUT } from './mem-layer';
 import { MNode, Overlay } from './overlay';
 import { isWithin } from './path';
 import { Credentials, permits, W_OK, X_OK } from './perm';
@@ -49,6 +50,24 @@ export class Mutations {
     this.checkWritableDir(r.parent);
     const dir = this.ov.upperDir(r.parent);
     dir.children.set(r.name, new MemSymlink(this.layer.freshMeta(0o777), target));
+    this.touchDir(dir);
+  }
+
+  /**
+   * mknod(2) for an unprivileged caller: regular files, FIFOs and sockets are made; device nodes
+   * are refused with EPERM once the name and directory checks pass, as Linux does without
+   * CAP_MKNOD. `type` must already be one of S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK.
+   */
+  mknod(path: string, cwd: string, type: number, perm: number): void {
+    const r = walk(this.ov, path, cwd, false, this.cred);
+    if (r.node) throw new ErrnoError(EEXIST);
+    if (r.trailingSlash) throw new ErrnoError(ENOENT);
+    this.checkWritableDir(r.parent);
+    // Device nodes need CAP_MKNOD, which the guest never has (and the layer has no devices to make).
+    if (type !== S_IFREG && type !== S_IFIFO && type !== S_IFSOCK) throw new ErrnoError(EPERM);
+    const dir = this.ov.upperDir(r.parent);
+    const meta = this.layer.freshMeta(perm & 0o7777);
+    dir.children.set(r.name, type === S_IFREG ? this.layer.newFile(meta) : new MemSpecial(meta, type));
     this.touchDir(dir);
   }
 
@@ -114,6 +133,7 @@ export class Mutations {
     const r = walk(this.ov, path, cwd, true, this.cred);
     const node = this.existing(r);
     if (this.ov.kind(node) === 'dir') throw new ErrnoError(EISDIR);
+    if (this.ov.kind(node) !== 'file' && this.ov.kind(node) !== 'symlink') throw new ErrnoError(EINVAL);
     if (this.ov.sealed(node) || !permits(this.ov.perms(node), W_OK, this.cred)) throw new ErrnoError(EACCES);
     const file = this.ov.copyUp(node, length > 0);
     if (file.kind !== 'file') throw new ErrnoError(EINVAL);

@@ -1,6 +1,6 @@
 /** Shared VFS types: stat records, directory entries and the read-only node every lower layer implements. */
 import { EINVAL, EISDIR, ENOTDIR, ErrnoError } from '../abi/errno';
-import { DT_DIR, DT_LNK, DT_REG, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../abi/fcntl';
+import { DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../abi/fcntl';
 
 /** A point in time as the kernel reports it. */
 export interface Timespec {
@@ -32,8 +32,11 @@ export interface DirEntry {
   type: number;
 }
 
-/** The three node kinds the VFS models; devices and fifos on host folders are hidden. */
-export type NodeKind = 'dir' | 'file' | 'symlink';
+/**
+ * The node kinds the VFS models. 'special' covers character devices, FIFOs and sockets, whose
+ * exact type is in their stat mode; devices and FIFOs on host folders are hidden.
+ */
+export type NodeKind = 'dir' | 'file' | 'symlink' | 'special';
 
 /** Who owns image files and when they were made; fixed so every run reports the same bytes. */
 export interface Provenance {
@@ -107,6 +110,8 @@ export interface StatInit {
   owner: Provenance;
   nlink?: number;
   blocks?: number;
+  /** Device number of a device node (major << 8 | minor). */
+  rdev?: number;
   mtime?: Timespec;
   ctime?: Timespec;
   atime?: Timespec;
@@ -122,7 +127,7 @@ export function makeStat(s: StatInit): Stat {
     nlink: s.nlink ?? 1,
     uid: s.owner.uid,
     gid: s.owner.gid,
-    rdev: 0,
+    rdev: s.rdev ?? 0,
     size: s.size,
     blksize: BLOCK_SIZE,
     blocks: s.blocks ?? Math.ceil(s.size / BLOCK_SIZE) * (BLOCK_SIZE / 512),
@@ -132,9 +137,9 @@ export function makeStat(s: StatInit): Stat {
   };
 }
 
-/** S_IF* type bits for a node kind. */
-export function typeBits(kind: NodeKind): number {
-  return kind === 'dir' ? S_IFDIR : kind === 'symlink' ? S_IFLNK : S_IFREG;
+/** S_IF* type bits for a node kind; special nodes carry their own (`special`, default S_IFCHR). */
+export function typeBits(kind: NodeKind, special = S_IFCHR): number {
+  return kind === 'dir' ? S_IFDIR : kind === 'symlink' ? S_IFLNK : kind === 'special' ? special : S_IFREG;
 }
 
 /** d_type for a stat mode. */
@@ -144,6 +149,12 @@ export function dtypeOf(mode: number): number {
       return DT_DIR;
     case S_IFLNK:
       return DT_LNK;
+    case S_IFCHR:
+      return DT_CHR;
+    case S_IFIFO:
+      return DT_FIFO;
+    case S_IFSOCK:
+      return DT_SOCK;
     default:
       return DT_REG;
   }

@@ -13,6 +13,8 @@ export interface OpenFile {
   readonly path: string;
   readonly isDirectory: boolean;
   readonly kind: 'file' | 'dir';
+  /** Devices that ignore positions: for them every lseek answers 0, as Linux's null_lseek does. */
+  readonly positionless?: boolean;
   /** Copy bytes at `position` into `dst`; returns the count, 0 at end of file. */
   read(dst: Uint8Array, position: number): number;
   /** Write `src` at `position`, extending the file (gaps read as zeros); returns the count. */
@@ -30,7 +32,9 @@ export interface OpenFile {
 export type FileSource =
   | { kind: 'mem'; file: MemFile }
   | { kind: 'lower'; node: LowerNode; dev: number; ino: number }
-  | { kind: 'snapshot'; node: LowerNode; bytes: Uint8Array };
+  | { kind: 'snapshot'; node: LowerNode; bytes: Uint8Array }
+  /** A node without data of its own (a FIFO nobody writes to): reads see end of file. */
+  | { kind: 'empty'; stat: () => Stat };
 
 /** An open regular file. */
 export class FileHandle implements OpenFile {
@@ -44,7 +48,7 @@ export class FileHandle implements OpenFile {
   private current(): MemFile | undefined {
     const s = this.source;
     if (s.kind === 'mem') return s.file;
-    if (s.kind === 'snapshot') return undefined;
+    if (s.kind === 'snapshot' || s.kind === 'empty') return undefined;
     // Another descriptor may have copied the file up since; POSIX says every descriptor sees its writes.
     const copy = this.layer.byIno.get(s.ino);
     return copy && copy.meta.dev === s.dev ? copy : undefined;
@@ -90,6 +94,7 @@ export class FileHandle implements OpenFile {
     const mem = this.current();
     if (mem) return memStat(mem);
     const s = this.source;
+    if (s.kind === 'empty') return s.stat();
     return s.kind === 'mem' ? memStat(s.file) : s.node.stat();
   }
 

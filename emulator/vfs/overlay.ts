@@ -4,8 +4,8 @@
  */
 import { EACCES, ErrnoError } from '../abi/errno';
 import { DT_DIR, DT_LNK, DT_REG } from '../abi/fcntl';
-import { MemDir, MemEntry, MemFile, MemLayer, memStat, metaFromStat, MemSymlink } from './mem-layer';
-import { LowerNode, NodeKind, Stat, typeBits } from './node';
+import { MemDir, MemEntry, MemFile, MemLayer, MemSpecial, memStat, metaFromStat, MemSymlink } from './mem-layer';
+import { dtypeOf, LowerNode, NodeKind, Stat, typeBits } from './node';
 import { componentsOf, joinChild } from './path';
 import type { Perms } from './perm';
 
@@ -104,13 +104,18 @@ export class Overlay {
   /** Mode and owner only, without the directory scan a full stat of a writable directory needs. */
   perms(n: MNode): Perms {
     if (!n.upper) return n.lower!.stat();
-    const m = n.upper.meta;
-    return { mode: typeBits(n.upper.kind) | (n.upper.kind === 'symlink' ? 0o777 : m.perm), uid: m.uid, gid: m.gid };
+    const u = n.upper;
+    const m = u.meta;
+    return { mode: typeBits(u.kind, u.kind === 'special' ? u.type : undefined) | (u.kind === 'symlink' ? 0o777 : m.perm), uid: m.uid, gid: m.gid };
   }
 
   /** Inode number and d_type, cheaper than a full stat for listings. */
   identity(n: MNode): { ino: number; type: number } {
     const kind = this.kind(n);
+    if (kind === 'special') {
+      const st = this.stat(n);
+      return { ino: st.ino, type: dtypeOf(st.mode) };
+    }
     const type = kind === 'dir' ? DT_DIR : kind === 'symlink' ? DT_LNK : DT_REG;
     return { ino: n.upper ? n.upper.meta.ino : n.lower!.stat().ino, type };
   }
@@ -142,10 +147,11 @@ export class Overlay {
    * Copy an image file or symlink into the writable layer, keeping its inode. `withData` false
    * skips reading the contents when the caller is about to truncate them anyway.
    */
-  copyUp(n: MNode, withData = true): MemFile | MemSymlink {
+  copyUp(n: MNode, withData = true): MemFile | MemSymlink | MemSpecial {
     if (n.upper && n.upper.kind !== 'dir') return n.upper;
     const lower = n.lower!;
-    if (lower.sealed) throw new ErrnoError(EACCES);
+    // Image special nodes are all generated (/dev), and sealed.
+    if (lower.sealed || lower.kind === 'special') throw new ErrnoError(EACCES);
     const cut = n.path.lastIndexOf('/');
     const parent = this.at(cut === 0 ? '/' : n.path.slice(0, cut))!;
     const dir = this.upperDir(parent);

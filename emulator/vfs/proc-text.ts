@@ -4,8 +4,10 @@
 export interface DeviceDescription {
   model: string;
   ramBytes: number;
-  /** Defaults to 40% of RAM, a typical idle phone. */
+  /** Defaults to 40% of RAM, a typical idle phone; ignored when `usedBytes` is given. */
   freeRamBytes?: number;
+  /** Memory the guest uses now (its resident pages); the rest of RAM is free. */
+  usedBytes?: () => number;
   cores: number;
   clockHz: number;
   /** Defaults to the clock in MHz, what delay-loop calibration reports on these cores. */
@@ -24,17 +26,25 @@ function kbLine(label: string, kb: number): string {
   return `${(label + ':').padEnd(16)}${String(kb).padStart(8)} kB\n`;
 }
 
-/** /proc/meminfo; the split of used memory is a fixed plausible mix so it is deterministic. */
+/** Total and free RAM in kB, whole pages, as both sysinfo(2) and /proc/meminfo report them. */
+export function memoryKb(ramBytes: number, freeBytes: number): { total: number; free: number } {
+  const total = pages(ramBytes / 1024);
+  return { total, free: Math.max(0, Math.min(total, pages(freeBytes / 1024))) };
+}
+
+/**
+ * /proc/meminfo. The guest is the only program on the modelled phone, so what is not free is its
+ * anonymous memory: there is no page cache or buffer memory, and sysinfo(2) says the same.
+ */
 export function meminfoText(d: DeviceDescription): string {
-  const total = pages(d.ramBytes / 1024);
-  const free = Math.min(total, pages((d.freeRamBytes ?? d.ramBytes * 0.4) / 1024));
+  const { total, free } = memoryKb(d.ramBytes, d.usedBytes ? d.ramBytes - d.usedBytes() : d.freeRamBytes ?? d.ramBytes * 0.4);
   const used = total - free;
-  const buffers = pages(used * 0.04);
-  const cached = pages(used * 0.3);
-  const slab = pages(used * 0.06);
-  const anon = Math.max(0, used - buffers - cached - slab);
+  const buffers = 0;
+  const cached = 0;
+  const slab = 0;
+  const anon = used;
   const activeAnon = pages(anon * 0.8);
-  const activeFile = pages((buffers + cached) * 0.5);
+  const activeFile = 0;
   const lines: [string, number][] = [
     ['MemTotal', total],
     ['MemFree', free],
@@ -64,8 +74,8 @@ export function meminfoText(d: DeviceDescription): string {
     ['Slab', slab],
     ['SReclaimable', pages(slab / 2)],
     ['SUnreclaim', slab - pages(slab / 2)],
-    ['KernelStack', pages(total * 0.005)],
-    ['PageTables', pages(total * 0.008)],
+    ['KernelStack', 0],
+    ['PageTables', 0],
     ['NFS_Unstable', 0],
     ['Bounce', 0],
     ['WritebackTmp', 0],

@@ -10,6 +10,8 @@ export interface ProcessView {
   exePath: string;
   /** Current directory, target of /proc/self/cwd; omitted means no cwd link. */
   cwd?: () => string;
+  /** The process's name (prctl PR_SET_NAME), shown by /proc/self/comm; omitted means no such file. */
+  comm?: () => string;
   /** Process id; /proc/self links to /proc/<pid>. */
   pid: number;
 }
@@ -66,6 +68,8 @@ export function buildProc(device: DeviceDescription, proc: ProcessView, owner: P
   b.link(pidDir, 'exe', () => proc.exePath);
   const cwd = proc.cwd;
   if (cwd) b.link(pidDir, 'cwd', cwd);
+  const comm = proc.comm;
+  if (comm) b.file(pidDir, 'comm', () => `${comm()}\n`);
   b.link(root, 'self', () => String(proc.pid));
   return root;
 }

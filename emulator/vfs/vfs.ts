@@ -2,8 +2,10 @@
  * The virtual file system the syscall layer talks to: the rootfs mounts, generated /proc and /sys,
  * and a writable in-memory layer over all of them. Every failure is an ErrnoError.
  */
-import { EACCES, EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOTDIR, ErrnoError } from '../abi/errno';
-import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY } from '../abi/fcntl';
+import { EACCES, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENOENT, ENOTDIR, ENXIO, ErrnoError } from '../abi/errno';
+import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, S_IFIFO } from '../abi/fcntl';
+import { Attributes, TimeChange } from './attributes';
+import { buildDev, DeviceNode, RandomSource } from './devices';
 import { exportLayer, importLayer, LayerState } from './layer-state';
 import { MemLayer, metaFromStat } from './mem-layer';
 import { composeRootfs } from './mount-tree';
@@ -23,7 +25,10 @@ export type { OpenFile } from './open-file';
 export type { DirEntry, Stat, Timespec } from './node';
 export type { LayerState } from './layer-state';
 export type { DeviceDescription } from './proc-text';
+export { memoryKb } from './proc-text';
 export type { RootfsEntry, RootfsSpec } from './rootfs-spec';
+export type { TimeChange } from './attributes';
+export { KEEP_ID } from './attributes';
 
 /** Construction options of a Vfs. */
 export interface VfsOptions {
@@ -43,7 +48,16 @@ export interface VfsOptions {
   pid?: number;
   /** Current directory of the process, for /proc/self/cwd. */
   cwd?: () => string;
+  /** The process's name, for /proc/self/comm. */
+  comm?: () => string;
+  /** Bytes for /dev/random and /dev/urandom; without it reading them fails with EIO. */
+  random?: RandomSource;
 }
+
+/** Reading /dev/urandom of a Vfs built without a random source. */
+const NO_RANDOM: RandomSource = () => {
+  throw new ErrnoError(EIO, 'no random source attached to this file system');
+};
 
 /** Timestamp of image files when the options give none (2015-01-01T00:00:00Z). */
 export const DEFAULT_IMAGE_TIME: Timespec = { sec: 1420070400, nsec: 0 };
@@ -54,6 +68,7 @@ export class Vfs {
   private readonly layer: MemLayer;
   private readonly cred: Credentials;
   private readonly mutations: Mutations;
+  private readonly attributes: Attributes;
 
   /** Build from a rootfs spec validated by parseRootfsSpec; synthesized indexes are built here. */
   constructor(spec: RootfsSpec, device: DeviceDescription, options: VfsOptions) {
@@ -61,13 +76,16 @@ export class Vfs {
     this.cred = { uid: options.uid ?? 0, gid: options.gid ?? 0 };
     const owner: Provenance = { uid: options.imageUid ?? this.cred.uid, gid: options.imageGid ?? this.cred.gid, time: imageTime };
     const system: Provenance = { uid: 0, gid: 0, time: imageTime };
-    const proc = buildProc(device, { exePath: options.exePath, cwd: options.cwd, pid: options.pid ?? 1 }, system);
+    const proc = buildProc(device, { exePath: options.exePath, cwd: options.cwd, comm: options.comm, pid: options.pid ?? 1 }, system);
     const sys = buildSys(device, system);
-    const lower = composeRootfs(spec, { owner, extra: [{ target: '/proc', root: proc }, { target: '/sys', root: sys }] });
+    const dev = buildDev(options.random ?? NO_RANDOM, system);
+    const extra = [{ target: '/dev', root: dev }, { target: '/proc', root: proc }, { target: '/sys', root: sys }];
+    const lower = composeRootfs(spec, { owner, extra });
     const now = options.now ?? (() => ({ ...imageTime }));
     this.layer = new MemLayer(ROOTFS_DEV, { now, ...this.cred }, metaFromStat(lower.stat()));
     this.ov = new Overlay(lower, this.layer);
     this.mutations = new Mutations(this.ov, this.layer, this.cred);
+    this.attributes = new Attributes(this.ov, this.cred, now);
   }
 
   /** Validate a manifest's rootfs array (relative host folders start at `baseDir`) and build. */
@@ -99,6 +117,7 @@ export class Vfs {
     if (exclusive) throw new ErrnoError(EEXIST);
     if (kind === 'symlink') throw new ErrnoError(ELOOP);
     if (kind !== 'dir' && flags & O_DIRECTORY) throw new ErrnoError(ENOTDIR);
+    if (kind === 'special') return this.openSpecial(node, acc, flags);
     if (kind === 'dir') {
       if (wantWrite || create || flags & O_TRUNC) throw new ErrnoError(EISDIR);
       if (!permits(this.ov.perms(node), R_OK, this.cred)) throw new ErrnoError(EACCES);
@@ -140,6 +159,26 @@ export class Vfs {
   /** symlink(2): create `path` pointing at `target`. */
   symlink(target: string, path: string, cwd: string): void {
     this.mutations.symlink(target, path, cwd);
+  }
+
+  /** mknod(2) of a regular file, FIFO or socket (`type` is its S_IF* bits); devices are EPERM. */
+  mknod(path: string, cwd: string, type: number, perm: number): void {
+    this.mutations.mknod(path, cwd, type, perm);
+  }
+
+  /** chmod(2); `follow` false changes a symlink itself (Linux refuses that one level up). */
+  chmod(path: string, cwd: string, mode: number, follow = true): void {
+    this.attributes.chmod(this.existing(path, cwd, follow), mode);
+  }
+
+  /** chown(2) and lchown(2); KEEP_ID leaves an id unchanged. */
+  chown(path: string, cwd: string, uid: number, gid: number, follow = true): void {
+    this.attributes.chown(this.existing(path, cwd, follow), uid, gid);
+  }
+
+  /** utimensat(2): new access and modification times. */
+  utimens(path: string, cwd: string, atime: TimeChange, mtime: TimeChange, follow = true): void {
+    this.attributes.utimens(this.existing(path, cwd, follow), atime, mtime);
   }
 
   /** unlink(2). */
@@ -200,6 +239,21 @@ export class Vfs {
     const path = joinChild(r.parent.path, r.name);
     // Linux lets the creator write even when `mode` denies it; the check applies to later opens.
     return new FileHandle(path, { kind: 'mem', file }, this.layer, wantWrite);
+  }
+
+  /**
+   * Devices answer as Linux's do. A FIFO with no writer can only be opened for reading without
+   * blocking (reads then see end of file); other FIFO opens would wait for a peer that cannot come
+   * (there are no pipes yet) and give ENXIO, as a non-blocking open for writing does. Sockets: ENXIO.
+   */
+  private openSpecial(node: MNode, acc: number, flags: number): OpenFile {
+    const want = (acc === O_WRONLY ? 0 : R_OK) | (acc !== O_RDONLY ? W_OK : 0);
+    if (!permits(this.ov.perms(node), want, this.cred)) throw new ErrnoError(EACCES);
+    if (node.lower instanceof DeviceNode) return node.lower.open(node.path);
+    if (node.upper?.kind === 'special' && node.upper.type === S_IFIFO && acc === O_RDONLY && flags & O_NONBLOCK) {
+      return new FileHandle(node.path, { kind: 'empty', stat: () => this.ov.stat(node) }, this.layer, false);
+    }
+    throw new ErrnoError(ENXIO);
   }
 
   private readSource(node: MNode): FileSource {

@@ -3,6 +3,7 @@ import { strict as assert } from 'assert';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { fixtureElf } from '../support/oracle';
 import { tempDir } from '../support/toolchain';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -127,5 +128,19 @@ describe('cli: checkpoints', function () {
         assert.equal(last.memoryHash, full.memoryHash);
       }
     }
+  });
+});
+
+describe('cli: checkpoints carry pending signals, the prctl name and special nodes', function () {
+  this.timeout(180_000);
+  it('a restored run reports the same state and dies of the pending signal when it unblocks it', () => {
+    const store = path.join(tempDir('cc-cli-kstate-'), 'store');
+    const elf = fixtureElf('kstate');
+    const r = cli(['boot', '--elf', elf, '--checkpoint-at', '5M', '--store', store, '--no-summary']);
+    assert.equal(r.stdout, 'pending SIGTERM 1, name kstate-named, fifo 1\n');
+    assert.equal(r.status, 143, r.stderr);
+    const again = cli(['restore', 'c0001', '--store', store, '--no-summary']);
+    assert.equal(again.stdout, r.stdout);
+    assert.equal(again.status, 143, again.stderr);
   });
 });

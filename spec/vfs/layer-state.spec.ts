@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import { ENOENT } from '../../emulator/abi/errno';
-import { O_CREAT, O_WRONLY } from '../../emulator/abi/fcntl';
+import { O_CREAT, O_WRONLY, S_IFIFO, S_IFREG } from '../../emulator/abi/fcntl';
 import { Vfs } from '../../emulator/vfs/vfs';
 import { assertErrno, bytes, list, makeHostTree, makeVfs, readText, removeTree } from './helpers';
 
@@ -25,6 +25,9 @@ describe('vfs: exportState / importState', () => {
     vfs.open('/home/user/notes.txt', '/', O_WRONLY).write(bytes('HELLO'), 0);
     vfs.unlink('/etc/hosts', '/');
     vfs.symlink('/data/big', '/big', '/');
+    vfs.mknod('/data/fifo', '/', S_IFIFO, 0o640);
+    vfs.chmod('/home/user/notes.txt', '/', 0o600);
+    vfs.utimens('/home/user/notes.txt', '/', { sec: 7, nsec: 8 }, 'omit');
     vfs.rename('/home/user', '/', '/me', '/');
   }
 
@@ -35,6 +38,8 @@ describe('vfs: exportState / importState', () => {
     const byPath = new Map(state.nodes.map((n) => [n.path, n]));
     assert.equal(byPath.get('/etc/hosts')?.kind, 'whiteout');
     assert.equal(byPath.get('/big')?.kind, 'symlink');
+    const fifo = byPath.get('/data/fifo');
+    assert.ok(fifo && fifo.kind === 'special' && fifo.type === S_IFIFO && fifo.meta.perm === 0o640);
     const big = byPath.get('/data/big');
     assert.ok(big && big.kind === 'file');
     assert.equal(big.size, 3 * 4096 + 14);
@@ -55,6 +60,10 @@ describe('vfs: exportState / importState', () => {
     b.importState(state);
     assert.deepEqual(b.exportState(), state);
     assert.equal(readText(b, '/me/notes.txt'), 'HELLO from the host\n');
+    assert.equal(b.stat('/data/fifo', '/').mode, S_IFIFO | 0o640);
+    const notes = b.stat('/me/notes.txt', '/');
+    assert.equal(notes.mode, S_IFREG | 0o600);
+    assert.deepEqual(notes.atime, { sec: 7, nsec: 8 });
     assertErrno(() => b.stat('/etc/hosts', '/'), ENOENT);
     assertErrno(() => b.stat('/home/user', '/'), ENOENT);
     assert.deepEqual(list(b, '/me'), list(a, '/me'));

@@ -15,7 +15,7 @@ describe('vfs: literal files and overlay order', () => {
     const st = vfs.stat('/etc/motd', '/');
     assert.equal(st.mode, S_IFREG | 0o600);
     assert.equal(st.size, 8);
-    assert.deepEqual(list(vfs, '/'), ['etc', 'proc', 'sys']);
+    assert.deepEqual(list(vfs, '/'), ['dev', 'etc', 'proc', 'sys']);
   });
 
   it('merges a literal file into a host directory', () => {

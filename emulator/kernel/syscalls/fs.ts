@@ -15,12 +15,11 @@ import {
 } from '../../abi/fcntl';
 import { KernelContext, SyscallTable } from '../context';
 import { vfsFileObject } from '../file-object';
+import { readPath } from '../path-arg';
 import { encodeStat64, encodeStatx, Stat } from '../stat';
 
-const PATH_MAX = 4096;
-
 /** The directory a relative path in an *at() call starts from. */
-function baseDir(k: KernelContext, dirfd: number): string {
+export function baseDir(k: KernelContext, dirfd: number): string {
   if ((dirfd | 0) === AT_FDCWD) return k.proc.cwd;
   const d = k.fds.get(dirfd | 0);
   if (d.file.kind !== 'dir') throw new ErrnoError(ENOTDIR);
@@ -28,21 +27,21 @@ function baseDir(k: KernelContext, dirfd: number): string {
 }
 
 /** Read a path argument; "" is ENOENT unless the caller handles AT_EMPTY_PATH itself. */
-function pathArg(k: KernelContext, addr: number): string {
-  const p = k.space.readCString(addr, PATH_MAX);
+export function pathArg(k: KernelContext, addr: number): string {
+  const p = readPath(k, addr);
   if (p === '') throw new ErrnoError(ENOENT);
   return p;
 }
 
 /** The (path, cwd) pair the VFS needs for an *at() call. */
-function at(k: KernelContext, dirfd: number, addr: number): [string, string] {
+export function at(k: KernelContext, dirfd: number, addr: number): [string, string] {
   const p = pathArg(k, addr);
   return [p, p.startsWith('/') ? '/' : baseDir(k, dirfd)];
 }
 
 /** stat of (dirfd, path) honouring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW. */
 function statAt(k: KernelContext, dirfd: number, addr: number, flags: number): Stat {
-  if (flags & AT_EMPTY_PATH && k.space.readCString(addr, PATH_MAX) === '') {
+  if (flags & AT_EMPTY_PATH && readPath(k, addr) === '') {
     if ((dirfd | 0) === AT_FDCWD) return k.vfs.stat(k.proc.cwd, '/', true);
     return k.fds.get(dirfd | 0).file.stat();
   }
@@ -170,6 +169,11 @@ export const fsSyscalls: SyscallTable = {
     const len = (a[3] | 0) * 0x100000000 + (a[2] >>> 0);
     if (len < 0) return -EINVAL;
     k.vfs.truncate(pathArg(k, a[0]), k.proc.cwd, len);
+    return 0;
+  },
+  truncate(k, a) {
+    if ((a[1] | 0) < 0) return -EINVAL;
+    k.vfs.truncate(pathArg(k, a[0]), k.proc.cwd, a[1] | 0);
     return 0;
   },
 };

@@ -1,5 +1,7 @@
 /** Identity and system-information syscalls: ids, uname, sysinfo, resource limits. */
 import { EINVAL, EPERM, ESRCH } from '../../abi/errno';
+import { PAGE_SIZE } from '../../memory/address-space';
+import { memoryKb } from '../../vfs/vfs';
 import { StructWriter } from '../guest-structs';
 import { KernelContext, SyscallTable } from '../context';
 
@@ -30,15 +32,20 @@ function uname(k: KernelContext, a: number[]): number {
   return 0;
 }
 
-/** sysinfo: RAM from the device profile; the process's touched pages count as used. */
+/**
+ * sysinfo: RAM from the device profile, the process's resident pages as the only memory in use
+ * (the same figures /proc/meminfo shows). Like Linux, sizes are in bytes (mem_unit 1) while they
+ * fit in 32 bits, and in pages otherwise.
+ */
 function sysinfo(k: KernelContext, a: number[]): number {
-  const total = Math.min(k.profile.ramBytes, 0xffffffff * 4096);
-  const used = k.space.touched.count() * 4096;
-  const unit = total > 0xffffffff ? 4096 : 1;
+  const ram = k.profile.ramBytes;
+  const mem = memoryKb(ram, ram - k.space.touched.count() * PAGE_SIZE);
+  const unit = mem.total * 1024 > 0xffffffff ? PAGE_SIZE : 1;
+  const inUnits = (kb: number) => Math.min(0xffffffff, (kb * 1024) / unit);
   const w = new StructWriter(64);
   w.u32(0, Math.floor(k.clock.seconds()))
-    .u32(16, Math.floor(total / unit))
-    .u32(20, Math.floor(Math.max(0, total - used) / unit))
+    .u32(16, inUnits(mem.total))
+    .u32(20, inUnits(mem.free))
     .u16(40, 1)
     .u32(52, unit);
   k.space.write(a[0], w.bytes);
@@ -64,6 +71,16 @@ function prlimit64(k: KernelContext, a: number[]): number {
   return 0;
 }
 
+/** getgroups: the guest has no supplementary groups. */
+function getgroups(_k: KernelContext, a: number[]): number {
+  return (a[0] | 0) < 0 ? -EINVAL : 0;
+}
+
+/** setgroups needs CAP_SETGID, which the guest never has. */
+function setgroups(): number {
+  return -EPERM;
+}
+
 /** The identity syscalls. */
 export const identitySyscalls: SyscallTable = {
   getpid: (k) => k.proc.pid,
@@ -86,6 +103,10 @@ export const identitySyscalls: SyscallTable = {
     return 0;
   },
   setuid32: (k, a) => (a[0] === k.proc.uid ? 0 : -EPERM),
+  getgroups32: getgroups,
+  getgroups,
+  setgroups32: setgroups,
+  setgroups,
   setgid32: (k, a) => (a[0] === k.proc.gid ? 0 : -EPERM),
   uname,
   sysinfo,

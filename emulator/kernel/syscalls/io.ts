@@ -2,13 +2,14 @@
  * Descriptor I/O syscalls: everything that works on an already-open descriptor and needs nothing
  * from the file system's name space.
  */
-import { EBADF, EFAULT, EINVAL, EISDIR, ENOTDIR, ENOTTY, ESPIPE, EOVERFLOW } from '../../abi/errno';
+import { EBADF, EFAULT, EINVAL, EISDIR, ENOTDIR, ENOTTY, EPIPE, ESPIPE, EOVERFLOW, ErrnoError } from '../../abi/errno';
 import { O_ACCMODE, O_APPEND, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_WRONLY } from '../../abi/fcntl';
 import { PROT_WRITE } from '../../memory/address-space';
 import { KernelContext, SyscallTable } from '../context';
 import { OpenDescription } from '../fd-table';
 import { encodeStat64 } from '../stat';
 import { StructWriter } from '../guest-structs';
+import { postSignal, SIGPIPE } from '../signal-actions';
 
 const SEEK_SET = 0;
 const SEEK_CUR = 1;
@@ -50,12 +51,26 @@ function readInto(k: KernelContext, d: OpenDescription, buf: number, len: number
 
 /** Write from guest memory at `buf`, appending when O_APPEND is set. */
 function writeFrom(k: KernelContext, d: OpenDescription, buf: number, len: number, pos?: number): number {
-  const src = k.space.read(buf, Math.min(len, MAX_RW));
+  return writeBytes(k, d, k.space.read(buf, Math.min(len, MAX_RW)), pos);
+}
+
+/** Write `src` at the description's offset (or `pos`), appending when O_APPEND is set. */
+function writeBytes(k: KernelContext, d: OpenDescription, src: Uint8Array, pos?: number): number {
   let at = pos ?? d.offset;
   if (pos === undefined && d.flags & O_APPEND && d.file.seekable) at = d.file.size();
-  const n = d.file.write(src, at);
+  const n = sendSigpipe(k, () => d.file.write(src, at));
   if (pos === undefined && d.file.seekable) d.offset = at + n;
   return n;
+}
+
+/** Run a write; a broken pipe also raises SIGPIPE, which kills unless ignored or blocked (then EPIPE). */
+function sendSigpipe(k: KernelContext, write: () => number): number {
+  try {
+    return write();
+  } catch (e) {
+    if (e instanceof ErrnoError && e.errno === EPIPE) postSignal(k, SIGPIPE);
+    throw e;
+  }
 }
 
 /** The (base, length) pairs of an iovec array. */
@@ -99,6 +114,10 @@ function pos64(lo: number, hi: number): number {
 
 function seek(d: OpenDescription, offset: number, whence: number): number {
   if (!d.file.seekable) return -ESPIPE;
+  if (d.file.positionless) {
+    d.offset = 0;
+    return 0;
+  }
   let base: number;
   if (whence === SEEK_SET) base = 0;
   else if (whence === SEEK_CUR) base = d.offset;
@@ -170,6 +189,57 @@ function fcntl64(k: KernelContext, a: number[]): number {
   }
 }
 
+function ftruncate(k: KernelContext, fd: number, len: number): number {
+  const d = k.fds.get(fd);
+  if (len < 0) return -EINVAL;
+  if (d.file.kind !== 'file' || (d.flags & O_ACCMODE) === O_RDONLY) return -EINVAL;
+  d.file.truncate(len);
+  return 0;
+}
+
+/** Bytes sendfile moves per step through its buffer. */
+const SENDFILE_CHUNK = 64 * 1024;
+
+/**
+ * sendfile and sendfile64: copy from `in_fd` to `out_fd`. With an offset pointer the input is read
+ * there and the pointer advanced (the descriptor's offset untouched); otherwise from and advancing
+ * the input's offset. An O_APPEND output is EINVAL, as in Linux. `wide` selects a 64-bit offset.
+ */
+function sendfile(wide: boolean) {
+  return (k: KernelContext, a: number[]): number => {
+    const [outFd, inFd, offPtr, count] = a;
+    const input = k.fds.get(inFd);
+    const output = k.fds.get(outFd);
+    if ((input.flags & O_ACCMODE) === O_WRONLY || (output.flags & O_ACCMODE) === O_RDONLY) return -EBADF;
+    if (input.file.kind === 'dir' || output.flags & O_APPEND) return -EINVAL;
+    let pos = input.offset;
+    if (offPtr) {
+      pos = wide ? pos64(k.space.readU32(offPtr), k.space.readU32(offPtr + 4)) : k.space.readU32(offPtr) | 0;
+      if (pos < 0) return -EINVAL;
+    }
+    const buf = new Uint8Array(Math.min(count, SENDFILE_CHUNK));
+    let total = 0;
+    try {
+      while (total < Math.min(count, MAX_RW)) {
+        const n = input.file.read(buf.subarray(0, Math.min(buf.length, count - total)), pos);
+        if (n === 0) break;
+        const w = writeBytes(k, output, buf.slice(0, n));
+        pos += w;
+        total += w;
+        if (w < n) break;
+      }
+    } catch (e) {
+      // Like a short write: what was moved before the error is reported, the error is not.
+      if (total === 0) throw e;
+    }
+    if (offPtr) {
+      const w = new StructWriter(wide ? 8 : 4);
+      k.space.write(offPtr, (wide ? w.u64(0, pos) : w.u32(0, pos)).bytes);
+    } else if (input.file.seekable) input.offset = pos;
+    return total;
+  };
+}
+
 /** The descriptor I/O syscalls. */
 export const ioSyscalls: SyscallTable = {
   read(k, a) {
@@ -232,13 +302,9 @@ export const ioSyscalls: SyscallTable = {
     k.space.write(a[1], encodeStat64(k.fds.get(a[0]).file.stat()));
     return 0;
   },
-  ftruncate64(k, a) {
-    const d = k.fds.get(a[0]);
-    const len = pos64(a[2], a[3]);
-    if (len < 0) return -EINVAL;
-    if (d.file.kind !== 'file' || (d.flags & O_ACCMODE) === O_RDONLY) return -EINVAL;
-    d.file.truncate(len);
-    return 0;
-  },
+  ftruncate64: (k, a) => ftruncate(k, a[0], pos64(a[2], a[3])),
+  ftruncate: (k, a) => ftruncate(k, a[0], a[1] | 0),
   getdents64,
+  sendfile: sendfile(false),
+  sendfile64: sendfile(true),
 };

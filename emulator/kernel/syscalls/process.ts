@@ -1,6 +1,7 @@
 /** Process start-up and lifetime syscalls: TLS, tid address, robust lists, signals, exit. */
 import { EAGAIN, EINVAL, ENOSYS, ESRCH } from '../../abi/errno';
 import { KernelContext, SyscallTable } from '../context';
+import { postSignal } from '../signal-actions';
 
 const FUTEX_CMD_MASK = 0x7f;
 const FUTEX_WAIT = 0;
@@ -9,11 +10,12 @@ const FUTEX_WAIT_BITSET = 9;
 const FUTEX_WAKE_BITSET = 10;
 const SIGKILL = 9;
 
-/** A signal sent to ourselves with no handler installed: the process dies of it, as Linux would. */
+/** A signal sent to ourselves: ignored, left pending while blocked, or acted on (see signal-actions). */
 function killSelf(k: KernelContext, pid: number, sig: number): number {
-  if (pid !== k.proc.pid && pid !== 0 && pid !== -1) return -ESRCH;
   if (sig < 0 || sig > 64) return -EINVAL;
-  if (sig !== 0) k.exit(128 + sig, sig);
+  // pid -1 means every process but the caller (and init): there is no other process to signal.
+  if (pid !== k.proc.pid && pid !== 0) return -ESRCH;
+  if (sig !== 0) postSignal(k, sig);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 import { EINVAL, ENOMEM } from '../../abi/errno';
 import { StructWriter } from '../guest-structs';
 import { KernelContext, SyscallTable } from '../context';
+import { deliverUnblocked, discardIfIgnored, pendingSet, setOf, wordsOf } from '../signal-actions';
 
 const SIGKILL = 9;
 const SIGSTOP = 19;
@@ -26,22 +27,19 @@ export interface SignalState {
   actions: Record<number, number[]>;
   /** Blocked mask as [low word, high word]. */
   blocked: [number, number];
+  /** Signals generated while blocked, as [low word, high word]; absent in older checkpoints. */
+  pending?: [number, number];
   /** sigaltstack: sp, flags, size. */
   altstack: [number, number, number];
 }
 
 /** The state of a process that has touched nothing. */
 export function initialSignalState(): SignalState {
-  return { actions: {}, blocked: [0, 0], altstack: [0, SS_DISABLE, 0] };
-}
-
-function maskOf(s: SignalState): bigint {
-  return (BigInt(s.blocked[1] >>> 0) << 32n) | BigInt(s.blocked[0] >>> 0);
+  return { actions: {}, blocked: [0, 0], pending: [0, 0], altstack: [0, SS_DISABLE, 0] };
 }
 
 function setMask(s: SignalState, m: bigint): void {
-  const v = m & ~UNBLOCKABLE & 0xffffffffffffffffn;
-  s.blocked = [Number(v & 0xffffffffn), Number(v >> 32n)];
+  s.blocked = wordsOf(m & ~UNBLOCKABLE);
 }
 
 function readSigset(k: KernelContext, addr: number): bigint {
@@ -61,7 +59,10 @@ function rtSigaction(k: KernelContext, a: number[]): number {
     old.forEach((v, i) => w.u32(i * 4, v));
     k.space.write(oact, w.bytes);
   }
-  if (next) s.actions[sig] = next;
+  if (next) {
+    s.actions[sig] = next;
+    discardIfIgnored(s, sig);
+  }
   return 0;
 }
 
@@ -69,7 +70,7 @@ function rtSigprocmask(k: KernelContext, a: number[]): number {
   const [how, set, oset, size] = a;
   if (size !== SIGSET_SIZE) return -EINVAL;
   const s = k.proc.signals;
-  const old = maskOf(s);
+  const old = setOf(s.blocked);
   let next: bigint | undefined;
   if (set) {
     const m = readSigset(k, set);
@@ -79,7 +80,21 @@ function rtSigprocmask(k: KernelContext, a: number[]): number {
     else return -EINVAL;
   }
   if (oset) k.space.write(oset, new StructWriter(8).u64(0, old).bytes);
-  if (next !== undefined) setMask(s, next);
+  if (next !== undefined) {
+    setMask(s, next);
+    // Unblocking a pending signal delivers it before the syscall returns, as Linux does.
+    deliverUnblocked(k);
+  }
+  return 0;
+}
+
+/** rt_sigpending: the pending signals that are blocked (the others were already acted on). */
+function rtSigpending(k: KernelContext, a: number[]): number {
+  const [set, size] = a;
+  if (size > SIGSET_SIZE) return -EINVAL;
+  const s = k.proc.signals;
+  const bytes = new StructWriter(8).u64(0, pendingSet(s) & setOf(s.blocked)).bytes;
+  k.space.write(set, bytes.subarray(0, size));
   return 0;
 }
 
@@ -109,6 +124,8 @@ function sigaltstack(k: KernelContext, a: number[]): number {
 export const signalSyscalls: SyscallTable = {
   rt_sigaction: rtSigaction,
   rt_sigprocmask: rtSigprocmask,
+  rt_sigpending: rtSigpending,
+  sigpending: (k, a) => rtSigpending(k, [a[0], 4]),
   sigaltstack,
 };
 

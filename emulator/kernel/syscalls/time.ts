@@ -32,24 +32,28 @@ function clockNs(k: KernelContext, id: number): bigint | undefined {
   }
 }
 
-function writeTimespec32(k: KernelContext, addr: number, ns: bigint): void {
+/** Store a struct old_timespec32. */
+export function writeTimespec32(k: KernelContext, addr: number, ns: bigint): void {
   const { sec, nsec } = splitNs(ns);
   k.space.write(addr, new StructWriter(8).u32(0, Number(sec)).u32(4, nsec).bytes);
 }
 
-function writeTimespec64(k: KernelContext, addr: number, ns: bigint): void {
+/** Store a struct __kernel_timespec (64-bit fields). */
+export function writeTimespec64(k: KernelContext, addr: number, ns: bigint): void {
   const { sec, nsec } = splitNs(ns);
   k.space.write(addr, new StructWriter(16).u64(0, sec).u64(8, nsec).bytes);
 }
 
-function readTimespec32(k: KernelContext, addr: number): bigint | undefined {
+/** Load a struct old_timespec32; undefined when it is not a valid duration. */
+export function readTimespec32(k: KernelContext, addr: number): bigint | undefined {
   const sec = k.space.readU32(addr) | 0;
   const nsec = k.space.readU32(addr + 4) | 0;
   if (sec < 0 || nsec < 0 || nsec >= 1e9) return undefined;
   return BigInt(sec) * 1_000_000_000n + BigInt(nsec);
 }
 
-function readTimespec64(k: KernelContext, addr: number): bigint | undefined {
+/** Load a struct __kernel_timespec; undefined when it is not a valid duration. */
+export function readTimespec64(k: KernelContext, addr: number): bigint | undefined {
   const b = k.space.view(addr, 16);
   const dv = new DataView(b.buffer, b.byteOffset, 16);
   const sec = dv.getBigInt64(0, true);
@@ -88,8 +92,40 @@ function sleepFor(k: KernelContext, clock: number, flags: number, ns: bigint | u
   return 0;
 }
 
+const RUSAGE_SELF = 0;
+const RUSAGE_CHILDREN = -1;
+const RUSAGE_THREAD = 1;
+
+/**
+ * getrusage: user time is the modelled busy time (the kernel's own time is not modelled, so
+ * system time is 0); the resident set and minor faults are the pages the process has touched.
+ * There are no children. struct rusage is two 32-bit timevals and fourteen longs.
+ */
+function getrusage(k: KernelContext, a: number[]): number {
+  const [who, addr] = a;
+  const w = new StructWriter(72);
+  switch (who | 0) {
+    case RUSAGE_SELF:
+    case RUSAGE_THREAD: {
+      const { sec, nsec } = splitNs(k.clock.busyNs());
+      const pages = k.space.touched.count();
+      w.u32(0, Number(sec)).u32(4, Math.floor(nsec / 1000));
+      w.u32(16, pages * 4); // ru_maxrss, in KiB
+      w.u32(32, pages); // ru_minflt
+      break;
+    }
+    case RUSAGE_CHILDREN:
+      break;
+    default:
+      return -EINVAL;
+  }
+  k.space.write(addr, w.bytes);
+  return 0;
+}
+
 /** The time syscalls. */
 export const timeSyscalls: SyscallTable = {
+  getrusage,
   clock_gettime: clockGettime(false),
   clock_gettime64: clockGettime(true),
   clock_getres: clockGetres(false),
