@@ -20,6 +20,7 @@ export interface DifftestOptions {
   profile?: string;
   profileFile?: string;
   stepWindow?: string;
+  maxInstructions?: string;
   json?: boolean;
   quiet?: boolean;
   itStateFix?: boolean;
@@ -56,7 +57,8 @@ export async function difftestCommand(args: string[], opts: DifftestOptions): Pr
   };
   const stepWindow = opts.stepWindow ? Number(parseCount(opts.stepWindow, '--step-window')) : undefined;
   const progress = opts.quiet || opts.json ? undefined : (line: string) => process.stderr.write(`difftest: ${line}\n`);
-  const result = await difftest(target, { stepWindow, progress });
+  const maxInstructions = opts.maxInstructions ? parseCount(opts.maxInstructions, '--max-instructions') : undefined;
+  const result = await difftest(target, { stepWindow, progress, maxInstructions });
   const m = buildMachine(target);
   try {
     const report = await buildReport(result, m.space);

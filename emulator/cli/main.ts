@@ -110,6 +110,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('-p, --profile <id>', 'device profile of clonecloud\'s side')
     .option('--profile-file <json>', 'extra device profiles from a JSON file')
     .option('--step-window <n>', 'windows up to this many instructions are stepped one by one (default 2000)')
+    .option('--max-instructions <n>', 'compare only the first n instructions (e.g. 500M)')
     .option('--no-it-state-fix', 'turn off clonecloud\'s workaround for libunicorn 2.1.4\'s stale Thumb IT state (shows the bug it fixes)')
     .option('--quiet', 'no progress lines')
     .option('--json', 'the report as JSON')

@@ -31,6 +31,8 @@ export interface DifftestOptions {
   maxProbeHits?: number;
   /** Pages compared at a probe at most (the pages clonecloud wrote in the window). */
   maxProbePages?: number;
+  /** Compare only this many instructions (clonecloud's count); the rest of the run is not looked at. */
+  maxInstructions?: bigint;
   /** Told what is happening, a line at a time. */
   progress?: (line: string) => void;
 }
@@ -42,6 +44,8 @@ export interface DifftestResult {
   instructions: bigint;
   syscalls: number;
   exitStatus?: number;
+  /** Set when the comparison stopped at maxInstructions with no difference so far. */
+  limited?: boolean;
   /** The first difference: the instruction when the fine phase found it, else the window. */
   divergence?: {
     reason: string;
@@ -80,7 +84,7 @@ export async function difftest(target: DiffTarget, opts: DifftestOptions = {}): 
   let meeting: Meeting;
   let lastSync: Anchor = { syscalls: 0, instructions: first.instructions, steps: [] };
   for (;;) {
-    meeting = await first.advance();
+    meeting = await first.advance(opts.maxInstructions);
     if (meeting.kind !== 'syscall') break;
     lastSync = { syscalls: meeting.index + 1, instructions: meeting.instructions, steps: [] };
     if (meeting.index % 1000 === 999) say(`${meeting.index + 1} syscalls met, ${meeting.instructions.toLocaleString('en-US')} instructions`);
@@ -93,11 +97,11 @@ export async function difftest(target: DiffTarget, opts: DifftestOptions = {}): 
     kernelDifferences,
     instructions: first.instructions,
   };
-  if (meeting.kind === 'exited') {
+  if (meeting.kind === 'exited' || meeting.kind === 'budget') {
     first.close();
-    return { ...base, same: true, exitStatus: meeting.status, passes, probes, seconds: (Date.now() - started) / 1000 };
+    const end = meeting.kind === 'exited' ? { exitStatus: meeting.status } : { limited: true };
+    return { ...base, same: true, ...end, passes, probes, seconds: (Date.now() - started) / 1000 };
   }
-  if (meeting.kind !== 'diverged') throw new Error(`unexpected meeting ${meeting.kind}`);
   const lastSyscalls = first.dut.kernel.trace.recent();
   first.close();
   const reason = meeting.reason;

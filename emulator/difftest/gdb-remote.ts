@@ -85,6 +85,11 @@ export class GdbRemote {
     });
   }
 
+  /** Interrupt a running target (the reply to the request in flight is then a stop reply). */
+  interrupt(): void {
+    if (!this.failure) this.sock.write('\x03');
+  }
+
   /** Send a packet that gets no reply (e.g. kill). */
   send(payload: string): void {
     if (!this.failure) this.sock.write(framePacket(payload));

@@ -140,6 +140,7 @@ export class LockstepPass {
     this.dut.beforeSyscall = () => true;
     let outcome: string;
     let fault: GuestFault | undefined;
+    const started = Date.now();
     try {
       outcome = this.dut.run(until);
     } catch (e) {
@@ -148,6 +149,8 @@ export class LockstepPass {
       outcome = 'fault';
     }
     if (outcome === 'budget') return { kind: 'budget', instructions: this.instructions };
+    // qemu-arm runs the same stretch faster than clonecloud: far longer means it went elsewhere.
+    this.ref.continueTimeoutMs = 10_000 + 50 * (Date.now() - started);
     const thumb = (this.dut.engine.readReg(Reg.CPSR) & CPSR_T) !== 0;
     if (fault) {
       const reply = await this.ref.cont(this.refPc);
@@ -415,6 +418,7 @@ export function buildMachine(t: DiffTarget): Machine {
 function describeStop(r: StopReply): string {
   if (r.kind === 'exited') return `exited with status ${r.status}`;
   if (r.kind === 'killed') return `was killed by signal ${r.signal}`;
+  if (r.signal === 2) return 'did not get there in time (it was interrupted)';
   return r.signal === 5 ? 'stopped at a breakpoint' : `got signal ${r.signal}`;
 }
 

@@ -117,7 +117,23 @@ export class QemuReference {
   async cont(pc: number): Promise<StopReply> {
     const first = await this.offBreakpoint(pc, async () => (this.breakpoints.has(pc) ? this.stopped(await this.gdb.request('s')) : undefined));
     if (first && first.kind !== 'trap') return first;
-    return this.stopped(await this.gdb.request('c'));
+    return this.stopped(await this.continueRequest());
+  }
+
+  /**
+   * Continues longer than this many milliseconds are interrupted (the stop reply then carries
+   * SIGINT, 2): a reference that went astray into an endless loop must not hang the comparison.
+   */
+  continueTimeoutMs = 0;
+
+  private async continueRequest(): Promise<string> {
+    if (!this.continueTimeoutMs) return this.gdb.request('c');
+    const timer = setTimeout(() => this.gdb.interrupt(), this.continueTimeoutMs);
+    try {
+      return await this.gdb.request('c');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** From `pc`, run until the instruction at `target` is about to execute (or an exit or a signal). */
@@ -125,7 +141,7 @@ export class QemuReference {
     const keep = this.breakpoints.has(target);
     await this.setBreakpoint(target);
     try {
-      return await this.offBreakpoint(pc, async () => this.stopped(await this.gdb.request('c')));
+      return await this.offBreakpoint(pc, async () => this.stopped(await this.continueRequest()));
     } finally {
       if (!keep) await this.clearBreakpoint(target);
     }

@@ -10,6 +10,7 @@ export interface DifftestReport {
   instructions: string;
   syscalls: number;
   exitStatus?: number;
+  limited?: boolean;
   seconds: number;
   passes: number;
   probes: number;
@@ -36,6 +37,7 @@ export async function buildReport(r: DifftestResult, space: AddressSpace): Promi
     instructions: r.instructions.toString(),
     syscalls: r.syscalls,
     exitStatus: r.exitStatus,
+    limited: r.limited,
     seconds: r.seconds,
     passes: r.passes,
     probes: r.probes,
@@ -75,7 +77,9 @@ export async function buildReport(r: DifftestResult, space: AddressSpace): Promi
 export function formatReport(r: DifftestReport): string {
   const lines: string[] = [];
   const n = (s: string) => BigInt(s).toLocaleString('en-US');
-  if (r.same) {
+  if (r.same && r.limited) {
+    lines.push(`no difference so far: the ${r.syscalls} syscalls met in the first ${n(r.instructions)} instructions agree with qemu-arm (--max-instructions; the rest was not compared)`);
+  } else if (r.same) {
     lines.push(`same: ${n(r.instructions)} instructions and ${r.syscalls} syscalls agree with qemu-arm; exit status ${r.exitStatus}`);
   } else {
     const d = r.divergence!;
