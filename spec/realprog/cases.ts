@@ -1,0 +1,228 @@
+/**
+ * The command lines of the real-program suite: Debian's own armhf static programs on the
+ * generated input folder (spec/support/realprog-inputs.ts). Paths are relative, because qemu-arm
+ * resolves absolute paths on the host while clonecloud resolves them in the folder.
+ *
+ * Left out on purpose, because the modelled phone differs from the host by design:
+ * - anything printing the clock's "now" (`date` without `-d`, `awk` `systime()`, `srand()`),
+ *   the host name, pids or the user's name (`id`, `whoami`, `hostname`, `ps`);
+ * - listings whose order is the host folder's `readdir` order (`find` with matches in more than
+ *   one folder, `du -a`, `grep -r`): clonecloud lists every folder sorted by name so that a run is
+ *   identical on every machine (emulator/vfs/overlay.ts), where Linux uses the host file system's
+ *   order (ext4: hash order). `find` cases are chosen so that their output does not depend on it;
+ *   `ls` sorts for itself;
+ * - commands writing files: qemu-arm would write into the shared folder and change the inputs of
+ *   later cases, so outputs go to stdout (the round trips save clonecloud's into rt/).
+ */
+import { DebianProgram } from '../support/debian';
+
+/** Why a case is expected to differ from qemu-arm today, and the sign that shows it. */
+export interface KnownDifference {
+  /** The missing piece of fidelity (another piece of work is adding it). */
+  reason: string;
+  /** Found in clonecloud's diagnosis (warnings, fault) or output when the case differs for that reason. */
+  sign: RegExp;
+}
+
+/** One command line, run under both emulators. */
+export interface RealCase {
+  prog: DebianProgram;
+  args: string[];
+  stdin?: string;
+  /** Extra environment for this case only. */
+  env?: Record<string, string>;
+  /** Expected to differ for this reason; the test fails once it matches (so the list cannot rot). */
+  differs?: KnownDifference;
+  /** Save clonecloud's stdout under this relative path, as the input of a later case. */
+  saveAs?: string;
+  /** clonecloud's stdout must also equal this input file (the end of a round trip). */
+  stdoutEquals?: string;
+}
+
+const MTIME: KnownDifference = {
+  reason: 'file times from the host: clonecloud gives every host file 2015-01-01 00:00:00 UTC',
+  sign: /2015|1420070400/,
+};
+const PIPE: KnownDifference = {
+  reason: 'pipes: bash 5.2 passes a small here-string through pipe2, not implemented yet',
+  sign: /unimplemented syscall pipe2/,
+};
+const KUSER: KnownDifference = {
+  reason: 'the kernel user-helper page: Go calls __kuser_cmpxchg at 0xffff0fc0, which is not mapped',
+  sign: /pc 0xffff0fc0/,
+};
+const DEVICES: KnownDifference = {
+  reason: 'device nodes: /dev/zero and /dev/null are not served yet (qemu-arm uses the host\'s)',
+  sign: /\/dev\/(zero|null): No such file or directory/,
+};
+const BYTE_NAMES: KnownDifference = {
+  reason: 'byte file names: a host name that is not UTF-8 (caf\\xe9) is left out of listings',
+  sign: /qemu-arm "(caf\?\\nplain|names\/caf.)\\n", clonecloud "(plain\\n)?"/,
+};
+const NOT_ROOT: KnownDifference = {
+  reason: 'the host files belong to the test runner, not the modelled phone user 10001 (only root can give them away)',
+  sign: /10001/,
+};
+
+const bb = (...args: string[]): RealCase => ({ prog: 'busybox', args });
+const bbIn = (stdin: string, ...args: string[]): RealCase => ({ prog: 'busybox', args, stdin });
+const known = (c: RealCase, differs: KnownDifference): RealCase => ({ ...c, differs });
+
+const SUMS = ['text.txt', 'bin.dat', 'bb', 'z2000', 'empty.txt'];
+
+/** Text and binary applets, checksums, sorting, comparing, searching. */
+const APPLETS: RealCase[] = [
+  bb('cat', '-n', 'text.txt'),
+  bb('head', '-n', '7', 'text.txt', 'people.txt'),
+  bb('head', '-c', '100', 'bin.dat'),
+  bb('tail', '-n', '5', 'text.txt'),
+  bb('tail', '-c', '37', 'bb'),
+  bb('wc', 'text.txt', 'people.txt', 'bb'),
+  bb('cut', '-d:', '-f1,3', 'people.txt'),
+  bb('cut', '-c', '2-8,12-', 'text.txt'),
+  bbIn('HELLO, tr: world\n', 'tr', 'a-zA-Z', 'n-za-mN-ZA-M'),
+  bb('od', '-A', 'x', '-t', 'x1z', '-N', '256', 'bin.dat'),
+  bb('od', '-c', '-N', '96', 'b200k'),
+  bb('hexdump', '-C', '-n', '512', 'bb'),
+  bb('md5sum', ...SUMS),
+  bb('sha1sum', ...SUMS),
+  bb('sha256sum', ...SUMS),
+  bb('sha512sum', ...SUMS),
+  bb('sha3sum', 'bin.dat', 'text.txt'),
+  bb('crc32', 'bb'),
+  bb('sort', 'text.txt'),
+  bb('sort', '-n', 'nums.txt'),
+  bb('sort', '-rn', 'nums.txt'),
+  bb('sort', '-u', 'text.txt'),
+  bb('sort', '-t:', '-k3,3', '-k2,2n', 'people.txt'),
+  bb('sort', '-r', '-k2', 'text.txt'),
+  bb('uniq', '-c', 'words.txt'),
+  bb('uniq', '-d', 'words.txt'),
+  bb('comm', 'left.txt', 'right.txt'),
+  bb('comm', '-12', 'left.txt', 'right.txt'),
+  bb('diff', 'left.txt', 'right.txt'),
+  bb('diff', '-u', 'left.txt', 'right.txt'),
+  bb('cmp', 'left.txt', 'right.txt'),
+  bb('cmp', '-l', 'bin.dat', 'b200k'),
+  bb('grep', '-n', 'al[a-z]*a', 'text.txt'),
+  bb('grep', '-c', '-i', 'echo', 'text.txt', 'people.txt'),
+  bb('egrep', '-o', '[0-9]{2,}', 'text.txt'),
+  bb('grep', '-v', '-E', '^(alpha|bravo|charlie)', 'text.txt'),
+  bb('grep', '-w', '-e', 'tango', '-e', 'lima', 'people.txt'),
+  bb('grep', '-q', 'zulu', 'text.txt'),
+  bb('base64', 'bin.dat'),
+  bbIn('aGVsbG8sIGJhc2U2NCB3b3JsZAo=\n', 'base64', '-d'),
+  bb('dd', 'if=b200k', 'bs=512', 'skip=7', 'count=3', 'status=none'),
+  bb('strings', '-n', '12', 'b200k'),
+  bb('xxd', '-l', '128', '-s', '4096', 'bb'),
+  bb('env'),
+  bb('uname', '-s', '-m', '-o'),
+  known(bb('od', '-A', 'd', '-t', 'x1', '-N', '16', '/dev/zero'), DEVICES),
+  known(bb('wc', '-c', '/dev/null', 'empty.txt'), DEVICES),
+];
+
+/** sed, awk and expr programs; seq, factor, printf, test and friends. */
+const PROGRAMS: RealCase[] = [
+  bb('sed', '-n', '/^[a-z]*o /{s/o/0/g;p}', 'text.txt'),
+  bb('sed', '-e', 's/\\([a-z]*\\) \\([a-z]*\\)/\\2 \\1/', '-e', '3,9d', '-e', '$a\\the end', 'text.txt'),
+  bb('sed', '-E', 'y/abc/xyz/;s/([0-9]+)/<\\1>/g', 'people.txt'),
+  bb('awk', '-F:', '{ n++; s += $2; if ($4 > m) m = $4 } END { printf "%d people, mean age %.3f, top %.2f\\n", n, s / n, m }', 'people.txt'),
+  bb('awk', '-F:', '{ c[$3]++; a[$3] += $2 } END { for (k in c) printf "%s %d %.1f\\n", k, c[k], a[k] / c[k] }', 'people.txt'),
+  bb('awk', '{ for (i = 1; i <= NF; i++) w[tolower($i)]++ } END { print length(w), w["alpha"], w["tango"] }', 'text.txt'),
+  bb('awk', 'BEGIN { s = "Hello, awk world"; print toupper(s), index(s, "awk"), substr(s, 8, 3), length(s); n = split("a:b:c:d", p, ":"); print n, p[2] p[4]; t = s; gsub(/o/, "0", t); print t; print sprintf("%08.3f|%-6s|%x", 3.14159, "ab", 255) }'),
+  bb('awk', 'BEGIN { for (i = 1; i <= 10; i++) { f = f * i + (i == 1); printf "%d %.6g %.4f %d\\n", i, f, sqrt(i), 2 ^ i } print exp(1), log(10), int(-3.7), 7 % 3 }'),
+  bb('awk', 'NR % 50 == 1 { print NR ": " $0 } END { print NR " lines" }', 'text.txt'),
+  bb('expr', '12', '*', '34', '+', '5'),
+  bb('expr', 'substr', 'clonecloud', '6', '5'),
+  bb('expr', 'abc123def', ':', '[a-z]*\\([0-9]*\\)'),
+  bb('seq', '-s', ',', '-w', '5', '3', '40'),
+  bb('seq', '1.5', '0.25', '3'),
+  bb('factor', '1', '97', '360', '65537', '4294967291', '600851475143'),
+  bb('basename', '/usr/lib/klibc/bin/mksh'),
+  bb('dirname', '/usr/lib/klibc/bin/mksh'),
+  bb('printf', '%s|%5d|%-5s|%x|%o|%c|%.3f|%e\\n', 'word', '42', 'ab', '255', '8', 'xyz', '2.5', '1234.5'),
+  bb('echo', '-e', 'tab\\there\\nnew line \\x41\\101'),
+  bb('test', '12', '-lt', '9'),
+  bb('[', '-f', 'text.txt', '-a', '-d', 'tree', '-a', '-s', 'empty.txt', ']'),
+  bb('tac', 'left.txt'),
+  bb('nl', '-ba', 'left.txt'),
+  bb('fold', '-w', '23', 'text.txt'),
+  bb('rev', 'left.txt'),
+];
+
+/** Folders and file metadata (order-independent: see the note above). */
+const FILES: RealCase[] = [
+  bb('find', 'tree', '-name', '*.h'),
+  bb('find', 'tree', '-type', 'f', '-size', '+3k', '-name', 'l*'),
+  bb('find', 'tree', '-type', 'd', '-name', 'img'),
+  bb('find', 'tree', '-type', 'f', '-empty', '-path', '*/build/*'),
+  bb('find', 'tree', '(', '-name', '*.png', '-o', '-name', '*.md', ')', '!', '-empty'),
+  bb('find', 'tree', '-mindepth', '3', '-iname', 'LIST.C', '-size', '-5k'),
+  // Every host file has the same time in clonecloud, so none is newer than another.
+  known(bb('find', 'tree', '-newer', 'tree/src/main.c'), { ...MTIME, sign: /qemu-arm "tree\/src\/new.c\\n", clonecloud ""/ }),
+  bb('ls', '-1aF', 'tree', 'tree/src'),
+  known(bb('ls', '-lnR', '--full-time', 'tree/docs'), MTIME),
+  bb('du', '-sk', 'tree', 'bb'),
+  bb('stat', '-c', '%n %s %b %a %F', 'text.txt', 'tree', 'tree/src/lib/map.c'),
+  known(bb('stat', '-c', '%n %Y %y', 'text.txt', 'tree/src/new.c'), MTIME),
+  known(bb('date', '-u', '-r', 'text.txt'), MTIME),
+  known(bb('ls', '-1', 'names'), BYTE_NAMES),
+  known(bb('find', 'names', '-name', 'caf*'), BYTE_NAMES),
+];
+
+/** Dates from fixed inputs only (the modelled clock differs from the host's by design). */
+const DATES: RealCase[] = [
+  bb('date', '-d', '2020-02-29 12:34:56', '+%s %A %j %U %Y-%m-%d %H:%M:%S %Z'),
+  bb('date', '-d', '@1700000000', '+%c'),
+  bb('date', '-D', '%d.%m.%Y', '-d', '31.12.2024', '+%j %a %b'),
+  bb('awk', 'BEGIN { t = mktime("2024 02 28 12 00 00"); for (d = 0; d < 3; d++) print strftime("%Y-%m-%d %A", t + d * 86400); print int((mktime("2025 01 01 00 00 00") - t) / 86400) " days" }'),
+];
+
+/** Compressing the same input on both sides, then decompressing clonecloud's output. */
+function roundTrips(): RealCase[] {
+  const tools = [
+    { c: 'gzip', d: 'gunzip', ext: 'gz' },
+    { c: 'bzip2', d: 'bunzip2', ext: 'bz2' },
+    { c: 'lzop', d: 'lzop', ext: 'lzo' },
+  ];
+  const out: RealCase[] = [];
+  for (const input of ['bb', 'z2000', 'text.txt']) {
+    for (const t of tools) {
+      const saveAs = `rt/${input}.${t.ext}`;
+      out.push({ ...bb(t.c, '-c', input), saveAs });
+      out.push({ ...bb(t.d, '-c', ...(t.d === 'lzop' ? ['-d'] : []), saveAs), stdoutEquals: input });
+    }
+  }
+  // busybox's xz applet only decompresses: the input folder holds one the host made.
+  out.push({ ...bb('unxz', '-c', 'rt/text.txt.xz'), stdoutEquals: 'text.txt' });
+  return out;
+}
+
+/** bash-static and mksh running builtin-only scripts (no fork, pipes or command substitution yet). */
+const SHELLS: RealCase[] = [
+  { prog: 'bash', args: ['scripts/bash-arith.sh'] },
+  { prog: 'bash', args: ['scripts/bash-arrays.sh'] },
+  { prog: 'bash', args: ['scripts/bash-strings.sh'] },
+  { prog: 'bash', args: ['scripts/bash-functions.sh'] },
+  known({ prog: 'bash', args: ['scripts/bash-herestring.sh'] }, PIPE),
+  { prog: 'bash', args: ['-c', 'x=5; while (( x-- > 0 )); do printf "%d " $x; done; echo; exit 7'] },
+  { prog: 'bash', args: ['--version'] },
+  { prog: 'mksh-klibc', args: ['scripts/mksh-arith.sh'] },
+  { prog: 'mksh-klibc', args: ['scripts/mksh-strings.sh'] },
+  { prog: 'mksh-diet', args: ['scripts/mksh-arith.sh'] },
+  { prog: 'mksh-diet', args: ['scripts/mksh-strings.sh'] },
+  { prog: 'mksh-diet', args: ['-c', 'print $KSH_VERSION; set -A x 3 1 2; print ${x[1]}; exit 3'] },
+];
+
+/** The static Go program: its usage text and a real conversion. */
+const GO: RealCase[] = [
+  known({ prog: 'go-md2man', args: ['-help'] }, KUSER),
+  known({ prog: 'go-md2man', args: ['-in', 'doc.md'] }, KUSER),
+  known({ prog: 'go-md2man', args: [], stdin: '# TITLE\n\nSome *text*.\n' }, KUSER),
+];
+
+/** Every case, in the order they run (a round trip's decompression after its compression). */
+export function realCases(ownedByPhoneUser: boolean): RealCase[] {
+  const listing = FILES.map((c) => (!ownedByPhoneUser && c.args.includes('-lnR') ? known(c, NOT_ROOT) : c));
+  return [...APPLETS, ...PROGRAMS, ...listing, ...DATES, ...roundTrips(), ...SHELLS, ...GO];
+}
