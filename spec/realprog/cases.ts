@@ -11,8 +11,10 @@
  *   identical on every machine (emulator/vfs/overlay.ts), where Linux uses the host file system's
  *   order (ext4: hash order). `find` cases are chosen so that their output does not depend on it;
  *   `ls` sorts for itself;
- * - commands writing files: qemu-arm would write into the shared folder and change the inputs of
- *   later cases, so outputs go to stdout (the round trips save clonecloud's into rt/).
+ * - commands writing files outside scratch/: qemu-arm would write into the shared folder and
+ *   change the inputs of later cases, so outputs go to stdout (the round trips save clonecloud's
+ *   into rt/). Cases that write work in scratch/, put back before each side runs; since every run
+ *   of clonecloud starts afresh, they show what they did in the same process or by exit status.
  */
 import { DebianProgram } from '../support/debian';
 
@@ -33,6 +35,8 @@ export interface RealCase {
   env?: Record<string, string>;
   /** Expected to differ for this reason; the test fails once it matches (so the list cannot rot). */
   differs?: KnownDifference;
+  /** Writes into scratch/, which is put back before each side runs. */
+  writes?: boolean;
   /** Save clonecloud's stdout under this relative path, as the input of a later case. */
   saveAs?: string;
   /** clonecloud's stdout must also equal this input file (the end of a round trip). */
@@ -43,10 +47,11 @@ const MTIME: KnownDifference = {
   reason: 'file times from the host: clonecloud gives every host file 2015-01-01 00:00:00 UTC',
   sign: /2015|1420070400/,
 };
-const PIPE: KnownDifference = {
-  reason: 'pipes: bash 5.2 passes a small here-string through pipe2, not implemented yet',
-  sign: /unimplemented syscall pipe2/,
-};
+/** A syscall clonecloud does not implement yet (it returns ENOSYS and says so once). */
+function missing(syscall: string, why: string): KnownDifference {
+  return { reason: `needs ${syscall}: ${why}`, sign: new RegExp(`unimplemented syscall ${syscall} \\(`) };
+}
+const PIPE = missing('pipe2', 'bash 5.2 passes a small here-string through a pipe');
 const KUSER: KnownDifference = {
   reason: 'the kernel user-helper page: Go calls __kuser_cmpxchg at 0xffff0fc0, which is not mapped',
   sign: /pc 0xffff0fc0/,
@@ -214,6 +219,27 @@ const SHELLS: RealCase[] = [
   { prog: 'mksh-diet', args: ['-c', 'print $KSH_VERSION; set -A x 3 1 2; print ${x[1]}; exit 3'] },
 ];
 
+const writes = (...args: string[]): RealCase => ({ prog: 'busybox', args, writes: true });
+
+/** Changing files in scratch/ (exit status and messages say whether the call worked). */
+const WRITES: RealCase[] = [
+  writes('mkdir', '-p', 'scratch/a/b/c'),
+  writes('rm', '-r', 'scratch/d'),
+  writes('mv', 'scratch/f', 'scratch/g'),
+  writes('cp', 'text.txt', 'scratch/copy'),
+  writes('dd', 'if=bin.dat', 'of=scratch/out', 'bs=1000', 'count=2', 'status=none'),
+  writes('truncate', '-s', '100', 'scratch/f'),
+  known(writes('chmod', '600', 'scratch/f'), missing('chmod', 'busybox chmod calls chmod (15), not fchmodat')),
+  known(writes('touch', '-d', '2020-01-01 00:00:00', 'scratch/f'), missing('utimensat', 'busybox touch sets times with it')),
+  known(writes('ln', '-s', '../text.txt', 'scratch/link'), missing('symlink', 'busybox ln -s calls symlink (83), not symlinkat')),
+  known(writes('mkfifo', 'scratch/fifo'), missing('mknodat', 'busybox mkfifo makes the FIFO with it')),
+  known(writes('chown', '10001:10001', 'scratch/f'), missing('chown32', 'busybox chown calls chown32 (212), not fchownat')),
+  { prog: 'bash', args: ['scripts/bash-files.sh'], writes: true },
+  { prog: 'mksh-klibc', args: ['scripts/mksh-files.sh'], writes: true },
+  known({ prog: 'mksh-klibc', args: ['-c', 'read -t 5 x < text.txt; print $? $x'] },
+    missing('_newselect', 'mksh\'s read -t waits with select (142)')),
+];
+
 /** The static Go program: its usage text and a real conversion. */
 const GO: RealCase[] = [
   known({ prog: 'go-md2man', args: ['-help'] }, KUSER),
@@ -224,5 +250,5 @@ const GO: RealCase[] = [
 /** Every case, in the order they run (a round trip's decompression after its compression). */
 export function realCases(ownedByPhoneUser: boolean): RealCase[] {
   const listing = FILES.map((c) => (!ownedByPhoneUser && c.args.includes('-lnR') ? known(c, NOT_ROOT) : c));
-  return [...APPLETS, ...PROGRAMS, ...listing, ...DATES, ...roundTrips(), ...SHELLS, ...GO];
+  return [...APPLETS, ...PROGRAMS, ...listing, ...DATES, ...roundTrips(), ...SHELLS, ...WRITES, ...GO];
 }

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { debianPackages, debianProgram, DebianProgram } from '../support/debian';
 import { runBoth } from '../support/differential';
-import { layOutInputs } from '../support/realprog-inputs';
+import { layOutInputs, resetScratch } from '../support/realprog-inputs';
 import { tempDir } from '../support/toolchain';
 import { RealCase, realCases } from './cases';
 
@@ -65,6 +65,7 @@ describe('Debian armhf static programs match qemu-arm byte for byte', function (
         env: { ...ENV, ...c.env },
         root,
         stdin: c.stdin === undefined ? undefined : Buffer.from(c.stdin),
+        prepare: c.writes ? () => resetScratch(root) : undefined,
       });
       tally.compared++;
       for (const w of o.clone.warnings) warned.add(w.replace(/: returning ENOSYS$/, ''));

@@ -13,6 +13,8 @@ export interface DiffRun {
   /** Host folder: clonecloud's "/" and cwd, qemu-arm's cwd (so relative paths mean the same file). */
   root: string;
   stdin?: Buffer;
+  /** Called before each side runs, e.g. to put back files that the first side changed. */
+  prepare?: () => void;
 }
 
 /** Both sides' results and, when they are not byte-identical, what differs first. */
@@ -54,7 +56,9 @@ function describe(qemu: ProcessResult, clone: TestRun): string | undefined {
 /** Run under qemu-arm, then under clonecloud in-process, and compare. */
 export function runBoth(r: DiffRun): DiffOutcome {
   // qemu first: forking is refused once several 4 GiB guest address spaces await collection.
+  r.prepare?.();
   const qemu = runQemu(r.elf, r.argv, r.env, r.root, r.stdin);
+  r.prepare?.();
   const clone = runElf(r.elf, { argv: r.argv, env: r.env, cwd: '/', root: r.root, stdin: r.stdin });
   return { qemu, clone, difference: describe(qemu, clone) };
 }

@@ -106,6 +106,17 @@ echo "[$first] [$rest]"
 while read -r line; do echo "line: $line"; done <<< "a b
 c d"
 `,
+  'bash-files.sh': `cd scratch || exit 9
+printf 'one\\n' > out.txt; printf 'two\\n' >> out.txt
+while read -r l; do echo "got $l"; done < out.txt
+set -o noclobber
+echo clobbered > out.txt; echo "status $?"
+echo forced >| out.txt
+exec 3< out.txt; read -r -u 3 a; exec 3<&-; echo "fd 3: $a"
+mapfile -t lines < f; echo "\${#lines[@]} \${lines[0]}"
+[[ -s out.txt && -d d && ! -e none ]] && echo tests
+cd d && read -r x < inner && echo "$x"
+`,
   'mksh-arith.sh': `x=12; y=5
 echo $((x * y)) $((x / y)) $((x % y)) $((x << 3)) $((x ^ y))
 integer i=0 s=0
@@ -122,6 +133,15 @@ f() { typeset v=$1; print "f:$v:$#"; return 4; }
 f x y; print "rc=$?"
 read -r w1 w2 <<< "here string"
 print "$w2 $w1"
+`,
+  'mksh-files.sh': `cd scratch || exit 9
+print one > out.txt; print two >> out.txt
+while read -r l; do print "got $l"; done < out.txt
+set -o noclobber
+print clobbered > out.txt; print "status $?"
+print forced >| out.txt
+exec 3< out.txt; read -r -u3 a; exec 3<&-; print "fd 3: $a"
+[[ -s out.txt && -d d && ! -e none ]] && print tests
 `,
 };
 
@@ -209,17 +229,30 @@ export function layOutInputs(root: string, busybox: string): void {
   fs.mkdirSync(path.join(root, 'tmp'), { mode: 0o1777 });
   fs.chmodSync(path.join(root, 'tmp'), 0o1777);
   writeXz(root, 'text.txt', 'rt/text.txt.xz');
-  // Fixed times everywhere, deepest first since writing into a folder changes its time.
-  const newer = path.join(root, NEWER_FILE);
-  walk(Buffer.from(root), (p) => {
-    const t = p.toString() === newer ? INPUT_TIME + 86400 : INPUT_TIME;
-    fs.utimesSync(p, t, t);
-  });
-  // Only root may give files away; elsewhere the listing cases that print owners say so.
-  if (process.getuid?.() === 0) walk(Buffer.from(root), (p) => fs.chownSync(p, PHONE_UID, PHONE_UID));
+  resetScratch(root);
+  settle(root, root);
 }
 
-/** Whether the folder's files belong to the modelled phone user on the host too. */
-export function ownedByPhoneUser(root: string): boolean {
-  return fs.statSync(path.join(root, 'text.txt')).uid === PHONE_UID;
+/** Fixed times and the phone user's ownership for everything below `p`. */
+function settle(root: string, p: string): void {
+  // Deepest first, since writing into a folder changes its time.
+  const newer = path.join(root, NEWER_FILE);
+  walk(Buffer.from(p), (q) => {
+    const t = q.toString() === newer ? INPUT_TIME + 86400 : INPUT_TIME;
+    fs.utimesSync(q, t, t);
+  });
+  // Only root may give files away; elsewhere the listing cases that print owners say so.
+  if (process.getuid?.() === 0) walk(Buffer.from(p), (q) => fs.chownSync(q, PHONE_UID, PHONE_UID));
+}
+
+/**
+ * Put back the folder `scratch/` that cases writing files work in: qemu-arm writes into the host
+ * folder, clonecloud into its own writable layer, so each side starts from this same content.
+ */
+export function resetScratch(root: string): void {
+  const dir = path.join(root, 'scratch');
+  fs.rmSync(dir, { recursive: true, force: true });
+  write(root, 'scratch/f', 'scratch file\n');
+  write(root, 'scratch/d/inner', 'inner\n');
+  settle(root, dir);
 }
