@@ -110,6 +110,7 @@ const APPLETS: RealCase[] = [
   bb('sha512sum', ...SUMS),
   bb('sha3sum', 'bin.dat', 'text.txt'),
   bb('crc32', 'bb'),
+  bb('sha256sum', '-c', 'sums.sha256'),
   bb('sort', 'text.txt'),
   bb('sort', '-n', 'nums.txt'),
   bb('sort', '-rn', 'nums.txt'),
@@ -168,6 +169,12 @@ const PROGRAMS: RealCase[] = [
   bb('nl', '-ba', 'left.txt'),
   bb('fold', '-w', '23', 'text.txt'),
   bb('rev', 'left.txt'),
+  bb('paste', '-d', ',:', 'left.txt', 'right.txt', 'left.txt'),
+  bb('expand', '-t', '5', 'text.txt'),
+  bb('sed', '-n', '1!G;h;$p', 'left.txt'),
+  bb('sed', '-n', '/^[A-Z]/,/^[0-9]/{=;p}', 'right.txt'),
+  bb('awk', 'BEGIN { while ((getline l < "left.txt") > 0) { n++; if (match(l, /[aeiou][a-z]/)) m = m substr(l, RSTART, RLENGTH) } print n, m }'),
+  bb('tar', '-tvf', 'rt/inputs.tar'),
 ];
 
 /** Folders and file metadata (order-independent: see the note above). */
@@ -215,6 +222,9 @@ function roundTrips(): RealCase[] {
       out.push({ ...bb(t.d, '-c', ...(t.d === 'lzop' ? ['-d'] : []), saveAs), stdoutEquals: input });
     }
   }
+  // Other levels, and the start of the busybox binary (the input that once faulted in gzip).
+  out.push(bb('gzip', '-9', '-c', 'b200k'), bb('gzip', '-1', '-c', 'b200k'), bb('bzip2', '-1', '-c', 'b200k'));
+  out.push({ ...bb('tar', '-xOf', 'rt/inputs.tar', 'bin.dat'), stdoutEquals: 'bin.dat' });
   // busybox's xz applet only decompresses: the input folder holds one the host made.
   out.push({ ...bb('unxz', '-c', 'rt/text.txt.xz'), stdoutEquals: 'text.txt' });
   return out;
@@ -228,11 +238,14 @@ const SHELLS: RealCase[] = [
   { prog: 'bash', args: ['scripts/bash-functions.sh'] },
   known({ prog: 'bash', args: ['scripts/bash-herestring.sh'] }, X.pipe2),
   { prog: 'bash', args: ['-c', 'x=5; while (( x-- > 0 )); do printf "%d " $x; done; echo; exit 7'] },
+  { prog: 'bash', args: ['scripts/bash-more.sh'] },
   { prog: 'bash', args: ['--version'] },
   { prog: 'mksh-klibc', args: ['scripts/mksh-arith.sh'] },
   { prog: 'mksh-klibc', args: ['scripts/mksh-strings.sh'] },
   { prog: 'mksh-diet', args: ['scripts/mksh-arith.sh'] },
   { prog: 'mksh-diet', args: ['scripts/mksh-strings.sh'] },
+  { prog: 'mksh-klibc', args: ['scripts/mksh-more.sh'] },
+  { prog: 'mksh-diet', args: ['scripts/mksh-more.sh'] },
   { prog: 'mksh-diet', args: ['-c', 'print $KSH_VERSION; set -A x 3 1 2; print ${x[1]}; exit 3'] },
 ];
 

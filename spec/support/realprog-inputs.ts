@@ -3,6 +3,7 @@
  * the working directory of qemu-arm. Everything is generated from fixed seeds, with fixed times.
  */
 import { spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -67,83 +68,8 @@ function randomBytes(n: number, seed: number): Buffer {
   return b;
 }
 
-/** Shell scripts that use builtins only: no fork, pipes or command substitution. */
-const SCRIPTS: Record<string, string> = {
-  'bash-arith.sh': `x=7; y=3
-echo $((x * y + 2)) $((x / y)) $((x % y)) $((x ** y)) $(( (x << 4) | y )) $((-x >> 1))
-(( z = x > y ? x - y : y - x )); echo "z=$z"
-for ((i = 0, s = 0; i <= 100; i++)); do (( s += i * i )); done; echo "sum of squares $s"
-printf '%d %05.2f %x %o %e\\n' 255 3.14159 255 8 12345.678
-let "h = 0x1f + 010"; echo "h=$h"
-`,
-  'bash-arrays.sh': `a=(zero one two three four)
-echo "\${#a[@]} \${a[2]} \${a[@]:1:3} \${!a[@]}"
-a+=(five); unset 'a[1]'; echo "\${a[*]}" "\${#a[@]}"
-declare -A m=([apple]=red [banana]=yellow [cherry]=dark)
-for k in apple banana cherry; do printf '%s=%s\\n' "$k" "\${m[$k]}"; done
-m[kiwi]=green; echo "\${#m[@]}"
-b=(); for ((i = 10; i > 0; i -= 3)); do b+=("n$i"); done; echo "\${b[@]}"
-`,
-  'bash-strings.sh': `s="The quick brown fox jumps over the lazy dog"
-echo "\${#s}" "\${s:4:5}" "\${s: -3}" "\${s^^}" "\${s,,}"
-echo "\${s/quick/slow}" "|" "\${s//o/0}" "|" "\${s#* }" "|" "\${s##* }" "|" "\${s%% *}"
-p=/usr/local/lib/libfoo.so.1.2; echo "\${p##*/}" "\${p%/*}" "\${p%%.*}"
-if [[ $s =~ (b[a-z]+)\\ (f[a-z]+) ]]; then echo "\${BASH_REMATCH[1]}-\${BASH_REMATCH[2]}"; fi
-case "$p" in *.so.*) echo shared;; *) echo other;; esac
-printf -v padded '%-8s|%8s|' left right; echo "$padded"
-`,
-  'bash-functions.sh': `fact() { if (( $1 <= 1 )); then r=1; else fact $(( $1 - 1 )); (( r *= $1 )); fi; }
-fact 12; echo "12! = $r"
-fib() { local a=0 b=1 i; for ((i = 0; i < $1; i++)); do local t=$((a + b)); a=$b; b=$t; done; echo $a; }
-fib 40
-greet() { local who=\${1:-world}; echo "hello, $who ($#)"; return 3; }
-greet; echo "status $?"; greet there 2 3
-count() { local n=0; for x in "$@"; do ((n++)); done; echo $n; }
-count a "b c" d
-`,
-  'bash-herestring.sh': `read -r first rest <<< "one two three"
-echo "[$first] [$rest]"
-while read -r line; do echo "line: $line"; done <<< "a b
-c d"
-`,
-  'bash-files.sh': `cd scratch || exit 9
-printf 'one\\n' > out.txt; printf 'two\\n' >> out.txt
-while read -r l; do echo "got $l"; done < out.txt
-set -o noclobber
-echo clobbered > out.txt; echo "status $?"
-echo forced >| out.txt
-exec 3< out.txt; read -r -u 3 a; exec 3<&-; echo "fd 3: $a"
-mapfile -t lines < f; echo "\${#lines[@]} \${lines[0]}"
-[[ -s out.txt && -d d && ! -e none ]] && echo tests
-cd d && read -r x < inner && echo "$x"
-`,
-  'mksh-arith.sh': `x=12; y=5
-echo $((x * y)) $((x / y)) $((x % y)) $((x << 3)) $((x ^ y))
-integer i=0 s=0
-while (( i < 50 )); do (( s += i )); (( i++ )); done
-print "s=$s"
-typeset -i16 h=255; print $h
-`,
-  'mksh-strings.sh': `set -A a zero one two three
-print \${#a[*]} \${a[2]} "\${a[@]}"
-s="Hello, mksh world"
-typeset -u up="$s"; typeset -l lo="$s"
-print -- "\${#s}" "$up" "$lo" "\${s#*, }" "\${s%% *}" "\${s/world/there}"
-f() { typeset v=$1; print "f:$v:$#"; return 4; }
-f x y; print "rc=$?"
-read -r w1 w2 <<< "here string"
-print "$w2 $w1"
-`,
-  'mksh-files.sh': `cd scratch || exit 9
-print one > out.txt; print two >> out.txt
-while read -r l; do print "got $l"; done < out.txt
-set -o noclobber
-print clobbered > out.txt; print "status $?"
-print forced >| out.txt
-exec 3< out.txt; read -r -u3 a; exec 3<&-; print "fd 3: $a"
-[[ -s out.txt && -d d && ! -e none ]] && print tests
-`,
-};
+/** Shell scripts that use builtins only (no fork, pipes or command substitution), kept in the repository. */
+const SCRIPTS = path.resolve(__dirname, '..', '..', '..', 'spec', 'realprog', 'scripts');
 
 const MARKDOWN = `go-md2man 1 "March 2021" "clonecloud" "Test"
 ==========================================
@@ -187,6 +113,20 @@ function writeXz(root: string, input: string, output: string): void {
   write(root, output, r.stdout);
 }
 
+/** A tar archive with fixed owner and times, made on the host (Python's tarfile, ustar format). */
+function writeTar(root: string, inputs: string[], output: string): void {
+  const py = [
+    'import sys, tarfile',
+    'with tarfile.open(fileobj=sys.stdout.buffer, mode="w|", format=tarfile.USTAR_FORMAT) as t:',
+    '  for f in sys.argv[2:]:',
+    '    i = t.gettarinfo(f); i.mtime = int(sys.argv[1]); i.uid = i.gid = 10001; i.uname = i.gname = "phone"',
+    '    t.addfile(i, open(f, "rb"))',
+  ].join('\n');
+  const r = spawnSync('python3', ['-c', py, String(INPUT_TIME), ...inputs], { cwd: root, maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`python3 could not make ${output}: ${r.error?.message ?? r.stderr.toString()}`);
+  write(root, output, r.stdout);
+}
+
 function write(root: string, rel: string, data: string | Buffer): void {
   const p = path.join(root, rel);
   fs.mkdirSync(path.dirname(p), { recursive: true });
@@ -218,7 +158,7 @@ export function layOutInputs(root: string, busybox: string): void {
   write(root, 'z2000', Buffer.alloc(2000));
   write(root, 'empty.txt', '');
   write(root, 'doc.md', MARKDOWN);
-  for (const [name, text] of Object.entries(SCRIPTS)) write(root, path.join('scripts', name), text);
+  fs.cpSync(SCRIPTS, path.join(root, 'scripts'), { recursive: true });
   const r = prng(29);
   for (const [rel, size] of Object.entries(TREE)) write(root, rel, Buffer.from(Array.from({ length: size }, () => 97 + (r() % 26))));
   // Linux names are bytes: one that is not UTF-8 (latin-1 "café"), beside a plain one.
@@ -229,6 +169,10 @@ export function layOutInputs(root: string, busybox: string): void {
   fs.mkdirSync(path.join(root, 'tmp'), { mode: 0o1777 });
   fs.chmodSync(path.join(root, 'tmp'), 0o1777);
   writeXz(root, 'text.txt', 'rt/text.txt.xz');
+  writeTar(root, ['text.txt', 'bin.dat'], 'rt/inputs.tar');
+  // For sha256sum -c: two right sums and a wrong one.
+  const sum = (f: string): string => crypto.createHash('sha256').update(fs.readFileSync(path.join(root, f))).digest('hex');
+  write(root, 'sums.sha256', `${sum('text.txt')}  text.txt\n${sum('bin.dat')}  bin.dat\n${sum('empty.txt')}  nums.txt\n`);
   resetScratch(root);
   settle(root, root);
 }
