@@ -2,8 +2,11 @@
  * One program run under qemu-arm and under clonecloud over the same folder, compared byte for
  * byte (stdout, stderr, exit status), with the first difference described precisely.
  */
+import * as path from 'path';
+import { Machine } from '../../emulator/machine/machine';
 import { runElf, TestRun } from './boot';
 import { ProcessResult, runQemu } from './toolchain';
+import { guestTreeDigest, hostTreeDigest } from './tree-digest';
 
 /** What to run: a host ELF, its whole argv (argv[0] included), environment, stdin. */
 export interface DiffRun {
@@ -15,13 +18,15 @@ export interface DiffRun {
   stdin?: Buffer;
   /** Called before each side runs, e.g. to put back files that the first side changed. */
   prepare?: () => void;
+  /** A folder (relative to root) whose contents after the run are compared too (tree-digest.ts). */
+  effects?: string;
 }
 
 /** Both sides' results and, when they are not byte-identical, what differs first. */
 export interface DiffOutcome {
   qemu: ProcessResult;
   clone: TestRun;
-  /** Undefined when stdout, stderr and exit status are identical. */
+  /** Undefined when stdout, stderr, exit status (and the effects folder, if asked) are identical. */
   difference?: string;
 }
 
@@ -41,8 +46,9 @@ export function firstDifference(stream: string, qemu: Buffer, clone: Buffer): st
 }
 
 /** Everything that differs, plus clonecloud's own diagnosis (fault, unimplemented syscalls). */
-function describe(qemu: ProcessResult, clone: TestRun): string | undefined {
+function describe(qemu: ProcessResult, clone: TestRun, trees?: [string, string]): string | undefined {
   const parts = [
+    trees && firstDifference('folder afterwards', Buffer.from(trees[0]), Buffer.from(trees[1])),
     firstDifference('stdout', qemu.stdout, clone.stdout),
     firstDifference('stderr', qemu.stderr, clone.stderr),
     qemu.status === clone.status ? undefined : `exit status: qemu-arm ${qemu.status}, clonecloud ${clone.status}`,
@@ -53,12 +59,27 @@ function describe(qemu: ProcessResult, clone: TestRun): string | undefined {
   return parts.join('\n');
 }
 
+/** clonecloud's process starts with umask 022 (emulator/machine/machine.ts); qemu-arm inherits ours. */
+function withUmask<T>(mask: number, f: () => T): T {
+  const old = process.umask(mask);
+  try {
+    return f();
+  } finally {
+    process.umask(old);
+  }
+}
+
 /** Run under qemu-arm, then under clonecloud in-process, and compare. */
 export function runBoth(r: DiffRun): DiffOutcome {
   // qemu first: forking is refused once several 4 GiB guest address spaces await collection.
   r.prepare?.();
-  const qemu = runQemu(r.elf, r.argv, r.env, r.root, r.stdin);
+  const qemu = withUmask(0o022, () => runQemu(r.elf, r.argv, r.env, r.root, r.stdin));
+  const qemuTree = r.effects === undefined ? undefined : hostTreeDigest(path.join(r.root, r.effects));
   r.prepare?.();
-  const clone = runElf(r.elf, { argv: r.argv, env: r.env, cwd: '/', root: r.root, stdin: r.stdin });
-  return { qemu, clone, difference: describe(qemu, clone) };
+  let cloneTree = '';
+  const inspect = r.effects === undefined ? undefined : (m: Machine): void => {
+    cloneTree = guestTreeDigest(m.vfs, `/${r.effects}`);
+  };
+  const clone = runElf(r.elf, { argv: r.argv, env: r.env, cwd: '/', root: r.root, stdin: r.stdin }, inspect);
+  return { qemu, clone, difference: describe(qemu, clone, qemuTree === undefined ? undefined : [qemuTree, cloneTree]) };
 }
