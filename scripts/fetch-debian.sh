@@ -16,7 +16,8 @@ die() { echo "fetch-debian: $*" >&2; exit 1; }
 
 PACKAGES=(busybox-static bash-static mksh go-md2man)
 # Paths inside the unpacked packages that the suite runs (all static ARM EABI executables).
-PROGRAMS=(bin/busybox bin/bash-static usr/lib/klibc/bin/mksh usr/lib/diet/bin/mksh usr/bin/go-md2man)
+PROGRAMS=(bin/busybox bin/bash-static usr/lib/klibc/bin/mksh usr/lib/diet/bin/mksh
+  usr/lib/arm-linux-musleabihf/bin/mksh usr/bin/go-md2man)
 
 done_already() {
   [[ -f "$D/manifest.json" ]] || return 1
@@ -61,8 +62,7 @@ rm -rf "$D/state" "$D/cache"
   echo '  "architecture": "armhf",'
   echo '  "packages": ['
   (IFS=$'\n'; echo "${entries[*]}" | sed '$!s/$/,/')
-  echo '  ],'
-  printf '  "programs": [%s]\n' "$(printf '"%s",' "${PROGRAMS[@]}" | sed 's/,$//')"
+  echo '  ]'
   echo '}'
 } >"$D/manifest.json.tmp"
 mv "$D/manifest.json.tmp" "$D/manifest.json"

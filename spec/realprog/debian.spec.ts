@@ -13,20 +13,26 @@ import { layOutInputs, resetScratch } from '../support/realprog-inputs';
 import { tempDir } from '../support/toolchain';
 import { RealCase, realCases } from './cases';
 
-/** qemu-arm passes the host's environment unless told otherwise: both sides get exactly this. */
+/**
+ * qemu-arm passes the host's environment unless told otherwise: both sides get exactly this. TZ is
+ * a POSIX rule, not a zone name, so that glibc reads no zoneinfo file (qemu-arm would read the
+ * host's /usr/share/zoneinfo, clonecloud the folder's, which has none).
+ */
 const ENV: Record<string, string> = { HOME: '/', PATH: '/bin:/usr/bin', LANG: 'C', TZ: 'UTC0' };
 const ARGV0: Record<DebianProgram, string> = {
   busybox: 'busybox',
   bash: 'bash',
   'mksh-klibc': 'mksh',
   'mksh-diet': 'mksh',
+  'mksh-musl': 'mksh',
   'go-md2man': 'go-md2man',
 };
 
 function title(c: RealCase): string {
   const line = [ARGV0[c.prog], ...c.args].map((a) => (/^[\w./:,=+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
   const shown = line.length > 110 ? `${line.slice(0, 107)}...` : line;
-  return `${c.prog === 'mksh-diet' ? '(dietlibc) ' : ''}${shown}${c.stdin === undefined ? '' : ' < stdin'}`;
+  const libc = { 'mksh-diet': '(dietlibc) ', 'mksh-musl': '(musl) ' } as Partial<Record<DebianProgram, string>>;
+  return `${libc[c.prog] ?? ''}${shown}${c.stdin === undefined ? '' : ' < stdin'}`;
 }
 
 describe('Debian armhf static programs match qemu-arm byte for byte', function () {

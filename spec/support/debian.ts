@@ -10,6 +10,7 @@ export const DEBIAN_PROGRAMS = {
   bash: 'bin/bash-static',
   'mksh-klibc': 'usr/lib/klibc/bin/mksh',
   'mksh-diet': 'usr/lib/diet/bin/mksh',
+  'mksh-musl': 'usr/lib/arm-linux-musleabihf/bin/mksh',
   'go-md2man': 'usr/bin/go-md2man',
 } as const;
 
