@@ -31,6 +31,8 @@ export interface RealCase {
   prog: DebianProgram;
   args: string[];
   stdin?: string;
+  /** Standard input from this file of the folder (read when the case runs, so it may be made by an earlier case). */
+  stdinFile?: string;
   /** Extra environment for this case only. */
   env?: Record<string, string>;
   /** Expected to differ for this reason; the test fails once it matches (so the list cannot rot). */
@@ -241,6 +243,9 @@ function roundTrips(): RealCase[] {
   // Other levels, and the start of the busybox binary (the input that once faulted in gzip).
   out.push(bb('gzip', '-9', '-c', 'b200k'), bb('gzip', '-1', '-c', 'b200k'), bb('bzip2', '-1', '-c', 'b200k'));
   out.push({ ...bb('tar', '-xOf', 'rt/inputs.tar', 'bin.dat'), stdoutEquals: 'bin.dat' });
+  // Binary standard input: clonecloud's own gzip output, decompressed from stdin.
+  out.push({ ...bb('gunzip', '-c'), stdinFile: 'rt/bb.gz', stdoutEquals: 'bb' });
+  out.push({ ...bb('cat', 'bb'), stdoutEquals: 'bb' });
   // busybox's xz applet only decompresses: the input folder holds one the host made.
   out.push({ ...bb('unxz', '-c', 'rt/text.txt.xz'), stdoutEquals: 'text.txt' });
   return out;
@@ -256,6 +261,8 @@ const SHELLS: RealCase[] = [
   { prog: 'bash', args: ['-c', 'x=5; while (( x-- > 0 )); do printf "%d " $x; done; echo; exit 7'] },
   { prog: 'bash', args: ['scripts/bash-more.sh'] },
   { prog: 'bash', args: ['--version'] },
+  { prog: 'bash', args: ['-s', 'a', 'b'], stdin: 'echo "script from stdin: $# $2"; n=0; while read -r w; do ((n++)); done; echo "$n more lines"; exit 4\nx\ny\n' },
+  { prog: 'mksh-klibc', args: [], stdin: 'print -r -- "mksh from stdin"\ntypeset -i x=6*7; print $x\n' },
   { prog: 'mksh-klibc', args: ['scripts/mksh-arith.sh'] },
   { prog: 'mksh-klibc', args: ['scripts/mksh-strings.sh'] },
   { prog: 'mksh-diet', args: ['scripts/mksh-arith.sh'] },

@@ -32,7 +32,8 @@ function title(c: RealCase): string {
   const line = [ARGV0[c.prog], ...c.args].map((a) => (/^[\w./:,=+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
   const shown = line.length > 110 ? `${line.slice(0, 107)}...` : line;
   const libc = { 'mksh-diet': '(dietlibc) ', 'mksh-musl': '(musl) ' } as Partial<Record<DebianProgram, string>>;
-  return `${libc[c.prog] ?? ''}${shown}${c.stdin === undefined ? '' : ' < stdin'}`;
+  const input = c.stdinFile ? ` < ${c.stdinFile}` : c.stdin === undefined ? '' : ' < stdin';
+  return `${libc[c.prog] ?? ''}${shown}${input}`;
 }
 
 describe('Debian armhf static programs match qemu-arm byte for byte', function () {
@@ -61,7 +62,7 @@ describe('Debian armhf static programs match qemu-arm byte for byte', function (
 
   it(`has at least 60 distinct command lines (${cases.length})`, function () {
     assert.ok(cases.length >= 60);
-    const key = (c: RealCase): string => JSON.stringify([c.prog, c.args, c.stdin, c.env]);
+    const key = (c: RealCase): string => JSON.stringify([c.prog, c.args, c.stdin, c.stdinFile, c.env]);
     assert.equal(new Set(cases.map(key)).size, cases.length, 'every command line once');
   });
 
@@ -72,7 +73,7 @@ describe('Debian armhf static programs match qemu-arm byte for byte', function (
         argv: [ARGV0[c.prog], ...c.args],
         env: { ...ENV, ...c.env },
         root,
-        stdin: c.stdin === undefined ? undefined : Buffer.from(c.stdin),
+        stdin: c.stdinFile ? fs.readFileSync(path.join(root, c.stdinFile)) : c.stdin === undefined ? undefined : Buffer.from(c.stdin),
         prepare: c.writes ? () => resetScratch(root) : undefined,
         effects: c.writes ? 'scratch' : undefined,
       });
