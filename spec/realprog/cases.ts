@@ -17,14 +17,7 @@
  *   afterwards (spec/support/tree-digest.ts: kinds, permissions, sizes, contents, link targets).
  */
 import { DebianProgram } from '../support/debian';
-
-/** Why a case is expected to differ from qemu-arm today, and the sign that shows it. */
-export interface KnownDifference {
-  /** The missing piece of fidelity (another piece of work is adding it). */
-  reason: string;
-  /** Found in clonecloud's diagnosis (warnings, fault) or output when the case differs for that reason. */
-  sign: RegExp;
-}
+import { EXPECTED_DIFFERENT, KnownDifference } from './expected-different';
 
 /** One command line, run under both emulators. */
 export interface RealCase {
@@ -47,47 +40,6 @@ export interface RealCase {
   stdoutEquals?: string;
 }
 
-/** A syscall clonecloud does not implement yet (it returns ENOSYS and says so once). */
-function missing(syscall: string, why: string): KnownDifference {
-  return { reason: `needs ${syscall}: ${why}`, sign: new RegExp(`unimplemented syscall ${syscall} \\(`) };
-}
-
-/**
- * Expected to differ from qemu-arm today: what clonecloud still lacks (each is being added), and
- * how the difference shows. A case marked with one fails once it matches, so this list cannot rot.
- */
-export const EXPECTED_DIFFERENT = {
-  fileTimes: {
-    reason: 'file times from the host: clonecloud gives every host file 2015-01-01 00:00:00 UTC',
-    sign: /2015|1420070400/,
-  },
-  deviceNodes: {
-    reason: 'device nodes: /dev/zero and /dev/null are not served yet (qemu-arm uses the host\'s)',
-    sign: /\/dev\/(zero|null): No such file or directory/,
-  },
-  byteNames: {
-    reason: 'byte file names: a host name that is not UTF-8 (caf\\xe9) is left out of listings',
-    sign: /qemu-arm "(caf\?\\nplain|names\/caf.)\\n", clonecloud "(plain\\n)?"/,
-  },
-  kuserHelpers: {
-    reason: 'the kernel user-helper page: Go calls __kuser_cmpxchg at 0xffff0fc0, which is not mapped',
-    sign: /pc 0xffff0fc0/,
-  },
-  pipe2: missing('pipe2', 'bash 5.2 passes a small here-string through a pipe'),
-  chmod: missing('chmod', 'busybox chmod calls chmod (15), not fchmodat'),
-  utimensat: missing('utimensat', 'busybox touch sets times with it'),
-  symlink: missing('symlink', 'busybox ln -s calls symlink (83), not symlinkat'),
-  mknodat: missing('mknodat', 'busybox mkfifo makes the FIFO with it'),
-  chown32: missing('chown32', 'busybox chown calls chown32 (212), not fchownat'),
-  fchmod: missing('fchmod', 'busybox sed -i gives its new file the old one\'s mode with fchmod (94), so it keeps mode 600'),
-  link: missing('link', 'busybox ln without -s calls link (9)'),
-  newselect: missing('_newselect', 'mksh\'s read -t waits with select (142)'),
-  /** Only when the suite does not run as root. */
-  notRoot: {
-    reason: 'the host files belong to the test runner, not the modelled phone user 10001 (only root can give them away)',
-    sign: /10001|Operation not permitted/,
-  },
-} satisfies Record<string, KnownDifference>;
 const X = EXPECTED_DIFFERENT;
 
 const bb = (...args: string[]): RealCase => ({ prog: 'busybox', args });
@@ -125,8 +77,8 @@ const APPLETS: RealCase[] = [
   bb('sort', '-r', '-k2', 'text.txt'),
   bb('uniq', '-c', 'words.txt'),
   bb('uniq', '-d', 'words.txt'),
-  // This busybox has no comm applet; sort -m merges sorted files.
   bb('uniq', '-u', 'words.txt'),
+  // This busybox has no comm applet; sort -m merges sorted files.
   bb('sort', '-m', 'left.txt', 'right.txt'),
   bb('diff', 'left.txt', 'right.txt'),
   bb('diff', '-u', 'left.txt', 'right.txt'),
@@ -273,11 +225,12 @@ const SHELLS: RealCase[] = [
   { prog: 'mksh-musl', args: ['scripts/mksh-strings.sh'] },
   { prog: 'mksh-musl', args: ['scripts/mksh-more.sh'] },
   { prog: 'mksh-diet', args: ['-c', 'print $KSH_VERSION; set -A x 3 1 2; print ${x[1]}; exit 3'] },
+  known({ prog: 'mksh-klibc', args: ['-c', 'read -t 5 x < text.txt; print $? $x'] }, X.newselect),
 ];
 
 const writes = (...args: string[]): RealCase => ({ prog: 'busybox', args, writes: true });
 
-/** Changing files in scratch/ (exit status and messages say whether the call worked). */
+/** Changing files in scratch/: compared by output, exit status and what scratch/ holds afterwards. */
 const WRITES: RealCase[] = [
   writes('mkdir', '-p', 'scratch/a/b/c'),
   writes('rm', '-r', 'scratch/d'),
@@ -300,8 +253,6 @@ const WRITES: RealCase[] = [
   { prog: 'bash', args: ['scripts/bash-files.sh'], writes: true },
   { prog: 'mksh-klibc', args: ['scripts/mksh-files.sh'], writes: true },
   { prog: 'mksh-musl', args: ['scripts/mksh-files.sh'], writes: true },
-  known({ prog: 'mksh-klibc', args: ['-c', 'read -t 5 x < text.txt; print $? $x'] },
-    X.newselect),
 ];
 
 /** The static Go program: its usage text and a real conversion. */

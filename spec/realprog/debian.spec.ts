@@ -54,7 +54,7 @@ describe('Debian armhf static programs match qemu-arm byte for byte', function (
 
   after(function () {
     console.log(`      ${tally.compared} real-program runs compared with qemu-arm: ${tally.matched} identical, ` +
-      `${tally.known.length} differ as expected (cases.ts EXPECTED_DIFFERENT)`);
+      `${tally.known.length} differ as expected (expected-different.ts)`);
     for (const k of tally.known) console.log(`        ${k}`);
     if (warned.size) console.log(`      clonecloud warned: ${[...warned].sort().join('; ')}`);
     if (root) fs.rmSync(root, { recursive: true, force: true });
