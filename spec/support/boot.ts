@@ -69,8 +69,8 @@ export interface TestRun {
   warnings: string[];
 }
 
-/** Boot and run `elfPath` to the end, then release the machine. */
-export function runElf(elfPath: string, opts: TestBoot = {}): TestRun {
+/** Boot and run `elfPath` to the end, let `inspect` look at the stopped machine, then release it. */
+export function runElf(elfPath: string, opts: TestBoot = {}, inspect?: (m: Machine) => void): TestRun {
   const b = bootElf(elfPath, opts);
   let fault: GuestFault | undefined;
   try {
@@ -80,6 +80,10 @@ export function runElf(elfPath: string, opts: TestBoot = {}): TestRun {
     fault = e;
   }
   const summary = b.machine.summary(fault);
-  b.machine.close();
+  try {
+    inspect?.(b.machine);
+  } finally {
+    b.machine.close();
+  }
   return { stdout: b.stdout(), stderr: b.stderr(), status: summary.exitStatus, summary, fault, warnings: b.warnings };
 }

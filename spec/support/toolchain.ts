@@ -48,9 +48,12 @@ export interface ProcessResult {
   status: number;
 }
 
-/** Run `elf` under qemu-arm in `cwd` with exactly `env`, argv[0] set to `argv[0]`. */
-export function runQemu(elf: string, argv: string[], env: Record<string, string>, cwd: string): ProcessResult {
-  const r = spawnSync('qemu-arm', ['-0', argv[0], elf, ...argv.slice(1)], { cwd, env, maxBuffer: 64 << 20 });
+/** Run `elf` under qemu-arm in `cwd` with exactly `env`, argv[0] set to `argv[0]` (stdin empty unless given). */
+export function runQemu(elf: string, argv: string[], env: Record<string, string>, cwd: string, stdin?: Uint8Array): ProcessResult {
+  // qemu-user builds the guest's environment by prepending each host variable to a list
+  // (util/envlist.c), so it reverses their order: hand it over reversed to keep the given order.
+  const reversed = Object.fromEntries(Object.entries(env).reverse());
+  const r = spawnSync('qemu-arm', ['-0', argv[0], elf, ...argv.slice(1)], { cwd, env: reversed, input: stdin, maxBuffer: 64 << 20 });
   if (r.error) throw new Error(`qemu-arm is not available (${r.error.message}): run 'bash scripts/setup.sh'`);
   return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? 128 + 9 };
 }
