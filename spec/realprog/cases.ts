@@ -105,8 +105,8 @@ const APPLETS: RealCase[] = [
   bb('uuencode', '-m', 'bin.dat', 'payload'),
   bb('env'),
   bb('uname', '-s', '-m', '-o'),
-  known(bb('od', '-A', 'd', '-t', 'x1', '-N', '16', '/dev/zero'), X.deviceNodes),
-  known(bb('wc', '-c', '/dev/null', 'empty.txt'), X.deviceNodes),
+  bb('od', '-A', 'd', '-t', 'x1', '-N', '16', '/dev/zero'),
+  bb('wc', '-c', '/dev/null', 'empty.txt'),
 ];
 
 /** sed, awk and expr programs; seq, factor, printf, test and friends. */
@@ -159,14 +159,14 @@ const FILES: RealCase[] = [
   bb('find', 'tree', '(', '-name', '*.png', '-o', '-name', '*.md', ')', '!', '-empty'),
   bb('find', 'tree', '-mindepth', '3', '-iname', 'LIST.C', '-size', '-5k'),
   // Every host file has the same time in clonecloud, so none is newer than another.
-  known(bb('find', 'tree', '-newer', 'tree/src/main.c'), { ...X.fileTimes, sign: /qemu-arm "tree\/src\/new.c\\n", clonecloud ""/ }),
+  bb('find', 'tree', '-newer', 'tree/src/main.c'),
   bb('ls', '-1aF', 'tree', 'tree/src'),
-  { ...known(bb('ls', '-ln', '--full-time', 'tree/docs/guide.txt', 'tree/src/util.c'), X.fileTimes), owners: true },
+  { ...bb('ls', '-ln', '--full-time', 'tree/docs/guide.txt', 'tree/src/util.c'), owners: true },
   bb('du', '-k', 'bb', 'text.txt'),
   bb('stat', '-c', '%n %s %b %a %F', 'text.txt', 'tree/src/lib/map.c'),
   bb('stat', '-c', '%n %a %F', 'tree', 'tree/docs/img'),
-  known(bb('stat', '-c', '%n %Y %y', 'text.txt', 'tree/src/new.c'), X.fileTimes),
-  known(bb('date', '-u', '-r', 'text.txt'), X.fileTimes),
+  bb('stat', '-c', '%n %Y %y', 'text.txt', 'tree/src/new.c'),
+  bb('date', '-u', '-r', 'text.txt'),
   known(bb('ls', '-1', 'names'), X.byteNames),
   known(bb('find', 'names', '-name', 'caf*'), X.byteNames),
 ];
@@ -246,14 +246,14 @@ const WRITES: RealCase[] = [
   writes('dd', 'if=z2000', 'of=scratch/f', 'bs=1', 'seek=5', 'count=3', 'conv=notrunc', 'status=none'),
   writes('rmdir', 'scratch/d'),
   writes('tar', '-xf', 'rt/inputs.tar', '-C', 'scratch'),
-  known(writes('sed', '-i', 's/scratch/SCRATCH/', 'scratch/f'), X.fchmod),
-  known(writes('cp', '-r', 'tree/src', 'scratch/src2'), X.chmod),
+  writes('sed', '-i', 's/scratch/SCRATCH/', 'scratch/f'),
+  writes('cp', '-r', 'tree/src', 'scratch/src2'),
   known(writes('ln', 'scratch/f', 'scratch/hard'), X.link),
-  known(writes('chmod', '600', 'scratch/f'), X.chmod),
-  known(writes('touch', '-d', '2020-01-01 00:00:00', 'scratch/f'), X.utimensat),
-  known(writes('ln', '-s', '../text.txt', 'scratch/link'), X.symlink),
-  known(writes('mkfifo', 'scratch/fifo'), X.mknodat),
-  { ...known(writes('chown', '10001:10001', 'scratch/f'), X.chown32), owners: true },
+  writes('chmod', '600', 'scratch/f'),
+  writes('touch', '-d', '2020-01-01 00:00:00', 'scratch/f'),
+  writes('ln', '-s', '../text.txt', 'scratch/link'),
+  writes('mkfifo', 'scratch/fifo'),
+  { ...writes('chown', '10001:10001', 'scratch/f'), owners: true },
   { prog: 'bash', args: ['scripts/bash-files.sh'], writes: true },
   { prog: 'mksh-klibc', args: ['scripts/mksh-files.sh'], writes: true },
   { prog: 'mksh-musl', args: ['scripts/mksh-files.sh'], writes: true },
@@ -261,9 +261,9 @@ const WRITES: RealCase[] = [
 
 /** The static Go program: its usage text and a real conversion. */
 const GO: RealCase[] = [
-  known({ prog: 'go-md2man', args: ['-help'] }, X.kuserHelpers),
-  known({ prog: 'go-md2man', args: ['-in', 'doc.md'] }, X.kuserHelpers),
-  known({ prog: 'go-md2man', args: [], stdin: '# TITLE\n\nSome *text*.\n' }, X.kuserHelpers),
+  known({ prog: 'go-md2man', args: ['-help'] }, X.threads),
+  known({ prog: 'go-md2man', args: ['-in', 'doc.md'] }, X.threads),
+  known({ prog: 'go-md2man', args: [], stdin: '# TITLE\n\nSome *text*.\n' }, X.threads),
 ];
 
 /** Every case, in the order they run (a round trip's decompression after its compression). */
