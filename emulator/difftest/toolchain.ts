@@ -8,11 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CloneCloudError } from '../errors';
 
-function tool(cmd: string, args: string[], input?: string): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input, maxBuffer: 64 << 20 });
+/** Run a tool; a failure or any warning is an error (a warning means a generated form is doubtful). */
+function tool(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw new CloneCloudError(`${cmd} is not available (${r.error.message}); run 'bash scripts/setup.sh'`);
-  if (r.status !== 0) throw new CloneCloudError(`${cmd} failed: ${r.stderr.trim().split('\n').slice(0, 20).join('\n')}`);
-  return r.stdout;
+  if (r.status !== 0 || r.stderr.trim()) throw new CloneCloudError(`${cmd} ${r.status !== 0 ? 'failed' : 'warned'}: ${r.stderr.trim().split('\n').slice(0, 20).join('\n')}`);
 }
 
 /** Assemble `source` and link it statically into `dir/name`; returns the ELF's path. */
