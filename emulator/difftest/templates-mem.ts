@@ -6,7 +6,7 @@
  * ARMv7 user programs may do.
  */
 import { GenContext, Template, template } from './insn';
-import { BASE, GP, offset, reg, regList, regs, WORK } from './operands';
+import { BASE, GP, offset, reg, regList, regs, shiftImm, WORK } from './operands';
 
 function at(c: GenContext, align: number, limit?: number): string {
   const off = offset(c.r, align, limit);
@@ -42,8 +42,15 @@ const writeback = template('ldr-wb', (c) => {
   const op = c.r.chance(0.5) ? w.load : w.store;
   const start = offset(c.r, w.align, 64);
   const step = offset(c.r, w.align, 64);
-  const addr = c.r.chance(0.5) ? `[${WORK}, #${step}]!` : `[${WORK}], #${step}`;
-  return { op, args: `${reg(c.r)}, ${addr}`, conditional: true, pre: [`add ${WORK}, ${BASE}, #${start}`] };
+  const rt = reg(c.r);
+  let addr = c.r.chance(0.5) ? `[${WORK}, #${step}]!` : `[${WORK}], #${step}`;
+  // A32 post-indexing by a register: the access is at WORK, only the written-back base is random;
+  // only word and unsigned-byte forms take a shifted register.
+  if (c.mode === 'arm' && c.r.chance(0.3)) {
+    const rm = c.r.pick(GP.filter((x) => x !== rt));
+    addr = `[${WORK}], ${c.r.chance(0.5) ? '-' : ''}${rm}${['ldr', 'str', 'ldrb', 'strb'].includes(op) ? shiftImm(c.r) : ''}`;
+  }
+  return { op, args: `${rt}, ${addr}`, conditional: true, pre: [`add ${WORK}, ${BASE}, #${start}`] };
 });
 
 /** Register-offset forms: the index is a small value put in the work register. */
