@@ -19,13 +19,15 @@ export interface Insn {
   conditional: boolean;
   /** Lines that set the reserved work register before the instruction (never conditional). */
   pre?: string[];
+  /** The FPSCR this instruction sets, when it sets one (the generator tracks the rounding mode). */
+  setsFpscr?: number;
 }
 
 /** What a template may look at while drawing operands. */
 export interface GenContext {
   r: Rand;
   mode: IsaMode;
-  /** The FPSCR the current sequence starts with (random code never writes it, only its flags change). */
+  /** The FPSCR in force at this point of the sequence (set at its start and by drawn vmsr). */
   fpscr: number;
 }
 

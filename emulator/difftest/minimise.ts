@@ -32,7 +32,7 @@ function initFromRecord(rec: Uint8Array): SequenceInit {
   const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
   return {
     core: Array.from({ length: 13 }, (_, i) => v.getUint32(i * 4, true)),
-    apsr: v.getUint32(52, true) & 0xf80f0000,
+    apsr: (v.getUint32(52, true) & 0xf80f0000) >>> 0,
     fpscr: v.getUint32(56, true),
     d: Array.from({ length: 32 }, (_, i) => v.getBigUint64(RECORD_D + i * 8, true)),
   };
@@ -45,7 +45,9 @@ function hex(v: number | bigint, digits: number): string {
 /** Values of the registers `lines` name, taken from `init`. */
 function inputsOf(lines: string[], init: SequenceInit): Record<string, string> {
   const out: Record<string, string> = { apsr: hex(init.apsr, 8), fpscr: hex(init.fpscr, 8) };
-  for (const m of lines.join(' ').matchAll(/\b([rdsq])(\d+)\b/g)) {
+  // Operands only: skip each line's mnemonic and data type (the 's32' of 'vcvt.f32.s32').
+  const operands = lines.map((l) => l.slice(l.indexOf(' ') + 1)).join(' ');
+  for (const m of operands.matchAll(/\b([rdsq])(\d+)\b/g)) {
     const n = Number(m[2]);
     const name = m[0];
     if (m[1] === 'r' && n < 13) out[name] = hex(init.core[n], 8);

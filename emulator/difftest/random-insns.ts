@@ -94,7 +94,7 @@ function itBlock(c: GenContext, weighted: [Template, number][], size: number): U
   for (let tries = 0; drawn.length < size && tries < size * 8; tries++) {
     const t = drawTemplate(c.r, weighted);
     const insn = t.gen(c);
-    if (!insn.conditional || (insn.pre && usesWork)) continue;
+    if (!insn.conditional || insn.setsFpscr !== undefined || (insn.pre && usesWork)) continue;
     usesWork ||= insn.pre !== undefined;
     drawn.push([t, insn]);
   }
@@ -115,6 +115,8 @@ function drawUnit(c: GenContext, weighted: [Template, number][]): Unit {
   const t = drawTemplate(c.r, weighted);
   const insn = t.gen(c);
   const cond = c.mode === 'arm' && insn.conditional && c.r.chance(0.25) ? c.r.pick(CONDITIONS) : '';
+  // Only an instruction that is kept (and unconditional, as FPSCR writes are) changes the mode later draws see.
+  if (insn.setsFpscr !== undefined) c.fpscr = insn.setsFpscr;
   return single(t, insn, cond);
 }
 

@@ -5,7 +5,8 @@
  * They read and obey the FPSCR the program set (rounding mode, flush-to-zero, default NaN).
  */
 import { GenContext, Insn, Template, template } from './insn';
-import { BASE, floatImm, offset, reg, regs, WORK } from './operands';
+import { randomFpscr } from './initial-state';
+import { BASE, floatImm, hex, offset, reg, regs, WORK } from './operands';
 
 function vfp(op: string, dt: string | undefined, args: string): Insn {
   return { op, dt, args, conditional: true };
@@ -109,6 +110,15 @@ const memory = template('vfp-ldst', (c) => {
   return { ...insn, pre: [`add ${WORK}, ${BASE}, #${c.r.int(0, 8) * 4}`] };
 });
 
+/**
+ * A new FPSCR in mid-sequence (rounding mode, flush-to-zero, default NaN, flags), so translated
+ * code must pick up a changed mode. Never conditional: later draws rely on knowing the mode.
+ */
+const setFpscr = template('vfp-vmsr', (c) => {
+  const v = randomFpscr(c.r);
+  return { op: 'vmsr', args: `fpscr, ${WORK}`, conditional: false, pre: [`movw ${WORK}, #${hex(v & 0xffff)}`, `movt ${WORK}, #${hex(v >>> 16)}`], setsFpscr: v };
+});
+
 /** Every VFP template, and the weight it is drawn with. */
 export const VFP_TEMPLATES: [Template, number][] = [
   [arithmetic, 8],
@@ -119,4 +129,5 @@ export const VFP_TEMPLATES: [Template, number][] = [
   [fixed, 2],
   [transfer, 2],
   [memory, 2],
+  [setFpscr, 1],
 ];

@@ -65,10 +65,30 @@ describe('random-instruction generator', () => {
           const first = rest.join(' ').split(',')[0];
           const multiple = /^v?(ldm|stm)/.test(op);
           if (first === 'r11') assert.ok(multiple, `r11 written by: ${line}`);
-          if (first.startsWith('r10')) assert.ok(/^(add|mov) r10, /.test(line) || (multiple && first === 'r10!'), `r10 written by: ${line}`);
+          if (first.startsWith('r10')) assert.ok(/^(add|mov|movw|movt) r10, /.test(line) || (multiple && first === 'r10!'), `r10 written by: ${line}`);
         }
       }
     }
+  });
+
+  it('draws VFP fixed-to-float conversions only under round-to-nearest (libunicorn 2.1.4 rounds them by FPSCR)', () => {
+    let drawn = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      for (const seq of generateProgram(seed, 'vfp', SIZE).sequences) {
+        let fpscr = seq.init.fpscr;
+        for (const line of seq.units.flatMap((u) => u.lines)) {
+          const lo = /^movw r10, #(\S+)$/.exec(line);
+          const hi = /^movt r10, #(\S+)$/.exec(line);
+          if (lo) fpscr = Number(lo[1]);
+          if (hi) fpscr = (fpscr | (Number(hi[1]) << 16)) >>> 0;
+          if (/^vcvt\w*\.f(32|64)\.[su](16|32) .*#\d+$/.test(line)) {
+            drawn++;
+            assert.equal((fpscr >>> 22) & 3, 0, `${line} under FPSCR ${fpscr.toString(16)}`);
+          }
+        }
+      }
+    }
+    assert.ok(drawn > 20, `only ${drawn} drawn`);
   });
 
   it('draws only encodable A32 immediates', () => {
