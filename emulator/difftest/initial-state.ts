@@ -71,3 +71,8 @@ export function randomFpscr(r: Rand): number {
   const CUMULATIVE = 0x0000009f; // IDC, IXC, UFC, OFC, DZC, IOC
   return (r.u32() & (FLAGS | CONTROL | CUMULATIVE)) >>> 0;
 }
+
+/** A whole random starting state. */
+export function randomInit(r: Rand): SequenceInit {
+  return { ...randomCoreState(r), fpscr: randomFpscr(r), d: randomVectorState(r) };
+}

@@ -9,7 +9,7 @@ import { MEMORY_TEMPLATES } from './templates-mem';
 import { NEON_TEMPLATES } from './templates-neon';
 import { VFP_TEMPLATES } from './templates-vfp';
 import { Rand } from './rand';
-import { randomCoreState, randomFpscr, randomVectorState, SequenceInit } from './initial-state';
+import { randomInit, SequenceInit } from './initial-state';
 import { renderProgram } from './program-text';
 
 /** What a program exercises: A32 integer, T32 integer, VFP or NEON. */
@@ -139,10 +139,20 @@ export function generateProgram(seed: number, category: Category, opts: Generate
   const weighted = templatesOf(category);
   const sequences: Sequence[] = [];
   for (let i = 0; i < opts.sequences; i++) {
-    const init: SequenceInit = { ...randomCoreState(r), fpscr: randomFpscr(r), d: randomVectorState(r) };
+    const init = randomInit(r);
     sequences.push({ init, units: drawSequence({ r, mode, fpscr: init.fpscr }, weighted, opts.length) });
   }
   return { seed, category, mode, sequences };
+}
+
+/**
+ * A hand-written program: one sequence of `lines` (each one unit) from `init`, or from the
+ * starting state seed 1 draws. For regression cases and for pinning down known differences.
+ */
+export function handProgram(mode: IsaMode, lines: string[], init?: Partial<SequenceInit>): TestProgram {
+  const drawn = randomInit(new Rand(1));
+  const units = lines.map((l): Unit => ({ templates: [], lines: [l], count: 1 }));
+  return { seed: 0, category: mode === 'arm' ? 'arm' : 'thumb', mode, sequences: [{ init: { ...drawn, ...init }, units }] };
 }
 
 /** Assembly source of `program`. */

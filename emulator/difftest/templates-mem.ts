@@ -1,9 +1,11 @@
 /**
  * Load/store templates. Every address is BASE (r11, the scratch middle) plus a bounded offset;
  * writeback and register-offset forms go through WORK (r10), which the template sets first, so
- * no random instruction ever writes a reserved register. Doubleword and exclusive accesses stay
- * aligned (they fault otherwise); word and halfword accesses are sometimes unaligned, which
- * ARMv7 user programs may do.
+ * no random instruction ever writes a reserved register. Word and halfword LDR/STR are sometimes
+ * unaligned, which ARMv7 user programs may do. LDRD/STRD, LDM/STM and exclusives stay aligned:
+ * there the ARM ARM requires an alignment fault, which qemu-arm raises (SIGBUS) but libunicorn
+ * 2.1.4 does only for exclusives (it predates QEMU 6.1's "Enforce alignment" series), so an
+ * unaligned LDRD or LDM runs on clonecloud and kills the program under qemu-arm.
  */
 import { GenContext, Template, template } from './insn';
 import { BASE, GP, offset, reg, regList, regs, shiftImm, WORK } from './operands';

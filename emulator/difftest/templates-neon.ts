@@ -260,7 +260,11 @@ const lanes = template('neon-lane', (c) => {
   return neon('vmov', dt, `${reg(c.r)}, ${lane}`);
 });
 
-/** Structure loads and stores (vld1–vld4, lanes, all-lanes), at the base or through the work register with writeback. */
+/**
+ * Structure loads and stores (vld1–vld4, lanes, all-lanes), at the base or through the work
+ * register with writeback. Alignment hints (':64') only where the address is aligned:
+ * libunicorn 2.1.4 ignores them, where qemu-arm raises SIGBUS on a misaligned address.
+ */
 const structures = template('neon-ldst', (c) => {
   const n = c.r.int(1, 4);
   const size = c.r.pick([8, 16, 32]);
@@ -274,7 +278,8 @@ const structures = template('neon-ldst', (c) => {
   else list = regsOf('[]');
   const dt = form === 0 && n === 1 ? c.r.pick(['8', '16', '32', '64']) : `${size}`;
   const op = `${load ? 'vld' : 'vst'}${n}`;
-  if (c.r.chance(0.6)) return neon(op, dt, `{${list}}, [${BASE}]`);
+  // BASE is 64-byte aligned, so an alignment hint there is honoured and never faults.
+  if (c.r.chance(0.6)) return neon(op, dt, `{${list}}, [${BASE}${form === 0 && c.r.chance(0.3) ? ':64' : ''}]`);
   return { ...neon(op, dt, `{${list}}, [${WORK}]!`), pre: [`add ${WORK}, ${BASE}, #${c.r.int(-8, 8) * 8}`] };
 });
 

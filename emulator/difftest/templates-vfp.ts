@@ -92,7 +92,7 @@ const transfer = template('vfp-vmov', (c) => {
   }
 });
 
-/** VFP loads and stores, single and multiple. */
+/** VFP loads and stores, single and multiple; word-aligned, since libunicorn 2.1.4 does not fault on unaligned ones as qemu-arm does. */
 const memory = template('vfp-ldst', (c) => {
   const d = c.r.chance(0.5);
   if (c.r.chance(0.6)) {

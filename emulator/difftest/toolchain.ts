@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { CloneCloudError } from '../errors';
 
@@ -37,5 +38,7 @@ export interface ReferenceRun {
 export function runReference(elf: string): ReferenceRun {
   const r = spawnSync('qemu-arm', ['-cpu', 'cortex-a15', elf], { env: {}, maxBuffer: 256 << 20 });
   if (r.error) throw new CloneCloudError(`qemu-arm is not available (${r.error.message}); run 'bash scripts/setup.sh'`);
-  return { stdout: r.stdout, status: r.status ?? 128 + 9, stderr: r.stderr.toString() };
+  // qemu-arm ends itself with the guest's fatal signal; report it as a shell would, 128 + signal.
+  const signal = r.signal ? os.constants.signals[r.signal] : undefined;
+  return { stdout: r.stdout, status: r.status ?? 128 + (signal ?? 9), stderr: r.stderr.toString() };
 }
