@@ -126,6 +126,12 @@ const apsr = template('apsr', (c) => {
   return insn('msr', `${c.r.pick(['APSR_nzcvq', 'APSR_g', 'APSR_nzcvqg'])}, ${reg(c.r)}`);
 });
 
+/** Hints and barriers: no-ops for a single user thread, but YIELD/WFE end libunicorn's run (see machine/yield-hint.ts). */
+const hint = template('hint', (c) => {
+  if (c.r.chance(0.3)) return insn(c.r.pick(['dmb ish', 'dsb sy', 'isb', 'dmb ishst']), '', false);
+  return insn(c.r.pick(['nop', 'yield', 'wfe', 'wfi', 'sev']), '');
+});
+
 /** Every integer template, and the weight it is drawn with. */
 export const INTEGER_TEMPLATES: [Template, number][] = [
   [dataProcessing, 10],
@@ -144,4 +150,5 @@ export const INTEGER_TEMPLATES: [Template, number][] = [
   [pack, 1],
   [divide, 1],
   [apsr, 1],
+  [hint, 0.5],
 ];

@@ -14,12 +14,13 @@ import { GuestRandom } from '../kernel/rng';
 import { initialSignalState } from '../kernel/syscalls/signals';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { Engine, EngineOptions } from '../unicorn/engine';
-import { CPSR_T, Reg } from '../unicorn/constants';
+import { CPSR_T, Reg, UcErr } from '../unicorn/constants';
 import { DeviceDescription, Vfs } from '../vfs/vfs';
 import { splitNs } from '../kernel/guest-structs';
 import { describeFault, EXCP_SWI, instructionText } from './guest-fault';
 import { syscallName } from '../kernel/syscall-names';
 import { ModelClock } from './model-clock';
+import { followsYieldHint } from './yield-hint';
 import { DeviceProfile } from './profiles';
 import { RunSummary } from './run-summary';
 
@@ -86,6 +87,8 @@ export class Machine {
   private lastIntno: number | undefined;
   private stopAfter: SyscallStop | undefined;
   private stoppedAtSyscall = false;
+  /** Where run() last resumed after a YIELD/WFE hint exit (see yield-hint.ts). */
+  private hintResumedAt: number | undefined;
   private readonly counting: boolean;
   private consoleStreams: ConsoleStream[] | undefined;
 
@@ -224,7 +227,13 @@ export class Machine {
           throw e instanceof CloneCloudError ? e : new GuestFault(this.syscallFault(e));
         }
         this.pc = this.engine.resumePc();
-        if (err !== 0 || (this.lastIntno !== undefined && this.lastIntno !== EXCP_SWI)) {
+        // A YIELD/WFE exit looks like an invalid instruction; resume after the hint. The same PC
+        // twice in a row is a real undefined instruction that happens to follow such bytes.
+        const cpuException = this.lastIntno !== undefined && this.lastIntno !== EXCP_SWI;
+        const hint = err === UcErr.INSN_INVALID && !cpuException && this.pc !== this.hintResumedAt && followsYieldHint(this.space, this.pc);
+        this.hintResumedAt = hint ? this.pc : undefined;
+        if (hint) continue;
+        if (err !== 0 || cpuException) {
           throw new GuestFault(this.faultInfo(err));
         }
         if (this.kernel.exitState) break;
