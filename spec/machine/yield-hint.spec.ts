@@ -1,6 +1,8 @@
 import { strict as assert } from 'assert';
 import { AddressSpace, PROT_EXEC, PROT_READ } from '../../emulator/memory/address-space';
 import { followsYieldHint } from '../../emulator/machine/yield-hint';
+import { handProgram, programText } from '../../emulator/difftest/random-insns';
+import { assembleProgram } from '../../emulator/difftest/toolchain';
 import { runElf } from '../support/boot';
 import { assemble, runQemu, tempDir } from '../support/toolchain';
 
@@ -15,7 +17,8 @@ describe('machine: YIELD and WFE hints', () => {
   });
 
   it('still reports an undefined instruction right after a hint', () => {
-    const r = runElf(assemble('yield-udf'));
+    const dir = tempDir();
+    const r = runElf(assembleProgram(programText(handProgram('arm', ['yield', 'udf #0'])), dir, 'yield-udf'));
     assert.equal(r.fault?.info.kind, 'undefined instruction');
     assert.match(r.fault?.info.instruction ?? '', /^e7f000f0/);
   });
