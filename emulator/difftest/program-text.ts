@@ -7,6 +7,7 @@
  */
 import { IsaMode } from './insn';
 import { hex } from './operands';
+import { FAR_PAGES } from './templates-mem';
 import { RECORD_D, RECORD_SCRATCH, RECORD_SIZE, SCRATCH_SIZE } from './record';
 import type { Sequence } from './random-insns';
 
@@ -106,6 +107,9 @@ export function renderProgram(mode: IsaMode, sequences: Sequence[]): string {
     '.balign 64',
     'record:',
     `.space ${RECORD_SIZE}`,
+    '.balign 4096',
+    'far:',
+    `.space ${FAR_PAGES * 4096}`,
   ];
   return lines.map((l) => (l.endsWith(':') || l.startsWith('.') || l.startsWith('@') ? l : `\t${l}`)).join('\n') + '\n';
 }

@@ -94,6 +94,25 @@ const exclusive = template('ldrex', (c) => {
   return { op: `strex${size}`, args: `${status}, ${value}, [${BASE}]`, conditional: true, pre };
 });
 
+/** Pages in the far buffer (see program-text.ts). */
+export const FAR_PAGES = 256;
+
+/**
+ * A load or store on a random page of a large untouched buffer, so it usually misses the TLB
+ * (the first touch of a page, or the first write to it, goes through the TLB-fill hook, also
+ * inside IT blocks). Loads show in registers; stores only through later loads of the same spot.
+ */
+const far = template('ldr-far', (c) => {
+  const w = c.r.pick(WIDTHS);
+  const op = c.r.chance(0.6) ? w.load : w.store;
+  const page = c.r.int(0, FAR_PAGES - 1);
+  // MOVW/MOVT addends are only 16 bits, so the page and the spot in it are added separately
+  // (both encodable immediates); the spot keeps the ±8 offset inside the page.
+  const pre = [`movw ${WORK}, #:lower16:far`, `movt ${WORK}, #:upper16:far`, `add ${WORK}, ${WORK}, #${c.r.int(1, 254) * 16}`];
+  if (page) pre.push(`add ${WORK}, ${WORK}, #${page * 4096}`);
+  return { op, args: `${reg(c.r)}, [${WORK}, #${offset(c.r, w.align, 8)}]`, conditional: true, pre };
+});
+
 /** Every load/store template, and the weight it is drawn with. */
 export const MEMORY_TEMPLATES: [Template, number][] = [
   [immediate, 4],
@@ -102,4 +121,5 @@ export const MEMORY_TEMPLATES: [Template, number][] = [
   [doubleword, 2],
   [multiple, 2],
   [exclusive, 1],
+  [far, 1],
 ];
