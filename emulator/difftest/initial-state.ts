@@ -27,13 +27,28 @@ const DOUBLE_SPECIALS = [
   0x41e0000000000000n, 0xc1e0000000000000n, 0x41f0000000000000n, 0x3fe0000000000000n, 0x36a0000000000000n, 0x47efffffe0000000n,
 ];
 
-/** A 32-bit value: random, boundary, small, or a float (exponent kept near the interesting range). */
+const BOUNDARY_HALVES = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0x8001, 0xffff];
+const BOUNDARY_BYTES = [0, 1, 0x7f, 0x80, 0x81, 0xff];
+
+/**
+ * A 32-bit value: random, boundary, small, a float (exponent kept near the interesting range),
+ * or halves and bytes at their own boundaries, which the DSP, parallel and saturating
+ * instructions need to overflow and saturate (e.g. 0x80008000).
+ */
 function word(r: Rand): number {
-  switch (r.int(0, 5)) {
+  switch (r.int(0, 7)) {
     case 0: return r.pick(BOUNDARY_WORDS);
     case 1: return r.int(0, 64);
     case 2: return r.pick(FLOAT_SPECIALS);
     case 3: return (((r.int(0x60, 0xa0) << 23) | (r.u32() & 0x807fffff)) >>> 0);
+    case 4: {
+      const half = (): number => (r.chance(0.7) ? r.pick(BOUNDARY_HALVES) : r.int(0, 0xffff));
+      return ((half() << 16) | half()) >>> 0;
+    }
+    case 5: {
+      const byte = (): number => (r.chance(0.7) ? r.pick(BOUNDARY_BYTES) : r.int(0, 0xff));
+      return ((byte() << 24) | (byte() << 16) | (byte() << 8) | byte()) >>> 0;
+    }
     default: return r.u32();
   }
 }

@@ -74,6 +74,20 @@ describe('random-instruction difftest against qemu-arm', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('finds a known libunicorn 2.1.4 difference: SMLAD sets Q when only the intermediate sum overflows', () => {
+    // 0x8000 * 0x8000 twice is 0x80000000, which overflows; adding -1 brings it back, so the ARM
+    // ARM (and qemu-arm 7.2) leave Q clear. libunicorn 2.1.4 checks each addition on its own.
+    // The generator leaves SMLAD/SMLADX out; if this test fails, libunicorn changed.
+    const q = 1 << 27;
+    const core = [0, 0x80008000, 0x80008000, 0xffffffff, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const program = handProgram('thumb', ['smlad r0, r1, r2, r3'], { core, apsr: 0 });
+    const dir = tempDir('cc-risu-');
+    const run = runBoth(program, dir, 'smlad');
+    const d = firstDivergence(program, run.ours, run.ref);
+    assert.deepEqual(d?.fields.map((f) => [f.field, Number(f.ours) & q, Number(f.reference) & q]), [['apsr', q, 0]]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('finds a known libunicorn 2.1.4 difference: unaligned LDM, LDRD, VLDR and aligned-hint VLD1 do not fault', () => {
     // qemu-arm (QEMU 6.1+, "target/arm: Enforce alignment for ...") raises SIGBUS as the ARM ARM's
     // alignment rules say; libunicorn 2.1.4 (QEMU 5.0) checks alignment only for exclusives.
