@@ -98,7 +98,7 @@ export function runRandomDifftest(opts: CampaignOptions): CampaignSummary {
         done += ran;
         left -= program.sequences.length;
         if (d) {
-          const culprit = d.kind === 'state' && opts.minimise !== false ? minimise(program, d.sequence, dir) : undefined;
+          const culprit = d.kind !== 'exit' && opts.minimise !== false ? minimise(program, d.sequence, dir) : undefined;
           divergences.push({ ...d, category, programSeed: pseed, culprit });
         }
         opts.progress?.({ category, programSeed: pseed, sequencesDone: done, sequencesTotal: opts.sequences, divergences: divergences.length });
@@ -129,7 +129,8 @@ export function describeDivergence(d: FoundDivergence): string {
     out.push(`  first divergent instruction (unit ${c.position} of the sequence)${c.reproduced ? ', reproduced alone' : ', not reproduced alone'}:`);
     out.push(...c.lines.map((l) => `    ${l}`));
     out.push('  inputs: ' + Object.entries(c.inputs).map(([k, v]) => `${k}=${v}`).join(' '));
-    out.push('  after it (clonecloud / qemu-arm):', ...c.fields.map((f) => `    ${f.field}: ${f.ours} / ${f.reference}`));
+    if (c.detail) out.push(`  after it: ${c.detail}`);
+    if (c.fields.length) out.push('  after it (clonecloud / qemu-arm):', ...c.fields.map((f) => `    ${f.field}: ${f.ours} / ${f.reference}`));
   }
   return out.join('\n');
 }

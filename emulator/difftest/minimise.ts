@@ -1,7 +1,7 @@
 /**
  * Narrowing a divergent sequence down to one instruction: the sequence is re-run as prefixes of
- * growing length from the same starting state; the first prefix whose record differs ends with
- * the culprit. Then the culprit alone is run from the state just before it (as the reference
+ * growing length from the same starting state; the first prefix whose record differs (or is
+ * missing, when one side faulted) ends with the culprit. Then the culprit alone is run from the state just before it (as the reference
  * computed it) to confirm the difference reproduces in isolation.
  */
 import { firstDivergence } from './compare-runs';
@@ -21,6 +21,8 @@ export interface Culprit {
   inputs: Record<string, string>;
   /** What differs just after it. */
   fields: FieldDifference[];
+  /** How the two runs ended, when one side stopped early (a fault, a signal). */
+  detail?: string;
   /** Whether the culprit alone, started from those inputs, differs again. */
   reproduced: boolean;
   /** The one-instruction program's source, to keep as a regression case. */
@@ -82,6 +84,7 @@ export function minimise(program: TestProgram, index: number, dir: string): Culp
     position,
     inputs: inputsOf(unit.lines, before),
     fields: d.fields,
+    detail: d.detail,
     reproduced: firstDivergence(alone, again.ours, again.ref) !== undefined,
     source: again.source,
   };
