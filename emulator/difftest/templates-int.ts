@@ -137,6 +137,16 @@ const hint = template('hint', (c) => {
   return insn(c.r.pick(['nop', 'yield', 'wfe', 'wfi', 'sev']), '');
 });
 
+/**
+ * Reading the PC (ADR and its A32 forms): PC+8 in A32, Align(PC, 4)+4 in T32. Both sides run the
+ * same ELF at the same addresses, so the values must agree. (PC is never written.)
+ */
+const pcRead = template('pc-read', (c) => {
+  if (c.mode === 'thumb') return insn(c.r.pick(['addw', 'subw']), `${reg(c.r)}, pc, #${c.r.int(0, 4095)}`);
+  if (c.r.chance(0.2)) return insn('mov', `${reg(c.r)}, pc`);
+  return insn(c.r.pick(['add', 'sub']), `${reg(c.r)}, pc, #${hex(c.r.int(0, 255) << (2 * c.r.int(0, 4)))}`);
+});
+
 /** Every integer template, and the weight it is drawn with. */
 export const INTEGER_TEMPLATES: [Template, number][] = [
   [dataProcessing, 10],
@@ -156,4 +166,5 @@ export const INTEGER_TEMPLATES: [Template, number][] = [
   [divide, 1],
   [apsr, 1],
   [hint, 0.5],
+  [pcRead, 0.5],
 ];
