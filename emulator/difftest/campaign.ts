@@ -137,8 +137,8 @@ export function describeDivergence(d: FoundDivergence): string {
 
 /** The summary in words: totals, per category, and every divergence. */
 export function describeSummary(s: CampaignSummary): string {
-  const lines = [`random-instruction difftest, seed ${s.seed}: ${s.sequences} sequences, ${s.instructions} instructions in ${s.seconds.toFixed(1)} s`];
-  for (const [cat, c] of Object.entries(s.perCategory)) lines.push(`  ${cat.padEnd(6)} ${c.programs} programs, ${c.sequences} sequences, ${c.instructions} instructions`);
+  const lines = [`random-instruction difftest, seed ${s.seed}: ${s.sequences} sequences, ${s.instructions} random instructions in ${s.seconds.toFixed(1)} s`];
+  for (const [cat, c] of Object.entries(s.perCategory)) lines.push(`  ${cat.padEnd(6)} ${c.programs} programs, ${c.sequences} sequences, ${c.instructions} random instructions`);
   lines.push(s.divergences.length ? `${s.divergences.length} divergence(s) from qemu-arm:` : 'no divergence from qemu-arm');
   for (const d of s.divergences) lines.push(describeDivergence(d));
   return lines.join('\n');

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
-import { describeSummary, runRandomDifftest } from '../../emulator/difftest/campaign';
+import { describeDivergence, describeSummary, runRandomDifftest } from '../../emulator/difftest/campaign';
 import { firstDivergence } from '../../emulator/difftest/compare-runs';
 import { minimise, runBoth } from '../../emulator/difftest/minimise';
 import { generateProgram, handProgram } from '../../emulator/difftest/random-insns';
@@ -42,6 +42,10 @@ describe('random-instruction difftest: comparing records', () => {
     assert.deepEqual(d.fields.map((f) => f.field), ['r3', 'd5', '[r11+4]']);
     const r3 = compareRecords(ours.subarray(RECORD_SIZE, 2 * RECORD_SIZE), ref.subarray(RECORD_SIZE, 2 * RECORD_SIZE))[0];
     assert.notEqual(r3.ours, r3.reference);
+    const text = describeDivergence({ ...d, category: 'arm', programSeed: 1 });
+    assert.match(text, /sequence 1: state differs/);
+    assert.ok(text.includes(`r3: ${r3.ours} / ${r3.reference}`), text);
+    assert.ok(d.lines.every((l) => text.includes(l)), 'the sequence is listed');
   });
 
   it('reports missing records and a different exit status', () => {
