@@ -16,12 +16,13 @@ import { initialPrctlState } from '../kernel/syscalls/prctl';
 import { initialSignalState } from '../kernel/syscalls/signals';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { Engine, EngineOptions } from '../unicorn/engine';
-import { CPSR_T, Reg } from '../unicorn/constants';
+import { CPSR_T, Reg, UcErr } from '../unicorn/constants';
 import { DeviceDescription, Vfs } from '../vfs/vfs';
 import { splitNs } from '../kernel/guest-structs';
 import { describeFault, EXCP_SWI, instructionText } from './guest-fault';
 import { syscallName } from '../kernel/syscall-names';
 import { ModelClock } from './model-clock';
+import { followsYieldHint } from './yield-hint';
 import { DeviceProfile } from './profiles';
 import { RunSummary } from './run-summary';
 
@@ -106,6 +107,8 @@ export class Machine {
    * never taken in that state.
    */
   beforeSyscall: SyscallStop | undefined;
+  /** Where run() last resumed after a YIELD/WFE hint exit (see yield-hint.ts). */
+  private hintResumedAt: number | undefined;
   private readonly counting: boolean;
   private consoleStreams: ConsoleStream[] | undefined;
 
@@ -247,7 +250,7 @@ export class Machine {
         this.lastIntno = undefined;
         this.stoppedAtSyscall = false;
         // Without the block counter there is no budget: slice by host time instead.
-        this.settle(this.engine.run(this.pc, this.counting ? 0 : UNCOUNTED_SLICE_US));
+        if (this.settle(this.engine.run(this.pc, this.counting ? 0 : UNCOUNTED_SLICE_US))) continue;
         if (this.kernel.exitState) break;
         if (this.pendingSyscall) return 'syscall-entry';
         if (this.stoppedAtSyscall) return 'syscall';
@@ -266,13 +269,21 @@ export class Machine {
     }
   }
 
-  /** After the engine returned: raise parked errors, note where to resume, report faults. */
-  private settle(err: number): void {
+  /**
+   * After the engine returned: raise parked errors, note where to resume, report faults. True when
+   * it stopped right after a YIELD/WFE hint, where the run just goes on.
+   */
+  private settle(err: number): boolean {
     this.raisePending();
     this.pc = this.engine.resumePc();
-    if (err !== 0 || (this.lastIntno !== undefined && this.lastIntno !== EXCP_SWI)) {
-      throw new GuestFault(this.faultInfo(err));
-    }
+    // A YIELD/WFE exit looks like an invalid instruction; resume after the hint. The same PC
+    // twice in a row is a real undefined instruction that happens to follow such bytes.
+    const cpuException = this.lastIntno !== undefined && this.lastIntno !== EXCP_SWI;
+    const hint = err === UcErr.INSN_INVALID && !cpuException && this.pc !== this.hintResumedAt && followsYieldHint(this.space, this.pc);
+    this.hintResumedAt = hint ? this.pc : undefined;
+    if (hint) return true;
+    if (err !== 0 || cpuException) throw new GuestFault(this.faultInfo(err));
+    return false;
   }
 
   /**
