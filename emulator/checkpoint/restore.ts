@@ -3,7 +3,7 @@
  * memory map and every page (each verified against its hash as it is read), then registers and
  * kernel state. The restored machine continues exactly where the original stopped.
  */
-import { OutputSink } from '../kernel/console';
+import { InputSource, OutputSink } from '../kernel/console';
 import { applyState } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
 import { DeviceProfile } from '../machine/profiles';
@@ -20,7 +20,7 @@ export interface RestoreOptions {
   profile?: DeviceProfile;
   stdout: OutputSink;
   stderr: OutputSink;
-  stdin?: Uint8Array;
+  stdin?: Uint8Array | InputSource;
   warn: (message: string) => void;
 }
 

@@ -7,6 +7,7 @@ import { loadImage } from '../image/manifest';
 import { BootSpec, Machine } from '../machine/machine';
 import { DEFAULT_PROFILE, findProfile } from '../machine/profiles';
 import { parseCount, RunOptions, runToEnd } from './run-loop';
+import { guestStdin } from './stdin';
 
 /** Options of the boot command, as commander parses them. */
 export interface BootOptions extends RunOptions {
@@ -96,7 +97,7 @@ export async function bootCommand(image: string | undefined, args: string[], opt
     t.env = t.env.filter((e) => e.split('=')[0] !== kv.split('=')[0]).concat(kv);
   }
   const seed = opts.seed !== undefined ? Number(parseCount(opts.seed, '--seed')) : t.seed;
-  const stdin = opts.stdin ? fs.readFileSync(opts.stdin) : undefined;
+  const stdin = guestStdin(opts.stdin);
   // Validate counts before any work: a typo should not cost a run.
   if (opts.maxInstructions) parseCount(opts.maxInstructions, '--max-instructions');
   const elf = new Uint8Array(fs.readFileSync(t.elfPath));

@@ -11,6 +11,7 @@ import { findProfile } from '../machine/profiles';
 import { formatSeconds } from '../machine/run-summary';
 import { printJson, table } from './output';
 import { RunOptions, runToEnd } from './run-loop';
+import { guestStdin } from './stdin';
 
 /** The store named by --store, which must exist (records are sealed with hashes: load hashing first). */
 async function existingStore(dir: string | undefined): Promise<CheckpointStore> {
@@ -108,7 +109,7 @@ export async function restoreCommand(id: string, opts: RestoreCommandOptions): P
   try {
     restored = restoreCheckpoint(store, id, {
       profile: opts.profile ? findProfile(opts.profile, opts.profileFile) : undefined,
-      stdin: opts.stdin ? fs.readFileSync(opts.stdin) : undefined,
+      stdin: guestStdin(opts.stdin),
       stdout: (b) => fs.writeSync(1, b),
       stderr: (b) => fs.writeSync(2, b),
       warn: (msg) => process.stderr.write(`clonecloud: ${msg}\n`),

@@ -7,7 +7,7 @@ import { parseElf } from '../elf/elf-parser';
 import { buildInitialStack } from '../elf/initial-stack';
 import { loadElf } from '../elf/loader';
 import { AddressSpace, PAGE_SIZE } from '../memory/address-space';
-import { ConsoleStream, OutputSink } from '../kernel/console';
+import { bytesInput, ConsoleStream, InputSource, OutputSink } from '../kernel/console';
 import { FdTable } from '../kernel/fd-table';
 import { Kernel } from '../kernel/kernel';
 import { GuestRandom } from '../kernel/rng';
@@ -42,6 +42,12 @@ function deviceOf(p: DeviceProfile): DeviceDescription {
   return { model: p.name, ramBytes: p.ramBytes, cores: p.cores, clockHz: p.clockHz };
 }
 
+/** The console's input for a spec's stdin. */
+function stdinSource(stdin: BootSpec['stdin']): InputSource | null {
+  if (!stdin) return null;
+  return stdin instanceof Uint8Array ? bytesInput(stdin) : stdin;
+}
+
 /** Everything needed to boot a program. */
 export interface BootSpec {
   /** Name used in reports (image name or ELF file name). */
@@ -58,7 +64,8 @@ export interface BootSpec {
   rootfs: unknown[];
   rootfsBase: string;
   seed: number;
-  stdin?: Uint8Array;
+  /** Standard input: bytes, or a source read on demand; empty when absent. */
+  stdin?: Uint8Array | InputSource;
   stdout: OutputSink;
   stderr: OutputSink;
   /** Told about unimplemented syscalls and similar non-fatal oddities. */
@@ -146,7 +153,7 @@ export class Machine {
   /** The three standard streams, made once per machine. */
   consoles(): ConsoleStream[] {
     this.consoleStreams ??= [
-      new ConsoleStream('/dev/stdin', this.spec.stdin ?? null, null, 0x8800),
+      new ConsoleStream('/dev/stdin', stdinSource(this.spec.stdin), null, 0x8800),
       new ConsoleStream('/dev/stdout', null, this.spec.stdout, 0x8801),
       new ConsoleStream('/dev/stderr', null, this.spec.stderr, 0x8802),
     ];
