@@ -139,7 +139,20 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
 /** The profile images use when they name none. */
 export const DEFAULT_PROFILE = 'htc-g1';
 
-const NUMERIC: (keyof DeviceProfile)[] = ['clockHz', 'ipc', 'cores', 'ramBytes', 'cpuActiveW', 'cpuIdleW'];
+/**
+ * Accepted range of each numeric field. The bounds are far beyond any real device and only keep
+ * the model's arithmetic sound: clock x IPC becomes an integer rate of instructions per second
+ * (at least 1, and finite), RAM must fit the guest's 32-bit view and the host.
+ */
+const RANGES: Record<'clockHz' | 'ipc' | 'cores' | 'ramBytes' | 'cpuActiveW' | 'cpuIdleW', [number, number, string]> = {
+  clockHz: [1e3, 1e12, 'between 1 kHz and 1 THz'],
+  ipc: [1e-3, 64, 'between 0.001 and 64'],
+  cores: [1, 1024, 'a whole number between 1 and 1024'],
+  ramBytes: [2 ** 20, 2 ** 40, 'a whole number of bytes between 1 MiB and 1 TiB'],
+  cpuActiveW: [0, 1e6, 'between 0 and 1,000,000'],
+  cpuIdleW: [0, 1e6, 'between 0 and 1,000,000'],
+};
+const WHOLE = new Set(['cores', 'ramBytes']);
 
 /** Check one user-supplied profile object; throws ProfileError saying which field is wrong. */
 export function validateProfile(raw: unknown, where: string): DeviceProfile {
@@ -148,16 +161,12 @@ export function validateProfile(raw: unknown, where: string): DeviceProfile {
   if (typeof o.id !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/.test(o.id)) {
     throw new ProfileError(`${where}: "id" must be a lower-case name like "my-phone"`);
   }
-  for (const k of NUMERIC) {
+  for (const [k, [min, max, text]] of Object.entries(RANGES)) {
     const v = o[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (k === 'cpuIdleW' && v < 0)) {
-      throw new ProfileError(`${where}: profile "${o.id}" needs a positive number "${k}"`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (WHOLE.has(k) && !Number.isInteger(v))) {
+      throw new ProfileError(`${where}: profile "${o.id}": "${k}" must be a number ${text}, got ${JSON.stringify(v)}`);
     }
   }
-  if (!Number.isInteger(o.cores) || (o.cores as number) > 1024) {
-    throw new ProfileError(`${where}: profile "${o.id}": "cores" must be a whole number between 1 and 1024`);
-  }
-  if ((o.ramBytes as number) > 2 ** 40) throw new ProfileError(`${where}: profile "${o.id}": "ramBytes" is absurd`);
   const kind = o.kind ?? 'phone';
   if (kind !== 'phone' && kind !== 'computer') {
     throw new ProfileError(`${where}: profile "${o.id}": "kind" must be "phone" or "computer"`);
