@@ -186,6 +186,24 @@ export class AddressSpace {
     return cursor + need <= below ? cursor : -1;
   }
 
+  /**
+   * Bytes of [start, end) that count against the device's RAM: every accessible mapped page, and
+   * inaccessible (PROT_NONE) pages only when they hold data. Reservations made with PROT_NONE
+   * cost nothing, as under Linux's overcommit accounting. Checkpoints hold a subset of these
+   * pages (the non-zero ones), so a run kept within RAM by this measure can always be restored
+   * on the same device.
+   */
+  accountedBytes(start = 0, end = ADDRESS_SPACE_SIZE): number {
+    let n = 0;
+    for (const r of this.regionList) {
+      const a = Math.max(r.start, start);
+      const b = Math.min(r.end, end);
+      if (a >= b) continue;
+      n += r.prot !== PROT_NONE ? b - a : this.touched.countRange(a / PAGE_SIZE, (b - a) / PAGE_SIZE) * PAGE_SIZE;
+    }
+    return n;
+  }
+
   /** Copy of guest bytes, checked against the page permissions (kernel reading user memory). */
   read(addr: number, length: number): Uint8Array {
     this.check(addr, length, PROT_READ, 'read');
