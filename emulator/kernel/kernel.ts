@@ -18,6 +18,7 @@ import { ioSyscalls } from './syscalls/io';
 import { memorySyscalls } from './syscalls/memory';
 import { processSyscalls } from './syscalls/process';
 import { signalSyscalls } from './syscalls/signals';
+import { statfsSyscalls } from './syscalls/statfs';
 import { timeSyscalls } from './syscalls/time';
 
 /** Every implemented syscall, by number. */
@@ -29,6 +30,7 @@ const HANDLERS: ReadonlyMap<number, SyscallHandler> = buildTable([
   timeSyscalls,
   processSyscalls,
   signalSyscalls,
+  statfsSyscalls,
 ]);
 
 function buildTable(tables: SyscallTable[]): Map<number, SyscallHandler> {

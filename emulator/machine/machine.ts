@@ -114,6 +114,7 @@ export class Machine {
       gid: UID,
       pid: PID,
       cwd: () => this.kernel.proc.cwd,
+      storageBytes: spec.profile.storageBytes,
     });
     const fds = new FdTable();
     for (const c of this.consoles()) fds.install({ file: c, offset: 0, flags: c.path === '/dev/stdin' ? O_RDONLY : O_WRONLY, dirCursor: 0 });

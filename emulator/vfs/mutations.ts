@@ -1,6 +1,6 @@
 /** Namespace changes on the merged view: mkdir, unlink, rmdir, rename, symlink and truncate. */
 import { EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EXDEV, ErrnoError } from '../abi/errno';
-import { MemDir, MemLayer, metaFromStat, MemSymlink, WHITEOUT } from './mem-layer';
+import { MemDir, MemLayer, metaFromStat, MemSymlink, symlinkBlocks, WHITEOUT } from './mem-layer';
 import { MNode, Overlay } from './overlay';
 import { isWithin } from './path';
 import { Credentials, permits, W_OK, X_OK } from './perm';
@@ -25,8 +25,10 @@ export class Mutations {
   /** Remove `name` from `parent`, leaving a whiteout when the image has an entry there. */
   removeEntry(parent: MNode, name: string): void {
     const dir = this.ov.upperDir(parent);
+    const old = dir.children.get(name);
     if (parent.lower?.lookup(name)) dir.children.set(name, WHITEOUT);
     else dir.children.delete(name);
+    this.layer.dropped(old);
     this.touchDir(dir);
   }
 
@@ -36,7 +38,8 @@ export class Mutations {
     if (r.node) throw new ErrnoError(EEXIST);
     this.checkWritableDir(r.parent);
     const dir = this.ov.upperDir(r.parent);
-    dir.children.set(r.name, new MemDir(this.layer.freshMeta(mode & 0o7777), true));
+    // A directory takes an inode and its first block.
+    dir.children.set(r.name, new MemDir(this.layer.freshMeta(mode & 0o7777, 1), true));
     this.touchDir(dir);
   }
 
@@ -48,7 +51,7 @@ export class Mutations {
     if (r.trailingSlash) throw new ErrnoError(ENOENT);
     this.checkWritableDir(r.parent);
     const dir = this.ov.upperDir(r.parent);
-    dir.children.set(r.name, new MemSymlink(this.layer.freshMeta(0o777), target));
+    dir.children.set(r.name, new MemSymlink(this.layer.freshMeta(0o777, symlinkBlocks(target)), target));
     this.touchDir(dir);
   }
 
@@ -102,7 +105,9 @@ export class Mutations {
     const dstDir = this.ov.upperDir(b.parent);
     if (a.parent.lower?.lookup(a.name)) srcDir.children.set(a.name, WHITEOUT);
     else srcDir.children.delete(a.name);
+    const replaced = dstDir.children.get(b.name);
     dstDir.children.set(b.name, moved);
+    if (replaced !== moved) this.layer.dropped(replaced);
     moved.meta.ctime = this.layer.clock.now();
     this.touchDir(srcDir);
     this.touchDir(dstDir);

@@ -38,7 +38,10 @@ export class FileHandle implements OpenFile {
   readonly kind = 'file';
 
   /** `writable` reflects the access mode; writes through a read-only handle fail with EBADF. */
-  constructor(readonly path: string, private readonly source: FileSource, private readonly layer: MemLayer, private readonly writable: boolean) {}
+  constructor(readonly path: string, private readonly source: FileSource, private readonly layer: MemLayer, private readonly writable: boolean) {
+    // An unlinked file keeps its space while open.
+    if (source.kind === 'mem') source.file.opens++;
+  }
 
   /** The writable copy of an image file made after this handle was opened, if any. */
   private current(): MemFile | undefined {
@@ -97,7 +100,9 @@ export class FileHandle implements OpenFile {
     throw new ErrnoError(EBADF);
   }
 
-  close(): void {}
+  close(): void {
+    if (this.source.kind === 'mem') this.layer.closed(this.source.file);
+  }
 }
 
 /** How a directory handle lists and describes its directory; looked up afresh on every call. */

@@ -16,6 +16,7 @@ import { buildProc, buildSys } from './procfs';
 import { Mutations } from './mutations';
 import { joinChild } from './path';
 import { parseRootfsSpec, RootfsSpec } from './rootfs-spec';
+import { FsStats, fsStatsAt, Storage } from './storage';
 import { Resolved, walk } from './walk';
 
 // The syscall layer imports everything it needs from this module.
@@ -23,6 +24,7 @@ export type { OpenFile } from './open-file';
 export type { DirEntry, Stat, Timespec } from './node';
 export type { LayerState } from './layer-state';
 export type { DeviceDescription } from './proc-text';
+export type { FsStats } from './storage';
 export type { RootfsEntry, RootfsSpec } from './rootfs-spec';
 
 /** Construction options of a Vfs. */
@@ -43,6 +45,8 @@ export interface VfsOptions {
   pid?: number;
   /** Current directory of the process, for /proc/self/cwd. */
   cwd?: () => string;
+  /** Size of the device's storage, which bounds the writable layer (ENOSPC beyond); default unbounded. */
+  storageBytes?: number;
 }
 
 /** Timestamp of image files when the options give none (2015-01-01T00:00:00Z). */
@@ -65,7 +69,7 @@ export class Vfs {
     const sys = buildSys(device, system);
     const lower = composeRootfs(spec, { owner, extra: [{ target: '/proc', root: proc }, { target: '/sys', root: sys }] });
     const now = options.now ?? (() => ({ ...imageTime }));
-    this.layer = new MemLayer(ROOTFS_DEV, { now, ...this.cred }, metaFromStat(lower.stat()));
+    this.layer = new MemLayer(ROOTFS_DEV, { now, ...this.cred }, metaFromStat(lower.stat()), new Storage(options.storageBytes));
     this.ov = new Overlay(lower, this.layer);
     this.mutations = new Mutations(this.ov, this.layer, this.cred);
   }
@@ -173,6 +177,21 @@ export class Vfs {
     if (this.ov.kind(node) !== 'dir') throw new ErrnoError(ENOTDIR);
     if (!permits(this.ov.perms(node), X_OK, this.cred)) throw new ErrnoError(EACCES);
     return node.path;
+  }
+
+  /** How much of the device's storage the writable layer uses. */
+  storageUse(): Storage {
+    return this.layer.storage;
+  }
+
+  /** statfs(2) of the file system holding `path`. */
+  statfs(path: string, cwd: string): FsStats {
+    return this.fsStatsOf(this.existing(path, cwd, true).path);
+  }
+
+  /** statfs of the file system a canonical path lies on, whether or not it still exists (fstatfs). */
+  fsStatsOf(canonical: string): FsStats {
+    return fsStatsAt(canonical, this.layer.storage);
   }
 
   /** Plain-data snapshot of everything the guest changed. */

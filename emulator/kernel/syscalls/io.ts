@@ -83,6 +83,15 @@ function vectored(k: KernelContext, a: number[], write: boolean, pos?: number): 
   return total;
 }
 
+/** ftruncate(2) of `fd` to `len` bytes. */
+function ftruncateTo(k: KernelContext, fd: number, len: number): number {
+  const d = k.fds.get(fd);
+  if (len < 0) return -EINVAL;
+  if (d.file.kind !== 'file' || (d.flags & O_ACCMODE) === O_RDONLY) return -EINVAL;
+  d.file.truncate(len);
+  return 0;
+}
+
 /** pread64/pwrite64: fd, buf, count, pad, then the 64-bit position in r4:r5; the offset is untouched. */
 function positioned(k: KernelContext, a: number[], write: boolean): number {
   const d = k.fds.get(a[0]);
@@ -232,13 +241,8 @@ export const ioSyscalls: SyscallTable = {
     k.space.write(a[1], encodeStat64(k.fds.get(a[0]).file.stat()));
     return 0;
   },
-  ftruncate64(k, a) {
-    const d = k.fds.get(a[0]);
-    const len = pos64(a[2], a[3]);
-    if (len < 0) return -EINVAL;
-    if (d.file.kind !== 'file' || (d.flags & O_ACCMODE) === O_RDONLY) return -EINVAL;
-    d.file.truncate(len);
-    return 0;
-  },
+  ftruncate64: (k, a) => ftruncateTo(k, a[0], pos64(a[2], a[3])),
+  // The 32-bit form, which programs built without large-file support call; the length is signed.
+  ftruncate: (k, a) => ftruncateTo(k, a[0], a[1] | 0),
   getdents64,
 };
