@@ -8,6 +8,7 @@ import { applyState } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
 import { DEFAULT_STORAGE_BYTES, DeviceProfile } from '../machine/profiles';
 import { PAGE_SIZE } from '../memory/address-space';
+import { displayName } from '../vfs/path';
 import { LayerState } from '../vfs/vfs';
 import { CheckpointError } from './errors';
 import { CheckpointManifest, checkManifest, VfsRecord } from './manifest';
@@ -95,7 +96,7 @@ function layerState(vfs: VfsRecord, store: CheckpointStore, id: string): LayerSt
     const blocks = n.blocks.map((b) => ({
       index: b.index,
       data: b.hash
-        ? store.readPage(Buffer.from(b.hash, 'hex'), { checkpoint: id, what: `block ${b.index} of ${n.path}` })
+        ? store.readPage(Buffer.from(b.hash, 'hex'), { checkpoint: id, what: `block ${b.index} of ${displayName(n.path)}` })
         : new Uint8Array(b.length),
     }));
     return { ...n, blocks };

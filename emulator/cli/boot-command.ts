@@ -5,6 +5,7 @@ import { ImageRef } from '../checkpoint/manifest';
 import { EACCES, ENOENT, ENOTDIR, ErrnoError } from '../abi/errno';
 import { ImageError, UsageError } from '../errors';
 import { loadImage } from '../image/manifest';
+import { displayName } from '../vfs/path';
 import { BootSpec, Machine } from '../machine/machine';
 import { DEFAULT_PROFILE, findProfile } from '../machine/profiles';
 import { parseCount, RunOptions, runToEnd } from './run-loop';
@@ -90,14 +91,14 @@ function readProgram(file: string, what: string): Uint8Array {
   }
 }
 
-/** The canonical guest path of `cwd`, which must be an existing directory in the guest's tree. */
+/** The canonical guest path of `cwd` (a guest byte string), which must be an existing directory in the guest's tree. */
 function guestDirectory(machine: Machine, cwd: string): string {
   try {
     return machine.vfs.resolveDirectory(cwd, '/');
   } catch (e) {
     if (!(e instanceof ErrnoError)) throw e;
     const why = e.errno === ENOENT ? 'no such directory' : e.errno === ENOTDIR ? 'not a directory' : e.errno === EACCES ? 'not searchable' : e.message;
-    throw new UsageError(`working directory ${cwd}: ${why} in the guest's file system`);
+    throw new UsageError(`working directory ${displayName(cwd)}: ${why} in the guest's file system`);
   }
 }
 
@@ -175,7 +176,7 @@ export async function bootCommand(image: string | undefined, args: string[], opt
   const machine = new Machine(spec);
   try {
     // The working directory must exist in the guest's own tree, which only the machine knows.
-    machine.kernel.proc.cwd = guestDirectory(machine, t.cwd);
+    machine.kernel.proc.cwd = guestDirectory(machine, machine.kernel.proc.cwd);
   } catch (e) {
     machine.close();
     throw e;

@@ -9,6 +9,7 @@ import { CheckpointStore } from '../checkpoint/store';
 import { VerifyReport } from '../checkpoint/store-verify';
 import { findProfile } from '../machine/profiles';
 import { formatSeconds } from '../machine/run-summary';
+import { displayName } from '../vfs/path';
 import { printJson, table } from './output';
 import { RunOptions, runToEnd } from './run-loop';
 import { guestStdin } from './stdin';
@@ -152,7 +153,7 @@ export async function diffCommand(a: string, b: string, opts: { store?: string; 
   );
   out.push('');
   out.push(d.registers.length ? `registers changed: ${d.registers.map((r) => `${r.name} ${r.from} -> ${r.to}`).join(', ')}` : 'registers: unchanged');
-  out.push(d.files.length ? `files changed: ${d.files.map((f) => `${f.path} (${f.change})`).join(', ')}` : 'files: unchanged');
+  out.push(d.files.length ? `files changed: ${d.files.map((f) => `${displayName(f.path)} (${f.change})`).join(', ')}` : 'files: unchanged');
   process.stdout.write(out.join('\n') + '\n');
   return 0;
 }

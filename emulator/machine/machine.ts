@@ -15,6 +15,7 @@ import { initialSignalState } from '../kernel/syscalls/signals';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { Engine, EngineOptions } from '../unicorn/engine';
 import { CPSR_T, Reg } from '../unicorn/constants';
+import { textName } from '../vfs/path';
 import { DeviceDescription, Vfs } from '../vfs/vfs';
 import { splitNs } from '../kernel/guest-structs';
 import { describeFault, EXCP_SWI, instructionText } from './guest-fault';
@@ -105,7 +106,7 @@ export class Machine {
     this.counting = spec.engine?.countInstructions !== false;
     this.clock = new ModelClock(spec.profile, () => this.engine.counters.instructions);
     this.vfs = Vfs.fromManifest(spec.rootfs, spec.rootfsBase, deviceOf(spec.profile), {
-      exePath: spec.exePath,
+      exePath: textName(spec.exePath),
       now: () => {
         const { sec, nsec } = splitNs(this.clock.realtimeNs());
         return { sec: Number(sec), nsec };
@@ -135,7 +136,7 @@ export class Machine {
         ppid: 1,
         uid: UID,
         gid: UID,
-        cwd: spec.cwd,
+        cwd: textName(spec.cwd),
         brkStart: 0,
         brk: 0,
         mmapBase: MMAP_BASE,

@@ -53,8 +53,6 @@ export function pageAlignDown(n: number): number {
 /** Called after permissions or mappings change, so cached translations can be dropped. */
 export type MappingListener = (start: number, end: number, codeChanged: boolean) => void;
 
-const textDecoder = new TextDecoder();
-
 /** The guest address space: memory, page permissions, dirty and touched bitmaps, regions. */
 export class AddressSpace {
   readonly buffer: SharedArrayBuffer;
@@ -243,11 +241,14 @@ export class AddressSpace {
     this.markWritten(addr, 4);
   }
 
-  /** Read a NUL-terminated string of at most `max` bytes (EFAULT-style error when unterminated). */
+  /**
+   * Read a NUL-terminated string of at most `max` bytes (EFAULT-style error when unterminated), as
+   * a byte string: one char per byte ('latin1'), because Linux names are bytes, not UTF-8 text.
+   */
   readCString(addr: number, max = 4096): string {
     for (let i = 0; i < max; i++) {
       if (!this.isMapped(addr + i, 1, PROT_READ)) throw new GuestMemoryError(addr + i, 'read');
-      if (this.bytes[addr + i] === 0) return textDecoder.decode(this.bytes.subarray(addr, addr + i));
+      if (this.bytes[addr + i] === 0) return Buffer.from(this.buffer, addr, i).toString('latin1');
     }
     throw new GuestMemoryError(addr, 'read');
   }

@@ -167,7 +167,7 @@ function nodeBlocks(node: MemEntry): number {
 
 /** Data blocks a symlink to `target` takes: none when the target fits in the inode. */
 export function symlinkBlocks(target: string): number {
-  return Buffer.byteLength(target) > FAST_SYMLINK_MAX ? 1 : 0;
+  return target.length > FAST_SYMLINK_MAX ? 1 : 0;
 }
 
 /** Metadata copied from a lower node's stat, keeping its identity. */
@@ -200,6 +200,6 @@ export function memStat(node: MemEntry, nlink = 1): Stat {
     case 'dir':
       return makeStat({ ...base, mode: S_IFDIR | m.perm, size: 4096, nlink });
     case 'symlink':
-      return makeStat({ ...base, mode: S_IFLNK | 0o777, size: Buffer.byteLength(node.target) });
+      return makeStat({ ...base, mode: S_IFLNK | 0o777, size: node.target.length });
   }
 }

@@ -16,6 +16,7 @@ import {
 import { KernelContext, SyscallTable } from '../context';
 import { vfsFileObject } from '../file-object';
 import { encodeStat64, encodeStatx, Stat } from '../stat';
+import { nameBytes } from '../../vfs/path';
 
 const PATH_MAX = 4096;
 
@@ -62,7 +63,7 @@ function readlinkat(k: KernelContext, a: number[]): number {
   const [dirfd, pathAddr, buf, size] = a;
   if ((size | 0) <= 0) return -EINVAL;
   const [p, cwd] = at(k, dirfd, pathAddr);
-  const target = new TextEncoder().encode(k.vfs.readlink(p, cwd));
+  const target = nameBytes(k.vfs.readlink(p, cwd));
   const n = Math.min(target.length, size);
   k.space.write(buf, target.subarray(0, n));
   return n;
@@ -70,7 +71,7 @@ function readlinkat(k: KernelContext, a: number[]): number {
 
 function getcwd(k: KernelContext, a: number[]): number {
   const [buf, size] = a;
-  const bytes = new TextEncoder().encode(k.proc.cwd + '\0');
+  const bytes = nameBytes(k.proc.cwd + '\0');
   if (bytes.length > size) return -ERANGE;
   k.space.write(buf, bytes);
   return bytes.length;

@@ -9,6 +9,7 @@ import { KernelContext, SyscallTable } from '../context';
 import { OpenDescription } from '../fd-table';
 import { encodeStat64 } from '../stat';
 import { StructWriter } from '../guest-structs';
+import { nameBytes } from '../../vfs/path';
 
 const SEEK_SET = 0;
 const SEEK_CUR = 1;
@@ -130,7 +131,7 @@ function getdents64(k: KernelContext, a: number[]): number {
   let used = 0;
   while (d.dirCursor < entries.length) {
     const e = entries[d.dirCursor];
-    const name = new TextEncoder().encode(e.name);
+    const name = nameBytes(e.name);
     const reclen = (19 + name.length + 1 + 7) & ~7;
     if (used + reclen > size) {
       if (used === 0) return -EINVAL;

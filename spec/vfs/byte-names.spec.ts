@@ -1,0 +1,83 @@
+/** File names are bytes end to end: host names that are not UTF-8, guest-created ones, checkpoints. */
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Checkpointer } from '../../emulator/checkpoint/capture';
+import { initHashing } from '../../emulator/checkpoint/page-hash';
+import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
+import { CheckpointStore } from '../../emulator/checkpoint/store';
+import { NR } from '../../emulator/kernel/syscall-names';
+import { bootElf } from '../support/boot';
+import { compileC, runQemu, tempDir } from '../support/toolchain';
+
+/** A host path whose last part is the given raw bytes. */
+function raw(dir: string, ...parts: (string | number[])[]): Buffer {
+  const bytes = parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p)));
+  return Buffer.concat([Buffer.from(dir + '/'), ...bytes]);
+}
+
+/** A host folder "host" holding a\xff, café (UTF-8), a symlink l\xfa -> a\xff and a folder d\xe9. */
+function makeTree(): string {
+  const dir = tempDir('cc-bytes-');
+  fs.chmodSync(dir, 0o755);
+  const host = path.join(dir, 'host');
+  fs.mkdirSync(host);
+  fs.writeFileSync(raw(host, 'a', [0xff]), 'ff\n');
+  fs.writeFileSync(raw(host, 'café'), 'utf-8\n');
+  fs.symlinkSync(raw(host, 'a', [0xff]).subarray(host.length + 1), raw(host, 'l', [0xfa]));
+  fs.mkdirSync(raw(host, 'd', [0xe9]));
+  return dir;
+}
+
+describe('vfs: file names are bytes', function () {
+  this.timeout(120_000);
+  let elf: string;
+  before(async () => {
+    await initHashing();
+    elf = compileC(path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures', 'byte-names.c'), ['-D_FILE_OFFSET_BITS=64']);
+  });
+
+  it('lists, opens, creates (O_EXCL), renames and reads back non-UTF-8 names as qemu-arm does', () => {
+    const ours = makeTree();
+    const b = bootElf(elf, { root: ours });
+    assert.equal(b.machine.run(), 'exited');
+    b.machine.close();
+    // The host folder is never modified.
+    assert.deepEqual(fs.readdirSync(ours).sort(), ['host']);
+    const q = runQemu(elf, ['byte-names'], {}, makeTree());
+    assert.equal(q.status, 0, q.stderr.toString());
+    assert.equal(b.stdout().toString('latin1'), q.stdout.toString('latin1'));
+    const out = b.stdout().toString('latin1');
+    assert.match(out, /create made\/new\\xff\n {2}-> ok, wrote 6\ncreate made\/new\\xfe\n {2}-> ok, wrote 7\ncreate made\/new\\xff\n {2}-> File exists\n/);
+    assert.match(out, /read host\/a\\xff\n {2}-> 3 bytes: ff\n/);
+    assert.match(out, /cwd ends in \/d\\xe9\n/);
+  });
+
+  it('a checkpoint keeps the byte names of created files, and restores them', () => {
+    const whole = bootElf(elf, { root: makeTree() });
+    whole.machine.run();
+    const expected = whole.stdout().toString('latin1');
+    whole.machine.close();
+
+    const root = makeTree();
+    const store = CheckpointStore.open(tempDir('cc-bytes-store-'));
+    try {
+      const b = bootElf(elf, { root });
+      assert.equal(b.machine.run(undefined, (nr) => nr === NR.getpid), 'syscall');
+      const image = { name: 'bytes', exePath: '/byte-names', argv: ['byte-names'], env: [], rootfs: [{ type: 'host', source: root, target: '/' }], rootfsBase: process.cwd(), seed: 1 };
+      const { id, manifest } = new Checkpointer(store, b.machine, image).capture();
+      const names = manifest.vfs.nodes.map((n) => Buffer.from(n.path, 'latin1').toString('hex'));
+      assert.ok(names.includes(Buffer.from('/made/new\xff', 'latin1').toString('hex')), names.join(' '));
+      assert.ok(names.includes(Buffer.from('/made/ren\x80', 'latin1').toString('hex')), names.join(' '));
+      const before = b.stdout().toString('latin1');
+      b.machine.close();
+      const out: Buffer[] = [];
+      const { machine } = restoreCheckpoint(store, id, { stdout: (x) => out.push(Buffer.from(x)), stderr: () => undefined, warn: () => undefined });
+      assert.equal(machine.run(), 'exited');
+      machine.close();
+      assert.equal(before + Buffer.concat(out).toString('latin1'), expected);
+    } finally {
+      store.close();
+    }
+  });
+});
