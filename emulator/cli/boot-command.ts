@@ -9,6 +9,7 @@ import { displayName } from '../vfs/path';
 import { BootSpec, Machine } from '../machine/machine';
 import { DEFAULT_PROFILE, findProfile } from '../machine/profiles';
 import { parseCount, RunOptions, runToEnd } from './run-loop';
+import { rawOperands } from './raw-args';
 import { guestStdin } from './stdin';
 
 /** Options of the boot command, as commander parses them. */
@@ -152,7 +153,8 @@ export async function bootCommand(image: string | undefined, args: string[], opt
     name: t.name,
     elf,
     exePath: t.exePath,
-    argv: t.argv,
+    // Operands replace argv[1...]; one that is not UTF-8 reaches the guest byte for byte.
+    argv: args.length ? [t.argv[0], ...rawOperands(args)] : t.argv,
     env: t.env,
     cwd: t.cwd,
     profile,

@@ -57,7 +57,8 @@ export interface BootSpec {
   elf?: Uint8Array;
   /** Guest path of the program (AT_EXECFN, /proc/self/exe). */
   exePath: string;
-  argv: string[];
+  /** Arguments: text (passed as UTF-8) or exact bytes (a host argument that is not UTF-8). */
+  argv: (string | Uint8Array)[];
   env: string[];
   cwd: string;
   profile: DeviceProfile;

@@ -1,5 +1,6 @@
 /** File names are bytes end to end: host names that are not UTF-8, guest-created ones, checkpoints. */
 import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Checkpointer } from '../../emulator/checkpoint/capture';
@@ -51,6 +52,16 @@ describe('vfs: file names are bytes', function () {
     assert.match(out, /create made\/new\\xff\n {2}-> ok, wrote 6\ncreate made\/new\\xfe\n {2}-> ok, wrote 7\ncreate made\/new\\xff\n {2}-> File exists\n/);
     assert.match(out, /read host\/a\\xff\n {2}-> 3 bytes: ff\n/);
     assert.match(out, /cwd ends in \/d\\xe9\n/);
+  });
+
+  it('takes names that are not UTF-8 from the command line byte for byte', () => {
+    const root = makeTree();
+    const bin = path.resolve(__dirname, '..', '..', '..', 'bin', 'clonecloud');
+    // Node cannot pass such an argument itself: a shell builds it from printf's bytes.
+    const script = 'exec "$0" "$1" boot --elf "$2" --root "$3" --cwd /host --no-summary -- "$(printf \'a\\377\')" caf\u00e9';
+    const r = spawnSync('sh', ['-c', script, process.execPath, bin, elf, root], { input: '' });
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.equal(r.stdout.toString('latin1'), 'read a\\xff\n  -> 3 bytes: ff\nread caf\\xc3\\xa9\n  -> 6 bytes: utf-8\n');
   });
 
   it('a checkpoint keeps the byte names of created files, and restores them', () => {
