@@ -36,6 +36,7 @@ export type FileSource =
 export class FileHandle implements OpenFile {
   readonly isDirectory = false;
   readonly kind = 'file';
+  private released = false;
 
   /** `writable` reflects the access mode; writes through a read-only handle fail with EBADF. */
   constructor(readonly path: string, private readonly source: FileSource, private readonly layer: MemLayer, private readonly writable: boolean) {
@@ -101,7 +102,9 @@ export class FileHandle implements OpenFile {
   }
 
   close(): void {
-    if (this.source.kind === 'mem') this.layer.closed(this.source.file);
+    // Counted once, however often a caller closes.
+    if (this.source.kind === 'mem' && !this.released) this.layer.closed(this.source.file);
+    this.released = true;
   }
 }
 
