@@ -78,4 +78,16 @@ describe('cli: guest standard input', () => {
     assert.equal(missing.status, 2);
     assert.match(missing.stderr.toString(), /^clonecloud: --stdin .*nope: no such file\n$/);
   });
+
+  it('is the host\'s standard input for restore too', () => {
+    const store = path.join(dir, 'store');
+    // A checkpoint during start-up, before the program reads anything.
+    const b = spawnSync(process.execPath, [BIN, 'boot', '--elf', elf, '--no-summary', '--checkpoint-at', '100', '--store', store], { input: 'at boot\n' });
+    assert.equal(b.status, 0, b.stderr.toString());
+    assert.equal(b.stdout.toString(), 'at boot\n');
+    const r = spawnSync(process.execPath, [BIN, 'restore', 'c0001', '--store', store, '--no-summary'], { input: 'after restore\n' });
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.equal(r.stdout.toString(), 'after restore\n');
+    assert.equal(r.stderr.toString(), '14 bytes\n');
+  });
 });
