@@ -1,13 +1,11 @@
 /** The profile's RAM bounds the guest's memory at boot as restore checks it: ENOMEM, as on a phone without swap. */
 import { strict as assert } from 'assert';
 import * as path from 'path';
-import { Checkpointer } from '../../emulator/checkpoint/capture';
 import { initHashing } from '../../emulator/checkpoint/page-hash';
-import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
 import { CheckpointStore } from '../../emulator/checkpoint/store';
-import { NR } from '../../emulator/kernel/syscall-names';
 import { findProfile } from '../../emulator/machine/profiles';
 import { bootElf } from '../support/boot';
+import { checkpointAtMarker } from '../support/marker-checkpoint';
 import { compileC, tempDir } from '../support/toolchain';
 
 const MB = 2 ** 20;
@@ -43,19 +41,10 @@ describe('kernel: the profile\'s RAM bounds guest memory', function () {
 
     const store = CheckpointStore.open(tempDir('cc-ram-'));
     try {
-      const b = bootElf(elf, { profileObject: small });
-      assert.equal(b.machine.run(undefined, (nr) => nr === NR.getpid), 'syscall');
-      const image = { name: 'alloc', exePath: '/' + path.basename(elf), argv: [path.basename(elf)], env: [], rootfs: [], rootfsBase: process.cwd(), seed: 1 };
-      const { id, manifest } = new Checkpointer(store, b.machine, image).capture();
-      assert.ok(manifest.stats.residentPages * 4096 > 16 * MB, 'memory was full when captured');
-      const before = b.stdout().toString();
-      b.machine.close();
-      const out: Buffer[] = [];
-      const { machine } = restoreCheckpoint(store, id, { stdout: (x) => out.push(Buffer.from(x)), stderr: () => undefined, warn: () => undefined });
-      assert.equal(machine.run(), 'exited');
-      assert.equal(machine.kernel.exitState?.status, 0);
-      assert.equal(before + Buffer.concat(out).toString(), expected);
-      machine.close();
+      const r = checkpointAtMarker(store, elf, { profileObject: small });
+      assert.ok(r.manifest.stats.residentPages * 4096 > 16 * MB, 'memory was full when captured');
+      assert.equal(r.status, 0);
+      assert.equal(r.before.toString() + r.after.toString(), expected);
     } finally {
       store.close();
     }

@@ -3,12 +3,10 @@ import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Checkpointer } from '../../emulator/checkpoint/capture';
 import { initHashing } from '../../emulator/checkpoint/page-hash';
-import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
 import { CheckpointStore } from '../../emulator/checkpoint/store';
-import { NR } from '../../emulator/kernel/syscall-names';
 import { bootElf } from '../support/boot';
+import { checkpointAtMarker } from '../support/marker-checkpoint';
 import { compileC, runQemu, tempDir } from '../support/toolchain';
 
 /** A host path whose last part is the given raw bytes. */
@@ -70,23 +68,13 @@ describe('vfs: file names are bytes', function () {
     const expected = whole.stdout().toString('latin1');
     whole.machine.close();
 
-    const root = makeTree();
     const store = CheckpointStore.open(tempDir('cc-bytes-store-'));
     try {
-      const b = bootElf(elf, { root });
-      assert.equal(b.machine.run(undefined, (nr) => nr === NR.getpid), 'syscall');
-      const image = { name: 'bytes', exePath: '/byte-names', argv: ['byte-names'], env: [], rootfs: [{ type: 'host', source: root, target: '/' }], rootfsBase: process.cwd(), seed: 1 };
-      const { id, manifest } = new Checkpointer(store, b.machine, image).capture();
-      const names = manifest.vfs.nodes.map((n) => Buffer.from(n.path, 'latin1').toString('hex'));
+      const r = checkpointAtMarker(store, elf, { root: makeTree() });
+      const names = r.manifest.vfs.nodes.map((n) => Buffer.from(n.path, 'latin1').toString('hex'));
       assert.ok(names.includes(Buffer.from('/made/new\xff', 'latin1').toString('hex')), names.join(' '));
       assert.ok(names.includes(Buffer.from('/made/ren\x80', 'latin1').toString('hex')), names.join(' '));
-      const before = b.stdout().toString('latin1');
-      b.machine.close();
-      const out: Buffer[] = [];
-      const { machine } = restoreCheckpoint(store, id, { stdout: (x) => out.push(Buffer.from(x)), stderr: () => undefined, warn: () => undefined });
-      assert.equal(machine.run(), 'exited');
-      machine.close();
-      assert.equal(before + Buffer.concat(out).toString('latin1'), expected);
+      assert.equal(r.before.toString('latin1') + r.after.toString('latin1'), expected);
     } finally {
       store.close();
     }
