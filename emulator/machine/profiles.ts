@@ -200,10 +200,17 @@ export function validateProfile(raw: unknown, where: string): DeviceProfile {
   };
 }
 
+/** Largest profile file read. */
+const MAX_PROFILE_FILE_BYTES = 1 << 20;
+
 /** Read user profiles from a JSON file holding one profile or an array of them. */
 export function loadProfileFile(file: string): DeviceProfile[] {
   let text: string;
   try {
+    // Only a regular file of sane size: /dev/zero would never end, a FIFO could block forever.
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_PROFILE_FILE_BYTES) throw new Error(`${st.size} bytes is more than a profile file needs (at most ${MAX_PROFILE_FILE_BYTES})`);
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new ProfileError(`cannot read profile file ${file}: ${(e as Error).message}`);

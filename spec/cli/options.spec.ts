@@ -66,6 +66,7 @@ describe('cli: options refused with one line', () => {
       [{ cpuActiveW: 1e300 }, 'cpuActiveW'],
       [{ cores: 2.5 }, 'cores'],
     ];
+    refused(['boot', 'images/hello', '--profile-file', '/dev/zero'], /cannot read profile file \/dev\/zero: not a regular file/);
     for (const [change, field] of cases) {
       const file = path.join(dir, `${field}.json`);
       fs.writeFileSync(file, JSON.stringify({ ...base, ...change }));
