@@ -3,11 +3,12 @@
  * memory map and every page (each verified against its hash as it is read), then registers and
  * kernel state. The restored machine continues exactly where the original stopped.
  */
-import { OutputSink } from '../kernel/console';
+import { InputSource, OutputSink } from '../kernel/console';
 import { applyState } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
-import { DeviceProfile } from '../machine/profiles';
+import { DEFAULT_STORAGE_BYTES, DeviceProfile } from '../machine/profiles';
 import { PAGE_SIZE } from '../memory/address-space';
+import { displayName } from '../vfs/path';
 import { LayerState } from '../vfs/vfs';
 import { CheckpointError } from './errors';
 import { CheckpointManifest, checkManifest, VfsRecord } from './manifest';
@@ -20,7 +21,7 @@ export interface RestoreOptions {
   profile?: DeviceProfile;
   stdout: OutputSink;
   stderr: OutputSink;
-  stdin?: Uint8Array;
+  stdin?: Uint8Array | InputSource;
   warn: (message: string) => void;
 }
 
@@ -44,7 +45,9 @@ export function profileMismatch(manifest: CheckpointManifest, residentPages: num
 export function restoreCheckpoint(store: CheckpointStore, id: string, opts: RestoreOptions): Restored {
   const manifest = checkManifest(store.manifest(id), id);
   const table = decodePageTable(store.pageTable(id), `checkpoint ${id}`);
-  const profile = opts.profile ?? manifest.profile;
+  // Checkpoints from before profiles had a storage size get the default a profile file would.
+  const saved: Partial<DeviceProfile> = manifest.profile;
+  const profile = opts.profile ?? { ...manifest.profile, storageBytes: saved.storageBytes ?? DEFAULT_STORAGE_BYTES };
   const why = profileMismatch(manifest, table.pages.length, profile);
   if (why) throw new CheckpointError(why);
   const img = manifest.image;
@@ -65,6 +68,11 @@ export function restoreCheckpoint(store: CheckpointStore, id: string, opts: Rest
   });
   try {
     machine.vfs.importState(layerState(manifest.vfs, store, id));
+    const files = machine.vfs.storageUse();
+    if (files.usedBlocks > files.totalBlocks || files.usedInodes > files.totalInodes) {
+      const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
+      throw new CheckpointError(`checkpoint ${id} holds ${mb(files.usedBlocks * 4096)} of files (${files.usedInodes} inodes); profile ${profile.id} has only ${mb(profile.storageBytes)} of storage`);
+    }
     applyState(machine, manifest.state);
     const space = machine.space;
     for (let i = 0; i < table.pages.length; i++) {
@@ -88,7 +96,7 @@ function layerState(vfs: VfsRecord, store: CheckpointStore, id: string): LayerSt
     const blocks = n.blocks.map((b) => ({
       index: b.index,
       data: b.hash
-        ? store.readPage(Buffer.from(b.hash, 'hex'), { checkpoint: id, what: `block ${b.index} of ${n.path}` })
+        ? store.readPage(Buffer.from(b.hash, 'hex'), { checkpoint: id, what: `block ${b.index} of ${displayName(n.path)}` })
         : new Uint8Array(b.length),
     }));
     return { ...n, blocks };

@@ -64,7 +64,7 @@ export function openStoreEnv(dir: string, opts: OpenOptions = {}): StoreDbs {
   const state = folderState(abs, dir);
   if (state === 'missing' || state === 'empty') {
     if (!create) throw new StoreError(`no checkpoint store at ${dir}`);
-    fs.mkdirSync(abs, { recursive: true });
+    makeFolder(abs, dir);
   }
   // Durability: LMDB-js defaults (overlappingSync on Linux). A commit is complete and survives
   // a killed process when commit() returns; its fsync runs right after, off the main thread, so
@@ -117,6 +117,29 @@ export function diskBytes(dbs: StoreDbs): number {
 type FolderState = 'missing' | 'empty' | 'lmdb';
 
 /** Classify the folder without touching it, refusing folders that hold something else. */
+/**
+ * Create `abs` and its missing parents one level at a time. Node's recursive mkdir retries
+ * forever where the kernel answers ENOENT for a parent that exists (inside /proc), so each
+ * level is made once and any failure is reported.
+ */
+function makeFolder(abs: string, dir: string): void {
+  const missing: string[] = [];
+  let cur = abs;
+  while (!fs.existsSync(cur)) {
+    missing.unshift(cur);
+    const up = path.dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  for (const level of missing) {
+    try {
+      fs.mkdirSync(level);
+    } catch (e) {
+      throw new StoreError(`cannot create the checkpoint store folder ${dir}: ${(e as Error).message}`);
+    }
+  }
+}
+
 function folderState(abs: string, dir: string): FolderState {
   let st: fs.Stats;
   try {

@@ -2,11 +2,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ImageRef } from '../checkpoint/manifest';
+import { EACCES, ENOENT, ENOTDIR, ErrnoError } from '../abi/errno';
 import { ImageError, UsageError } from '../errors';
 import { loadImage } from '../image/manifest';
+import { displayName } from '../vfs/path';
 import { BootSpec, Machine } from '../machine/machine';
 import { DEFAULT_PROFILE, findProfile } from '../machine/profiles';
 import { parseCount, RunOptions, runToEnd } from './run-loop';
+import { rawOperands } from './raw-args';
+import { guestStdin } from './stdin';
 
 /** Options of the boot command, as commander parses them. */
 export interface BootOptions extends RunOptions {
@@ -55,8 +59,51 @@ function resolveImage(dir: string, args: string[], opts: BootOptions): Target {
   };
 }
 
+/** Largest program accepted; real static programs are a few megabytes. */
+const MAX_ELF_BYTES = 1 << 30;
+
+/**
+ * Read a program file, refusing anything but a regular file before reading (a FIFO would block,
+ * /dev/zero never ends) and anything above MAX_ELF_BYTES.
+ */
+function readProgram(file: string, what: string): Uint8Array {
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ImageError(`${what}: ${code === 'ENOENT' ? 'no such file' : `cannot open: ${(e as Error).message}`}`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new ImageError(`${what}: not a regular file`);
+    if (st.size > MAX_ELF_BYTES) throw new ImageError(`${what}: ${st.size} bytes is too large for a program (at most ${MAX_ELF_BYTES})`);
+    const bytes = new Uint8Array(st.size);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = fs.readSync(fd, bytes, got, bytes.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return bytes.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The canonical guest path of `cwd` (a guest byte string), which must be an existing directory in the guest's tree. */
+function guestDirectory(machine: Machine, cwd: string): string {
+  try {
+    return machine.vfs.resolveDirectory(cwd, '/');
+  } catch (e) {
+    if (!(e instanceof ErrnoError)) throw e;
+    const why = e.errno === ENOENT ? 'no such directory' : e.errno === ENOTDIR ? 'not a directory' : e.errno === EACCES ? 'not searchable' : e.message;
+    throw new UsageError(`working directory ${displayName(cwd)}: ${why} in the guest's file system`);
+  }
+}
+
 function resolveElf(elf: string, args: string[], opts: BootOptions): Target {
-  if (!fs.existsSync(elf)) throw new ImageError(`${elf}: no such file`);
   const rootfs: unknown[] = [];
   let exePath = '/' + path.basename(elf);
   if (opts.root) {
@@ -92,19 +139,22 @@ export async function bootCommand(image: string | undefined, args: string[], opt
   const t = image ? resolveImage(image, args, opts) : resolveElf(opts.elf!, args, opts);
   const profile = findProfile(opts.profile ?? t.profileId, opts.profileFile);
   for (const kv of opts.env ?? []) {
-    if (!kv.includes('=')) throw new UsageError(`--env ${kv}: expected NAME=value`);
-    t.env = t.env.filter((e) => e.split('=')[0] !== kv.split('=')[0]).concat(kv);
+    const name = kv.includes('=') ? kv.slice(0, kv.indexOf('=')) : '';
+    if (!name) throw new UsageError(`--env ${kv}: expected NAME=value with a non-empty NAME`);
+    t.env = t.env.filter((e) => e.split('=')[0] !== name).concat(kv);
   }
-  const seed = opts.seed !== undefined ? Number(parseCount(opts.seed, '--seed')) : t.seed;
-  const stdin = opts.stdin ? fs.readFileSync(opts.stdin) : undefined;
+  if (opts.cwd !== undefined && !opts.cwd.startsWith('/')) throw new UsageError(`--cwd ${opts.cwd}: must be an absolute guest path (starting with /)`);
+  const seed = opts.seed !== undefined ? Number(parseCount(opts.seed, '--seed', 0xffffffffn)) : t.seed;
+  const stdin = guestStdin(opts.stdin);
   // Validate counts before any work: a typo should not cost a run.
   if (opts.maxInstructions) parseCount(opts.maxInstructions, '--max-instructions');
-  const elf = new Uint8Array(fs.readFileSync(t.elfPath));
+  const elf = readProgram(t.elfPath, opts.elf ? '--elf ' + opts.elf : t.elfPath);
   const spec: BootSpec = {
     name: t.name,
     elf,
     exePath: t.exePath,
-    argv: t.argv,
+    // Operands replace argv[1...]; one that is not UTF-8 reaches the guest byte for byte.
+    argv: args.length ? [t.argv[0], ...rawOperands(args)] : t.argv,
     env: t.env,
     cwd: t.cwd,
     profile,
@@ -125,5 +175,13 @@ export async function bootCommand(image: string | undefined, args: string[], opt
     rootfsBase: t.rootfsBase,
     seed,
   };
-  return runToEnd(new Machine(spec), ref, opts);
+  const machine = new Machine(spec);
+  try {
+    // The working directory must exist in the guest's own tree, which only the machine knows.
+    machine.kernel.proc.cwd = guestDirectory(machine, machine.kernel.proc.cwd);
+  } catch (e) {
+    machine.close();
+    throw e;
+  }
+  return runToEnd(machine, ref, opts);
 }

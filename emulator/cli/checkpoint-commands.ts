@@ -9,8 +9,10 @@ import { CheckpointStore } from '../checkpoint/store';
 import { VerifyReport } from '../checkpoint/store-verify';
 import { findProfile } from '../machine/profiles';
 import { formatSeconds } from '../machine/run-summary';
+import { displayName } from '../vfs/path';
 import { printJson, table } from './output';
 import { RunOptions, runToEnd } from './run-loop';
+import { guestStdin } from './stdin';
 
 /** The store named by --store, which must exist (records are sealed with hashes: load hashing first). */
 async function existingStore(dir: string | undefined): Promise<CheckpointStore> {
@@ -108,7 +110,7 @@ export async function restoreCommand(id: string, opts: RestoreCommandOptions): P
   try {
     restored = restoreCheckpoint(store, id, {
       profile: opts.profile ? findProfile(opts.profile, opts.profileFile) : undefined,
-      stdin: opts.stdin ? fs.readFileSync(opts.stdin) : undefined,
+      stdin: guestStdin(opts.stdin),
       stdout: (b) => fs.writeSync(1, b),
       stderr: (b) => fs.writeSync(2, b),
       warn: (msg) => process.stderr.write(`clonecloud: ${msg}\n`),
@@ -151,7 +153,7 @@ export async function diffCommand(a: string, b: string, opts: { store?: string; 
   );
   out.push('');
   out.push(d.registers.length ? `registers changed: ${d.registers.map((r) => `${r.name} ${r.from} -> ${r.to}`).join(', ')}` : 'registers: unchanged');
-  out.push(d.files.length ? `files changed: ${d.files.map((f) => `${f.path} (${f.change})`).join(', ')}` : 'files: unchanged');
+  out.push(d.files.length ? `files changed: ${d.files.map((f) => `${displayName(f.path)} (${f.change})`).join(', ')}` : 'files: unchanged');
   process.stdout.write(out.join('\n') + '\n');
   return 0;
 }

@@ -22,10 +22,11 @@ export function profilesCommand(opts: ProfilesOptions): number {
     p.ipc.toFixed(2),
     String(p.cores),
     formatBytes(p.ramBytes),
+    formatBytes(p.storageBytes),
     `${p.cpuActiveW} / ${p.cpuIdleW} W`,
     p.name,
   ]);
-  process.stdout.write(table(['id', 'kind', 'clock', 'IPC', 'cores', 'RAM', 'CPU busy/idle', 'device'], rows));
+  process.stdout.write(table(['id', 'kind', 'clock', 'IPC', 'cores', 'RAM', 'storage', 'CPU busy/idle', 'device'], rows));
   process.stdout.write(`* default profile. Sources: clonecloud profiles --json (field "source").\n`);
   return 0;
 }

@@ -11,6 +11,9 @@ import { GuestFault, UsageError } from '../errors';
 import { Machine } from '../machine/machine';
 import { formatSummary, RunSummary } from '../machine/run-summary';
 
+/** Exit status of a run stopped by --max-instructions (timeout(1)'s). */
+const LIMIT_STATUS = 124;
+
 /** Options shared by boot and restore. */
 export interface RunOptions {
   json?: boolean;
@@ -21,12 +24,17 @@ export interface RunOptions {
   store?: string;
 }
 
-/** Parse a count such as 5000000, 50M, 2G or 120k. */
-export function parseCount(text: string, what: string): bigint {
+/** Largest count accepted: what the engine's signed 64-bit instruction counters can hold. */
+export const MAX_COUNT = 2n ** 63n - 1n;
+
+/** Parse a count such as 5000000, 50M, 2G or 120k, at most `max`. */
+export function parseCount(text: string, what: string, max = MAX_COUNT): bigint {
   const m = /^(\d+)([kKmMgG]?)$/.exec(text.trim());
   if (!m) throw new UsageError(`${what}: expected a count like 5000000 or 50M, got "${text}"`);
   const mult = { '': 1n, k: 1000n, m: 1000000n, g: 1000000000n }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return BigInt(m[1]) * mult;
+  const n = BigInt(m[1]) * mult;
+  if (n > max) throw new UsageError(`${what}: ${text} is too large (at most ${max})`);
+  return n;
 }
 
 /** When to take checkpoints: every N instructions and/or at listed counts. */
@@ -138,6 +146,8 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
     memoryHash: memoryDigest(machine.space),
     checkpoints: taken,
   };
+  // Stopped by the limit: report the status the process exits with, as timeout(1) does.
+  if (outcome === 'budget') Object.assign(summary, { exitStatus: LIMIT_STATUS, stoppedBy: 'max-instructions' });
   machine.close();
   if (fault) process.stderr.write(`clonecloud: ${fault.message}\n`);
   if (outcome === 'budget') process.stderr.write(`clonecloud: stopped after ${summary.instructions} instructions (--max-instructions)\n`);
@@ -145,5 +155,5 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
   if (opts.json) process.stderr.write(JSON.stringify(summary) + '\n');
   else if (opts.summary !== false) process.stderr.write(formatSummary(summary) + `memory hash     ${summary.memoryHash}\n`);
   if (failures.length) return 2;
-  return outcome === 'budget' ? 124 : summary.exitStatus;
+  return summary.exitStatus;
 }

@@ -18,7 +18,8 @@ export const MAX_ARG_STRLEN = 32 * PAGE_SIZE;
 
 /** What to put on the initial stack. */
 export interface InitialStackOptions {
-  argv: readonly string[];
+  /** Arguments: text (written as UTF-8) or the exact bytes, which need not be UTF-8. */
+  argv: readonly (string | Uint8Array)[];
   envp: readonly string[];
   /** The path the program was executed as (AT_EXECFN). */
   execfn: string;
@@ -176,9 +177,10 @@ export function buildInitialStack(space: AddressSpace, opts: InitialStackOptions
   };
 }
 
-function cString(s: string, what: string): Uint8Array {
-  if (s.includes('\0')) throw new UsageError(`${what} ${JSON.stringify(s)} contains a NUL character, which a C string cannot hold; remove it`);
-  const bytes = encoder.encode(s + '\0');
+function cString(s: string | Uint8Array, what: string): Uint8Array {
+  const text = typeof s === 'string' ? s : Buffer.from(s).toString();
+  if (text.includes('\0')) throw new UsageError(`${what} ${JSON.stringify(text)} contains a NUL character, which a C string cannot hold; remove it`);
+  const bytes = typeof s === 'string' ? encoder.encode(s + '\0') : Buffer.concat([s, new Uint8Array(1)]);
   if (bytes.length > MAX_ARG_STRLEN) {
     throw new UsageError(`${what} is ${bytes.length} bytes long, more than the ${MAX_ARG_STRLEN} Linux accepts; shorten it`);
   }

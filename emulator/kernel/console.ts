@@ -1,4 +1,5 @@
-/** The standard streams: a fixed input and two output sinks (the host's stdout/stderr by default). */
+/** The standard streams: an input read on demand and two output sinks (the host's stdout/stderr by default). */
+import * as fs from 'fs';
 import { EDQUOT, EFBIG, EIO, ENOSPC, EPIPE, ErrnoError } from '../abi/errno';
 import { S_IFCHR } from '../abi/fcntl';
 import { FileObject } from './file-object';
@@ -20,6 +21,56 @@ function asGuestError(e: unknown): unknown {
   return errno === undefined ? e : new ErrnoError(errno, `host output: ${code}`);
 }
 
+/**
+ * Where guest input comes from, read only when the guest reads. `consumed` is how many bytes the
+ * guest has taken so far (restored from checkpoints), so a seekable source can resume there.
+ * Returns the count copied into `dst`, 0 at end of input.
+ */
+export interface InputSource {
+  read(dst: Uint8Array, consumed: number): number;
+}
+
+/** Input from bytes already in memory (tests, and programs fed from a buffer). */
+export function bytesInput(bytes: Uint8Array): InputSource {
+  return {
+    read(dst, consumed) {
+      const part = bytes.subarray(Math.min(consumed, bytes.length), consumed + dst.length);
+      dst.set(part);
+      return part.length;
+    },
+  };
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Input from a host descriptor, read synchronously on demand: the guest blocks as it would on a
+ * pipe or terminal, gets data as it arrives, and nothing is read before it asks. `positional`
+ * reads at the guest's consumed count (a regular file given with --stdin, so a restored run
+ * continues where the checkpoint was taken); otherwise the descriptor's own offset advances.
+ */
+export function fdInput(fd: number, positional: boolean): InputSource {
+  return {
+    read(dst, consumed) {
+      for (;;) {
+        try {
+          return fs.readSync(fd, dst, 0, dst.length, positional ? consumed : null);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          // A descriptor someone made non-blocking: the guest's read blocks, so wait and retry.
+          if (code === 'EAGAIN') {
+            Atomics.wait(pause, 0, 0, 5);
+            continue;
+          }
+          // No standard input at all (closed descriptor) reads as an empty one.
+          if (code === 'EBADF' || code === 'EOF') return 0;
+          throw new ErrnoError(EIO, `standard input: ${(e as Error).message}`);
+        }
+      }
+    },
+  };
+}
+
 /** A character device standing for a terminal-less console stream. */
 export class ConsoleStream implements FileObject {
   readonly kind = 'console';
@@ -31,16 +82,15 @@ export class ConsoleStream implements FileObject {
 
   constructor(
     readonly path: string,
-    private readonly input: Uint8Array | null,
+    private readonly input: InputSource | null,
     private readonly sink: OutputSink | null,
     private readonly rdev: number,
   ) {}
 
-  /** Read from the fixed input; end of file once it is consumed. */
+  /** Read from the input source (blocking until it has data); 0 at its end. */
   read(dst: Uint8Array): number {
-    if (!this.input) return 0;
-    const n = Math.min(dst.length, this.input.length - this.inputPos);
-    dst.set(this.input.subarray(this.inputPos, this.inputPos + n));
+    if (!this.input || dst.length === 0) return 0;
+    const n = this.input.read(dst, this.inputPos);
     this.inputPos += n;
     return n;
   }

@@ -21,6 +21,7 @@ import { pollSyscalls } from './syscalls/poll';
 import { prctlSyscalls } from './syscalls/prctl';
 import { processSyscalls } from './syscalls/process';
 import { signalSyscalls } from './syscalls/signals';
+import { statfsSyscalls } from './syscalls/statfs';
 import { timeSyscalls } from './syscalls/time';
 
 /** Every implemented syscall, by number. */
@@ -35,6 +36,7 @@ const HANDLERS: ReadonlyMap<number, SyscallHandler> = buildTable([
   prctlSyscalls,
   pollSyscalls,
   signalSyscalls,
+  statfsSyscalls,
 ]);
 
 function buildTable(tables: SyscallTable[]): Map<number, SyscallHandler> {

@@ -11,6 +11,7 @@ import { OpenDescription } from '../kernel/fd-table';
 import { vfsFileObject } from '../kernel/file-object';
 import { Region } from '../memory/address-space';
 import { Reg } from '../unicorn/constants';
+import { displayName } from '../vfs/path';
 import { CheckpointError } from '../checkpoint/errors';
 import { Machine } from './machine';
 import { ClockState } from './model-clock';
@@ -106,7 +107,7 @@ export function captureState(m: Machine): MachineState {
   });
   for (const d of descriptions) {
     if (d.kind !== 'console' && !existsIn(m, d.path)) {
-      throw new CheckpointError(`an open file was deleted (${d.path}): it cannot be reopened on restore, so no checkpoint can be taken now`);
+      throw new CheckpointError(`an open file was deleted (${displayName(d.path)}): it cannot be reopened on restore, so no checkpoint can be taken now`);
     }
   }
   return {

@@ -7,7 +7,7 @@ import { parseElf } from '../elf/elf-parser';
 import { buildInitialStack } from '../elf/initial-stack';
 import { loadElf } from '../elf/loader';
 import { AddressSpace, PAGE_SIZE } from '../memory/address-space';
-import { ConsoleStream, OutputSink } from '../kernel/console';
+import { bytesInput, ConsoleStream, InputSource, OutputSink } from '../kernel/console';
 import { FdTable } from '../kernel/fd-table';
 import { Kernel } from '../kernel/kernel';
 import { mapKuserHelpers } from '../kernel/kuser-helpers';
@@ -17,6 +17,7 @@ import { initialSignalState } from '../kernel/syscalls/signals';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { Engine, EngineOptions } from '../unicorn/engine';
 import { CPSR_T, Reg, UcErr } from '../unicorn/constants';
+import { textName } from '../vfs/path';
 import { DeviceDescription, Vfs } from '../vfs/vfs';
 import { splitNs } from '../kernel/guest-structs';
 import { describeFault, EXCP_SWI, instructionText } from './guest-fault';
@@ -51,6 +52,12 @@ function deviceOf(p: DeviceProfile, space: AddressSpace): DeviceDescription {
   return { model: p.name, ramBytes: p.ramBytes, cores: p.cores, clockHz: p.clockHz, usedBytes: () => space.touched.count() * PAGE_SIZE };
 }
 
+/** The console's input for a spec's stdin. */
+function stdinSource(stdin: BootSpec['stdin']): InputSource | null {
+  if (!stdin) return null;
+  return stdin instanceof Uint8Array ? bytesInput(stdin) : stdin;
+}
+
 /** Everything needed to boot a program. */
 export interface BootSpec {
   /** Name used in reports (image name or ELF file name). */
@@ -59,7 +66,8 @@ export interface BootSpec {
   elf?: Uint8Array;
   /** Guest path of the program (AT_EXECFN, /proc/self/exe). */
   exePath: string;
-  argv: string[];
+  /** Arguments: text (passed as UTF-8) or exact bytes (a host argument that is not UTF-8). */
+  argv: (string | Uint8Array)[];
   env: string[];
   cwd: string;
   profile: DeviceProfile;
@@ -67,7 +75,8 @@ export interface BootSpec {
   rootfs: unknown[];
   rootfsBase: string;
   seed: number;
-  stdin?: Uint8Array;
+  /** Standard input: bytes, or a source read on demand; empty when absent. */
+  stdin?: Uint8Array | InputSource;
   stdout: OutputSink;
   stderr: OutputSink;
   /** Told about unimplemented syscalls and similar non-fatal oddities. */
@@ -121,7 +130,7 @@ export class Machine {
     this.counting = spec.engine?.countInstructions !== false;
     this.clock = new ModelClock(spec.profile, () => this.engine.counters.instructions);
     this.vfs = Vfs.fromManifest(spec.rootfs, spec.rootfsBase, deviceOf(spec.profile, this.space), {
-      exePath: spec.exePath,
+      exePath: textName(spec.exePath),
       now: () => {
         const { sec, nsec } = splitNs(this.clock.realtimeNs());
         return { sec: Number(sec), nsec };
@@ -133,6 +142,7 @@ export class Machine {
       comm: () => this.kernel.proc.prctl?.name ?? '',
       // /dev/urandom draws on the same seeded generator as getrandom.
       random: (out) => this.kernel.rng.fill(out),
+      storageBytes: spec.profile.storageBytes,
     });
     const fds = new FdTable();
     for (const c of this.consoles()) fds.install({ file: c, offset: 0, flags: c.path === '/dev/stdin' ? O_RDONLY : O_WRONLY, dirCursor: 0 });
@@ -153,7 +163,7 @@ export class Machine {
         ppid: 1,
         uid: UID,
         gid: UID,
-        cwd: spec.cwd,
+        cwd: textName(spec.cwd),
         brkStart: 0,
         brk: 0,
         mmapBase: MMAP_BASE,
@@ -173,7 +183,7 @@ export class Machine {
   /** The three standard streams, made once per machine. */
   consoles(): ConsoleStream[] {
     this.consoleStreams ??= [
-      new ConsoleStream('/dev/stdin', this.spec.stdin ?? null, null, 0x8800),
+      new ConsoleStream('/dev/stdin', stdinSource(this.spec.stdin), null, 0x8800),
       new ConsoleStream('/dev/stdout', null, this.spec.stdout, 0x8801),
       new ConsoleStream('/dev/stderr', null, this.spec.stderr, 0x8802),
     ];

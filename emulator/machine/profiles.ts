@@ -17,6 +17,8 @@ export interface DeviceProfile {
   ipc: number;
   cores: number;
   ramBytes: number;
+  /** Storage for the guest's files (internal flash or disk); the writable layer fills it. */
+  storageBytes: number;
   /** CPU power when busy and when idle, in watts. */
   cpuActiveW: number;
   cpuIdleW: number;
@@ -37,9 +39,10 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
     ipc: 0.6,
     cores: 1,
     ramBytes: 128 * MB,
+    storageBytes: 8 * GB,
     cpuActiveW: 0.4,
     cpuIdleW: 0.03,
-    source: 'CloneCloud HotOS 2009, Table 1 (412 MHz, 128 MB)',
+    source: 'CloneCloud HotOS 2009, Table 1 (412 MHz, 128 MB); storage: Apple iPhone 3G specifications (8 GB model)',
   },
   {
     id: 'htc-g1',
@@ -50,9 +53,10 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
     ipc: 0.6,
     cores: 1,
     ramBytes: 192 * MB,
+    storageBytes: 256 * MB,
     cpuActiveW: 0.43,
     cpuIdleW: 0.03,
-    source: 'CloneCloud HotOS 2009, Table 1 (528 MHz, 192 MB); power: PowerTutor (Zhang et al. 2010) HTC G1 model',
+    source: 'CloneCloud HotOS 2009, Table 1 (528 MHz, 192 MB); storage: HTC Dream specifications (256 MB internal flash); power: PowerTutor (Zhang et al. 2010) HTC G1 model',
   },
   {
     id: 'blackberry-bold',
@@ -63,9 +67,10 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
     ipc: 0.6,
     cores: 1,
     ramBytes: 128 * MB,
+    storageBytes: 1 * GB,
     cpuActiveW: 0.45,
     cpuIdleW: 0.03,
-    source: 'CloneCloud HotOS 2009, Table 1 (624 MHz, 128 MB)',
+    source: 'CloneCloud HotOS 2009, Table 1 (624 MHz, 128 MB); storage: BlackBerry Bold 9000 specifications (1 GB on-board memory)',
   },
   {
     id: 'pixel-8',
@@ -76,9 +81,10 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
     ipc: 2.5,
     cores: 9,
     ramBytes: 8 * GB,
+    storageBytes: 128 * GB,
     cpuActiveW: 3.0,
     cpuIdleW: 0.05,
-    source: 'Google Pixel 8 specifications (Tensor G3: 1x2.91 GHz + 4x2.37 GHz + 4x1.70 GHz, 8 GB)',
+    source: 'Google Pixel 8 specifications (Tensor G3: 1x2.91 GHz + 4x2.37 GHz + 4x1.70 GHz, 8 GB; 128 GB storage model)',
   },
   {
     id: 'macbook-pro',
@@ -89,9 +95,10 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
     ipc: 1.5,
     cores: 2,
     ramBytes: 4 * GB,
+    storageBytes: 250 * GB,
     cpuActiveW: 35,
     cpuIdleW: 8,
-    source: 'CloneCloud HotOS 2009, Table 2 (2.5 GHz, 2 cores, 4 GB); power: Intel T9300 TDP 35 W',
+    source: 'CloneCloud HotOS 2009, Table 2 (2.5 GHz, 2 cores, 4 GB); storage: Apple MacBook Pro (Early 2008) 2.5 GHz specifications (250 GB disk); power: Intel T9300 TDP 35 W',
   },
   {
     id: 'dell-t7400',
@@ -102,9 +109,10 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
     ipc: 1.5,
     cores: 4,
     ramBytes: 8 * GB,
+    storageBytes: 250 * GB,
     cpuActiveW: 120,
     cpuIdleW: 30,
-    source: 'CloneCloud HotOS 2009, Table 2 (3.3 GHz, 4 cores, 8 GB); power: Intel X5470 TDP 120 W',
+    source: 'CloneCloud HotOS 2009, Table 2 (3.3 GHz, 4 cores, 8 GB); storage: estimate (250 GB disk); power: Intel X5470 TDP 120 W',
   },
   {
     id: 'clone-2009',
@@ -117,9 +125,10 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
     ipc: 0.6,
     cores: 1,
     ramBytes: 4 * GB,
+    storageBytes: 250 * GB,
     cpuActiveW: 30,
     cpuIdleW: 10,
-    source: 'CloneCloud HotOS 2009, file-scan experiment (single-core QEMU clone on a 2.83 GHz desktop with 4 GB); power: estimate for one core',
+    source: 'CloneCloud HotOS 2009, file-scan experiment (single-core QEMU clone on a 2.83 GHz desktop with 4 GB); storage: estimate (250 GB disk); power: estimate for one core',
   },
   {
     id: 'cloud-graviton3',
@@ -130,16 +139,33 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
     ipc: 2.5,
     cores: 16,
     ramBytes: 32 * GB,
+    storageBytes: 100 * GB,
     cpuActiveW: 100,
     cpuIdleW: 20,
-    source: 'AWS c7g instance specifications (Graviton3 2.6 GHz; c7g.4xlarge: 16 vCPU, 32 GiB)',
+    source: 'AWS c7g instance specifications (Graviton3 2.6 GHz; c7g.4xlarge: 16 vCPU, 32 GiB); storage: estimate (100 GiB EBS volume; c7g has no local disk)',
   },
 ];
 
 /** The profile images use when they name none. */
 export const DEFAULT_PROFILE = 'htc-g1';
 
-const NUMERIC: (keyof DeviceProfile)[] = ['clockHz', 'ipc', 'cores', 'ramBytes', 'cpuActiveW', 'cpuIdleW'];
+/**
+ * Accepted range of each numeric field. The bounds are far beyond any real device and only keep
+ * the model's arithmetic sound: clock x IPC becomes an integer rate of instructions per second
+ * (at least 1, and finite), RAM must fit the guest's 32-bit view and the host.
+ */
+const RANGES: Record<'clockHz' | 'ipc' | 'cores' | 'ramBytes' | 'storageBytes' | 'cpuActiveW' | 'cpuIdleW', [number, number, string]> = {
+  clockHz: [1e3, 1e12, 'between 1 kHz and 1 THz'],
+  ipc: [1e-3, 64, 'between 0.001 and 64'],
+  cores: [1, 1024, 'a whole number between 1 and 1024'],
+  ramBytes: [2 ** 20, 2 ** 40, 'a whole number of bytes between 1 MiB and 1 TiB'],
+  storageBytes: [2 ** 20, 2 ** 50, 'a whole number of bytes between 1 MiB and 1 PiB'],
+  cpuActiveW: [0, 1e6, 'between 0 and 1,000,000'],
+  cpuIdleW: [0, 1e6, 'between 0 and 1,000,000'],
+};
+const WHOLE = new Set(['cores', 'ramBytes', 'storageBytes']);
+/** Storage of a user profile that names none (profile files written before the field existed). */
+export const DEFAULT_STORAGE_BYTES = GB;
 
 /** Check one user-supplied profile object; throws ProfileError saying which field is wrong. */
 export function validateProfile(raw: unknown, where: string): DeviceProfile {
@@ -148,16 +174,12 @@ export function validateProfile(raw: unknown, where: string): DeviceProfile {
   if (typeof o.id !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/.test(o.id)) {
     throw new ProfileError(`${where}: "id" must be a lower-case name like "my-phone"`);
   }
-  for (const k of NUMERIC) {
-    const v = o[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (k === 'cpuIdleW' && v < 0)) {
-      throw new ProfileError(`${where}: profile "${o.id}" needs a positive number "${k}"`);
+  for (const [k, [min, max, text]] of Object.entries(RANGES)) {
+    const v = k === 'storageBytes' ? o[k] ?? DEFAULT_STORAGE_BYTES : o[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (WHOLE.has(k) && !Number.isInteger(v))) {
+      throw new ProfileError(`${where}: profile "${o.id}": "${k}" must be a number ${text}, got ${JSON.stringify(v)}`);
     }
   }
-  if (!Number.isInteger(o.cores) || (o.cores as number) > 1024) {
-    throw new ProfileError(`${where}: profile "${o.id}": "cores" must be a whole number between 1 and 1024`);
-  }
-  if ((o.ramBytes as number) > 2 ** 40) throw new ProfileError(`${where}: profile "${o.id}": "ramBytes" is absurd`);
   const kind = o.kind ?? 'phone';
   if (kind !== 'phone' && kind !== 'computer') {
     throw new ProfileError(`${where}: profile "${o.id}": "kind" must be "phone" or "computer"`);
@@ -171,16 +193,24 @@ export function validateProfile(raw: unknown, where: string): DeviceProfile {
     ipc: o.ipc as number,
     cores: o.cores as number,
     ramBytes: o.ramBytes as number,
+    storageBytes: (o.storageBytes as number | undefined) ?? DEFAULT_STORAGE_BYTES,
     cpuActiveW: o.cpuActiveW as number,
     cpuIdleW: o.cpuIdleW as number,
     source: typeof o.source === 'string' ? o.source : `user file ${where}`,
   };
 }
 
+/** Largest profile file read. */
+const MAX_PROFILE_FILE_BYTES = 1 << 20;
+
 /** Read user profiles from a JSON file holding one profile or an array of them. */
 export function loadProfileFile(file: string): DeviceProfile[] {
   let text: string;
   try {
+    // Only a regular file of sane size: /dev/zero would never end, a FIFO could block forever.
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_PROFILE_FILE_BYTES) throw new Error(`${st.size} bytes is more than a profile file needs (at most ${MAX_PROFILE_FILE_BYTES})`);
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new ProfileError(`cannot read profile file ${file}: ${(e as Error).message}`);

@@ -7,6 +7,8 @@ export interface RunSummary {
   profile: string;
   exitStatus: number;
   signal?: number;
+  /** Set when the run did not end by itself: what stopped it (the exit status is then 124). */
+  stoppedBy?: 'max-instructions';
   fault?: GuestFaultInfo;
   instructions: number;
   modelledSeconds: number;
@@ -23,7 +25,7 @@ export interface RunSummary {
 export function formatSummary(s: RunSummary): string {
   const lines = [
     `--- clonecloud: ${s.image} on ${s.profile} ---`,
-    `exit status     ${s.exitStatus}${s.signal ? ` (signal ${s.signal})` : ''}`,
+    `exit status     ${s.exitStatus}${s.signal ? ` (signal ${s.signal})` : ''}${s.stoppedBy ? ` (stopped by --${s.stoppedBy})` : ''}`,
     `instructions    ${s.instructions.toLocaleString('en-US')}`,
     `modelled time   ${formatSeconds(s.modelledSeconds)}`,
     `modelled energy ${s.energyJoules.toFixed(4)} J`,

@@ -53,8 +53,6 @@ export function pageAlignDown(n: number): number {
 /** Called after permissions or mappings change, so cached translations can be dropped. */
 export type MappingListener = (start: number, end: number, codeChanged: boolean) => void;
 
-const textDecoder = new TextDecoder();
-
 /** The guest address space: memory, page permissions, dirty and touched bitmaps, regions. */
 export class AddressSpace {
   readonly buffer: SharedArrayBuffer;
@@ -188,6 +186,24 @@ export class AddressSpace {
     return cursor + need <= below ? cursor : -1;
   }
 
+  /**
+   * Bytes of [start, end) that count against the device's RAM: every accessible mapped page, and
+   * inaccessible (PROT_NONE) pages only when they hold data. Reservations made with PROT_NONE
+   * cost nothing, as under Linux's overcommit accounting. Checkpoints hold a subset of these
+   * pages (the non-zero ones), so a run kept within RAM by this measure can always be restored
+   * on the same device.
+   */
+  accountedBytes(start = 0, end = ADDRESS_SPACE_SIZE): number {
+    let n = 0;
+    for (const r of this.regionList) {
+      const a = Math.max(r.start, start);
+      const b = Math.min(r.end, end);
+      if (a >= b) continue;
+      n += r.prot !== PROT_NONE ? b - a : this.touched.countRange(a / PAGE_SIZE, (b - a) / PAGE_SIZE) * PAGE_SIZE;
+    }
+    return n;
+  }
+
   /** Copy of guest bytes, checked against the page permissions (kernel reading user memory). */
   read(addr: number, length: number): Uint8Array {
     this.check(addr, length, PROT_READ, 'read');
@@ -227,11 +243,14 @@ export class AddressSpace {
     this.markWritten(addr, 4);
   }
 
-  /** Read a NUL-terminated string of at most `max` bytes (EFAULT-style error when unterminated). */
+  /**
+   * Read a NUL-terminated string of at most `max` bytes (EFAULT-style error when unterminated), as
+   * a byte string: one char per byte ('latin1'), because Linux names are bytes, not UTF-8 text.
+   */
   readCString(addr: number, max = 4096): string {
     for (let i = 0; i < max; i++) {
       if (!this.isMapped(addr + i, 1, PROT_READ)) throw new GuestMemoryError(addr + i, 'read');
-      if (this.bytes[addr + i] === 0) return textDecoder.decode(this.bytes.subarray(addr, addr + i));
+      if (this.bytes[addr + i] === 0) return Buffer.from(this.buffer, addr, i).toString('latin1');
     }
     throw new GuestMemoryError(addr, 'read');
   }

@@ -44,12 +44,22 @@ export class PageBitmap {
   /** Number of set bits. */
   count(): number {
     let n = 0;
-    for (let i = 0; i < this.words.length; i++) {
-      let w = this.words[i];
-      if (w === 0) continue;
-      w = w - ((w >>> 1) & 0x55555555);
-      w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
-      n += (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    for (let i = 0; i < this.words.length; i++) n += popcount(this.words[i]);
+    return n;
+  }
+
+  /** Number of set bits among pages [first, first+count), a word at a time. */
+  countRange(first: number, count: number): number {
+    const end = first + count;
+    let n = 0;
+    for (let p = first; p < end; ) {
+      const i = p >>> 5;
+      const lo = p & 31;
+      const hi = Math.min(32, end - i * 32);
+      // Bits lo..hi-1 of word i.
+      const mask = hi - lo === 32 ? 0xffffffff : ((2 ** (hi - lo) - 1) * 2 ** lo) >>> 0;
+      n += popcount(this.words[i] & mask);
+      p = i * 32 + hi;
     }
     return n;
   }
@@ -67,4 +77,11 @@ export class PageBitmap {
     }
     return out;
   }
+}
+
+function popcount(w: number): number {
+  if (w === 0) return 0;
+  w = w - ((w >>> 1) & 0x55555555);
+  w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+  return (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }

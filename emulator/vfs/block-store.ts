@@ -3,8 +3,9 @@
  * out by an export are frozen and replaced rather than modified on the next write, so a checkpoint
  * can keep references to them without copying.
  */
-import { EFBIG, EINVAL, ErrnoError } from '../abi/errno';
+import { EFBIG, EINVAL, ENOSPC, ErrnoError } from '../abi/errno';
 import { BLOCK_SIZE } from './node';
+import type { Storage } from './storage';
 
 /** Largest file the layer accepts; beyond this a 32-bit guest could not address it anyway. */
 export const MAX_FILE_SIZE = 2 ** 40;
@@ -17,8 +18,11 @@ export class BlockStore {
   size = 0;
   readonly blocks = new Map<number, Uint8Array>();
 
-  /** `frozen` is shared by the whole layer so one export can freeze every file at once. */
-  constructor(private readonly frozen: FrozenSet) {}
+  /**
+   * `frozen` is shared by the whole layer so one export can freeze every file at once; every
+   * block allocated is taken from `storage` (the device's), when there is one.
+   */
+  constructor(private readonly frozen: FrozenSet, private storage?: Storage) {}
 
   /** Copy bytes at `position` into `dst`; holes give zeros. */
   read(dst: Uint8Array, position: number): number {
@@ -37,7 +41,11 @@ export class BlockStore {
     return count;
   }
 
-  /** Write `src` at `position`, growing the file; a gap before `position` becomes a hole. */
+  /**
+   * Write `src` at `position`, growing the file; a gap before `position` becomes a hole. When the
+   * storage fills up part-way, the bytes that fit are written and counted, as Linux does; ENOSPC
+   * only when nothing fits.
+   */
   write(src: Uint8Array, position: number): number {
     if (position < 0) throw new ErrnoError(EINVAL);
     if (position + src.length > MAX_FILE_SIZE) throw new ErrnoError(EFBIG);
@@ -47,11 +55,18 @@ export class BlockStore {
       const index = Math.floor(pos / BLOCK_SIZE);
       const within = pos - index * BLOCK_SIZE;
       const n = Math.min(BLOCK_SIZE - within, src.length - done);
-      this.writable(index).set(src.subarray(done, done + n), within);
+      let block: Uint8Array;
+      try {
+        block = this.writable(index);
+      } catch (e) {
+        if (done > 0 && e instanceof ErrnoError && e.errno === ENOSPC) break;
+        throw e;
+      }
+      block.set(src.subarray(done, done + n), within);
       done += n;
     }
-    this.size = Math.max(this.size, position + src.length);
-    return src.length;
+    this.size = Math.max(this.size, position + done);
+    return done;
   }
 
   /** Cut or extend to `length`; extension is a hole, and bytes past a cut never reappear. */
@@ -60,7 +75,9 @@ export class BlockStore {
     if (length > MAX_FILE_SIZE) throw new ErrnoError(EFBIG);
     if (length < this.size) {
       const keep = Math.ceil(length / BLOCK_SIZE);
-      for (const index of [...this.blocks.keys()]) if (index >= keep) this.blocks.delete(index);
+      let freed = 0;
+      for (const index of [...this.blocks.keys()]) if (index >= keep && this.blocks.delete(index)) freed++;
+      this.storage?.giveBlocks(freed);
       const within = length % BLOCK_SIZE;
       // Zero the tail of the last kept block so a later extension reads zeros there.
       if (within !== 0 && this.blocks.has(keep - 1)) this.writable(keep - 1).fill(0, within);
@@ -73,6 +90,12 @@ export class BlockStore {
     return this.blocks.size;
   }
 
+  /** Give every block back to the storage (the file is gone); later blocks are not counted. */
+  release(): void {
+    this.storage?.giveBlocks(this.blocks.size);
+    this.storage = undefined;
+  }
+
   /** Mark every current block as shared with an export. */
   freeze(): void {
     for (const b of this.blocks.values()) this.frozen.add(b);
@@ -82,6 +105,8 @@ export class BlockStore {
   private writable(index: number): Uint8Array {
     const block = this.blocks.get(index);
     if (block && !this.frozen.has(block)) return block;
+    // A frozen block is replaced, not added: only a new index takes space.
+    if (!block) this.storage?.takeBlocks(1);
     const fresh = new Uint8Array(BLOCK_SIZE);
     if (block) fresh.set(block);
     this.blocks.set(index, fresh);

@@ -8,6 +8,7 @@ import { EIO, ErrnoError } from '../abi/errno';
 import { S_IFDIR, S_IFLNK, S_IFREG } from '../abi/fcntl';
 import { hashString } from './hash';
 import { INO_FIRST_HOST, INO_LIMIT, LowerNode, makeStat, NodeKind, Provenance, Stat, Timespec } from './node';
+import { bytesName, nameBytes } from './path';
 
 /**
  * Host inode numbers differ between machines, so guests see numbers hashed from (mount, path)
@@ -46,9 +47,13 @@ export class HostMount {
     return new HostNode(this, '', 'dir');
   }
 
-  /** Host path of a relative path inside the mount. */
-  hostPath(rel: string): string {
-    return rel === '' ? this.source : `${this.source}/${rel}`;
+  /**
+   * Host path of a relative path inside the mount, as bytes: `rel` is a guest byte string, and a
+   * host name that is not UTF-8 must reach the host unchanged.
+   */
+  hostPath(rel: string): Buffer {
+    const root = Buffer.from(this.source, 'utf8');
+    return rel === '' ? root : Buffer.concat([root, nameBytes('/' + rel)]);
   }
 
   /** Inode number of a relative path. */
@@ -65,7 +70,7 @@ function kindOf(st: fs.Stats): NodeKind | undefined {
 }
 
 /** lstat that reports a vanished or unreadable path as absent rather than throwing. */
-function lstatOrUndefined(path: string): fs.Stats | undefined {
+function lstatOrUndefined(path: Buffer): fs.Stats | undefined {
   try {
     return fs.lstatSync(path);
   } catch {
@@ -74,7 +79,7 @@ function lstatOrUndefined(path: string): fs.Stats | undefined {
 }
 
 /** lstat with nanosecond times, or undefined as lstatOrUndefined. */
-function lstatNs(path: string): fs.BigIntStats | undefined {
+function lstatNs(path: string | Buffer): fs.BigIntStats | undefined {
   try {
     return fs.lstatSync(path, { bigint: true });
   } catch {
@@ -92,7 +97,7 @@ class HostNode extends LowerNode {
     super();
   }
 
-  private get hostPath(): string {
+  private get hostPath(): Buffer {
     return this.mount.hostPath(this.rel);
   }
 
@@ -101,7 +106,7 @@ class HostNode extends LowerNode {
     const st = lstatNs(this.hostPath);
     const kind = this.kind;
     const typeBits = kind === 'dir' ? S_IFDIR : kind === 'symlink' ? S_IFLNK : S_IFREG;
-    const size = kind === 'dir' ? 4096 : kind === 'symlink' ? Buffer.byteLength(this.readlink()) : Number(st?.size ?? 0);
+    const size = kind === 'dir' ? 4096 : kind === 'symlink' ? this.readlink().length : Number(st?.size ?? 0);
     return makeStat({
       dev: this.mount.dev,
       ino: this.mount.ino(this.rel),
@@ -114,16 +119,17 @@ class HostNode extends LowerNode {
   }
 
   override names(): string[] {
-    let dirents: fs.Dirent[];
+    let dirents: fs.Dirent<Buffer>[];
     try {
-      dirents = fs.readdirSync(this.hostPath, { withFileTypes: true });
+      dirents = fs.readdirSync(this.hostPath, { withFileTypes: true, encoding: 'buffer' });
     } catch {
       return [];
     }
     const out: string[] = [];
     for (const d of dirents) {
-      if (d.isDirectory() || d.isFile() || d.isSymbolicLink()) out.push(d.name);
-      else if (this.child(d.name)) out.push(d.name); // file systems that do not report d_type
+      const name = bytesName(d.name);
+      if (d.isDirectory() || d.isFile() || d.isSymbolicLink()) out.push(name);
+      else if (this.child(name)) out.push(name); // file systems that do not report d_type
     }
     return out;
   }
@@ -146,7 +152,7 @@ class HostNode extends LowerNode {
     try {
       fd = fs.openSync(this.hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     } catch {
-      throw new ErrnoError(EIO, `host file ${this.hostPath} is no longer readable`);
+      throw new ErrnoError(EIO, `host file ${this.hostPath.toString()} is no longer readable`);
     }
     try {
       let done = 0;
@@ -163,7 +169,7 @@ class HostNode extends LowerNode {
 
   override readlink(): string {
     try {
-      return fs.readlinkSync(this.hostPath, 'utf8');
+      return bytesName(fs.readlinkSync(this.hostPath, 'buffer'));
     } catch {
       return '';
     }

@@ -64,6 +64,8 @@ export function importLayer(layer: MemLayer, state: LayerState): void {
   const dirs = new Map<string, MemDir>();
   let root: MemDir | undefined;
   layer.byIno.clear();
+  // Use is counted again from what is imported.
+  layer.storage.reset();
   for (const n of state.nodes) {
     if (n.path === '/') {
       if (n.kind !== 'dir') throw new TypeError('layer state: "/" must be a directory');
@@ -83,24 +85,32 @@ export function importLayer(layer: MemLayer, state: LayerState): void {
         const d = new MemDir(copyMeta(n.meta), n.opaque, n.redirect);
         dirs.set(n.path, d);
         parent.children.set(name, d);
+        layer.charge(d);
         break;
       }
       case 'file': {
-        const store = new BlockStore(layer.frozen);
+        const store = new BlockStore(layer.frozen, layer.storage);
         for (const b of n.blocks) store.blocks.set(b.index, b.data);
         store.size = n.size;
         store.freeze();
         const f = new MemFile(copyMeta(n.meta), store);
         layer.byIno.set(f.meta.ino, f);
         parent.children.set(name, f);
+        layer.charge(f);
         break;
       }
-      case 'symlink':
-        parent.children.set(name, new MemSymlink(copyMeta(n.meta), n.target));
+      case 'symlink': {
+        const l = new MemSymlink(copyMeta(n.meta), n.target);
+        parent.children.set(name, l);
+        layer.charge(l);
         break;
-      case 'special':
-        parent.children.set(name, new MemSpecial(copyMeta(n.meta), n.type));
+      }
+      case 'special': {
+        const sp = new MemSpecial(copyMeta(n.meta), n.type);
+        parent.children.set(name, sp);
+        layer.charge(sp);
         break;
+      }
     }
   }
   if (!root) throw new TypeError('layer state: no entry for "/"');

@@ -5,6 +5,7 @@
 import { S_IFDIR, S_IFLNK, S_IFREG } from '../abi/fcntl';
 import { BlockStore, FrozenSet } from './block-store';
 import { BLOCK_SIZE, INO_FIRST_HOST, INO_FIRST_MEM, makeStat, Stat, Timespec } from './node';
+import { FAST_SYMLINK_MAX, Storage } from './storage';
 
 /** Identity, permissions and times of a writable node. */
 export interface MemMeta {
@@ -22,6 +23,10 @@ export interface MemMeta {
 /** A regular file of the writable layer. */
 export class MemFile {
   readonly kind = 'file';
+  /** False once no directory names it; its space is freed when `opens` also drops to 0. */
+  linked = true;
+  /** Open handles that may still read or write it (an unlinked file lives on until they close). */
+  opens = 0;
 
   /** Contents start empty; copy-up fills them. */
   constructor(public meta: MemMeta, readonly data: BlockStore) {}
@@ -83,21 +88,69 @@ export class MemLayer {
   /** Copied-up files by their inherited inode, so a descriptor opened on the lower file follows the copy. */
   readonly byIno = new Map<number, MemFile>();
 
-  /** `rootMeta` is the lower root's identity, so / keeps its inode once copied up. */
-  constructor(readonly dev: number, readonly clock: LayerClock, rootMeta: MemMeta) {
+  /**
+   * `rootMeta` is the lower root's identity, so / keeps its inode once copied up; `storage` is
+   * the device's, which everything the layer adds is taken from.
+   */
+  constructor(readonly dev: number, readonly clock: LayerClock, rootMeta: MemMeta, readonly storage = new Storage()) {
     this.root = new MemDir(rootMeta, false);
   }
 
-  /** Metadata for a brand-new node. */
-  freshMeta(perm: number): MemMeta {
+  /**
+   * Metadata for a brand-new node, taking its inode and `blocks` data blocks from the storage
+   * (ENOSPC, with nothing taken, when either has run out).
+   */
+  freshMeta(perm: number, blocks = 0): MemMeta {
     if (this.nextIno >= INO_FIRST_HOST) throw new RangeError('writable layer ran out of inode numbers');
+    this.storage.takeBlocks(blocks);
+    try {
+      this.storage.takeInode();
+    } catch (e) {
+      this.storage.giveBlocks(blocks);
+      throw e;
+    }
     const t = this.clock.now();
     return { dev: this.dev, ino: this.nextIno++, perm, uid: this.clock.uid, gid: this.clock.gid, atime: t, mtime: t, ctime: t };
   }
 
   /** An empty file. */
   newFile(meta: MemMeta): MemFile {
-    return new MemFile(meta, new BlockStore(this.frozen));
+    return new MemFile(meta, new BlockStore(this.frozen, this.storage));
+  }
+
+  /**
+   * A node left the tree (unlink, rmdir, replaced by a rename): give its space back. A file still
+   * open keeps its blocks until the last handle closes, as on Linux.
+   */
+  dropped(node: MemNode | undefined): void {
+    if (!node || node.kind === 'whiteout') return;
+    if (node.kind === 'file') {
+      node.linked = false;
+      if (node.opens === 0) this.free(node);
+      return;
+    }
+    if (!isFresh(node.meta)) return;
+    this.storage.giveInode();
+    this.storage.giveBlocks(nodeBlocks(node));
+  }
+
+  /** A handle on `file` closed: free an unlinked file once nothing refers to it. */
+  closed(file: MemFile): void {
+    file.opens--;
+    if (!file.linked && file.opens === 0) this.free(file);
+  }
+
+  /** Count `node` (and nothing else) as using the storage: importing a layer. */
+  charge(node: MemEntry): void {
+    if (node.kind === 'file') this.storage.usedBlocks += node.data.allocatedBlocks;
+    if (!isFresh(node.meta)) return;
+    this.storage.usedInodes++;
+    this.storage.usedBlocks += nodeBlocks(node);
+  }
+
+  private free(file: MemFile): void {
+    file.data.release();
+    if (isFresh(file.meta)) this.storage.giveInode();
   }
 
   /** Record a content change (write, truncate) in the file's times. */
@@ -106,6 +159,23 @@ export class MemLayer {
     meta.mtime = t;
     meta.ctime = t;
   }
+}
+
+/** True for nodes the guest created (their inodes come from the layer, not the image). */
+function isFresh(meta: MemMeta): boolean {
+  return meta.ino >= INO_FIRST_MEM && meta.ino < INO_FIRST_HOST;
+}
+
+/** Data blocks a directory or symlink takes besides its inode (a file's are its contents). */
+function nodeBlocks(node: MemEntry): number {
+  if (node.kind === 'dir') return 1;
+  if (node.kind === 'symlink') return symlinkBlocks(node.target);
+  return 0;
+}
+
+/** Data blocks a symlink to `target` takes: none when the target fits in the inode. */
+export function symlinkBlocks(target: string): number {
+  return target.length > FAST_SYMLINK_MAX ? 1 : 0;
 }
 
 /** Metadata copied from a lower node's stat, keeping its identity. */
@@ -138,7 +208,7 @@ export function memStat(node: MemEntry, nlink = 1): Stat {
     case 'dir':
       return makeStat({ ...base, mode: S_IFDIR | m.perm, size: 4096, nlink });
     case 'symlink':
-      return makeStat({ ...base, mode: S_IFLNK | 0o777, size: Buffer.byteLength(node.target) });
+      return makeStat({ ...base, mode: S_IFLNK | 0o777, size: node.target.length });
     case 'special':
       return makeStat({ ...base, mode: node.type | m.perm, size: 0, blocks: 0 });
   }

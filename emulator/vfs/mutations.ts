@@ -1,7 +1,7 @@
 /** Namespace changes on the merged view: mkdir, mknod, unlink, rmdir, rename, symlink and truncate. */
 import { EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EXDEV, ErrnoError } from '../abi/errno';
 import { S_IFIFO, S_IFREG, S_IFSOCK } from '../abi/fcntl';
-import { MemDir, MemLayer, MemSpecial, metaFromStat, MemSymlink, WHITEOUT } from './mem-layer';
+import { MemDir, MemLayer, MemSpecial, metaFromStat, MemSymlink, symlinkBlocks, WHITEOUT } from './mem-layer';
 import { MNode, Overlay } from './overlay';
 import { isWithin } from './path';
 import { Credentials, permits, W_OK, X_OK } from './perm';
@@ -26,8 +26,10 @@ export class Mutations {
   /** Remove `name` from `parent`, leaving a whiteout when the image has an entry there. */
   removeEntry(parent: MNode, name: string): void {
     const dir = this.ov.upperDir(parent);
+    const old = dir.children.get(name);
     if (parent.lower?.lookup(name)) dir.children.set(name, WHITEOUT);
     else dir.children.delete(name);
+    this.layer.dropped(old);
     this.touchDir(dir);
   }
 
@@ -37,7 +39,8 @@ export class Mutations {
     if (r.node) throw new ErrnoError(EEXIST);
     this.checkWritableDir(r.parent);
     const dir = this.ov.upperDir(r.parent);
-    dir.children.set(r.name, new MemDir(this.layer.freshMeta(mode & 0o7777), true));
+    // A directory takes an inode and its first block.
+    dir.children.set(r.name, new MemDir(this.layer.freshMeta(mode & 0o7777, 1), true));
     this.touchDir(dir);
   }
 
@@ -49,7 +52,7 @@ export class Mutations {
     if (r.trailingSlash) throw new ErrnoError(ENOENT);
     this.checkWritableDir(r.parent);
     const dir = this.ov.upperDir(r.parent);
-    dir.children.set(r.name, new MemSymlink(this.layer.freshMeta(0o777), target));
+    dir.children.set(r.name, new MemSymlink(this.layer.freshMeta(0o777, symlinkBlocks(target)), target));
     this.touchDir(dir);
   }
 
@@ -121,7 +124,9 @@ export class Mutations {
     const dstDir = this.ov.upperDir(b.parent);
     if (a.parent.lower?.lookup(a.name)) srcDir.children.set(a.name, WHITEOUT);
     else srcDir.children.delete(a.name);
+    const replaced = dstDir.children.get(b.name);
     dstDir.children.set(b.name, moved);
+    if (replaced !== moved) this.layer.dropped(replaced);
     moved.meta.ctime = this.layer.clock.now();
     this.touchDir(srcDir);
     this.touchDir(dstDir);

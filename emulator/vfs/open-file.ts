@@ -40,9 +40,13 @@ export type FileSource =
 export class FileHandle implements OpenFile {
   readonly isDirectory = false;
   readonly kind = 'file';
+  private released = false;
 
   /** `writable` reflects the access mode; writes through a read-only handle fail with EBADF. */
-  constructor(readonly path: string, private readonly source: FileSource, private readonly layer: MemLayer, private readonly writable: boolean) {}
+  constructor(readonly path: string, private readonly source: FileSource, private readonly layer: MemLayer, private readonly writable: boolean) {
+    // An unlinked file keeps its space while open.
+    if (source.kind === 'mem') source.file.opens++;
+  }
 
   /** The writable copy of an image file made after this handle was opened, if any. */
   private current(): MemFile | undefined {
@@ -102,7 +106,11 @@ export class FileHandle implements OpenFile {
     throw new ErrnoError(EBADF);
   }
 
-  close(): void {}
+  close(): void {
+    // Counted once, however often a caller closes.
+    if (this.source.kind === 'mem' && !this.released) this.layer.closed(this.source.file);
+    this.released = true;
+  }
 }
 
 /** How a directory handle lists and describes its directory; looked up afresh on every call. */

@@ -2,7 +2,7 @@
  * The merged view of the writable layer over the image, and the copy-up that moves image nodes
  * into the writable layer the first time they change.
  */
-import { EACCES, ErrnoError } from '../abi/errno';
+import { EACCES, ENOSPC, ErrnoError } from '../abi/errno';
 import { DT_DIR, DT_LNK, DT_REG } from '../abi/fcntl';
 import { MemDir, MemEntry, MemFile, MemLayer, MemSpecial, memStat, metaFromStat, MemSymlink } from './mem-layer';
 import { dtypeOf, LowerNode, NodeKind, Stat, typeBits } from './node';
@@ -161,7 +161,13 @@ export class Overlay {
       copy = new MemSymlink(meta, lower.readlink());
     } else {
       const file = this.layer.newFile(meta);
-      if (withData) copyContents(lower, file);
+      try {
+        if (withData) copyContents(lower, file);
+      } catch (e) {
+        // Storage full part-way: the tree is unchanged and the partial copy's blocks go back.
+        file.data.release();
+        throw e;
+      }
       this.layer.byIno.set(meta.ino, file);
       copy = file;
     }
@@ -178,7 +184,7 @@ function copyContents(from: LowerNode, to: MemFile): void {
   for (let pos = 0; ; ) {
     const n = from.read(chunk, pos);
     if (n === 0) break;
-    to.data.write(chunk.subarray(0, n), pos);
+    if (to.data.write(chunk.subarray(0, n), pos) !== n) throw new ErrnoError(ENOSPC);
     pos += n;
   }
   // Trailing holes report no bytes but still count toward the size.

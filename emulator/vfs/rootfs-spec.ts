@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as nodePath from 'path';
 import { ImageError } from '../errors';
+import { textName } from './path';
 
 /** A read-only view of a host folder. */
 export interface HostEntrySpec {
@@ -156,7 +157,8 @@ function parseTarget(ctx: EntryContext): string {
     ctx.fail(`"target" ${target} would be hidden by the generated /${parts[0]}; pick another path`);
   }
   if (ctx.raw.type === 'file' && parts.length === 0) ctx.fail('a file cannot be mounted at "/"');
-  return '/' + parts.join('/');
+  // Manifests are text; inside the VFS a guest path is the byte string of its UTF-8.
+  return textName('/' + parts.join('/'));
 }
 
 function parseSource(ctx: EntryContext, baseDir: string): string {

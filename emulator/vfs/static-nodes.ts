@@ -84,7 +84,7 @@ export class StaticSymlink extends LowerNode {
 
   override stat(): Stat {
     const { dev, ino, owner } = this.id;
-    return makeStat({ dev, ino, owner, mode: S_IFLNK | 0o777, size: Buffer.byteLength(this.target()) });
+    return makeStat({ dev, ino, owner, mode: S_IFLNK | 0o777, size: this.target().length });
   }
 
   override readlink(): string {

@@ -18,6 +18,7 @@ import { buildProc, buildSys } from './procfs';
 import { Mutations } from './mutations';
 import { joinChild } from './path';
 import { parseRootfsSpec, RootfsSpec } from './rootfs-spec';
+import { FsStats, fsStatsAt, Storage } from './storage';
 import { Resolved, walk } from './walk';
 
 // The syscall layer imports everything it needs from this module.
@@ -26,6 +27,7 @@ export type { DirEntry, Stat, Timespec } from './node';
 export type { LayerState } from './layer-state';
 export type { DeviceDescription } from './proc-text';
 export { memoryKb } from './proc-text';
+export type { FsStats } from './storage';
 export type { RootfsEntry, RootfsSpec } from './rootfs-spec';
 export type { TimeChange } from './attributes';
 export { KEEP_ID } from './attributes';
@@ -52,6 +54,8 @@ export interface VfsOptions {
   comm?: () => string;
   /** Bytes for /dev/random and /dev/urandom; without it reading them fails with EIO. */
   random?: RandomSource;
+  /** Size of the device's storage, which bounds the writable layer (ENOSPC beyond); default unbounded. */
+  storageBytes?: number;
 }
 
 /** Reading /dev/urandom of a Vfs built without a random source. */
@@ -82,7 +86,7 @@ export class Vfs {
     const extra = [{ target: '/dev', root: dev }, { target: '/proc', root: proc }, { target: '/sys', root: sys }];
     const lower = composeRootfs(spec, { owner, extra });
     const now = options.now ?? (() => ({ ...imageTime }));
-    this.layer = new MemLayer(ROOTFS_DEV, { now, ...this.cred }, metaFromStat(lower.stat()));
+    this.layer = new MemLayer(ROOTFS_DEV, { now, ...this.cred }, metaFromStat(lower.stat()), new Storage(options.storageBytes));
     this.ov = new Overlay(lower, this.layer);
     this.mutations = new Mutations(this.ov, this.layer, this.cred);
     this.attributes = new Attributes(this.ov, this.cred, now);
@@ -212,6 +216,21 @@ export class Vfs {
     if (this.ov.kind(node) !== 'dir') throw new ErrnoError(ENOTDIR);
     if (!permits(this.ov.perms(node), X_OK, this.cred)) throw new ErrnoError(EACCES);
     return node.path;
+  }
+
+  /** How much of the device's storage the writable layer uses. */
+  storageUse(): Storage {
+    return this.layer.storage;
+  }
+
+  /** statfs(2) of the file system holding `path`. */
+  statfs(path: string, cwd: string): FsStats {
+    return this.fsStatsOf(this.existing(path, cwd, true).path);
+  }
+
+  /** statfs of the file system a canonical path lies on, whether or not it still exists (fstatfs). */
+  fsStatsOf(canonical: string): FsStats {
+    return fsStatsAt(canonical, this.layer.storage);
   }
 
   /** Plain-data snapshot of everything the guest changed. */

@@ -167,7 +167,8 @@ function boot(g: Guest, args: string[], out: Buffer[]): Machine {
     ...ref,
     elf: g.elf,
     cwd: '/',
-    profile: findProfile(PROFILE),
+    // The profile's RAM bounds the guest's memory: make room for the mapping, the program and its stack.
+    profile: roomyProfile((Number(args[0]) + 16) * 2 ** 20),
     stdout: (b) => out.push(Buffer.from(b)),
     stderr: () => undefined,
     warn: () => undefined,

@@ -23,10 +23,12 @@ function decodeStack(space: AddressSpace, sp: number): DecodedStack {
   };
   const argc = next();
   const argv: string[] = [];
-  for (let i = 0; i < argc; i++) argv.push(space.readCString(next()));
+  // The kernel reads strings as bytes; these were written as UTF-8.
+  const text = (addr: number) => Buffer.from(space.readCString(addr), 'latin1').toString('utf8');
+  for (let i = 0; i < argc; i++) argv.push(text(next()));
   assert.equal(next(), 0, 'argv ends with NULL');
   const envp: string[] = [];
-  for (let ptr = next(); ptr !== 0; ptr = next()) envp.push(space.readCString(ptr));
+  for (let ptr = next(); ptr !== 0; ptr = next()) envp.push(text(ptr));
   const auxv: Array<[number, number]> = [];
   for (;;) {
     const key = next();

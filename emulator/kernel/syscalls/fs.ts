@@ -17,6 +17,7 @@ import { KernelContext, SyscallTable } from '../context';
 import { vfsFileObject } from '../file-object';
 import { readPath } from '../path-arg';
 import { encodeStat64, encodeStatx, Stat } from '../stat';
+import { nameBytes } from '../../vfs/path';
 
 /** The directory a relative path in an *at() call starts from. */
 export function baseDir(k: KernelContext, dirfd: number): string {
@@ -61,7 +62,7 @@ function readlinkat(k: KernelContext, a: number[]): number {
   const [dirfd, pathAddr, buf, size] = a;
   if ((size | 0) <= 0) return -EINVAL;
   const [p, cwd] = at(k, dirfd, pathAddr);
-  const target = new TextEncoder().encode(k.vfs.readlink(p, cwd));
+  const target = nameBytes(k.vfs.readlink(p, cwd));
   const n = Math.min(target.length, size);
   k.space.write(buf, target.subarray(0, n));
   return n;
@@ -69,7 +70,7 @@ function readlinkat(k: KernelContext, a: number[]): number {
 
 function getcwd(k: KernelContext, a: number[]): number {
   const [buf, size] = a;
-  const bytes = new TextEncoder().encode(k.proc.cwd + '\0');
+  const bytes = nameBytes(k.proc.cwd + '\0');
   if (bytes.length > size) return -ERANGE;
   k.space.write(buf, bytes);
   return bytes.length;

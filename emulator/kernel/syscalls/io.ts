@@ -10,6 +10,7 @@ import { OpenDescription } from '../fd-table';
 import { encodeStat64 } from '../stat';
 import { StructWriter } from '../guest-structs';
 import { postSignal, SIGPIPE } from '../signal-actions';
+import { nameBytes } from '../../vfs/path';
 
 const SEEK_SET = 0;
 const SEEK_CUR = 1;
@@ -98,6 +99,15 @@ function vectored(k: KernelContext, a: number[], write: boolean, pos?: number): 
   return total;
 }
 
+/** ftruncate(2) of `fd` to `len` bytes. */
+function ftruncateTo(k: KernelContext, fd: number, len: number): number {
+  const d = k.fds.get(fd);
+  if (len < 0) return -EINVAL;
+  if (d.file.kind !== 'file' || (d.flags & O_ACCMODE) === O_RDONLY) return -EINVAL;
+  d.file.truncate(len);
+  return 0;
+}
+
 /** pread64/pwrite64: fd, buf, count, pad, then the 64-bit position in r4:r5; the offset is untouched. */
 function positioned(k: KernelContext, a: number[], write: boolean): number {
   const d = k.fds.get(a[0]);
@@ -140,7 +150,7 @@ function getdents64(k: KernelContext, a: number[]): number {
   let used = 0;
   while (d.dirCursor < entries.length) {
     const e = entries[d.dirCursor];
-    const name = new TextEncoder().encode(e.name);
+    const name = nameBytes(e.name);
     const reclen = (19 + name.length + 1 + 7) & ~7;
     if (used + reclen > size) {
       if (used === 0) return -EINVAL;
@@ -187,14 +197,6 @@ function fcntl64(k: KernelContext, a: number[]): number {
     default:
       return -EINVAL;
   }
-}
-
-function ftruncate(k: KernelContext, fd: number, len: number): number {
-  const d = k.fds.get(fd);
-  if (len < 0) return -EINVAL;
-  if (d.file.kind !== 'file' || (d.flags & O_ACCMODE) === O_RDONLY) return -EINVAL;
-  d.file.truncate(len);
-  return 0;
 }
 
 /** Bytes sendfile moves per step through its buffer. */
@@ -302,8 +304,9 @@ export const ioSyscalls: SyscallTable = {
     k.space.write(a[1], encodeStat64(k.fds.get(a[0]).file.stat()));
     return 0;
   },
-  ftruncate64: (k, a) => ftruncate(k, a[0], pos64(a[2], a[3])),
-  ftruncate: (k, a) => ftruncate(k, a[0], a[1] | 0),
+  ftruncate64: (k, a) => ftruncateTo(k, a[0], pos64(a[2], a[3])),
+  // The 32-bit form, which programs built without large-file support call; the length is signed.
+  ftruncate: (k, a) => ftruncateTo(k, a[0], a[1] | 0),
   getdents64,
   sendfile: sendfile(false),
   sendfile64: sendfile(true),

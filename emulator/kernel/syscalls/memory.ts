@@ -4,6 +4,7 @@ import { O_ACCMODE, O_WRONLY } from '../../abi/fcntl';
 import {
   PAGE_SIZE,
   PROT_EXEC,
+  PROT_NONE,
   PROT_READ,
   PROT_WRITE,
   pageAlignUp,
@@ -32,6 +33,21 @@ function isFree(k: KernelContext, addr: number, length: number): boolean {
   return !k.space.regions().some((r) => r.start < addr + length && r.end > addr);
 }
 
+/**
+ * True when mapping [start, start+size) with `prot` (replacing whatever is there, and after
+ * releasing [released[0], released[0]+released[1])) keeps the guest's memory within the device's
+ * RAM. A phone has no swap: beyond its RAM, brk, mmap, mremap and mprotect fail with ENOMEM.
+ * The measure is AddressSpace.accountedBytes, which bounds what a checkpoint holds, so a run
+ * kept within it can always be restored on the same device.
+ */
+function fitsRam(k: KernelContext, start: number, size: number, prot: number, released?: [number, number]): boolean {
+  const space = k.space;
+  const added = prot === PROT_NONE ? 0 : size;
+  let removed = space.accountedBytes(start, start + size);
+  if (released) removed += space.accountedBytes(released[0], released[0] + released[1]);
+  return added <= removed || space.accountedBytes() - removed + added <= k.profile.ramBytes;
+}
+
 /** brk: grow or shrink the heap; returns the new break, or the old one when it cannot move. */
 function brk(k: KernelContext, a: number[]): number {
   const want = a[0];
@@ -41,6 +57,7 @@ function brk(k: KernelContext, a: number[]): number {
   const newTop = pageAlignUp(want);
   if (newTop > oldTop) {
     if (newTop > p.mmapTop || !isFree(k, oldTop, newTop - oldTop)) return p.brk;
+    if (!fitsRam(k, oldTop, newTop - oldTop, PROT_READ | PROT_WRITE)) return p.brk;
     k.space.map(oldTop, newTop - oldTop, PROT_READ | PROT_WRITE, 'heap', '[heap]');
   } else if (newTop < oldTop) {
     k.space.unmap(newTop, oldTop - newTop);
@@ -75,6 +92,7 @@ function mmap2(k: KernelContext, a: number[]): number {
   } else {
     at = place(k, addr, size);
   }
+  if (!fitsRam(k, at, size, prot)) return -ENOMEM;
   const kind: RegionKind = prot & PROT_EXEC ? 'text' : 'mmap';
   k.space.map(at, size, prot, kind, source ? source.path : '[anon]');
   if (source) {
@@ -98,6 +116,8 @@ function mprotect(k: KernelContext, a: number[]): number {
   const [addr, length, prot] = a;
   if (addr % PAGE_SIZE !== 0 || prot & ~7) return -EINVAL;
   if (length === 0) return 0;
+  if (!k.space.isMapped(addr, pageAlignUp(length))) return -ENOMEM;
+  if (!fitsRam(k, addr, pageAlignUp(length), prot)) return -ENOMEM;
   return k.space.protect(addr, length, prot) ? 0 : -ENOMEM;
 }
 
@@ -111,6 +131,7 @@ function mremap(k: KernelContext, a: number[]): number {
   const region = k.space.regionAt(oldAddr);
   if (!region || !k.space.isMapped(oldAddr, oldSize)) return -ENOMEM;
   const moveTo = (dest: number): number => {
+    if (!fitsRam(k, dest, newSize, region.prot, [oldAddr, oldSize])) return -ENOMEM;
     k.space.map(dest, newSize, region.prot, region.kind, region.name);
     copyPages(k, oldAddr, dest, Math.min(oldSize, newSize));
     k.space.unmap(oldAddr, oldSize);
@@ -125,6 +146,7 @@ function mremap(k: KernelContext, a: number[]): number {
     return oldAddr;
   }
   if (oldAddr + newSize <= k.proc.mmapTop && isFree(k, oldAddr + oldSize, newSize - oldSize)) {
+    if (!fitsRam(k, oldAddr + oldSize, newSize - oldSize, region.prot)) return -ENOMEM;
     k.space.map(oldAddr + oldSize, newSize - oldSize, region.prot, region.kind, region.name);
     return oldAddr;
   }
