@@ -19,10 +19,6 @@ function missing(syscall: string, why: string): KnownDifference {
 
 /** Every known cause, by name. */
 export const EXPECTED_DIFFERENT = {
-  byteNames: {
-    reason: 'byte file names: a host name that is not UTF-8 (caf\\xe9) is left out of listings',
-    sign: /qemu-arm "(caf\?\\nplain|names\/caf.)\\n", clonecloud "(plain\\n)?"/,
-  },
   threads: {
     reason: 'threads: the Go runtime starts OS threads with clone, which is not implemented yet (it gets past the kernel user helpers, then stops)',
     sign: /failed to create new OS thread/,
