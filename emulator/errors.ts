@@ -33,6 +33,8 @@ export class UsageError extends CloneCloudError {}
 /** Details of a fault raised by the guest program. */
 export interface GuestFaultInfo {
   kind: string;
+  /** The signal Linux would kill the process with: SIGILL, SIGTRAP, SIGBUS or SIGSEGV. */
+  signal?: number;
   pc: number;
   mode: 'arm' | 'thumb';
   address?: number;

@@ -10,6 +10,12 @@ export const EXCP_PREFETCH_ABORT = 3;
 export const EXCP_DATA_ABORT = 4;
 export const EXCP_BKPT = 7;
 
+/** Signals a fault kills the process with (ARM Linux numbers). */
+const SIGILL = 4;
+const SIGTRAP = 5;
+const SIGBUS = 7;
+const SIGSEGV = 11;
+
 /** Bytes of the instruction at `pc`, as hex, when its page can be read. */
 export function instructionText(space: AddressSpace, pc: number, thumb: boolean): string | undefined {
   const readable = (a: number, n: number) => space.isMapped(a, n, PROT_READ) || space.isMapped(a, n, PROT_EXEC);
@@ -57,22 +63,24 @@ export function describeFault(space: AddressSpace, ev: StopEvidence): GuestFault
   };
   const refused = ev.refusal.type !== 0;
   if (ev.intno === EXCP_UDEF || ev.ucErr === UcErr.INSN_INVALID) {
-    return { ...base, kind: 'undefined instruction', detail: 'the CPU model cannot execute this instruction' };
+    return { ...base, kind: 'undefined instruction', signal: SIGILL, detail: 'the CPU model cannot execute this instruction (SIGILL)' };
   }
   if (ev.intno === EXCP_BKPT) {
-    return { ...base, kind: 'breakpoint', detail: 'the program executed BKPT (SIGTRAP)' };
+    return { ...base, kind: 'breakpoint', signal: SIGTRAP, detail: 'the program executed BKPT (SIGTRAP)' };
   }
   if (refused) {
     return {
       ...base,
       kind: 'segmentation fault',
+      signal: SIGSEGV,
       address: ev.refusal.address,
       detail: accessWords(ev.refusal.type, ev.refusal.perms) + ' (SIGSEGV)',
     };
   }
-  if (ev.ucErr === UcErr.READ_UNALIGNED || ev.ucErr === UcErr.WRITE_UNALIGNED || ev.ucErr === UcErr.FETCH_UNALIGNED) {
-    return { ...base, kind: 'alignment fault', detail: `${ev.ucErrText} (SIGBUS)` };
+  // A data abort the TLB did not cause is an alignment fault (an unaligned LDREX, for one).
+  if (ev.ucErr === UcErr.READ_UNALIGNED || ev.ucErr === UcErr.WRITE_UNALIGNED || ev.ucErr === UcErr.FETCH_UNALIGNED || ev.intno === EXCP_DATA_ABORT) {
+    return { ...base, kind: 'alignment fault', signal: SIGBUS, detail: `${ev.ucErrText || 'unaligned access'} (SIGBUS)` };
   }
   const why = ev.intno !== undefined ? `CPU exception ${ev.intno}` : ev.ucErrText;
-  return { ...base, kind: 'CPU exception', detail: why };
+  return { ...base, kind: 'CPU exception', signal: SIGSEGV, detail: why };
 }

@@ -328,8 +328,8 @@ export class Machine {
     return {
       image: this.spec.name,
       profile: this.spec.profile.id,
-      exitStatus: fault ? 128 + 11 : exit?.status ?? 0,
-      signal: fault ? 11 : exit?.signal,
+      exitStatus: fault ? 128 + (fault.info.signal ?? 11) : exit?.status ?? 0,
+      signal: fault ? fault.info.signal ?? 11 : exit?.signal,
       fault: fault?.info,
       instructions: insns,
       modelledSeconds: this.clock.seconds(),

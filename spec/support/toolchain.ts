@@ -55,7 +55,8 @@ export function runQemu(elf: string, argv: string[], env: Record<string, string>
   const reversed = Object.fromEntries(Object.entries(env).reverse());
   const r = spawnSync('qemu-arm', ['-0', argv[0], elf, ...argv.slice(1)], { cwd, env: reversed, input: stdin, maxBuffer: 64 << 20 });
   if (r.error) throw new Error(`qemu-arm is not available (${r.error.message}): run 'bash scripts/setup.sh'`);
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? 128 + 9 };
+  // qemu-arm dies of the guest's fatal signal: report 128 + its number, as the CLI and shells do.
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0) };
 }
 
 /** A fresh temporary folder. */
