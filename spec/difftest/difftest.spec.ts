@@ -2,7 +2,10 @@ import { strict as assert } from 'assert';
 import { difftest } from '../../emulator/difftest/difftest';
 import { DiffTarget } from '../../emulator/difftest/lockstep';
 import { findProfile } from '../../emulator/machine/profiles';
-import { assemble } from '../support/toolchain';
+import * as fs from 'fs';
+import * as path from 'path';
+import { debianProgram } from '../support/debian';
+import { assemble, tempDir } from '../support/toolchain';
 
 function target(fixture: string, raw: boolean): DiffTarget {
   return {
@@ -51,5 +54,33 @@ describe('difftest against qemu-arm', function () {
     const good = await difftest(target('late-it', false));
     assert.equal(good.same, true);
     assert.equal(good.exitStatus, 16);
+  });
+});
+
+describe('difftest on a real program', function () {
+  this.timeout(300_000);
+
+  it('busybox bzip2 of 2,000 zero bytes: same with the IT-state fix; without it, the instruction after an IT block that clonecloud skipped', async () => {
+    const root = tempDir('cc-difftest-bz-');
+    fs.writeFileSync(path.join(root, 'z2000'), Buffer.alloc(2000));
+    const t = (raw: boolean): DiffTarget => ({
+      elfPath: debianProgram('busybox'),
+      root,
+      argv: ['busybox', 'bzip2', '-c', 'z2000'],
+      env: [],
+      cwd: '/',
+      profile: findProfile('htc-g1'),
+      seed: 1,
+      engine: raw ? { itStateWorkaround: false } : undefined,
+    });
+    const good = await difftest(t(false));
+    assert.equal(good.same, true, good.divergence?.reason);
+    assert.equal(good.exitStatus, 0);
+    const bad = await difftest(t(true));
+    assert.equal(bad.same, false);
+    assert.match(bad.divergence!.reason, /write\(fd 1\) is about to write differs/);
+    const ins = bad.divergence!.instruction!;
+    assert.equal(ins.kind, 'state');
+    assert.equal(ins.culprit.traced, false, 'qemu-arm ran an instruction clonecloud did not');
   });
 });
