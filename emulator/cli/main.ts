@@ -5,6 +5,7 @@ import { benchCommand } from './bench-command';
 import { bootCommand } from './boot-command';
 import { checkpointsCommand, diffCommand, pruneCommand, restoreCommand, verifyCommand } from './checkpoint-commands';
 import { difftestCommand } from './difftest-command';
+import { randomDifftestCommand } from './difftest-random-command';
 import { imagesCommand } from './images-command';
 import { profilesCommand } from './profiles-command';
 
@@ -115,6 +116,18 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--quiet', 'no progress lines')
     .option('--json', 'the report as JSON')
     .action(async (args: string[], opts) => exit(await difftestCommand(args, opts)));
+
+  program
+    .command('difftest-random')
+    .description('run random ARM, Thumb-2, VFP and NEON instruction sequences under clonecloud and qemu-arm and compare the state after each (exit code 1 on a difference)')
+    .option('--seed <n>', 'seed of the generator (default 1)')
+    .option('--sequences <n>', 'sequences in all, shared by the categories (default 10000)')
+    .option('--categories <list>', 'comma-separated: arm, thumb, vfp, neon (default all)')
+    .option('--length <n>', 'instructions per sequence (default 20)')
+    .option('--per-program <n>', 'sequences per generated program (default 250)')
+    .option('--max-divergences <n>', 'stop after this many differences (default 1)')
+    .option('--json', 'the summary as JSON')
+    .action((opts) => exit(randomDifftestCommand(opts)));
 
   program
     .command('profiles')

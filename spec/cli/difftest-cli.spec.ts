@@ -66,3 +66,17 @@ int main(int argc, char **argv) { FILE *f = fopen(argv[1], "r"); int c, n = 0, l
     assert.match(noElf.stderr, /--elf/);
   });
 });
+
+describe('cli: difftest-random', function () {
+  this.timeout(120_000);
+
+  it('compares a short campaign and says so; refuses an unknown category', () => {
+    const r = cli(['difftest-random', '--sequences', '200', '--categories', 'arm,vfp', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    assert.equal(s.divergences.length, 0);
+    const bad = cli(['difftest-random', '--categories', 'x86']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--categories takes a comma-separated list/);
+  });
+});
