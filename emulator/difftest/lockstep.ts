@@ -54,6 +54,8 @@ export interface InitialState {
   low: number;
   top: number;
   bytes: Uint8Array;
+  /** The reference's pid, which clonecloud's process takes too (so a tgkill to itself reaches it). */
+  pid: number;
 }
 
 /** How one syscall was served, so that clonecloud alone can replay it later. */
@@ -154,6 +156,11 @@ export class LockstepPass {
     const thumb = (this.dut.engine.readReg(Reg.CPSR) & CPSR_T) !== 0;
     if (fault) {
       const reply = await this.ref.cont(this.refPc);
+      const signal = fault.info.signal ?? 11;
+      // Both sides stopped by the same signal at the same instruction: the program crashes alike.
+      if (reply.kind === 'trap' && reply.signal === signal && (await this.ref.registers())[15] === fault.info.pc) {
+        return this.diesOf(signal);
+      }
       const what = reply.kind === 'killed' || reply.kind === 'trap' ? `the reference got signal ${reply.signal}` : `the reference ${describeStop(reply)}`;
       return this.diverged(`clonecloud's guest faulted (${fault.message}); ${what}`, fault.info.pc, thumb);
     }
@@ -183,7 +190,8 @@ export class LockstepPass {
     }
     const outputDiff = await this.compareOutput(nr);
     if (outputDiff) return this.diverged(outputDiff, svcPc, thumb);
-    await this.serveBoth(nr);
+    const ended = await this.serveBoth(nr, svcPc, thumb);
+    if (ended) return ended;
     if (this.exited !== undefined) return { kind: 'exited', status: this.exited, instructions: this.instructions };
     return { kind: 'syscall', index: this.syscalls - 1, nr, instructions: this.instructions };
   }
@@ -206,6 +214,13 @@ export class LockstepPass {
 
   private diverged(reason: string, pc: number, thumb: boolean): Meeting {
     return { kind: 'diverged', instructions: this.instructions, reason, pc, thumb };
+  }
+
+  /** Deliver `signal` to the reference and end the pass with how the program ended there. */
+  private async diesOf(signal: number): Promise<Meeting> {
+    const end = await this.ref.deliver(signal);
+    const status = end.kind === 'killed' ? 128 + end.signal : end.kind === 'exited' ? end.status : -1;
+    return this.finish(status);
   }
 
   private async finish(status: number): Promise<Meeting> {
@@ -242,8 +257,11 @@ export class LockstepPass {
     return undefined;
   }
 
-  /** The reference executes the syscall, then clonecloud serves it following the reference. */
-  private async serveBoth(nr: number): Promise<void> {
+  /**
+   * The reference executes the syscall, then clonecloud serves it following the reference. Returns
+   * a meeting when the syscall ended the comparison (a signal it raised).
+   */
+  private async serveBoth(nr: number, svcPc: number, thumb: boolean): Promise<Meeting | undefined> {
     const index = this.syscalls++;
     const name = syscallName(nr);
     // qemu's single step does not stop right after an SVC (it runs on to a later block), so the
@@ -256,9 +274,18 @@ export class LockstepPass {
       const status = this.dut.kernel.exitState?.status;
       if (status !== reply.status) this.note(index, name, `exit status ${status} here, ${reply.status} on the reference`);
       await this.finish(reply.status);
-      return;
+      return undefined;
     }
     if (reply.kind !== 'trap') throw new Error(`the reference ${describeStop(reply)} inside ${name}`);
+    if (reply.signal !== 5) {
+      // The syscall sent the program a signal (abort's tgkill, say): it is about to act on it.
+      this.dut.completeSyscall();
+      const mine = this.dut.kernel.exitState?.signal;
+      if (mine !== reply.signal) {
+        return this.diverged(`${name} brought the reference signal ${reply.signal}; on clonecloud it ${mine ? `ended the process with signal ${mine}` : 'did not end the process'}`, svcPc, thumb);
+      }
+      return this.diesOf(reply.signal);
+    }
     const refResult = (await this.ref.registers())[0];
     const args = [0, 1, 2, 3, 4, 5].map((i) => this.dut.engine.r(i));
     const writes: [number, number][] = syscallOutputs(nr, args, refResult);
@@ -271,8 +298,7 @@ export class LockstepPass {
       this.dut.space.kernelWriteListener = undefined;
     }
     if (this.dut.kernel.exitState) {
-      this.note(index, name, 'clonecloud ended the process; the reference did not');
-      return;
+      return this.diverged(`${name} ended the process on clonecloud; on the reference it did not`, svcPc, thumb);
     }
     const mine = this.dut.engine.r(0);
     if (mine !== refResult) {
@@ -281,6 +307,7 @@ export class LockstepPass {
     }
     const copies = await this.followWrites(index, name, writes);
     this.served.push({ nr, refResult, copies });
+    return undefined;
   }
 
   /** Take the reference's bytes wherever clonecloud's kernel wrote something else. */
@@ -318,7 +345,7 @@ export class LockstepPass {
     while (top - low < 256 * PAGE_SIZE && (await this.ref.read(top, 4))) top += PAGE_SIZE;
     const bytes = await this.ref.read(low, top - low);
     if (!bytes) throw new Error('cannot read the reference\'s initial stack');
-    this.initial = { regs, low, top, bytes };
+    this.initial = { regs, low, top, bytes, pid: this.ref.pid };
     applyInitialState(this.dut, this.initial);
   }
 
@@ -334,6 +361,7 @@ export function applyInitialState(m: Machine, init: InitialState): void {
   for (let i = 0; i < 15; i++) m.engine.setR(i, init.regs[i]);
   m.engine.writeReg(Reg.CPSR, init.regs[16]);
   m.resumeAddress = (init.regs[16] & CPSR_T ? init.regs[15] | 1 : init.regs[15]) >>> 0;
+  if (init.pid) m.kernel.proc.pid = init.pid;
   m.rearmDirtyTracking();
 }
 

@@ -64,8 +64,15 @@ export class QemuReference {
     const gdb = await Promise.race([GdbRemote.connect(sock), started.then(() => undefined as never)]);
     const ref = new QemuReference(proc, gdb, dir);
     await ref.learnRegisterNumbers();
+    // The initial stop reply names the thread, "T05thread:<tid>;" (or "p<pid>.<tid>" with the
+    // multiprocess extension); the main thread's id is the pid.
+    const id = /thread:(?:p([0-9a-f]+)\.)?([0-9a-f]+)/.exec(await gdb.request('?'));
+    ref.pid = id ? parseInt(id[1] ?? id[2], 16) : 0;
     return ref;
   }
+
+  /** The reference process's pid (the program's getpid there). */
+  pid = 0;
 
   /** r0..r15 and cpsr (index 16). */
   async registers(): Promise<Uint32Array> {
@@ -118,6 +125,14 @@ export class QemuReference {
     const first = await this.offBreakpoint(pc, async () => (this.breakpoints.has(pc) ? this.stopped(await this.gdb.request('s')) : undefined));
     if (first && first.kind !== 'trap') return first;
     return this.stopped(await this.continueRequest());
+  }
+
+  /**
+   * Let the program receive the signal the reference stopped for (a continue without it would
+   * discard it, as gdb's 'c' does) and run on; usually the program dies of it.
+   */
+  async deliver(signal: number): Promise<StopReply> {
+    return this.stopped(await this.gdb.request(`C${signal.toString(16).padStart(2, '0')}`));
   }
 
   /**

@@ -5,7 +5,7 @@ import { findProfile } from '../../emulator/machine/profiles';
 import * as fs from 'fs';
 import * as path from 'path';
 import { debianProgram } from '../support/debian';
-import { assemble, tempDir } from '../support/toolchain';
+import { assemble, compileC, tempDir } from '../support/toolchain';
 
 function target(fixture: string, raw: boolean): DiffTarget {
   return {
@@ -27,6 +27,16 @@ describe('difftest against qemu-arm', function () {
     assert.equal(r.same, true);
     assert.equal(r.exitStatus, 16);
     assert.equal(r.syscalls, 1);
+  });
+
+  it('finds programs that die of a signal equal when both sides die alike (abort, a null call)', async () => {
+    const fixture = (name: string) => path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures', name);
+    const aborted = await difftest({ ...target('it-tlb', false), elfPath: compileC(fixture('abort.c')), argv: ['abort'] });
+    assert.equal(aborted.same, true, aborted.divergence?.reason);
+    assert.equal(aborted.exitStatus, 128 + 6);
+    const crashed = await difftest({ ...target('it-tlb', false), elfPath: compileC(fixture('nullcall.c')), argv: ['nullcall'] });
+    assert.equal(crashed.same, true, crashed.divergence?.reason);
+    assert.equal(crashed.exitStatus, 128 + 11);
   });
 
   it('pins the Thumb IT-state engine bug (workaround off) to the skipped instruction', async () => {
