@@ -101,7 +101,13 @@ class HostNode extends LowerNode {
     return this.mount.hostPath(this.rel);
   }
 
-  /** Owner and device are the guest's; mode, size, link count and times (to the nanosecond) are the host's. */
+  /**
+   * Owner and device are the guest's; mode, size, link count, mtime and ctime (to the nanosecond)
+   * are the host's. The access time is shown equal to the modification time: the host moves a
+   * file's atime whenever anything reads it — clonecloud's own reads for the guest included — so
+   * showing it would make a run depend on what read the folder before, and a restored checkpoint
+   * see other times than the run it was taken from.
+   */
   override stat(): Stat {
     const st = lstatNs(this.hostPath);
     const kind = this.kind;
@@ -114,7 +120,7 @@ class HostNode extends LowerNode {
       size,
       nlink: Number(st?.nlink ?? 1n),
       owner: this.mount.owner,
-      ...(st ? { atime: timespec(st.atimeNs), mtime: timespec(st.mtimeNs), ctime: timespec(st.ctimeNs) } : {}),
+      ...(st ? { atime: timespec(st.mtimeNs), mtime: timespec(st.mtimeNs), ctime: timespec(st.ctimeNs) } : {}),
     });
   }
 
