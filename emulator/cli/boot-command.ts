@@ -1,5 +1,6 @@
 /** `clonecloud boot`: run an image (or a bare ELF over a host folder) to the end. */
 import * as fs from 'fs';
+import { writeFully } from './output';
 import * as path from 'path';
 import { ImageRef } from '../checkpoint/manifest';
 import { EACCES, ENOENT, ENOTDIR, ErrnoError } from '../abi/errno';
@@ -162,8 +163,8 @@ export async function bootCommand(image: string | undefined, args: string[], opt
     rootfsBase: t.rootfsBase,
     seed,
     stdin,
-    stdout: (b) => fs.writeSync(1, b),
-    stderr: (b) => fs.writeSync(2, b),
+    stdout: (b) => writeFully(1, b),
+    stderr: (b) => writeFully(2, b),
     warn: (msg) => process.stderr.write(`clonecloud: ${msg}\n`),
   };
   const ref: ImageRef = {

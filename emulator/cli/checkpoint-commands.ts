@@ -1,5 +1,4 @@
 /** `clonecloud checkpoints | restore | diff | verify | prune`: working with a checkpoint store. */
-import * as fs from 'fs';
 import { diffCheckpoints, CheckpointDiff } from '../checkpoint/diff';
 import { checkManifest, CheckpointManifest } from '../checkpoint/manifest';
 import { initHashing } from '../checkpoint/page-hash';
@@ -10,7 +9,7 @@ import { VerifyReport } from '../checkpoint/store-verify';
 import { findProfile } from '../machine/profiles';
 import { formatSeconds } from '../machine/run-summary';
 import { displayName } from '../vfs/path';
-import { printJson, table } from './output';
+import { printJson, table, writeFully } from './output';
 import { RunOptions, runToEnd } from './run-loop';
 import { guestStdin } from './stdin';
 
@@ -111,8 +110,8 @@ export async function restoreCommand(id: string, opts: RestoreCommandOptions): P
     restored = restoreCheckpoint(store, id, {
       profile: opts.profile ? findProfile(opts.profile, opts.profileFile) : undefined,
       stdin: guestStdin(opts.stdin),
-      stdout: (b) => fs.writeSync(1, b),
-      stderr: (b) => fs.writeSync(2, b),
+      stdout: (b) => writeFully(1, b),
+      stderr: (b) => writeFully(2, b),
       warn: (msg) => process.stderr.write(`clonecloud: ${msg}\n`),
     });
   } finally {

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fixtureElf } from '../support/oracle';
+import { compileC } from '../support/toolchain';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'clonecloud');
@@ -71,5 +72,34 @@ describe('cli: guest output to a failing host stdout', () => {
     } finally {
       fds.forEach((fd) => fs.closeSync(fd));
     }
+  });
+});
+
+describe('cli: guest output to a slow, non-blocking host stdout', function () {
+  this.timeout(60_000);
+
+  it('delivers every byte when the shared stdout pipe is non-blocking and its reader lags', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-nonblock-'));
+    const src = path.join(dir, 'spew.c');
+    // 4 MiB in 64 KiB writes: far more than a pipe holds while nobody reads.
+    fs.writeFileSync(src, `#include <string.h>
+#include <unistd.h>
+int main(void) { static char b[65536]; for (int i = 0; i < 64; i++) { memset(b, 'a' + i % 26, sizeof b); if (write(1, b, sizeof b) != sizeof b) return 1; } return 0; }\n`);
+    const elf = compileC(src);
+    // The descriptor is shared with whoever made it non-blocking (here a small launcher).
+    const launcher = 'import fcntl, os, sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execvp(sys.argv[1], sys.argv[1:])';
+    const child = spawn('python3', ['-c', launcher, process.execPath, BIN, 'boot', '--elf', elf, '--no-summary'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pause();
+    await new Promise((r) => setTimeout(r, 500));
+    const chunks: Buffer[] = [];
+    child.stdout!.on('data', (b: Buffer) => chunks.push(b));
+    child.stdout!.resume();
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    assert.equal(status, 0, stderr);
+    const out = Buffer.concat(chunks);
+    assert.equal(out.length, 64 * 65536);
+    for (let i = 0; i < 64; i++) assert.equal(out[i * 65536 + 12345], 'a'.charCodeAt(0) + (i % 26), `block ${i}`);
   });
 });
