@@ -3,6 +3,7 @@
  * data; each later one re-hashes only the pages dirtied since its parent and carries the rest of
  * the parent's page table over. Pages already in the store are not written again.
  */
+import * as crypto from 'crypto';
 import { captureState } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
 import { PAGE_COUNT, PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
@@ -75,6 +76,9 @@ export class Checkpointer {
   private lastNumber: number;
   /** The first background commit that failed: later ones would build on a missing parent. */
   private failure: Error | undefined;
+  /** This run's chain token, and the chain the next checkpoint's parent belongs to. */
+  private readonly chain = crypto.randomBytes(8).toString('hex');
+  private parentChain: string | undefined;
 
   /** `parent`: the checkpoint the machine was restored from, whose page table is the baseline. */
   constructor(private readonly store: CheckpointStore, private readonly machine: Machine, private readonly image: ImageRef, parent: string | null = null) {
@@ -83,6 +87,7 @@ export class Checkpointer {
     if (parent) {
       this.table.load(decodePageTable(store.pageTable(parent), `checkpoint ${parent}`));
       this.depth = store.tableDepth(parent);
+      this.parentChain = store.chainOf(parent);
     }
   }
 
@@ -176,7 +181,7 @@ export class Checkpointer {
         captureMs: 0,
       },
     };
-    const record = { id, parent: this.parent, manifest, pageTable: encoded, extraHashes: collectBlockHashes(vfs) };
+    const record = { id, parent: this.parent, manifest, pageTable: encoded, extraHashes: collectBlockHashes(vfs), chain: this.chain, parentChain: this.parentChain };
     return { record, pages: [...newPages.values()], asDelta, t0 };
   }
 
@@ -185,6 +190,7 @@ export class Checkpointer {
     const manifest = s.record.manifest;
     this.machine.rearmDirtyTracking();
     this.parent = s.record.id;
+    this.parentChain = this.chain;
     this.depth = s.asDelta ? this.depth + 1 : 0;
     this.lastNumber++;
     manifest.stats.captureMs = Number(process.hrtime.bigint() - s.t0) / 1e6;

@@ -9,6 +9,8 @@ export interface StoredRecord {
   seq: number;
   parent: string | null;
   manifest: object;
+  /** The chain (one run's succession of checkpoints) it belongs to; absent in older stores. */
+  chain?: string;
 }
 
 /** The record of `id`, or undefined when there is none; StoreDamageError when it was altered. */
@@ -20,7 +22,7 @@ export function readRecord(dbs: StoreDbs, id: string): StoredRecord | undefined 
   if (!rec || typeof rec.seq !== 'number' || typeof rec.manifest !== 'object' || rec.manifest === null) {
     throw new StoreDamageError(`${what}: stored record is malformed`);
   }
-  return { seq: rec.seq, parent: rec.parent ?? null, manifest: rec.manifest };
+  return { seq: rec.seq, parent: rec.parent ?? null, manifest: rec.manifest, ...(typeof rec.chain === 'string' ? { chain: rec.chain } : {}) };
 }
 
 /** Ids in commit order. */

@@ -31,6 +31,15 @@ export interface CheckpointRecord {
   pageTable: Uint8Array;
   /** Concatenated 16-byte hashes the checkpoint references outside its page table. */
   extraHashes: Uint8Array;
+  /** The writer's chain: a token naming one run's succession of checkpoints. */
+  chain?: string;
+  /**
+   * The chain the writer believes the parent belongs to; the commit is refused when the stored
+   * parent's differs. Two runs writing into one store at once may both pick the same next id: the
+   * loser's later checkpoints would otherwise be linked to the winner's, and restore from the
+   * wrong memory with no sign of it.
+   */
+  parentChain?: string;
 }
 
 /** One line of a listing. */
@@ -100,6 +109,11 @@ export class CheckpointStore {
   /** The manifest committed with `id`. */
   manifest(id: string): object {
     return this.record(id).manifest;
+  }
+
+  /** The chain `id` was committed in (undefined for stores written before chains existed). */
+  chainOf(id: string): string | undefined {
+    return this.record(id).chain;
   }
 
   /** The parent named when `id` was committed (it may have been pruned since). */
@@ -199,6 +213,11 @@ function writeCheckpoint(dbs: StoreDbs, record: CheckpointRecord, newPages: Iter
   if (parent !== null && !dbs.records.doesExist(parent)) {
     throw new StoreError(`parent checkpoint ${parent} of ${id} is not in the store; ${unknownCheckpoint(dbs, parent).message}`);
   }
+  if (parent !== null && readRecord(dbs, parent)?.chain !== record.parentChain) {
+    throw new StoreError(
+      `checkpoint ${id}: its parent ${parent} in ${dbs.dir} was written by another run (two runs checkpointing into one store at once); not linking them — give each run its own store`,
+    );
+  }
   let pagesWritten = 0;
   let bytesWritten = 0;
   for (const [hash, bytes] of newPages) {
@@ -210,7 +229,7 @@ function writeCheckpoint(dbs: StoreDbs, record: CheckpointRecord, newPages: Iter
     bytesWritten += bytes.byteLength;
   }
   const c = readCounters(dbs);
-  const stored: StoredRecord = { seq: c.nextSeq, parent, manifest: record.manifest };
+  const stored: StoredRecord = { seq: c.nextSeq, parent, manifest: record.manifest, ...(record.chain !== undefined ? { chain: record.chain } : {}) };
   dbs.records.putSync(id, sealJson(stored));
   dbs.tables.putSync(id, seal(record.pageTable));
   dbs.extras.putSync(id, seal(record.extraHashes));

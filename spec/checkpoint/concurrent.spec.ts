@@ -1,0 +1,72 @@
+/**
+ * Two runs checkpointing into one store at the same time: whatever each manages to store, no
+ * checkpoint is ever linked to another run's, and every stored checkpoint restores to a run that
+ * ends exactly as its image's uninterrupted run.
+ */
+import { strict as assert } from 'assert';
+import { spawn } from 'child_process';
+import * as path from 'path';
+import { CheckpointManifest } from '../../emulator/checkpoint/manifest';
+import { memoryDigest } from '../../emulator/checkpoint/memory-digest';
+import { initHashing } from '../../emulator/checkpoint/page-hash';
+import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
+import { CheckpointStore } from '../../emulator/checkpoint/store';
+import { bootImage, collect } from '../support/images';
+import { tempDir } from '../support/toolchain';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'clonecloud');
+
+/** Programs and arguments small enough to restore every checkpoint of (compute: one round). */
+const ARGS: Record<string, string[]> = { compute: ['1'], hello: [] };
+
+function boot(image: string, store: string, every: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const args = ['boot', `images/${image}`, '--store', store, '--checkpoint-every', every, '--no-summary', '--', ...ARGS[image]];
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? -1));
+  });
+}
+
+describe('checkpoint store: concurrent writers', function () {
+  this.timeout(600_000);
+  before(() => initHashing());
+
+  it('never links one run\'s checkpoint to another\'s, and every checkpoint restores exactly (4 trials)', async () => {
+    const truth = new Map<string, { memory: string; instructions: bigint }>();
+    for (const name of ['compute', 'hello']) {
+      const r = bootImage(name, ARGS[name].length ? ARGS[name] : undefined);
+      r.machine.run();
+      truth.set(name, { memory: memoryDigest(r.machine.space), instructions: r.machine.instructions });
+      r.machine.close();
+      collect();
+    }
+    for (let trial = 0; trial < 4; trial++) {
+      const dir = tempDir('cc-concurrent-');
+      // Frequent checkpoints on both sides, so that id races and queued commits overlap.
+      await Promise.all([boot('compute', dir, '7M'), boot('compute', dir, '11M'), boot('hello', dir, '2k')]);
+      const store = CheckpointStore.open(dir, { readOnly: true });
+      try {
+        const ids = store.ids();
+        assert.ok(ids.length > 0, 'something was stored');
+        for (const id of ids) {
+          const m = store.manifest(id) as CheckpointManifest;
+          const parent = store.parent(id);
+          if (parent !== null) {
+            assert.equal(store.chainOf(id), store.chainOf(parent), `${id} and its parent ${parent} come from one run`);
+            assert.equal((store.manifest(parent) as CheckpointManifest).image.name, m.image.name, `${id}'s parent ${parent}`);
+          }
+          const { machine } = restoreCheckpoint(store, id, { stdout: () => undefined, stderr: () => undefined, warn: () => undefined });
+          machine.run();
+          const want = truth.get(m.image.name)!;
+          assert.deepEqual({ memory: memoryDigest(machine.space), instructions: machine.instructions }, want, `restore of ${id} (${m.image.name}), trial ${trial}`);
+          machine.close();
+          collect();
+        }
+      } finally {
+        store.close();
+      }
+    }
+  });
+});
