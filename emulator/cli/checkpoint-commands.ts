@@ -9,6 +9,7 @@ import { VerifyReport } from '../checkpoint/store-verify';
 import { findProfile } from '../machine/profiles';
 import { formatSeconds } from '../machine/run-summary';
 import { displayName } from '../vfs/path';
+import { probeStore } from '../checkpoint/store-probe';
 import { printJson, table, writeFully } from './output';
 import { RunOptions, runToEnd } from './run-loop';
 import { guestStdin } from './stdin';
@@ -16,6 +17,7 @@ import { guestStdin } from './stdin';
 /** The store named by --store, which must exist (records are sealed with hashes: load hashing first). */
 async function existingStore(dir: string | undefined): Promise<CheckpointStore> {
   await initHashing();
+  probeStore(dir ?? '.');
   return CheckpointStore.open(dir ?? '.', { create: false });
 }
 

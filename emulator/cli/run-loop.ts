@@ -7,6 +7,7 @@ import { ImageRef } from '../checkpoint/manifest';
 import { memoryDigest } from '../checkpoint/memory-digest';
 import { initHashing } from '../checkpoint/page-hash';
 import { CheckpointStore } from '../checkpoint/store';
+import { probeStore } from '../checkpoint/store-probe';
 import { GuestFault, UsageError } from '../errors';
 import { Machine } from '../machine/machine';
 import { formatSummary, RunSummary } from '../machine/run-summary';
@@ -60,6 +61,7 @@ function openStoreFor(opts: RunOptions): { store: CheckpointStore; schedule: Sch
   // --store alone: checkpoints on demand only (SIGUSR1).
   if (!every && !at.length && !opts.store) return undefined;
   if (!opts.store) throw new UsageError('checkpoints need a store: add --store <dir>');
+  probeStore(opts.store);
   return { store: CheckpointStore.open(opts.store), schedule: new Schedule(every, at) };
 }
 
