@@ -6,7 +6,7 @@
 import { CloneCloudError } from '../errors';
 import { openStoreEnv } from './store-env';
 
-function main(dir: string): number {
+async function main(dir: string): Promise<number> {
   try {
     const dbs = openStoreEnv(dir, { create: false, readOnly: true });
     // The main database also names the sub-databases (values that are not JSON): keys only there.
@@ -15,6 +15,8 @@ function main(dir: string): number {
       // Touch every branch and leaf page: keys and values, without keeping them.
       for (const entry of db.getRange()) void entry.value;
     }
+    await dbs.root.close();
+    dbs.cleanup?.();
     return 0;
   } catch (e) {
     if (!(e instanceof CloneCloudError)) throw e;
@@ -23,4 +25,4 @@ function main(dir: string): number {
   }
 }
 
-process.exitCode = main(process.argv[2]);
+void main(process.argv[2]).then((code) => (process.exitCode = code));

@@ -172,7 +172,8 @@ export class CheckpointStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    void this.dbs.root.close();
+    const cleanup = this.dbs.cleanup;
+    void this.dbs.root.close().then(() => cleanup?.());
   }
 
   private live(): StoreDbs {

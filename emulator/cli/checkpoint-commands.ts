@@ -15,10 +15,10 @@ import { RunOptions, runToEnd } from './run-loop';
 import { guestStdin } from './stdin';
 
 /** The store named by --store, which must exist (records are sealed with hashes: load hashing first). */
-async function existingStore(dir: string | undefined): Promise<CheckpointStore> {
+async function existingStore(dir: string | undefined, readOnly = false): Promise<CheckpointStore> {
   await initHashing();
   probeStore(dir ?? '.');
-  return CheckpointStore.open(dir ?? '.', { create: false });
+  return CheckpointStore.open(dir ?? '.', { create: false, readOnly });
 }
 
 function mib(n: number): string {
@@ -44,7 +44,7 @@ export interface CheckpointRow {
 
 /** List the checkpoints of a store. */
 export async function checkpointsCommand(opts: { store?: string; json?: boolean }): Promise<number> {
-  const store = await existingStore(opts.store);
+  const store = await existingStore(opts.store, true);
   try {
     const ids = store.ids();
     const rows: CheckpointRow[] = ids.map((id) => {
@@ -106,7 +106,8 @@ export interface RestoreCommandOptions extends RunOptions {
 
 /** Resume a checkpoint and run it to the end (optionally checkpointing on into the same store). */
 export async function restoreCommand(id: string, opts: RestoreCommandOptions): Promise<number> {
-  const store = await existingStore(opts.store);
+  // Restoring only reads; checkpointing on opens the store for writing separately.
+  const store = await existingStore(opts.store, true);
   let restored;
   try {
     restored = restoreCheckpoint(store, id, {
@@ -130,7 +131,7 @@ function load(store: CheckpointStore, id: string): [CheckpointManifest, ReturnTy
 
 /** Show what changed between two checkpoints. */
 export async function diffCommand(a: string, b: string, opts: { store?: string; json?: boolean }): Promise<number> {
-  const store = await existingStore(opts.store);
+  const store = await existingStore(opts.store, true);
   let d: CheckpointDiff;
   try {
     const [ma, ta] = load(store, a);
@@ -161,7 +162,7 @@ export async function diffCommand(a: string, b: string, opts: { store?: string; 
 
 /** Re-hash everything in the store; exit code 1 when anything is damaged. */
 export async function verifyCommand(opts: { store?: string; json?: boolean }): Promise<number> {
-  const store = await existingStore(opts.store);
+  const store = await existingStore(opts.store, true);
   try {
     const tty = process.stderr.isTTY;
     const report = store.verify((done, total) => {
