@@ -90,7 +90,13 @@ export class CheckpointStore {
   commitAsync(record: CheckpointRecord, newPages: [Uint8Array, Uint8Array][]): Promise<CommitResult> {
     const dbs = this.writable();
     checkRecord(record);
-    return dbs.root.transaction(() => writeCheckpoint(dbs, record, newPages));
+    ignoreLmdbSideRejections();
+    return dbs.root.transaction(() => writeCheckpoint(dbs, record, newPages)).catch((e: unknown) => {
+      // lmdb rejects a second promise with the write error (commitError); nobody else holds it,
+      // and left unhandled it would end the process.
+      (e as { commitError?: Promise<unknown> } | null)?.commitError?.catch(() => undefined);
+      throw e instanceof Error && /Commit failed/.test(e.message) ? new StoreError(`${dbs.dir}: the checkpoint could not be written (${describeCommitError(e)})`) : e;
+    });
   }
 
   /** Checkpoint ids in commit order. */
@@ -173,7 +179,11 @@ export class CheckpointStore {
     if (this.closed) return;
     this.closed = true;
     const cleanup = this.dbs.cleanup;
-    void this.dbs.root.close().then(() => cleanup?.());
+    // Closing waits for queued commits; one that failed was reported to its own caller already.
+    void this.dbs.root.close().then(
+      () => cleanup?.(),
+      () => cleanup?.(),
+    );
   }
 
   private live(): StoreDbs {
@@ -237,6 +247,40 @@ function writeCheckpoint(dbs: StoreDbs, record: CheckpointRecord, newPages: Iter
   dbs.order.putSync(stored.seq, id);
   dbs.root.putSync('counters', { nextSeq: c.nextSeq + 1, pages: c.pages + pagesWritten, pageBytes: c.pageBytes + bytesWritten });
   return { pagesWritten, bytesWritten };
+}
+
+let sideRejectionsIgnored = false;
+
+/**
+ * When an asynchronous LMDB commit fails (a full disk), lmdb rejects, besides the transaction's
+ * own promise (which commitAsync's caller handles and reports), promises of the individual writes
+ * that nobody holds; Node would end the process over them. Those carry a `commitError` and are
+ * dropped here; any other unhandled rejection is left to Node as before.
+ */
+function ignoreLmdbSideRejections(): void {
+  if (sideRejectionsIgnored) return;
+  sideRejectionsIgnored = true;
+  // lmdb also prints the failed commit's error with its stack; the failure reaches the user as
+  // one line through the commit's promise instead.
+  const printError = console.error.bind(console);
+  console.error = (...args: unknown[]) => {
+    const only = args.length === 1 ? args[0] : undefined;
+    if (only instanceof Error && /node_modules[\\/]lmdb[\\/]/.test(only.stack ?? '')) return;
+    printError(...args);
+  };
+  process.on('unhandledRejection', (reason) => {
+    if (reason instanceof Error && 'commitError' in reason) {
+      (reason as { commitError?: Promise<unknown> }).commitError?.catch(() => undefined);
+      return;
+    }
+    throw reason;
+  });
+}
+
+/** The reason behind lmdb's "Commit failed", as far as the error says (a full disk is EIO or ENOSPC). */
+function describeCommitError(e: Error): string {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' || typeof code === 'number' ? `the database reported ${code}; is the disk full?` : 'is the disk full?';
 }
 
 /** Reject a malformed record before opening a write transaction. */

@@ -86,6 +86,8 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
   const failures: string[] = [];
   let fault: GuestFault | undefined;
   let outcome = 'exited';
+  // Cleared when the store refuses a checkpoint (a full disk, say): the run then goes on without.
+  let checkpointing = ck !== undefined;
   // A budget stops at the last block boundary before the point, so count from the point itself.
   let reached = machine.instructions;
   // On demand: SIGUSR1 asks for a checkpoint at the next slice boundary (the loop yields there).
@@ -99,9 +101,9 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
   }
   try {
     for (;;) {
-      const point = ck?.schedule.next(reached > machine.instructions ? reached : machine.instructions);
+      const point = checkpointing ? ck?.schedule.next(reached > machine.instructions ? reached : machine.instructions) : undefined;
       const stopAt = point !== undefined && (limit === undefined || point < limit) ? point : limit;
-      const step = ck ? machine.instructions + YIELD_EVERY : undefined;
+      const step = checkpointing ? machine.instructions + YIELD_EVERY : undefined;
       const until = step !== undefined && (stopAt === undefined || step < stopAt) ? step : stopAt;
       outcome = machine.run(until);
       if (outcome !== 'budget') break;
@@ -114,7 +116,16 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
         reached = stopAt!;
       }
       requested = false;
-      const { id, manifest, committed } = checkpointer!.captureAsync();
+      let capture: ReturnType<Checkpointer['captureAsync']>;
+      try {
+        capture = checkpointer!.captureAsync();
+      } catch (e) {
+        // Every checkpoint stored so far stays; the guest runs on to its end.
+        checkpointing = false;
+        process.stderr.write(`clonecloud: checkpoints stopped at ${machine.instructions.toLocaleString('en-US')} instructions: ${(e as Error).message}; the run goes on without them\n`);
+        continue;
+      }
+      const { id, manifest, committed } = capture;
       const queuedAt = process.hrtime.bigint();
       const s = manifest.stats;
       pending.push(
@@ -153,7 +164,11 @@ export async function runToEnd(machine: Machine, image: ImageRef, opts: RunOptio
   machine.close();
   if (fault) process.stderr.write(`clonecloud: ${fault.message}\n`);
   if (outcome === 'budget') process.stderr.write(`clonecloud: stopped after ${summary.instructions} instructions (--max-instructions)\n`);
-  for (const f of failures) process.stderr.write(`clonecloud: ${f}\n`);
+  // Checkpoints queued behind a failed one fail for want of their parent: the first says why.
+  if (failures.length) {
+    const more = failures.length > 1 ? ` (${failures.length - 1} later checkpoint${failures.length > 2 ? 's' : ''} not stored either)` : '';
+    process.stderr.write(`clonecloud: ${failures[0]}${more}\n`);
+  }
   if (opts.json) process.stderr.write(JSON.stringify(summary) + '\n');
   else if (opts.summary !== false) process.stderr.write(formatSummary(summary) + `memory hash     ${summary.memoryHash}\n`);
   if (failures.length) return 2;
