@@ -13,7 +13,6 @@
  * "Sealed" means prefixed with the payload's 16-byte hash (see store-codec).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Database, open, RootDatabase } from 'lmdb';
 import { CheckpointFormatError, StoreError } from './errors';
@@ -50,8 +49,6 @@ export type RootValue = FormatRecord | Counters;
 /** Handles of every sub-database of an open store. */
 export interface StoreDbs {
   dir: string;
-  /** Removes what opening needed outside the store (see readOnlyLockFolder); called on close. */
-  cleanup?: () => void;
   root: RootDatabase<RootValue, string>;
   pages: Database<Buffer, Buffer>;
   records: Database<Buffer, string>;
@@ -74,9 +71,8 @@ export function openStoreEnv(dir: string, opts: OpenOptions = {}): StoreDbs {
   // a power cut can lose the last few commits (the store reopens at the last flushed one, still
   // consistent). flush() waits for that fsync. noSync measured only ~25% faster here, because
   // copying the bytes into the page cache, not the fsync, dominates a commit.
-  const lockFolder = opts.readOnly ? readOnlyLockFolder(abs) : undefined;
   const root = open<RootValue, string>({
-    path: lockFolder ?? abs,
+    path: abs,
     noSubdir: false,
     encoding: 'json',
     readOnly: opts.readOnly ?? false,
@@ -86,7 +82,6 @@ export function openStoreEnv(dir: string, opts: OpenOptions = {}): StoreDbs {
     checkFormat(root, dir, create);
     return {
       dir,
-      cleanup: lockFolder ? () => fs.rmSync(lockFolder, { recursive: true, force: true }) : undefined,
       root,
       pages: root.openDB<Buffer, Buffer>({ name: 'pages', encoding: 'binary', keyEncoding: 'binary' }),
       records: root.openDB<Buffer, string>({ name: 'records', encoding: 'binary' }),
@@ -96,27 +91,7 @@ export function openStoreEnv(dir: string, opts: OpenOptions = {}): StoreDbs {
     };
   } catch (e) {
     void root.close();
-    if (lockFolder) fs.rmSync(lockFolder, { recursive: true, force: true });
     throw e;
-  }
-}
-
-/**
- * LMDB keeps its reader table in lock.mdb, which even a read-only open must write. On a store we
- * may not write (a read-only medium, another user's folder) the database file is opened through a
- * private folder holding a link to it and a lock file of its own; nobody can be writing to such a
- * store, so the private lock file misses no writer. Returns that folder, or undefined when the
- * store's own lock file can be used.
- */
-function readOnlyLockFolder(abs: string): string | undefined {
-  const lock = path.join(abs, 'lock.mdb');
-  try {
-    fs.accessSync(fs.existsSync(lock) ? lock : abs, fs.constants.W_OK);
-    return undefined;
-  } catch {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-store-ro-'));
-    fs.symlinkSync(path.join(abs, 'data.mdb'), path.join(folder, 'data.mdb'));
-    return folder;
   }
 }
 

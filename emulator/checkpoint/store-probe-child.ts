@@ -16,7 +16,6 @@ async function main(dir: string): Promise<number> {
       for (const entry of db.getRange()) void entry.value;
     }
     await dbs.root.close();
-    dbs.cleanup?.();
     return 0;
   } catch (e) {
     if (!(e instanceof CloneCloudError)) throw e;

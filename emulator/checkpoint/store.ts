@@ -178,12 +178,8 @@ export class CheckpointStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const cleanup = this.dbs.cleanup;
     // Closing waits for queued commits; one that failed was reported to its own caller already.
-    void this.dbs.root.close().then(
-      () => cleanup?.(),
-      () => cleanup?.(),
-    );
+    void this.dbs.root.close().catch(() => undefined);
   }
 
   private live(): StoreDbs {
