@@ -47,7 +47,8 @@ export class QemuReference {
   static async start(spec: ReferenceSpec): Promise<QemuReference> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-difftest-'));
     const sock = path.join(dir, 'gdb.sock');
-    const args = ['-g', sock, '-0', spec.argv[0], '-seed', String(spec.seed)];
+    // The CPU clonecloud models (qemu-arm's default is a newer one with more instructions).
+    const args = ['-g', sock, '-cpu', 'cortex-a15', '-0', spec.argv[0], '-seed', String(spec.seed)];
     if (spec.root) args.push('-L', spec.root);
     args.push(spec.elfPath, ...spec.argv.slice(1));
     const env: Record<string, string> = {};

@@ -16,6 +16,11 @@ const SIGTRAP = 5;
 const SIGBUS = 7;
 const SIGSEGV = 11;
 
+/** Bytes of the Thumb instruction at `addr`: a first halfword 0b11101, 0b11110 or 0b11111 starts a 32-bit one. */
+export function thumbInstructionSize(mem: Uint8Array, addr: number): number {
+  return mem[addr + 1] >>> 3 >= 0x1d ? 4 : 2;
+}
+
 /** Bytes of the instruction at `pc`, as hex, when its page can be read. */
 export function instructionText(space: AddressSpace, pc: number, thumb: boolean): string | undefined {
   const readable = (a: number, n: number) => space.isMapped(a, n, PROT_READ) || space.isMapped(a, n, PROT_EXEC);
@@ -23,7 +28,7 @@ export function instructionText(space: AddressSpace, pc: number, thumb: boolean)
   if (thumb) {
     if (!readable(pc, 2)) return undefined;
     const first = hw(pc);
-    const wide = first >>> 11 >= 0x1d;
+    const wide = thumbInstructionSize(space.bytes, pc) === 4;
     if (wide && readable(pc + 2, 2)) return `${hex(first, 4)} ${hex(hw(pc + 2), 4)} (thumb-2)`;
     return `${hex(first, 4)} (thumb)`;
   }

@@ -20,7 +20,7 @@ import { CPSR_T, Reg, UcErr } from '../unicorn/constants';
 import { textName } from '../vfs/path';
 import { DeviceDescription, Vfs } from '../vfs/vfs';
 import { splitNs } from '../kernel/guest-structs';
-import { describeFault, EXCP_SWI, instructionText } from './guest-fault';
+import { describeFault, EXCP_SWI, instructionText, thumbInstructionSize } from './guest-fault';
 import { syscallName } from '../kernel/syscall-names';
 import { ModelClock } from './model-clock';
 import { followsYieldHint } from './yield-hint';
@@ -40,12 +40,6 @@ const UNCOUNTED_SLICE_US = 20_000;
 const CPSR_USER = 0x10;
 const PID = 1000;
 const UID = 10001;
-
-/** Bytes of the Thumb instruction at `addr`: a first halfword 0b11101, 0b11110 or 0b11111 starts a 32-bit one. */
-function thumbInstructionSize(mem: Uint8Array, addr: number): number {
-  const top = mem[addr + 1] >>> 3;
-  return top === 0x1d || top === 0x1e || top === 0x1f ? 4 : 2;
-}
 
 /** What /proc and /sys show of a device profile; `space`'s resident pages are the memory in use. */
 function deviceOf(p: DeviceProfile, space: AddressSpace): DeviceDescription {
