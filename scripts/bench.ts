@@ -6,7 +6,7 @@
  * default 3), --only boot|checkpoint (one section), --json.
  */
 import * as path from 'path';
-import { initHashing } from '../emulator/checkpoint/page-hash';
+import { initHashing } from '../emulator/snapshot/page-hash';
 import { bootSpeed, BootSpeedResult } from './bench/boot-speed';
 import { checkpointSpeed, CheckpointSpeedResult, describeCheckpointSpeed } from './bench/checkpoint-speed';
 

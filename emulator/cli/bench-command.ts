@@ -5,8 +5,8 @@ import * as path from 'path';
 import { CloneCloudError, UsageError } from '../errors';
 import { barChartSvg } from '../experiments/bar-chart';
 import { advantageLadder, Configuration, defaultImageDir, PAPER, runScan, ScanResult, withSpeedups } from '../experiments/fsscan-experiment';
-import { findProfile } from '../machine/profiles';
-import { formatSeconds } from '../machine/run-summary';
+import { findProfile } from '../model/profiles';
+import { formatSeconds } from '../model/run-summary';
 import { printJson, table } from './output';
 
 /** Options of `bench fsscan`. */

@@ -2,13 +2,13 @@
 import * as fs from 'fs';
 import { writeFully } from './output';
 import * as path from 'path';
-import { ImageRef } from '../checkpoint/manifest';
+import { ImageRef } from '../snapshot/manifest';
 import { EACCES, ENOENT, ENOTDIR, ErrnoError } from '../abi/errno';
 import { ImageError, UsageError } from '../errors';
 import { loadImage } from '../image/manifest';
 import { displayName } from '../vfs/path';
 import { BootSpec, Machine } from '../machine/machine';
-import { DEFAULT_PROFILE, findProfile } from '../machine/profiles';
+import { DEFAULT_PROFILE, findProfile } from '../model/profiles';
 import { parseCount, RunOptions, runToEnd } from './run-loop';
 import { rawOperands } from './raw-args';
 import { guestStdin } from './stdin';

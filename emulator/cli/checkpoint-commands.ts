@@ -1,15 +1,15 @@
 /** `clonecloud checkpoints | restore | diff | verify | prune`: working with a checkpoint store. */
-import { diffCheckpoints, CheckpointDiff } from '../checkpoint/diff';
-import { checkManifest, CheckpointManifest } from '../checkpoint/manifest';
-import { initHashing } from '../checkpoint/page-hash';
-import { decodePageTable } from '../checkpoint/page-table';
-import { restoreCheckpoint } from '../checkpoint/restore';
-import { CheckpointStore } from '../checkpoint/store';
-import { VerifyReport } from '../checkpoint/store-verify';
-import { findProfile } from '../machine/profiles';
-import { formatSeconds } from '../machine/run-summary';
+import { diffCheckpoints, CheckpointDiff } from '../snapshot/diff';
+import { checkManifest, CheckpointManifest } from '../snapshot/manifest';
+import { initHashing } from '../snapshot/page-hash';
+import { decodePageTable } from '../snapshot/page-table';
+import { restoreCheckpoint } from '../snapshot/restore';
+import { CheckpointStore } from '../store/store';
+import { VerifyReport } from '../store/store-verify';
+import { findProfile } from '../model/profiles';
+import { formatSeconds } from '../model/run-summary';
 import { displayName } from '../vfs/path';
-import { probeStore } from '../checkpoint/store-probe';
+import { probeStore } from '../store/store-probe';
 import { printJson, table, writeFully } from './output';
 import { RunOptions, runToEnd } from './run-loop';
 import { guestStdin } from './stdin';

@@ -5,7 +5,7 @@ import { ImageError, UsageError } from '../errors';
 import { difftest } from '../difftest/difftest';
 import { buildMachine, DiffTarget } from '../difftest/lockstep';
 import { buildReport, formatReport } from '../difftest/report';
-import { DEFAULT_PROFILE, findProfile } from '../machine/profiles';
+import { DEFAULT_PROFILE, findProfile } from '../model/profiles';
 import { printJson } from './output';
 import { parseCount } from './run-loop';
 

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { sampleImages } from '../image/manifest';
-import { DEFAULT_PROFILE } from '../machine/profiles';
+import { DEFAULT_PROFILE } from '../model/profiles';
 import { printJson, table } from './output';
 
 /** The repository's images/ folder. */

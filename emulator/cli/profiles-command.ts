@@ -1,5 +1,5 @@
 /** `clonecloud profiles`: list device profiles. */
-import { allProfiles, DEFAULT_PROFILE } from '../machine/profiles';
+import { allProfiles, DEFAULT_PROFILE } from '../model/profiles';
 import { printJson, table } from './output';
 
 /** Options of the profiles command. */

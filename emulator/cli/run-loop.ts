@@ -2,15 +2,15 @@
  * Running a machine to its end for the CLI (boot and restore): checkpoint schedule, the
  * instruction limit, fault reporting and the summary.
  */
-import { Checkpointer } from '../checkpoint/capture';
-import { ImageRef } from '../checkpoint/manifest';
-import { memoryDigest } from '../checkpoint/memory-digest';
-import { initHashing } from '../checkpoint/page-hash';
-import { CheckpointStore } from '../checkpoint/store';
-import { probeStore } from '../checkpoint/store-probe';
+import { Checkpointer } from '../snapshot/capture';
+import { ImageRef } from '../snapshot/manifest';
+import { memoryDigest } from '../snapshot/memory-digest';
+import { initHashing } from '../snapshot/page-hash';
+import { CheckpointStore } from '../store/store';
+import { probeStore } from '../store/store-probe';
 import { GuestFault, UsageError } from '../errors';
 import { Machine } from '../machine/machine';
-import { formatSummary, RunSummary } from '../machine/run-summary';
+import { formatSummary, RunSummary } from '../model/run-summary';
 
 /** Exit status of a run stopped by --max-instructions (timeout(1)'s). */
 const LIMIT_STATUS = 124;

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GuestFault } from '../errors';
 import { Machine } from '../machine/machine';
-import { findProfile } from '../machine/profiles';
+import { findProfile } from '../model/profiles';
 import { runReference } from './toolchain';
 
 /** What one side printed and how it ended. */

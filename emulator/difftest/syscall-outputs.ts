@@ -3,7 +3,7 @@
  * tester can take the reference's bytes even where clonecloud's kernel wrote fewer or none
  * (pure; sizes are those of the ARM EABI structures).
  */
-import { NR } from '../kernel/syscall-names';
+import { NR } from '../abi/syscall-names';
 
 const PR_GET_NAME = 16;
 const TIME_T_NULL = 0;

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { ImageError } from '../errors';
 import { loadImage } from '../image/manifest';
 import { Machine } from '../machine/machine';
-import { DeviceProfile } from '../machine/profiles';
+import { DeviceProfile } from '../model/profiles';
 
 /** The paper's measured figures (Chun & Maniatis, HotOS 2009): 100,000 entries, Dalvik on both. */
 export const PAPER = { phoneSeconds: 3953, cloneSeconds: 336, speedup: 11.8, entries: 100_000 } as const;

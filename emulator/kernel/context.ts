@@ -3,8 +3,8 @@
  * can be read and tested on its own (Qiling-style per-topic modules).
  */
 import { AddressSpace } from '../memory/address-space';
-import { ModelClock } from '../machine/model-clock';
-import { DeviceProfile } from '../machine/profiles';
+import { ModelClock } from '../model/model-clock';
+import { DeviceProfile } from '../model/profiles';
 import { Vfs } from '../vfs/vfs';
 import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';

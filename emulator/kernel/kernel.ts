@@ -4,13 +4,13 @@
  */
 import { EFAULT, ENOSYS, ErrnoError } from '../abi/errno';
 import { AddressSpace, GuestMemoryError } from '../memory/address-space';
-import { ModelClock } from '../machine/model-clock';
-import { DeviceProfile } from '../machine/profiles';
+import { ModelClock } from '../model/model-clock';
+import { DeviceProfile } from '../model/profiles';
 import { Vfs } from '../vfs/vfs';
 import { CpuAccess, KernelContext, ProcessState, SyscallHandler, SyscallTable } from './context';
 import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';
-import { NR, syscallName } from './syscall-names';
+import { NR, syscallName } from '../abi/syscall-names';
 import { SyscallTrace } from './syscall-trace';
 import { attrSyscalls } from './syscalls/attrs';
 import { fsSyscalls } from './syscalls/fs';

@@ -1,5 +1,5 @@
 /** A ring of the most recent syscalls, formatted only when a report needs them. */
-import { syscallName } from './syscall-names';
+import { syscallName } from '../abi/syscall-names';
 
 interface Entry {
   nr: number;

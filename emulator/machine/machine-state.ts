@@ -12,10 +12,10 @@ import { vfsFileObject } from '../kernel/file-object';
 import { Region } from '../memory/address-space';
 import { Reg } from '../unicorn/constants';
 import { displayName } from '../vfs/path';
-import { CheckpointError } from '../checkpoint/errors';
+import { CheckpointError } from '../snapshot/errors';
 import { Machine } from './machine';
-import { ClockState } from './model-clock';
-import { DeviceProfile } from './profiles';
+import { ClockState } from '../model/model-clock';
+import { DeviceProfile } from '../model/profiles';
 
 /** Version of this state's layout, checked when a checkpoint is loaded. */
 export const MACHINE_STATE_VERSION = 2;

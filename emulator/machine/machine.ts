@@ -21,11 +21,11 @@ import { textName } from '../vfs/path';
 import { DeviceDescription, Vfs } from '../vfs/vfs';
 import { splitNs } from '../kernel/guest-structs';
 import { describeFault, EXCP_SWI, instructionText, thumbInstructionSize } from './guest-fault';
-import { syscallName } from '../kernel/syscall-names';
-import { ModelClock } from './model-clock';
+import { syscallName } from '../abi/syscall-names';
+import { ModelClock } from '../model/model-clock';
 import { followsYieldHint } from './yield-hint';
-import { DeviceProfile } from './profiles';
-import { RunSummary } from './run-summary';
+import { DeviceProfile } from '../model/profiles';
+import { RunSummary } from '../model/run-summary';
 
 /** Where the mmap area starts; below it sit the program and its heap. */
 const MMAP_BASE = 0x40000000;

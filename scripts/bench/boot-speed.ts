@@ -7,7 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Machine } from '../../emulator/machine/machine';
-import { findProfile } from '../../emulator/machine/profiles';
+import { findProfile } from '../../emulator/model/profiles';
 import { EngineOptions } from '../../emulator/unicorn/engine';
 
 /** Figures of one configuration. */

@@ -9,15 +9,15 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Checkpointer } from '../../emulator/checkpoint/capture';
-import { ImageRef } from '../../emulator/checkpoint/manifest';
-import { hashBytes } from '../../emulator/checkpoint/page-hash';
-import { decodePageTable, encodePageTable } from '../../emulator/checkpoint/page-table';
-import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
-import { CheckpointStore } from '../../emulator/checkpoint/store';
-import { NR } from '../../emulator/kernel/syscall-names';
+import { Checkpointer } from '../../emulator/snapshot/capture';
+import { ImageRef } from '../../emulator/snapshot/manifest';
+import { hashBytes } from '../../emulator/snapshot/page-hash';
+import { decodePageTable, encodePageTable } from '../../emulator/snapshot/page-table';
+import { restoreCheckpoint } from '../../emulator/snapshot/restore';
+import { CheckpointStore } from '../../emulator/store/store';
+import { NR } from '../../emulator/abi/syscall-names';
 import { Machine } from '../../emulator/machine/machine';
-import { DeviceProfile, findProfile } from '../../emulator/machine/profiles';
+import { DeviceProfile, findProfile } from '../../emulator/model/profiles';
 import { PAGE_SIZE } from '../../emulator/memory/address-space';
 
 /** The target for an incremental checkpoint with 1 % of 192 MB dirty. */

@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { advantageLadder, parseGcStats } from '../../emulator/experiments/fsscan-experiment';
-import { findProfile } from '../../emulator/machine/profiles';
+import { findProfile } from '../../emulator/model/profiles';
 import { tempDir } from '../support/toolchain';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');

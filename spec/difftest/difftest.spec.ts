@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import { difftest } from '../../emulator/difftest/difftest';
 import { DiffTarget } from '../../emulator/difftest/lockstep';
-import { findProfile } from '../../emulator/machine/profiles';
+import { findProfile } from '../../emulator/model/profiles';
 import * as fs from 'fs';
 import * as path from 'path';
 import { debianProgram } from '../support/debian';

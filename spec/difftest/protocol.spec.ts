@@ -3,7 +3,7 @@ import { framePacket, leHexToBig, leHexToU32, parseStopReply } from '../../emula
 import { mergeRanges, firstDifference } from '../../emulator/difftest/lockstep';
 import { CPSR_COMPARED, diffRegisters } from '../../emulator/difftest/registers';
 import { syscallOutputs } from '../../emulator/difftest/syscall-outputs';
-import { NR } from '../../emulator/kernel/syscall-names';
+import { NR } from '../../emulator/abi/syscall-names';
 
 describe('difftest: protocol and comparison helpers', () => {
   it('frames GDB packets with their checksum and parses stop replies', () => {

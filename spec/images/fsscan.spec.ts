@@ -9,7 +9,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadImage } from '../../emulator/image/manifest';
-import { DeviceProfile, findProfile } from '../../emulator/machine/profiles';
+import { DeviceProfile, findProfile } from '../../emulator/model/profiles';
 import { describeSynthTree, SynthDescribeInput } from '../../emulator/vfs/synth-index';
 import { runElf, TestRun } from '../support/boot';
 import { runQemu, tempDir } from '../support/toolchain';

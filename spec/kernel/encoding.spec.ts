@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import { encodeStat64, encodeStatx, Stat } from '../../emulator/kernel/stat';
 import { GuestRandom } from '../../emulator/kernel/rng';
-import { NR, syscallName } from '../../emulator/kernel/syscall-names';
+import { NR, syscallName } from '../../emulator/abi/syscall-names';
 
 const stat: Stat = {
   dev: 0xb302,
@@ -63,7 +63,7 @@ describe('kernel/rng', () => {
   });
 });
 
-describe('kernel/syscall-names', () => {
+describe('abi/syscall-names', () => {
   it('knows the EABI numbers of the syscalls glibc starts with', () => {
     assert.equal(NR.exit_group, 248);
     assert.equal(NR.mmap2, 192);

@@ -1,9 +1,9 @@
 /** The profile's RAM bounds the guest's memory at boot as restore checks it: ENOMEM, as on a phone without swap. */
 import { strict as assert } from 'assert';
 import * as path from 'path';
-import { initHashing } from '../../emulator/checkpoint/page-hash';
-import { CheckpointStore } from '../../emulator/checkpoint/store';
-import { findProfile } from '../../emulator/machine/profiles';
+import { initHashing } from '../../emulator/snapshot/page-hash';
+import { CheckpointStore } from '../../emulator/store/store';
+import { findProfile } from '../../emulator/model/profiles';
 import { bootElf } from '../support/boot';
 import { checkpointAtMarker } from '../support/marker-checkpoint';
 import { compileC, tempDir } from '../support/toolchain';

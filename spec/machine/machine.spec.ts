@@ -1,9 +1,9 @@
 import { strict as assert } from 'assert';
 import { GuestFault } from '../../emulator/errors';
 import { PAGE_SIZE } from '../../emulator/memory/address-space';
-import { NR } from '../../emulator/kernel/syscall-names';
+import { NR } from '../../emulator/abi/syscall-names';
 import * as path from 'path';
-import { findProfile } from '../../emulator/machine/profiles';
+import { findProfile } from '../../emulator/model/profiles';
 import { assemble, compileC } from '../support/toolchain';
 import { bootElf, runElf } from '../support/boot';
 

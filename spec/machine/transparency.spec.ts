@@ -4,8 +4,8 @@
  * exactly as the uninterrupted run: same output, exit status, instruction count and memory.
  */
 import { strict as assert } from 'assert';
-import { memoryDigest } from '../../emulator/checkpoint/memory-digest';
-import { initHashing } from '../../emulator/checkpoint/page-hash';
+import { memoryDigest } from '../../emulator/snapshot/memory-digest';
+import { initHashing } from '../../emulator/snapshot/page-hash';
 import { Machine } from '../../emulator/machine/machine';
 import { bootElf } from '../support/boot';
 import { bootImage, collect } from '../support/images';

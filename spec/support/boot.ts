@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GuestFault } from '../../emulator/errors';
 import { Machine } from '../../emulator/machine/machine';
-import { DeviceProfile, findProfile } from '../../emulator/machine/profiles';
-import { RunSummary } from '../../emulator/machine/run-summary';
+import { DeviceProfile, findProfile } from '../../emulator/model/profiles';
+import { RunSummary } from '../../emulator/model/run-summary';
 import { EngineOptions } from '../../emulator/unicorn/engine';
 
 /** How to boot a test program. */

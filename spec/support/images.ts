@@ -1,10 +1,10 @@
 /** Booting the sample images in-process, as `clonecloud boot images/<name>` would. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ImageRef } from '../../emulator/checkpoint/manifest';
+import { ImageRef } from '../../emulator/snapshot/manifest';
 import { loadImage } from '../../emulator/image/manifest';
 import { Machine } from '../../emulator/machine/machine';
-import { DEFAULT_PROFILE, findProfile } from '../../emulator/machine/profiles';
+import { DEFAULT_PROFILE, findProfile } from '../../emulator/model/profiles';
 
 export const IMAGES = path.resolve(__dirname, '..', '..', '..', 'images');
 

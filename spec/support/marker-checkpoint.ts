@@ -1,11 +1,11 @@
 /** Checkpointing a test program at its marker and resuming it in a new machine. */
 import { strict as assert } from 'assert';
 import * as path from 'path';
-import { Checkpointer } from '../../emulator/checkpoint/capture';
-import { CheckpointManifest, ImageRef } from '../../emulator/checkpoint/manifest';
-import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
-import { CheckpointStore } from '../../emulator/checkpoint/store';
-import { NR } from '../../emulator/kernel/syscall-names';
+import { Checkpointer } from '../../emulator/snapshot/capture';
+import { CheckpointManifest, ImageRef } from '../../emulator/snapshot/manifest';
+import { restoreCheckpoint } from '../../emulator/snapshot/restore';
+import { CheckpointStore } from '../../emulator/store/store';
+import { NR } from '../../emulator/abi/syscall-names';
 import { bootElf, TestBoot } from './boot';
 
 /** A checkpoint taken at the marker, and what the program printed before it and after the restore. */

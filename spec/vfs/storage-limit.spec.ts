@@ -1,13 +1,13 @@
 /** The profile's storage bounds the writable layer: ENOSPC as on a full phone, and statfs reports it. */
 import { strict as assert } from 'assert';
 import * as path from 'path';
-import { Checkpointer } from '../../emulator/checkpoint/capture';
-import { initHashing } from '../../emulator/checkpoint/page-hash';
-import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
-import { CheckpointStore } from '../../emulator/checkpoint/store';
+import { Checkpointer } from '../../emulator/snapshot/capture';
+import { initHashing } from '../../emulator/snapshot/page-hash';
+import { restoreCheckpoint } from '../../emulator/snapshot/restore';
+import { CheckpointStore } from '../../emulator/store/store';
 import { ENOSPC } from '../../emulator/abi/errno';
 import { O_CREAT, O_RDONLY, O_WRONLY } from '../../emulator/abi/fcntl';
-import { findProfile } from '../../emulator/machine/profiles';
+import { findProfile } from '../../emulator/model/profiles';
 import { assertErrno, makeHostTree, makeVfs, removeTree } from './helpers';
 import { bootElf, runElf } from '../support/boot';
 import { compileC, tempDir } from '../support/toolchain';

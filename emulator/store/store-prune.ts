@@ -2,8 +2,8 @@
  * Pruning: delete checkpoints and the pages only they referenced. Runs as one LMDB write
  * transaction, so a process killed part-way leaves the store exactly as it was before.
  */
-import { HASH_BYTES } from './page-hash';
-import { CheckpointFormatError, StoreDamageError, StoreError } from './errors';
+import { HASH_BYTES } from '../snapshot/page-hash';
+import { CheckpointFormatError, StoreDamageError, StoreError } from '../snapshot/errors';
 import { hashKey, unseal } from './store-codec';
 import { readCounters, StoreDbs } from './store-env';
 import { findSeq } from './store-records';

@@ -3,8 +3,8 @@
  * table (a few kilobytes instead of a megabyte for a 1 % change to 192 MB). Readers always get a
  * full table: deltas are followed down to the nearest full one and applied.
  */
-import { CheckpointFormatError, StoreDamageError } from './errors';
-import { applyDelta, decodeDelta, decodePageTable, encodePageTable, isDelta, PageTable, PageTableDelta } from './page-table';
+import { CheckpointFormatError, StoreDamageError } from '../snapshot/errors';
+import { applyDelta, decodeDelta, decodePageTable, encodePageTable, isDelta, PageTable, PageTableDelta } from '../snapshot/page-table';
 import { seal, unseal } from './store-codec';
 import { StoreDbs } from './store-env';
 

@@ -15,7 +15,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Database, open, RootDatabase } from 'lmdb';
-import { CheckpointFormatError, StoreError } from './errors';
+import { CheckpointFormatError, StoreError } from '../snapshot/errors';
 
 /** Version of the on-disk layout above; bump on any incompatible change. */
 export const STORE_FORMAT_VERSION = 1;

@@ -6,9 +6,9 @@
  * It prints "ready" just before the long operation, "committed <id>" after each commit and
  * "done" at the end, so the parent can time its SIGKILL.
  */
-import { CheckpointRecord, CheckpointStore } from '../../emulator/checkpoint/store';
-import { hashBytes, HASH_BYTES, initHashing } from '../../emulator/checkpoint/page-hash';
-import { encodePageTable } from '../../emulator/checkpoint/page-table';
+import { CheckpointRecord, CheckpointStore } from '../../emulator/store/store';
+import { hashBytes, HASH_BYTES, initHashing } from '../../emulator/snapshot/page-hash';
+import { encodePageTable } from '../../emulator/snapshot/page-table';
 
 /** A 4 KiB page of pseudo-random bytes, different for every (seed, index). */
 export function makePage(seed: number, index: number): Buffer {

@@ -6,11 +6,11 @@
 import { strict as assert } from 'assert';
 import { spawn } from 'child_process';
 import * as path from 'path';
-import { CheckpointManifest } from '../../emulator/checkpoint/manifest';
-import { memoryDigest } from '../../emulator/checkpoint/memory-digest';
-import { initHashing } from '../../emulator/checkpoint/page-hash';
-import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
-import { CheckpointStore } from '../../emulator/checkpoint/store';
+import { CheckpointManifest } from '../../emulator/snapshot/manifest';
+import { memoryDigest } from '../../emulator/snapshot/memory-digest';
+import { initHashing } from '../../emulator/snapshot/page-hash';
+import { restoreCheckpoint } from '../../emulator/snapshot/restore';
+import { CheckpointStore } from '../../emulator/store/store';
 import { bootImage, collect } from '../support/images';
 import { tempDir } from '../support/toolchain';
 

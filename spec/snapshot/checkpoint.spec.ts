@@ -6,17 +6,17 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Checkpointer } from '../../emulator/checkpoint/capture';
-import { diffCheckpoints } from '../../emulator/checkpoint/diff';
-import { CheckpointError, CheckpointFormatError, StoreDamageError } from '../../emulator/checkpoint/errors';
-import { checkManifest, CheckpointManifest } from '../../emulator/checkpoint/manifest';
-import { memoryDigest } from '../../emulator/checkpoint/memory-digest';
-import { hashBytes, hashHex, initHashing, isZero } from '../../emulator/checkpoint/page-hash';
-import { applyDelta, decodeDelta, decodePageTable, encodeDelta, encodePageTable, hashAt } from '../../emulator/checkpoint/page-table';
-import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
-import { CheckpointStore } from '../../emulator/checkpoint/store';
+import { Checkpointer } from '../../emulator/snapshot/capture';
+import { diffCheckpoints } from '../../emulator/snapshot/diff';
+import { CheckpointError, CheckpointFormatError, StoreDamageError } from '../../emulator/snapshot/errors';
+import { checkManifest, CheckpointManifest } from '../../emulator/snapshot/manifest';
+import { memoryDigest } from '../../emulator/snapshot/memory-digest';
+import { hashBytes, hashHex, initHashing, isZero } from '../../emulator/snapshot/page-hash';
+import { applyDelta, decodeDelta, decodePageTable, encodeDelta, encodePageTable, hashAt } from '../../emulator/snapshot/page-table';
+import { restoreCheckpoint } from '../../emulator/snapshot/restore';
+import { CheckpointStore } from '../../emulator/store/store';
 import { PAGE_MAPPED, PAGE_SIZE } from '../../emulator/memory/address-space';
-import { findProfile } from '../../emulator/machine/profiles';
+import { findProfile } from '../../emulator/model/profiles';
 import { bootImage, collect } from '../support/images';
 import { tempDir } from '../support/toolchain';
 

@@ -3,7 +3,7 @@
  * in the store under their hashes. See README "Checkpoint format".
  */
 import { MachineState } from '../machine/machine-state';
-import { DeviceProfile } from '../machine/profiles';
+import { DeviceProfile } from '../model/profiles';
 import { CheckpointFormatError } from './errors';
 
 /** The manifest format this version writes and reads. */

@@ -7,7 +7,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { StoreDamageError, StoreError } from './errors';
+import { StoreDamageError, StoreError } from '../snapshot/errors';
 
 const CHILD = path.join(__dirname, 'store-probe-child.js');
 /** A probe that takes longer than this is taken for a library caught in a damaged structure. */

@@ -4,11 +4,11 @@
  */
 import { strict as assert } from 'assert';
 import * as path from 'path';
-import { Checkpointer } from '../../emulator/checkpoint/capture';
-import { ImageRef } from '../../emulator/checkpoint/manifest';
-import { initHashing } from '../../emulator/checkpoint/page-hash';
-import { restoreCheckpoint } from '../../emulator/checkpoint/restore';
-import { CheckpointStore } from '../../emulator/checkpoint/store';
+import { Checkpointer } from '../../emulator/snapshot/capture';
+import { ImageRef } from '../../emulator/snapshot/manifest';
+import { initHashing } from '../../emulator/snapshot/page-hash';
+import { restoreCheckpoint } from '../../emulator/snapshot/restore';
+import { CheckpointStore } from '../../emulator/store/store';
 import { bootElf } from '../support/boot';
 import { collect } from '../support/images';
 import { assemble, tempDir } from '../support/toolchain';

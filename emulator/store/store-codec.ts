@@ -4,8 +4,8 @@
  * the hash of its payload and is checked on the way out; a flipped bit on disk is then reported
  * as damage instead of silently restoring a wrong phone.
  */
-import { HASH_BYTES, hashBytes, hashHex, hashInto } from './page-hash';
-import { StoreDamageError, StoreError } from './errors';
+import { HASH_BYTES, hashBytes, hashHex, hashInto } from '../snapshot/page-hash';
+import { StoreDamageError, StoreError } from '../snapshot/errors';
 
 /** Largest payload of a page or file block. */
 export const MAX_PAGE_BYTES = 4096;

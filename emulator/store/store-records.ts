@@ -1,5 +1,5 @@
 /** Checkpoint records of the store: reading them back, damage-checked. */
-import { StoreDamageError, StoreError } from './errors';
+import { StoreDamageError, StoreError } from '../snapshot/errors';
 import { unsealJson } from './store-codec';
 import { StoreDbs } from './store-env';
 

@@ -6,14 +6,14 @@
 import { InputSource, OutputSink } from '../kernel/console';
 import { applyState } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
-import { DEFAULT_STORAGE_BYTES, DeviceProfile } from '../machine/profiles';
+import { DEFAULT_STORAGE_BYTES, DeviceProfile } from '../model/profiles';
 import { PAGE_SIZE } from '../memory/address-space';
 import { displayName } from '../vfs/path';
 import { LayerState } from '../vfs/vfs';
 import { CheckpointError } from './errors';
 import { CheckpointManifest, checkManifest, VfsRecord } from './manifest';
 import { hashAt, decodePageTable } from './page-table';
-import { CheckpointStore } from './store';
+import { CheckpointStore } from '../store/store';
 
 /** How to restore. */
 export interface RestoreOptions {

@@ -12,8 +12,8 @@ import { LayerState } from '../vfs/vfs';
 import { CheckpointManifest, CHECKPOINT_FORMAT, ImageRef, VfsRecord } from './manifest';
 import { HASH_BYTES, hashBytes, hashHex, hashInto, isZero } from './page-hash';
 import { decodePageTable, encodeDelta, encodePageTable, PageTable } from './page-table';
-import { MAX_DELTA_DEPTH } from './store-tables';
-import { CheckpointRecord, CheckpointStore } from './store';
+import { MAX_DELTA_DEPTH } from '../store/store-tables';
+import { CheckpointRecord, CheckpointStore } from '../store/store';
 
 /** What capture() reports. */
 export interface CaptureResult {

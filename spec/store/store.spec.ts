@@ -4,10 +4,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { open } from 'lmdb';
-import { CheckpointStore } from '../../emulator/checkpoint/store';
-import { CheckpointFormatError, StoreDamageError, StoreError } from '../../emulator/checkpoint/errors';
-import { hashBytes, hashHex, HASH_BYTES, initHashing } from '../../emulator/checkpoint/page-hash';
-import { decodePageTable, hashAt } from '../../emulator/checkpoint/page-table';
+import { CheckpointStore } from '../../emulator/store/store';
+import { CheckpointFormatError, StoreDamageError, StoreError } from '../../emulator/snapshot/errors';
+import { hashBytes, hashHex, HASH_BYTES, initHashing } from '../../emulator/snapshot/page-hash';
+import { decodePageTable, hashAt } from '../../emulator/snapshot/page-table';
 import { buildCheckpoint, makePage } from './store-worker';
 
 const WORKER = path.join(__dirname, 'store-worker.js');

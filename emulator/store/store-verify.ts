@@ -3,7 +3,7 @@
  * every reference of every checkpoint resolved. Damage is collected into a report instead of
  * thrown, so one bad page does not hide the rest.
  */
-import { HASH_BYTES } from './page-hash';
+import { HASH_BYTES } from '../snapshot/page-hash';
 import { hashKey, matchesHash, MAX_PAGE_BYTES, unseal } from './store-codec';
 import { readCounters, StoreDbs } from './store-env';
 import { orderedIds, readRecord } from './store-records';

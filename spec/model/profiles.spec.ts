@@ -2,11 +2,11 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ProfileError } from '../../emulator/errors';
-import { ModelClock } from '../../emulator/machine/model-clock';
-import { allProfiles, BUILTIN_PROFILES, findProfile } from '../../emulator/machine/profiles';
+import { ModelClock } from '../../emulator/model/model-clock';
+import { allProfiles, BUILTIN_PROFILES, findProfile } from '../../emulator/model/profiles';
 import { tempDir } from '../support/toolchain';
 
-describe('machine/profiles', () => {
+describe('model/profiles', () => {
   it('has the phones and computers of the paper with their published clock and RAM', () => {
     const g1 = findProfile('htc-g1');
     assert.equal(g1.clockHz, 528e6);
@@ -31,7 +31,7 @@ describe('machine/profiles', () => {
   });
 });
 
-describe('machine/model-clock', () => {
+describe('model/model-clock', () => {
   it('turns instructions into seconds by clock x IPC, adds sleep, and prices energy', () => {
     const p = findProfile('htc-g1');
     let insns = 0n;

@@ -5,9 +5,9 @@
  * page write, so a process killed at any moment leaves the store as it was before or after.
  * Layout: see store-env.ts.
  */
-import { HASH_BYTES, hashHex, isZero } from './page-hash';
-import { decodeDelta, decodePageTable, encodePageTable, isDelta } from './page-table';
-import { StoreDamageError, StoreError } from './errors';
+import { HASH_BYTES, hashHex, isZero } from '../snapshot/page-hash';
+import { decodeDelta, decodePageTable, encodePageTable, isDelta } from '../snapshot/page-table';
+import { StoreDamageError, StoreError } from '../snapshot/errors';
 import {
   describePage, hashKey, matchesHash, MAX_PAGE_BYTES, PageContext, seal, sealJson, splitHashes, unseal,
 } from './store-codec';
