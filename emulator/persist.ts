@@ -8,6 +8,8 @@
  * addition they may ignore).
  */
 
+import { CloneCloudError } from './errors';
+
 /** A part of the machine whose state a snapshot carries. */
 export interface Persist<S> {
   /** The part's state as plain data; what restore() takes back. */
@@ -15,3 +17,6 @@ export interface Persist<S> {
   /** Put the part back exactly where save() found it. */
   restore(state: S): void;
 }
+
+/** A part cannot be saved or restored in its current state; the message says why. */
+export class PersistError extends CloneCloudError {}

@@ -179,7 +179,7 @@ export async function bootCommand(image: string | undefined, args: string[], opt
   const machine = new Machine(spec);
   try {
     // The working directory must exist in the guest's own tree, which only the machine knows.
-    machine.kernel.proc.cwd = guestDirectory(machine, machine.kernel.proc.cwd);
+    machine.kernel.group.cwd = guestDirectory(machine, machine.kernel.group.cwd);
   } catch (e) {
     machine.close();
     throw e;

@@ -361,7 +361,7 @@ export function applyInitialState(m: Machine, init: InitialState): void {
   for (let i = 0; i < 15; i++) m.engine.setR(i, init.regs[i]);
   m.engine.writeReg(Reg.CPSR, init.regs[16]);
   m.resumeAddress = (init.regs[16] & CPSR_T ? init.regs[15] | 1 : init.regs[15]) >>> 0;
-  if (init.pid) m.kernel.proc.pid = init.pid;
+  if (init.pid) m.kernel.group.pid = m.kernel.task.tid = init.pid;
   m.rearmDirtyTracking();
 }
 

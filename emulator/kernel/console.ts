@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import { EDQUOT, EFBIG, EIO, ENOSPC, EPIPE, ErrnoError } from '../abi/errno';
 import { S_IFCHR } from '../abi/fcntl';
+import { Persist } from '../persist';
 import { FileObject } from './file-object';
 import { Stat } from './stat';
 
@@ -71,8 +72,18 @@ export function fdInput(fd: number, positional: boolean): InputSource {
   };
 }
 
+/**
+ * How far a console has got: bytes consumed from its input and written to its sink. Part of the
+ * snapshot format: changing it needs a bump of the snapshot version (machine/state-version.ts).
+ */
+export interface ConsoleState {
+  path: string;
+  inputPos: number;
+  written: number;
+}
+
 /** A character device standing for a terminal-less console stream. */
-export class ConsoleStream implements FileObject {
+export class ConsoleStream implements FileObject, Persist<ConsoleState> {
   readonly kind = 'console';
   readonly seekable = false;
   /** Bytes consumed from the input (checkpoints restore it). */
@@ -86,6 +97,17 @@ export class ConsoleStream implements FileObject {
     private readonly sink: OutputSink | null,
     private readonly rdev: number,
   ) {}
+
+  /** Its positions. */
+  save(): ConsoleState {
+    return { path: this.path, inputPos: this.inputPos, written: this.written };
+  }
+
+  /** Take the positions of `s` (a state of the console with the same path). */
+  restore(s: ConsoleState): void {
+    this.inputPos = s.inputPos;
+    this.written = s.written;
+  }
 
   /** Read from the input source (blocking until it has data); 0 at its end. */
   read(dst: Uint8Array): number {

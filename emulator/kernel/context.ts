@@ -1,15 +1,14 @@
 /**
- * What a syscall handler may touch. The syscall modules depend on this interface only, so each
- * can be read and tested on its own (Qiling-style per-topic modules).
+ * What the kernel layer is built on: register access for the calling task, and the services
+ * every task of the machine shares (memory, modelled clock, randomness, files, device profile).
  */
 import { AddressSpace } from '../memory/address-space';
 import { ModelClock } from '../model/model-clock';
 import { DeviceProfile } from '../model/profiles';
+import { Persist } from '../persist';
+import { CpuContextState } from '../unicorn/cpu-context';
 import { Vfs } from '../vfs/vfs';
-import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';
-import type { PrctlState } from './syscalls/prctl';
-import type { SignalState } from './syscalls/signals';
 
 /** Register access a syscall needs (the engine, or a fake in tests). */
 export interface CpuAccess {
@@ -19,44 +18,14 @@ export interface CpuAccess {
   setTls(value: number): void;
 }
 
-/** Per-process kernel state that checkpoints capture. */
-export interface ProcessState {
-  pid: number;
-  ppid: number;
-  uid: number;
-  gid: number;
-  cwd: string;
-  /** Page-aligned start of the heap (end of the program image). */
-  brkStart: number;
-  /** Current program break. */
-  brk: number;
-  /** Lowest address for mmap placement. */
-  mmapBase: number;
-  /** Highest address (exclusive) for mmap placement: below the stack. */
-  mmapTop: number;
-  clearChildTid: number;
-  umask: number;
-  signals: SignalState;
-  /** Name, dumpable flag and other prctl settings; absent in older checkpoints. */
-  prctl?: PrctlState;
-}
+/** A task's CPU: register access while it runs, and its context for snapshots. */
+export interface TaskCpu extends CpuAccess, Persist<CpuContextState> {}
 
-/** The state and services syscall handlers use. */
-export interface KernelContext {
+/** The machine-wide services syscall handlers reach through their task. */
+export interface KernelServices {
   readonly space: AddressSpace;
-  readonly cpu: CpuAccess;
   readonly clock: ModelClock;
   readonly rng: GuestRandom;
-  readonly fds: FdTable;
   readonly vfs: Vfs;
-  readonly proc: ProcessState;
   readonly profile: DeviceProfile;
-  /** End the process with an exit status (exit/exit_group) or a signal number. */
-  exit(status: number, signal?: number): void;
 }
-
-/** A syscall implementation: takes r0..r5, returns the value for r0 (negative errno on failure). */
-export type SyscallHandler = (k: KernelContext, a: number[]) => number;
-
-/** A topic module's syscalls, by name. */
-export type SyscallTable = Record<string, SyscallHandler>;

@@ -1,17 +1,21 @@
 /**
- * The Linux ARM EABI kernel layer: one process's kernel state and the syscall dispatcher.
- * Handlers live in per-topic modules under syscalls/; this file only routes and accounts.
+ * The Linux ARM EABI kernel layer: one thread group with its task, the services they share, and
+ * the syscall dispatcher. Handlers live in per-topic modules under syscalls/ and receive the
+ * calling task; this file only routes and accounts.
  */
 import { EFAULT, ENOSYS, ErrnoError } from '../abi/errno';
 import { AddressSpace, GuestMemoryError } from '../memory/address-space';
 import { ModelClock } from '../model/model-clock';
 import { DeviceProfile } from '../model/profiles';
 import { Vfs } from '../vfs/vfs';
-import { CpuAccess, KernelContext, ProcessState, SyscallHandler, SyscallTable } from './context';
+import { KernelServices, TaskCpu } from './context';
 import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';
 import { NR, syscallName } from '../abi/syscall-names';
 import { SyscallTrace } from './syscall-trace';
+import { Support, SyscallEntry, SyscallTable } from './syscall-table';
+import { commOf, Task } from './task';
+import { ExitState, ThreadGroup, ThreadGroupInit } from './thread-group';
 import { attrSyscalls } from './syscalls/attrs';
 import { fsSyscalls } from './syscalls/fs';
 import { identitySyscalls } from './syscalls/identity';
@@ -25,7 +29,7 @@ import { statfsSyscalls } from './syscalls/statfs';
 import { timeSyscalls } from './syscalls/time';
 
 /** Every implemented syscall, by number. */
-const HANDLERS: ReadonlyMap<number, SyscallHandler> = buildTable([
+const HANDLERS: ReadonlyMap<number, SyscallEntry> = buildTable([
   memorySyscalls,
   ioSyscalls,
   fsSyscalls,
@@ -39,13 +43,13 @@ const HANDLERS: ReadonlyMap<number, SyscallHandler> = buildTable([
   statfsSyscalls,
 ]);
 
-function buildTable(tables: SyscallTable[]): Map<number, SyscallHandler> {
-  const out = new Map<number, SyscallHandler>();
-  for (const t of tables) {
-    for (const [name, fn] of Object.entries(t)) {
+function buildTable(tables: SyscallTable[]): Map<number, SyscallEntry> {
+  const out = new Map<number, SyscallEntry>();
+  for (const table of tables) {
+    for (const [name, entry] of Object.entries(table)) {
       const nr = NR[name];
       if (nr === undefined) throw new Error(`syscall table names unknown syscall ${name}`);
-      out.set(nr, fn);
+      out.set(nr, entry);
     }
   }
   return out;
@@ -56,22 +60,26 @@ export function implementedSyscalls(): string[] {
   return [...HANDLERS.keys()].map(syscallName).sort();
 }
 
-/** How the process ended. */
-export interface ExitState {
-  status: number;
-  signal?: number;
+/** The support level of syscall `nr`; one without a handler is unsupported (ENOSYS). */
+export function syscallSupport(nr: number): Support {
+  return HANDLERS.get(nr)?.support ?? { level: 'unsupported', note: 'no handler: ENOSYS' };
 }
+
+export type { ExitState } from './thread-group';
 
 /** Construction parameters of a Kernel. */
 export interface KernelOptions {
   space: AddressSpace;
-  cpu: CpuAccess;
+  /** The CPU the (one) task runs on. */
+  cpu: TaskCpu;
   clock: ModelClock;
   profile: DeviceProfile;
   vfs: Vfs;
   fds: FdTable;
   seed: number;
-  proc: ProcessState;
+  group: ThreadGroupInit;
+  /** Guest path of the program: the task's name comes from it. */
+  exePath: string;
   /** Told once per unimplemented syscall. */
   warn: (message: string) => void;
   /** Asked to stop the CPU when the process exits. */
@@ -85,43 +93,50 @@ export interface KernelOptions {
  */
 export type SyscallInterposer = (nr: number, args: number[], serve: (args: number[]) => number) => number;
 
-/** One process's kernel. */
-export class Kernel implements KernelContext {
+/** One process's kernel: its thread group, its task, and the services they use. */
+export class Kernel implements KernelServices {
   readonly space: AddressSpace;
-  readonly cpu: CpuAccess;
   readonly clock: ModelClock;
   readonly profile: DeviceProfile;
   readonly vfs: Vfs;
-  readonly fds: FdTable;
   readonly rng: GuestRandom;
-  readonly proc: ProcessState;
+  readonly group: ThreadGroup;
+  /** The task that runs (the only one, until threads come). */
+  readonly task: Task;
   readonly trace = new SyscallTrace();
-  exitState: ExitState | null = null;
   /** When set, every syscall is served through it. */
   interposer: SyscallInterposer | undefined;
   private readonly unknownSeen = new Set<number>();
 
   constructor(private readonly opts: KernelOptions) {
     this.space = opts.space;
-    this.cpu = opts.cpu;
     this.clock = opts.clock;
     this.profile = opts.profile;
     this.vfs = opts.vfs;
-    this.fds = opts.fds;
-    this.proc = opts.proc;
     this.rng = new GuestRandom(opts.seed);
+    this.group = new ThreadGroup(opts.group, opts.fds, opts.onExit);
+    // The first thread's id is the process id, as in Linux.
+    this.task = new Task(this.group, opts.cpu, this, opts.group.pid, commOf(opts.exePath));
   }
 
-  /** End the process. */
-  exit(status: number, signal?: number): void {
-    if (this.exitState) return;
-    this.exitState = { status, signal };
-    this.opts.onExit();
+  /** Every task of the group. */
+  get tasks(): Task[] {
+    return [this.task];
+  }
+
+  /** The group's descriptor table. */
+  get fds(): FdTable {
+    return this.group.fds;
+  }
+
+  /** How the process ended, or null while it runs. */
+  get exitState(): ExitState | null {
+    return this.group.exitState;
   }
 
   /** Serve the syscall the CPU is stopped at (SVC #0 with the number in r7); returns its number. */
   handleSyscall(): number {
-    const cpu = this.cpu;
+    const cpu = this.task.cpu;
     const nr = cpu.r(7);
     const args = [cpu.r(0), cpu.r(1), cpu.r(2), cpu.r(3), cpu.r(4), cpu.r(5)];
     const result = this.interposer ? this.interposer(nr, args, (a) => this.dispatch(nr, a)) : this.dispatch(nr, args);
@@ -132,8 +147,8 @@ export class Kernel implements KernelContext {
 
   /** Run syscall `nr` with `args`; returns what goes into r0. */
   dispatch(nr: number, args: number[]): number {
-    const fn = HANDLERS.get(nr);
-    if (!fn) {
+    const entry = HANDLERS.get(nr);
+    if (!entry) {
       if (!this.unknownSeen.has(nr)) {
         this.unknownSeen.add(nr);
         this.opts.warn(`unimplemented syscall ${syscallName(nr)} (${nr}): returning ENOSYS`);
@@ -141,7 +156,7 @@ export class Kernel implements KernelContext {
       return -ENOSYS;
     }
     try {
-      return fn(this, args);
+      return entry.handler(this.task, args);
     } catch (e) {
       if (e instanceof ErrnoError) return -e.errno;
       if (e instanceof GuestMemoryError) return -EFAULT;

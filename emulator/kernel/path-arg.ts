@@ -1,7 +1,7 @@
 /** Reading path arguments from guest memory with Linux's limits (getname()). */
 import { EFAULT, ENAMETOOLONG, ErrnoError } from '../abi/errno';
 import { PAGE_SIZE, PROT_READ } from '../memory/address-space';
-import type { KernelContext } from './context';
+import type { Task } from './task';
 
 /** PATH_MAX counts the terminating NUL: a path of 4,096 or more bytes before it is too long. */
 export const PATH_MAX = 4096;
@@ -10,8 +10,8 @@ export const PATH_MAX = 4096;
  * The NUL-terminated path at `addr`: EFAULT when unmapped memory comes before the NUL,
  * ENAMETOOLONG when no NUL comes within PATH_MAX bytes (not EFAULT, as a plain bounded read gives).
  */
-export function readPath(k: KernelContext, addr: number): string {
-  const { space } = k;
+export function readPath(t: Task, addr: number): string {
+  const { space } = t;
   for (let i = 0; i < PATH_MAX; ) {
     // Check mapping once per page, then scan that page's bytes.
     const at = addr + i;

@@ -1,8 +1,10 @@
+import { Persist } from '../persist';
+
 /**
  * The guest's source of randomness (getrandom, AT_RANDOM): xoshiro128** seeded from the image
  * seed, so that runs are reproducible and the state can be checkpointed.
  */
-export class GuestRandom {
+export class GuestRandom implements Persist<number[]> {
   private s = new Uint32Array(4);
 
   /** Seed deterministically (splitmix32 expands one seed into the 128-bit state). */
@@ -40,7 +42,10 @@ export class GuestRandom {
     }
   }
 
-  /** The 128-bit state, for checkpoints. */
+  /**
+   * The 128-bit state, for checkpoints (four 32-bit words; part of the snapshot format: changing
+   * it needs a bump of the snapshot version, machine/state-version.ts).
+   */
   save(): number[] {
     return Array.from(this.s);
   }

@@ -1,5 +1,6 @@
 /** A ring of the most recent syscalls, formatted only when a report needs them. */
 import { syscallName } from '../abi/syscall-names';
+import { Persist } from '../persist';
 
 interface Entry {
   nr: number;
@@ -7,8 +8,18 @@ interface Entry {
   result: number;
 }
 
+/**
+ * The counts a checkpoint keeps (the ring of recent calls is for fault reports and starts empty).
+ * Part of the snapshot format: changing it needs a bump of the snapshot version
+ * (machine/state-version.ts).
+ */
+export interface TraceState {
+  total: number;
+  counts: Record<string, number>;
+}
+
 /** Remembers the last `size` syscalls and per-name counts. */
-export class SyscallTrace {
+export class SyscallTrace implements Persist<TraceState> {
   private ring: Entry[] = [];
   private next = 0;
   readonly counts = new Map<string, number>();
@@ -34,5 +45,19 @@ export class SyscallTrace {
       const args = e.args.slice(0, 3).map((v) => '0x' + (v >>> 0).toString(16)).join(', ');
       return `${syscallName(e.nr)}(${args}) = ${e.result}`;
     });
+  }
+
+  /** The counts. */
+  save(): TraceState {
+    return { total: this.total, counts: Object.fromEntries(this.counts) };
+  }
+
+  /** Take the counts of `s`; the ring of recent calls starts empty. */
+  restore(s: TraceState): void {
+    this.ring = [];
+    this.next = 0;
+    this.total = s.total;
+    this.counts.clear();
+    for (const [name, n] of Object.entries(s.counts)) this.counts.set(name, n);
   }
 }

@@ -1,4 +1,5 @@
 /** Turning a stopped engine into a GuestFaultInfo a person can act on. */
+import { SIGBUS, SIGILL, SIGSEGV, SIGTRAP } from '../abi/signal';
 import { GuestFaultInfo } from '../errors';
 import { AddressSpace, PAGE_MAPPED, PROT_EXEC, PROT_READ } from '../memory/address-space';
 import { UC_MEM_FETCH, UC_MEM_WRITE, UcErr } from '../unicorn/constants';
@@ -9,12 +10,6 @@ export const EXCP_SWI = 2;
 export const EXCP_PREFETCH_ABORT = 3;
 export const EXCP_DATA_ABORT = 4;
 export const EXCP_BKPT = 7;
-
-/** Signals a fault kills the process with (ARM Linux numbers). */
-const SIGILL = 4;
-const SIGTRAP = 5;
-const SIGBUS = 7;
-const SIGSEGV = 11;
 
 /** Bytes of the Thumb instruction at `addr`: a first halfword 0b11101, 0b11110 or 0b11111 starts a 32-bit one. */
 export function thumbInstructionSize(mem: Uint8Array, addr: number): number {

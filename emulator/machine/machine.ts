@@ -12,9 +12,8 @@ import { FdTable } from '../kernel/fd-table';
 import { Kernel } from '../kernel/kernel';
 import { mapKuserHelpers } from '../kernel/kuser-helpers';
 import { GuestRandom } from '../kernel/rng';
-import { initialPrctlState } from '../kernel/syscalls/prctl';
-import { initialSignalState } from '../kernel/syscalls/signals';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
+import { CpuContext } from '../unicorn/cpu-context';
 import { Engine, EngineOptions } from '../unicorn/engine';
 import { CPSR_T, Reg, UcErr } from '../unicorn/constants';
 import { textName } from '../vfs/path';
@@ -132,41 +131,24 @@ export class Machine {
       uid: UID,
       gid: UID,
       pid: PID,
-      cwd: () => this.kernel.proc.cwd,
-      comm: () => this.kernel.proc.prctl?.name ?? '',
+      cwd: () => this.kernel.group.cwd,
+      comm: () => this.kernel.task.comm,
       // /dev/urandom draws on the same seeded generator as getrandom.
       random: (out) => this.kernel.rng.fill(out),
       storageBytes: spec.profile.storageBytes,
     });
-    const fds = new FdTable();
+    const fds = new FdTable({ vfs: this.vfs, consoles: () => this.consoles() });
     for (const c of this.consoles()) fds.install({ file: c, offset: 0, flags: c.path === '/dev/stdin' ? O_RDONLY : O_WRONLY, dirCursor: 0 });
     this.kernel = new Kernel({
       space: this.space,
-      cpu: {
-        r: (n) => this.engine.r(n),
-        setR: (n, v) => this.engine.setR(n, v),
-        setTls: (v) => this.engine.writeReg(Reg.C13_C0_3, v),
-      },
+      cpu: new CpuContext(this.engine, { get: () => this.pc, set: (pc) => (this.pc = pc >>> 0) }),
       clock: this.clock,
       profile: spec.profile,
       vfs: this.vfs,
       fds,
       seed: spec.seed,
-      proc: {
-        pid: PID,
-        ppid: 1,
-        uid: UID,
-        gid: UID,
-        cwd: textName(spec.cwd),
-        brkStart: 0,
-        brk: 0,
-        mmapBase: MMAP_BASE,
-        mmapTop: MMAP_BASE,
-        clearChildTid: 0,
-        umask: 0o022,
-        signals: initialSignalState(),
-        prctl: initialPrctlState(spec.exePath),
-      },
+      group: { pid: PID, ppid: 1, uid: UID, gid: UID, cwd: textName(spec.cwd), mmapBase: MMAP_BASE },
+      exePath: spec.exePath,
       warn: spec.warn,
       onExit: () => this.engine.stop(),
     });
@@ -203,7 +185,7 @@ export class Machine {
       gid: UID,
       egid: UID,
     });
-    Object.assign(this.kernel.proc, {
+    Object.assign(this.kernel.group, {
       brkStart: image.brkStart,
       brk: image.brkStart,
       mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000),

@@ -6,6 +6,7 @@
  * is the same information grouped for people and for checkpoints.
  */
 import { CloneCloudError } from '../errors';
+import { Persist } from '../persist';
 import { PageBitmap } from './page-bitmap';
 
 export const PAGE_SHIFT = 12;
@@ -13,18 +14,20 @@ export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const ADDRESS_SPACE_SIZE = 2 ** 32;
 export const PAGE_COUNT = ADDRESS_SPACE_SIZE / PAGE_SIZE;
 
-/** Linux PROT_* values; Unicorn's UC_PROT_* use the same bits. */
-export const PROT_NONE = 0;
-export const PROT_READ = 1;
-export const PROT_WRITE = 2;
-export const PROT_EXEC = 4;
+/** Linux PROT_* values (abi/mman.ts); Unicorn's UC_PROT_* use the same bits. */
+import { PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE } from '../abi/mman';
+export { PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE };
 /** Set in the per-page permission byte of every mapped page (so PROT_NONE pages are still mapped). */
 export const PAGE_MAPPED = 8;
 
 /** What a region holds; used to group checkpoint diffs and to describe faults. */
 export type RegionKind = 'text' | 'data' | 'heap' | 'mmap' | 'stack' | 'vectors';
 
-/** A contiguous run of pages with one permission and one purpose. */
+/**
+ * A contiguous run of pages with one permission and one purpose. As the address-space map of a
+ * snapshot it is part of the snapshot format: changing it needs a bump of the snapshot version
+ * (machine/state-version.ts).
+ */
 export interface Region {
   start: number;
   end: number;
@@ -54,7 +57,7 @@ export function pageAlignDown(n: number): number {
 export type MappingListener = (start: number, end: number, codeChanged: boolean) => void;
 
 /** The guest address space: memory, page permissions, dirty and touched bitmaps, regions. */
-export class AddressSpace {
+export class AddressSpace implements Persist<Region[]> {
   readonly buffer: SharedArrayBuffer;
   readonly bytes: Uint8Array;
   /** One byte per page: PROT_* bits | PAGE_MAPPED. Read by the native TLB-fill callback. */
@@ -86,6 +89,21 @@ export class AddressSpace {
   /** The regions, ascending by address. */
   regions(): readonly Region[] {
     return this.regionList;
+  }
+
+  /** The memory map (not the contents: snapshots carry pages on their own). */
+  save(): Region[] {
+    return this.regionList.map((r) => ({ ...r }));
+  }
+
+  /**
+   * Make the map exactly `regions`: regions not in it are unmapped (their contents zeroed), those
+   * missing are mapped zero-filled, and identical ones keep their contents.
+   */
+  restore(regions: Region[]): void {
+    const same = (a: Region, b: Region) => a.start === b.start && a.end === b.end && a.prot === b.prot && a.kind === b.kind && a.name === b.name;
+    for (const r of [...this.regionList]) if (!regions.some((w) => same(w, r))) this.unmap(r.start, r.end - r.start);
+    for (const r of regions) if (!this.regionList.some((h) => same(h, r))) this.map(r.start, r.end - r.start, r.prot, r.kind, r.name);
   }
 
   /** The region containing `addr`, if any. */

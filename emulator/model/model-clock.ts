@@ -2,13 +2,19 @@
  * Modelled time and energy. Nothing here reads the host clock: a run's modelled time follows from
  * its instruction count and the device profile alone, so runs are reproducible.
  */
+import { Persist } from '../persist';
 import { DeviceProfile } from './profiles';
 
 /** Wall-clock epoch the guest sees at boot (2009-05-18 00:00 UTC) unless an image says otherwise. */
 export const DEFAULT_EPOCH_SECONDS = 1242604800;
 
-/** Serializable clock state (for checkpoints); bigints as decimal strings. */
+/**
+ * Serializable clock state (for checkpoints); bigints as decimal strings. Part of the snapshot
+ * format: changing it needs a bump of the snapshot version (machine/state-version.ts).
+ */
 export interface ClockState {
+  /** The profile the time so far was priced at. */
+  profile: DeviceProfile;
   epochSeconds: number;
   sleptNs: string;
   /** Busy time, instruction count, sleep and energy when the current profile took over. */
@@ -16,7 +22,7 @@ export interface ClockState {
 }
 
 /** Turns instruction counts and sleeps into modelled seconds and joules. */
-export class ModelClock {
+export class ModelClock implements Persist<ClockState> {
   sleptNs = 0n;
   // A run restored onto another profile keeps what it spent before on the old one.
   private base = { instructions: 0n, busyNs: 0n, sleptNs: 0n, energyJoules: 0 };
@@ -71,6 +77,7 @@ export class ModelClock {
   save(): ClockState {
     const b = this.base;
     return {
+      profile: { ...this.profile },
       epochSeconds: this.epochSeconds,
       sleptNs: this.sleptNs.toString(),
       base: { instructions: b.instructions.toString(), busyNs: b.busyNs.toString(), sleptNs: b.sleptNs.toString(), energyJoules: b.energyJoules },
@@ -78,11 +85,14 @@ export class ModelClock {
   }
 
   /**
-   * Continue from a saved state. When the saved profile ran at the same rate, the saved base is
-   * kept so the figures are exactly those of an uninterrupted run; otherwise what was spent so
-   * far becomes the base and the rest is priced at this profile's rate and power.
+   * Continue from a saved state, at the instruction count the counter shows now (restore it
+   * first). When the saved profile ran at the same rate, the saved base is kept so the figures
+   * are exactly those of an uninterrupted run; otherwise what was spent so far becomes the base
+   * and the rest is priced at this profile's rate and power.
    */
-  restore(s: ClockState, savedProfile: DeviceProfile, instructionsNow: bigint): void {
+  restore(s: ClockState): void {
+    const savedProfile = s.profile;
+    const instructionsNow = this.instructions();
     this.epochSeconds = s.epochSeconds;
     const old = new ModelClock(savedProfile, () => instructionsNow, s.epochSeconds);
     old.sleptNs = BigInt(s.sleptNs);

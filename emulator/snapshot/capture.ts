@@ -4,12 +4,12 @@
  * the parent's page table over. Pages already in the store are not written again.
  */
 import * as crypto from 'crypto';
-import { captureState } from '../machine/machine-state';
+import { saveMachineState } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
 import { PAGE_COUNT, PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
 import { PageBitmap } from '../memory/page-bitmap';
 import { LayerState } from '../vfs/vfs';
-import { CheckpointManifest, CHECKPOINT_FORMAT, ImageRef, VfsRecord } from './manifest';
+import { CheckpointManifest, ImageRef, SNAPSHOT_VERSION, VfsNodeRecord, VfsRecord } from './manifest';
 import { HASH_BYTES, hashBytes, hashHex, hashInto, isZero } from './page-hash';
 import { decodePageTable, encodeDelta, encodePageTable, PageTable } from './page-table';
 import { MAX_DELTA_DEPTH } from '../store/store-tables';
@@ -123,7 +123,7 @@ export class Checkpointer {
     const t0 = process.hrtime.bigint();
     const m = this.machine;
     const space = m.space;
-    const state = captureState(m);
+    const state = saveMachineState(m);
     // Without a parent every page that can hold data is new; after one, only the dirty ones.
     const candidates = this.parent === null ? space.touched.pages() : space.dirty.pages();
     const newPages = new Map<string, [Uint8Array, Uint8Array]>();
@@ -153,7 +153,7 @@ export class Checkpointer {
       setPages.push(p);
       consider(bytes, this.scratch);
     }
-    const vfs = vfsRecord(m.vfs.exportState(), consider);
+    const vfs = vfsRecord(m.vfs.save(), consider);
     // An increment stores only what changed (a full table costs 20 bytes per resident page);
     // every MAX_DELTA_DEPTH increments a full table bounds the chain readers must follow.
     const asDelta = this.parent !== null && this.depth < MAX_DELTA_DEPTH;
@@ -162,7 +162,7 @@ export class Checkpointer {
       : encodePageTable(this.table.toPageTable());
     const consoles = m.consoles();
     const manifest: CheckpointManifest = {
-      format: CHECKPOINT_FORMAT,
+      version: SNAPSHOT_VERSION,
       id,
       parent: this.parent,
       created: new Date().toISOString(),
@@ -208,22 +208,22 @@ export class Checkpointer {
 
 /** The writable layer with blocks replaced by hashes; `consider` sees every non-zero block. */
 function vfsRecord(layer: LayerState, consider: (bytes: Uint8Array, hash: Uint8Array) => void): VfsRecord {
-  const nodes = layer.nodes.map((n) => {
-    if (n.kind !== 'file') return { ...n } as VfsRecord['nodes'][number];
+  const nodes = layer.nodes.map((n): VfsNodeRecord => {
+    if (n.kind !== 'file') return { ...n };
     const blocks = n.blocks.map((b) => {
       if (isZero(b.data)) return { index: b.index, length: b.data.length };
       const hash = hashBytes(b.data);
       consider(b.data, hash);
       return { index: b.index, length: b.data.length, hash: hashHex(hash) };
     });
-    return { ...n, blocks } as VfsRecord['nodes'][number];
+    return { ...n, blocks };
   });
   return { nextIno: layer.nextIno, nodes };
 }
 
 /** Hashes of every stored block a VFS record refers to, concatenated (the store's extra references). */
 function collectBlockHashes(vfs: VfsRecord): Uint8Array {
-  const hexes = vfs.nodes.flatMap((n) => (n.blocks ?? []).filter((b) => b.hash).map((b) => b.hash!));
+  const hexes = vfs.nodes.flatMap((n) => (n.kind === 'file' ? n.blocks : []).filter((b) => b.hash).map((b) => b.hash!));
   const out = new Uint8Array(hexes.length * HASH_BYTES);
   hexes.forEach((h, i) => out.set(Buffer.from(h, 'hex'), i * HASH_BYTES));
   return out;

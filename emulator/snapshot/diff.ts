@@ -3,7 +3,7 @@
  * region they belong to; registers; files of the writable layer; instructions and modelled time.
  * Pure: works on manifests and page tables.
  */
-import { CpuState } from '../machine/machine-state';
+import { CpuContextState } from '../unicorn/cpu-context';
 import { PAGE_SIZE, Region, RegionKind } from '../memory/address-space';
 import { CheckpointManifest, VfsRecord } from './manifest';
 import { HASH_BYTES } from './page-hash';
@@ -82,12 +82,12 @@ function diffPages(a: PageTable, b: PageTable, regionsA: Region[], regionsB: Reg
   return [...by.values()].sort((x, y) => order.indexOf(x.kind) - order.indexOf(y.kind));
 }
 
-function diffRegisters(a: CpuState, b: CpuState, pcA: number, pcB: number): RegisterDiff[] {
+function diffRegisters(a: CpuContextState, b: CpuContextState): RegisterDiff[] {
   const out: RegisterDiff[] = [];
   const hex = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
   const names = ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12', 'sp', 'lr'];
   names.forEach((n, i) => a.r[i] !== b.r[i] && out.push({ name: n, from: hex(a.r[i]), to: hex(b.r[i]) }));
-  if (pcA !== pcB) out.push({ name: 'pc', from: hex(pcA), to: hex(pcB) });
+  if (a.pc !== b.pc) out.push({ name: 'pc', from: hex(a.pc), to: hex(b.pc) });
   for (const k of ['cpsr', 'fpscr', 'fpexc', 'tls', 'tlsRw'] as const) {
     if (a[k] !== b[k]) out.push({ name: k, from: hex(a[k]), to: hex(b[k]) });
   }
@@ -122,7 +122,8 @@ export function diffCheckpoints(a: CheckpointManifest, ta: PageTable, b: Checkpo
     modelledSeconds: b.modelledSeconds - a.modelledSeconds,
     regions,
     totals,
-    registers: diffRegisters(a.state.cpu, b.state.cpu, a.state.resumeAddress, b.state.resumeAddress),
+    // The running task's registers (the only task until threads come).
+    registers: diffRegisters(a.state.tasks[0].cpu, b.state.tasks[0].cpu),
     files: diffFiles(a.vfs, b.vfs),
   };
 }

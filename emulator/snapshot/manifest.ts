@@ -1,13 +1,16 @@
 /**
- * The checkpoint manifest (format 1): everything but page contents and file blocks, which live
- * in the store under their hashes. See README "Checkpoint format".
+ * The checkpoint manifest: everything but page contents and file blocks, which live in the store
+ * under their hashes. See README "Checkpoint format". Part of the snapshot format: changing any
+ * type here needs a bump of the snapshot version (machine/state-version.ts).
  */
 import { MachineState } from '../machine/machine-state';
+import { checkSnapshotVersion, SnapshotVersionError, SNAPSHOT_VERSION } from '../machine/state-version';
 import { DeviceProfile } from '../model/profiles';
+import { LayerNodeState } from '../vfs/layer-state';
 import { CheckpointFormatError } from './errors';
+import { fromFormat1 } from './format1';
 
-/** The manifest format this version writes and reads. */
-export const CHECKPOINT_FORMAT = 1;
+export { SNAPSHOT_VERSION };
 
 /** How to rebuild the machine around the state: the image's program and root file system. */
 export interface ImageRef {
@@ -28,10 +31,13 @@ export interface BlockRef {
   hash?: string;
 }
 
+/** A node of the writable layer as a checkpoint holds it: a file's blocks are references. */
+export type VfsNodeRecord = Exclude<LayerNodeState, { kind: 'file' }> | (Omit<Extract<LayerNodeState, { kind: 'file' }>, 'blocks'> & { blocks: BlockRef[] });
+
 /** The writable file-system layer with file blocks replaced by references. */
 export interface VfsRecord {
   nextIno: number;
-  nodes: (Record<string, unknown> & { path: string; kind: string; blocks?: BlockRef[] })[];
+  nodes: VfsNodeRecord[];
 }
 
 /** Figures about one capture. */
@@ -51,7 +57,8 @@ export interface CaptureStats {
 
 /** A checkpoint's manifest. */
 export interface CheckpointManifest {
-  format: number;
+  /** The snapshot version (`major.minor`) it was written in. */
+  version: string;
   id: string;
   parent: string | null;
   /** Host time of capture (informational; never seen by the guest). */
@@ -66,14 +73,26 @@ export interface CheckpointManifest {
   stats: CaptureStats;
 }
 
-/** Check that a stored object is a manifest this version can read. */
+/**
+ * The stored object as a manifest of this build's version: a current one as it is, one of an
+ * older minor of the same major as it is (additions are optional), one written as format 1 (the
+ * release before versions) converted; anything else refused with CheckpointFormatError.
+ */
 export function checkManifest(raw: unknown, id: string): CheckpointManifest {
-  const m = raw as Partial<CheckpointManifest> | null;
-  if (!m || typeof m !== 'object' || typeof m.format !== 'number') {
+  const m = raw as (Partial<CheckpointManifest> & { format?: unknown }) | null;
+  if (!m || typeof m !== 'object' || (m.version === undefined && typeof m.format !== 'number')) {
     throw new CheckpointFormatError(`checkpoint ${id}: manifest is not a clonecloud checkpoint`);
   }
-  if (m.format !== CHECKPOINT_FORMAT) {
-    throw new CheckpointFormatError(`checkpoint ${id}: manifest format ${m.format}; this clonecloud reads format ${CHECKPOINT_FORMAT}`);
+  if (m.version === undefined) {
+    if (m.format === 1) return fromFormat1(raw as object, id) as CheckpointManifest;
+    throw new CheckpointFormatError(
+      `checkpoint ${id}: manifest format ${String(m.format)}; this clonecloud reads format 1 and snapshot versions up to ${SNAPSHOT_VERSION}: restore it with the clonecloud release that wrote it`,
+    );
+  }
+  try {
+    checkSnapshotVersion(m.version, `checkpoint ${id}`);
+  } catch (e) {
+    throw e instanceof SnapshotVersionError ? new CheckpointFormatError(e.message) : e;
   }
   return m as CheckpointManifest;
 }

@@ -4,12 +4,12 @@
  * kernel state. The restored machine continues exactly where the original stopped.
  */
 import { InputSource, OutputSink } from '../kernel/console';
-import { applyState } from '../machine/machine-state';
+import { restoreMachineState } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
 import { DEFAULT_STORAGE_BYTES, DeviceProfile } from '../model/profiles';
 import { PAGE_SIZE } from '../memory/address-space';
 import { displayName } from '../vfs/path';
-import { LayerState } from '../vfs/vfs';
+import { LayerNodeState, LayerState } from '../vfs/layer-state';
 import { CheckpointError } from './errors';
 import { CheckpointManifest, checkManifest, VfsRecord } from './manifest';
 import { hashAt, decodePageTable } from './page-table';
@@ -56,7 +56,7 @@ export function restoreCheckpoint(store: CheckpointStore, id: string, opts: Rest
     exePath: img.exePath,
     argv: img.argv,
     env: img.env,
-    cwd: manifest.state.kernel.proc.cwd,
+    cwd: manifest.state.group.cwd,
     profile,
     rootfs: img.rootfs,
     rootfsBase: img.rootfsBase,
@@ -67,13 +67,13 @@ export function restoreCheckpoint(store: CheckpointStore, id: string, opts: Rest
     warn: opts.warn,
   });
   try {
-    machine.vfs.importState(layerState(manifest.vfs, store, id));
+    machine.vfs.restore(layerState(manifest.vfs, store, id));
     const files = machine.vfs.storageUse();
     if (files.usedBlocks > files.totalBlocks || files.usedInodes > files.totalInodes) {
       const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
       throw new CheckpointError(`checkpoint ${id} holds ${mb(files.usedBlocks * 4096)} of files (${files.usedInodes} inodes); profile ${profile.id} has only ${mb(profile.storageBytes)} of storage`);
     }
-    applyState(machine, manifest.state);
+    restoreMachineState(machine, manifest.state);
     const space = machine.space;
     for (let i = 0; i < table.pages.length; i++) {
       const page = table.pages[i];
@@ -91,8 +91,8 @@ export function restoreCheckpoint(store: CheckpointStore, id: string, opts: Rest
 
 /** Rebuild the writable layer, reading each block from the store (verified). */
 function layerState(vfs: VfsRecord, store: CheckpointStore, id: string): LayerState {
-  const nodes = vfs.nodes.map((n) => {
-    if (n.kind !== 'file' || !n.blocks) return n;
+  const nodes = vfs.nodes.map((n): LayerNodeState => {
+    if (n.kind !== 'file') return n;
     const blocks = n.blocks.map((b) => ({
       index: b.index,
       data: b.hash
@@ -101,6 +101,6 @@ function layerState(vfs: VfsRecord, store: CheckpointStore, id: string): LayerSt
     }));
     return { ...n, blocks };
   });
-  return { nextIno: vfs.nextIno, nodes } as unknown as LayerState;
+  return { nextIno: vfs.nextIno, nodes };
 }
 

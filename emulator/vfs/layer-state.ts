@@ -15,7 +15,11 @@ export type LayerNodeState =
   | { path: string; kind: 'special'; meta: MemMeta; type: number }
   | { path: string; kind: 'whiteout' };
 
-/** Everything the writable layer holds. Files deleted while still open are not included. */
+/**
+ * Everything the writable layer holds. Files deleted while still open are not included. Part of
+ * the snapshot format (as snapshot/manifest.ts's VfsRecord, blocks as hashes): changing it needs
+ * a bump of the snapshot version (machine/state-version.ts).
+ */
 export interface LayerState {
   nextIno: number;
   nodes: LayerNodeState[];

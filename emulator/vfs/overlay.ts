@@ -23,7 +23,7 @@ export interface MNode {
 
 /** Merges a MemLayer over a lower tree. */
 export class Overlay {
-  /** Both layers are shared with the facade; the layer's root may be swapped by importState. */
+  /** Both layers are shared with the facade; the layer's root may be swapped by restore. */
   constructor(readonly lowerRoot: LowerNode, readonly layer: MemLayer) {}
 
   /** The merged root directory. */

@@ -6,6 +6,7 @@ import { EACCES, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENOENT, ENOTDIR, ENXIO, Err
 import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, S_IFIFO } from '../abi/fcntl';
 import { Attributes, TimeChange } from './attributes';
 import { buildDev, DeviceNode, RandomSource } from './devices';
+import { Persist } from '../persist';
 import { exportLayer, importLayer, LayerState } from './layer-state';
 import { MemLayer, metaFromStat } from './mem-layer';
 import { composeRootfs } from './mount-tree';
@@ -67,7 +68,7 @@ const NO_RANDOM: RandomSource = () => {
 export const DEFAULT_IMAGE_TIME: Timespec = { sec: 1420070400, nsec: 0 };
 
 /** The guest's file system. */
-export class Vfs {
+export class Vfs implements Persist<LayerState> {
   private readonly ov: Overlay;
   private readonly layer: MemLayer;
   private readonly cred: Credentials;
@@ -233,13 +234,13 @@ export class Vfs {
     return fsStatsAt(canonical, this.layer.storage);
   }
 
-  /** Plain-data snapshot of everything the guest changed. */
-  exportState(): LayerState {
+  /** Plain-data snapshot of everything the guest changed (the writable layer). */
+  save(): LayerState {
     return exportLayer(this.layer);
   }
 
-  /** Restore changes captured by exportState (on this or an identically built Vfs). */
-  importState(state: LayerState): void {
+  /** Replace the writable layer with one captured by save() (on this or an identically built Vfs). */
+  restore(state: LayerState): void {
     importLayer(this.layer, state);
   }
 

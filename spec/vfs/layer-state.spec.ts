@@ -4,7 +4,7 @@ import { O_CREAT, O_WRONLY, S_IFIFO, S_IFREG } from '../../emulator/abi/fcntl';
 import { Vfs } from '../../emulator/vfs/vfs';
 import { assertErrno, bytes, list, makeHostTree, makeVfs, readText, removeTree } from './helpers';
 
-describe('vfs: exportState / importState', () => {
+describe('vfs: save / restore of the writable layer', () => {
   let host: string;
   beforeEach(() => {
     host = makeHostTree();
@@ -34,7 +34,7 @@ describe('vfs: exportState / importState', () => {
   it('describes the writable layer as plain data with per-block contents', () => {
     const vfs = fresh();
     mutate(vfs);
-    const state = vfs.exportState();
+    const state = vfs.save();
     const byPath = new Map(state.nodes.map((n) => [n.path, n]));
     assert.equal(byPath.get('/etc/hosts')?.kind, 'whiteout');
     assert.equal(byPath.get('/big')?.kind, 'symlink');
@@ -55,10 +55,10 @@ describe('vfs: exportState / importState', () => {
   it('round-trips into a fresh Vfs', () => {
     const a = fresh();
     mutate(a);
-    const state = a.exportState();
+    const state = a.save();
     const b = fresh();
-    b.importState(state);
-    assert.deepEqual(b.exportState(), state);
+    b.restore(state);
+    assert.deepEqual(b.save(), state);
     assert.equal(readText(b, '/me/notes.txt'), 'HELLO from the host\n');
     assert.equal(b.stat('/data/fifo', '/').mode, S_IFIFO | 0o640);
     const notes = b.stat('/me/notes.txt', '/');
@@ -78,12 +78,12 @@ describe('vfs: exportState / importState', () => {
   it('keeps an exported snapshot unchanged by later writes, and restores it', () => {
     const vfs = fresh();
     mutate(vfs);
-    const state = vfs.exportState();
+    const state = vfs.save();
     const copy = structuredClone(state);
     vfs.open('/data/big', '/', O_WRONLY).write(bytes('XXXX'), 0);
     vfs.unlink('/big', '/');
     assert.deepEqual(state, copy);
-    vfs.importState(state);
+    vfs.restore(state);
     assert.equal(readText(vfs, '/big').slice(0, 4), 'head');
     // Writing after an import must not alter the imported blocks either.
     vfs.open('/data/big', '/', O_WRONLY).write(bytes('YYYY'), 0);
@@ -94,7 +94,7 @@ describe('vfs: exportState / importState', () => {
     const vfs = fresh();
     assert.equal(readText(vfs, '/etc/hosts'), '127.0.0.1 localhost\n');
     list(vfs, '/sdcard');
-    const state = vfs.exportState();
+    const state = vfs.save();
     assert.deepEqual(state.nodes.map((n) => n.path), ['/']);
   });
 });

@@ -5,7 +5,8 @@
 import { EFAULT, EINVAL, ENOENT, EPERM } from '../../abi/errno';
 import { AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_NOFOLLOW, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG, S_IFSOCK } from '../../abi/fcntl';
 import { KEEP_ID, TimeChange } from '../../vfs/vfs';
-import { KernelContext, SyscallTable } from '../context';
+import { Task } from '../task';
+import { partial, SUPPORTED, syscallTable } from '../syscall-table';
 import { readPath } from '../path-arg';
 import { at, pathArg } from './fs';
 
@@ -24,33 +25,33 @@ interface Target {
  * The target of an *at() call. A NULL or (with AT_EMPTY_PATH) empty path names the descriptor
  * itself; consoles are not in the file system, so changes to them succeed without effect.
  */
-function target(k: KernelContext, dirfd: number, addr: number, flags: number, nullIsFd = false): Target | undefined {
+function target(t: Task, dirfd: number, addr: number, flags: number, nullIsFd = false): Target | undefined {
   const follow = (flags & AT_SYMLINK_NOFOLLOW) === 0;
-  if (addr === 0 && nullIsFd) return fdTarget(k, dirfd);
-  if (flags & AT_EMPTY_PATH && readPath(k, addr) === '') {
-    return (dirfd | 0) === AT_FDCWD ? { path: k.proc.cwd, cwd: '/', follow } : fdTarget(k, dirfd);
+  if (addr === 0 && nullIsFd) return fdTarget(t, dirfd);
+  if (flags & AT_EMPTY_PATH && readPath(t, addr) === '') {
+    return (dirfd | 0) === AT_FDCWD ? { path: t.group.cwd, cwd: '/', follow } : fdTarget(t, dirfd);
   }
-  const [path, cwd] = at(k, dirfd, addr);
+  const [path, cwd] = at(t, dirfd, addr);
   return { path, cwd, follow };
 }
 
-function fdTarget(k: KernelContext, fd: number): Target | undefined {
-  const d = k.fds.get(fd | 0);
+function fdTarget(t: Task, fd: number): Target | undefined {
+  const d = t.fds.get(fd | 0);
   return d.file.kind === 'console' ? undefined : { path: d.file.path, cwd: '/', follow: false };
 }
 
 /** Apply `change` to the target, if any (undefined: a console, where it has no effect). */
-function apply(t: Target | undefined, change: (path: string, cwd: string, follow: boolean) => void): number {
-  if (t) change(t.path, t.cwd, t.follow);
+function apply(target: Target | undefined, change: (path: string, cwd: string, follow: boolean) => void): number {
+  if (target) change(target.path, target.cwd, target.follow);
   return 0;
 }
 
-function chmod(k: KernelContext, t: Target | undefined, mode: number): number {
-  return apply(t, (p, cwd, follow) => k.vfs.chmod(p, cwd, mode, follow));
+function chmod(t: Task, target: Target | undefined, mode: number): number {
+  return apply(target, (p, cwd, follow) => t.vfs.chmod(p, cwd, mode, follow));
 }
 
-function chown(k: KernelContext, t: Target | undefined, uid: number, gid: number): number {
-  return apply(t, (p, cwd, follow) => k.vfs.chown(p, cwd, uid >>> 0, gid >>> 0, follow));
+function chown(t: Task, target: Target | undefined, uid: number, gid: number): number {
+  return apply(target, (p, cwd, follow) => t.vfs.chown(p, cwd, uid >>> 0, gid >>> 0, follow));
 }
 
 /** The 16-bit ids of the old chown calls: 0xffff means "leave unchanged". */
@@ -68,14 +69,14 @@ function timeChange(sec: number, nsec: number): TimeChange {
 
 /** utimensat and utimensat_time64: `wide` selects 64-bit timespecs. */
 function utimensat(wide: boolean) {
-  return (k: KernelContext, a: number[]): number => {
+  return (t: Task, a: number[]): number => {
     const [dirfd, pathAddr, timesAddr, flags] = a;
     let atime: TimeChange = 'now';
     let mtime: TimeChange = 'now';
     if (timesAddr) {
       const size = wide ? 16 : 8;
       const read = (off: number): [number, number] => {
-        const b = k.space.view(timesAddr + off, size);
+        const b = t.space.view(timesAddr + off, size);
         const dv = new DataView(b.buffer, b.byteOffset, size);
         return wide ? [Number(dv.getBigInt64(0, true)), Number(dv.getBigInt64(8, true))] : [dv.getInt32(0, true), dv.getInt32(4, true)];
       };
@@ -92,65 +93,83 @@ function utimensat(wide: boolean) {
     }
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
     if (pathAddr === 0 && (dirfd | 0) === AT_FDCWD) return -EFAULT;
-    return apply(target(k, dirfd, pathAddr, flags, true), (p, cwd, follow) => k.vfs.utimens(p, cwd, atime, mtime, follow));
+    return apply(target(t, dirfd, pathAddr, flags, true), (p, cwd, follow) => t.vfs.utimens(p, cwd, atime, mtime, follow));
   };
 }
 
 /** utimes: microsecond timevals, NULL for now; symlinks are followed. */
-function utimes(k: KernelContext, a: number[]): number {
+function utimes(t: Task, a: number[]): number {
   const [pathAddr, timesAddr] = a;
   let times: [TimeChange, TimeChange] = ['now', 'now'];
   if (timesAddr) {
-    const tv = [0, 4, 8, 12].map((off) => k.space.readU32(timesAddr + off) | 0);
+    const tv = [0, 4, 8, 12].map((off) => t.space.readU32(timesAddr + off) | 0);
     if (tv[1] < 0 || tv[1] >= 1e6 || tv[3] < 0 || tv[3] >= 1e6) return -EINVAL;
     times = [{ sec: tv[0], nsec: tv[1] * 1000 }, { sec: tv[2], nsec: tv[3] * 1000 }];
   }
-  k.vfs.utimens(pathArg(k, pathAddr), k.proc.cwd, times[0], times[1], true);
+  t.vfs.utimens(pathArg(t, pathAddr), t.group.cwd, times[0], times[1], true);
   return 0;
 }
 
 /** mknod and mknodat: regular files, FIFOs and sockets; devices EPERM, other types EINVAL. */
-function mknodat(k: KernelContext, dirfd: number, pathAddr: number, mode: number): number {
+function mknodat(t: Task, dirfd: number, pathAddr: number, mode: number): number {
   const type = mode & S_IFMT;
   if (type === S_IFDIR) return -EPERM;
   if (![0, S_IFREG, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK].includes(type)) return -EINVAL;
-  const [p, cwd] = at(k, dirfd, pathAddr);
-  k.vfs.mknod(p, cwd, type === 0 ? S_IFREG : type, mode & ~k.proc.umask & 0o7777);
+  const [p, cwd] = at(t, dirfd, pathAddr);
+  t.vfs.mknod(p, cwd, type === 0 ? S_IFREG : type, mode & ~t.group.umask & 0o7777);
   return 0;
 }
 
 /** symlink and symlinkat: the target is stored as given (an empty one is ENOENT). */
-function symlinkat(k: KernelContext, targetAddr: number, dirfd: number, pathAddr: number): number {
-  const targetText = readPath(k, targetAddr);
+function symlinkat(t: Task, targetAddr: number, dirfd: number, pathAddr: number): number {
+  const targetText = readPath(t, targetAddr);
   if (targetText === '') return -ENOENT;
-  const [p, cwd] = at(k, dirfd, pathAddr);
-  k.vfs.symlink(targetText, p, cwd);
+  const [p, cwd] = at(t, dirfd, pathAddr);
+  t.vfs.symlink(targetText, p, cwd);
   return 0;
 }
 
 const CWD = AT_FDCWD >>> 0;
 
 /** The attribute syscalls. */
-export const attrSyscalls: SyscallTable = {
-  chmod: (k, a) => chmod(k, target(k, CWD, a[0], 0), a[1]),
-  fchmod: (k, a) => chmod(k, fdTarget(k, a[0]), a[1]),
-  fchmodat: (k, a) => chmod(k, target(k, a[0], a[1], 0), a[2]),
-  chown32: (k, a) => chown(k, target(k, CWD, a[0], 0), a[1], a[2]),
-  lchown32: (k, a) => chown(k, target(k, CWD, a[0], AT_SYMLINK_NOFOLLOW), a[1], a[2]),
-  fchown32: (k, a) => chown(k, fdTarget(k, a[0]), a[1], a[2]),
-  chown: (k, a) => chown(k, target(k, CWD, a[0], 0), id16(a[1]), id16(a[2])),
-  lchown: (k, a) => chown(k, target(k, CWD, a[0], AT_SYMLINK_NOFOLLOW), id16(a[1]), id16(a[2])),
-  fchown: (k, a) => chown(k, fdTarget(k, a[0]), id16(a[1]), id16(a[2])),
-  fchownat(k, a) {
+export const attrSyscalls = syscallTable({
+  chmod: (t, a) => chmod(t, target(t, CWD, a[0], 0), a[1]),
+  fchmod: (t, a) => chmod(t, fdTarget(t, a[0]), a[1]),
+  fchmodat: (t, a) => chmod(t, target(t, a[0], a[1], 0), a[2]),
+  chown32: (t, a) => chown(t, target(t, CWD, a[0], 0), a[1], a[2]),
+  lchown32: (t, a) => chown(t, target(t, CWD, a[0], AT_SYMLINK_NOFOLLOW), a[1], a[2]),
+  fchown32: (t, a) => chown(t, fdTarget(t, a[0]), a[1], a[2]),
+  chown: (t, a) => chown(t, target(t, CWD, a[0], 0), id16(a[1]), id16(a[2])),
+  lchown: (t, a) => chown(t, target(t, CWD, a[0], AT_SYMLINK_NOFOLLOW), id16(a[1]), id16(a[2])),
+  fchown: (t, a) => chown(t, fdTarget(t, a[0]), id16(a[1]), id16(a[2])),
+  fchownat(t, a) {
     const [dirfd, pathAddr, uid, gid, flags] = a;
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
-    return chown(k, target(k, dirfd, pathAddr, flags), uid, gid);
+    return chown(t, target(t, dirfd, pathAddr, flags), uid, gid);
   },
   utimensat: utimensat(false),
   utimensat_time64: utimensat(true),
   utimes,
-  mknodat: (k, a) => mknodat(k, a[0], a[1], a[2]),
-  mknod: (k, a) => mknodat(k, CWD, a[0], a[1]),
-  symlinkat: (k, a) => symlinkat(k, a[0], a[1], a[2]),
-  symlink: (k, a) => symlinkat(k, a[0], CWD, a[1]),
-};
+  mknodat: (t, a) => mknodat(t, a[0], a[1], a[2]),
+  mknod: (t, a) => mknodat(t, CWD, a[0], a[1]),
+  symlinkat: (t, a) => symlinkat(t, a[0], a[1], a[2]),
+  symlink: (t, a) => symlinkat(t, a[0], CWD, a[1]),
+}, {
+  chmod: SUPPORTED,
+  fchmod: SUPPORTED,
+  fchmodat: SUPPORTED,
+  chown32: SUPPORTED,
+  lchown32: SUPPORTED,
+  fchown32: SUPPORTED,
+  chown: SUPPORTED,
+  lchown: SUPPORTED,
+  fchown: SUPPORTED,
+  fchownat: SUPPORTED,
+  utimensat: SUPPORTED,
+  utimensat_time64: SUPPORTED,
+  utimes: SUPPORTED,
+  mknodat: partial('regular files, FIFOs and sockets; device nodes are EPERM'),
+  mknod: partial('regular files, FIFOs and sockets; device nodes are EPERM'),
+  symlinkat: SUPPORTED,
+  symlink: SUPPORTED,
+});

@@ -13,169 +13,195 @@ import {
   O_PATH,
   O_RDONLY,
 } from '../../abi/fcntl';
-import { KernelContext, SyscallTable } from '../context';
+import { Task } from '../task';
+import { SUPPORTED, syscallTable } from '../syscall-table';
 import { vfsFileObject } from '../file-object';
 import { readPath } from '../path-arg';
 import { encodeStat64, encodeStatx, Stat } from '../stat';
 import { nameBytes } from '../../vfs/path';
 
 /** The directory a relative path in an *at() call starts from. */
-export function baseDir(k: KernelContext, dirfd: number): string {
-  if ((dirfd | 0) === AT_FDCWD) return k.proc.cwd;
-  const d = k.fds.get(dirfd | 0);
+export function baseDir(t: Task, dirfd: number): string {
+  if ((dirfd | 0) === AT_FDCWD) return t.group.cwd;
+  const d = t.fds.get(dirfd | 0);
   if (d.file.kind !== 'dir') throw new ErrnoError(ENOTDIR);
   return d.file.path;
 }
 
 /** Read a path argument; "" is ENOENT unless the caller handles AT_EMPTY_PATH itself. */
-export function pathArg(k: KernelContext, addr: number): string {
-  const p = readPath(k, addr);
+export function pathArg(t: Task, addr: number): string {
+  const p = readPath(t, addr);
   if (p === '') throw new ErrnoError(ENOENT);
   return p;
 }
 
 /** The (path, cwd) pair the VFS needs for an *at() call. */
-export function at(k: KernelContext, dirfd: number, addr: number): [string, string] {
-  const p = pathArg(k, addr);
-  return [p, p.startsWith('/') ? '/' : baseDir(k, dirfd)];
+export function at(t: Task, dirfd: number, addr: number): [string, string] {
+  const p = pathArg(t, addr);
+  return [p, p.startsWith('/') ? '/' : baseDir(t, dirfd)];
 }
 
 /** stat of (dirfd, path) honouring AT_EMPTY_PATH and AT_SYMLINK_NOFOLLOW. */
-function statAt(k: KernelContext, dirfd: number, addr: number, flags: number): Stat {
-  if (flags & AT_EMPTY_PATH && readPath(k, addr) === '') {
-    if ((dirfd | 0) === AT_FDCWD) return k.vfs.stat(k.proc.cwd, '/', true);
-    return k.fds.get(dirfd | 0).file.stat();
+function statAt(t: Task, dirfd: number, addr: number, flags: number): Stat {
+  if (flags & AT_EMPTY_PATH && readPath(t, addr) === '') {
+    if ((dirfd | 0) === AT_FDCWD) return t.vfs.stat(t.group.cwd, '/', true);
+    return t.fds.get(dirfd | 0).file.stat();
   }
-  const [p, cwd] = at(k, dirfd, addr);
-  return k.vfs.stat(p, cwd, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+  const [p, cwd] = at(t, dirfd, addr);
+  return t.vfs.stat(p, cwd, (flags & AT_SYMLINK_NOFOLLOW) === 0);
 }
 
-function openat(k: KernelContext, a: number[]): number {
+function openat(t: Task, a: number[]): number {
   const [dirfd, pathAddr, flags, mode] = a;
-  const [p, cwd] = at(k, dirfd, pathAddr);
-  const f = k.vfs.open(p, cwd, flags & ~O_PATH, mode & ~k.proc.umask);
+  const [p, cwd] = at(t, dirfd, pathAddr);
+  const f = t.vfs.open(p, cwd, flags & ~O_PATH, mode & ~t.group.umask);
   const accFlags = flags & O_PATH ? (flags & ~O_ACCMODE) | O_RDONLY : flags;
-  return k.fds.install({ file: vfsFileObject(f), offset: 0, flags: accFlags & ~O_CLOEXEC, dirCursor: 0 }, (flags & O_CLOEXEC) !== 0);
+  return t.fds.install({ file: vfsFileObject(f), offset: 0, flags: accFlags & ~O_CLOEXEC, dirCursor: 0 }, (flags & O_CLOEXEC) !== 0);
 }
 
-function readlinkat(k: KernelContext, a: number[]): number {
+function readlinkat(t: Task, a: number[]): number {
   const [dirfd, pathAddr, buf, size] = a;
   if ((size | 0) <= 0) return -EINVAL;
-  const [p, cwd] = at(k, dirfd, pathAddr);
-  const target = nameBytes(k.vfs.readlink(p, cwd));
+  const [p, cwd] = at(t, dirfd, pathAddr);
+  const target = nameBytes(t.vfs.readlink(p, cwd));
   const n = Math.min(target.length, size);
-  k.space.write(buf, target.subarray(0, n));
+  t.space.write(buf, target.subarray(0, n));
   return n;
 }
 
-function getcwd(k: KernelContext, a: number[]): number {
+function getcwd(t: Task, a: number[]): number {
   const [buf, size] = a;
-  const bytes = nameBytes(k.proc.cwd + '\0');
+  const bytes = nameBytes(t.group.cwd + '\0');
   if (bytes.length > size) return -ERANGE;
-  k.space.write(buf, bytes);
+  t.space.write(buf, bytes);
   return bytes.length;
 }
 
 /** The path-based file-system syscalls. */
-export const fsSyscalls: SyscallTable = {
+export const fsSyscalls = syscallTable({
   openat,
-  open: (k, a) => openat(k, [AT_FDCWD >>> 0, a[0], a[1], a[2]]),
-  fstatat64(k, a) {
-    k.space.write(a[2], encodeStat64(statAt(k, a[0], a[1], a[3])));
+  open: (t, a) => openat(t, [AT_FDCWD >>> 0, a[0], a[1], a[2]]),
+  fstatat64(t, a) {
+    t.space.write(a[2], encodeStat64(statAt(t, a[0], a[1], a[3])));
     return 0;
   },
-  stat64(k, a) {
-    k.space.write(a[1], encodeStat64(statAt(k, AT_FDCWD >>> 0, a[0], 0)));
+  stat64(t, a) {
+    t.space.write(a[1], encodeStat64(statAt(t, AT_FDCWD >>> 0, a[0], 0)));
     return 0;
   },
-  lstat64(k, a) {
-    k.space.write(a[1], encodeStat64(statAt(k, AT_FDCWD >>> 0, a[0], AT_SYMLINK_NOFOLLOW)));
+  lstat64(t, a) {
+    t.space.write(a[1], encodeStat64(statAt(t, AT_FDCWD >>> 0, a[0], AT_SYMLINK_NOFOLLOW)));
     return 0;
   },
-  statx(k, a) {
+  statx(t, a) {
     const [dirfd, pathAddr, flags, , buf] = a;
-    k.space.write(buf, encodeStatx(statAt(k, dirfd, pathAddr, flags)));
+    t.space.write(buf, encodeStatx(statAt(t, dirfd, pathAddr, flags)));
     return 0;
   },
   readlinkat,
-  readlink: (k, a) => readlinkat(k, [AT_FDCWD >>> 0, a[0], a[1], a[2]]),
-  faccessat(k, a) {
-    const [p, cwd] = at(k, a[0], a[1]);
-    k.vfs.access(p, cwd, a[2]);
+  readlink: (t, a) => readlinkat(t, [AT_FDCWD >>> 0, a[0], a[1], a[2]]),
+  faccessat(t, a) {
+    const [p, cwd] = at(t, a[0], a[1]);
+    t.vfs.access(p, cwd, a[2]);
     return 0;
   },
-  faccessat2(k, a) {
-    const [p, cwd] = at(k, a[0], a[1]);
-    k.vfs.access(p, cwd, a[2]);
+  faccessat2(t, a) {
+    const [p, cwd] = at(t, a[0], a[1]);
+    t.vfs.access(p, cwd, a[2]);
     return 0;
   },
-  access(k, a) {
-    k.vfs.access(pathArg(k, a[0]), k.proc.cwd, a[1]);
+  access(t, a) {
+    t.vfs.access(pathArg(t, a[0]), t.group.cwd, a[1]);
     return 0;
   },
   getcwd,
-  chdir(k, a) {
-    k.proc.cwd = k.vfs.resolveDirectory(pathArg(k, a[0]), k.proc.cwd);
+  chdir(t, a) {
+    t.group.cwd = t.vfs.resolveDirectory(pathArg(t, a[0]), t.group.cwd);
     return 0;
   },
-  fchdir(k, a) {
-    const d = k.fds.get(a[0]);
+  fchdir(t, a) {
+    const d = t.fds.get(a[0]);
     if (d.file.kind !== 'dir') return -ENOTDIR;
-    k.proc.cwd = d.file.path;
+    t.group.cwd = d.file.path;
     return 0;
   },
-  mkdirat(k, a) {
-    const [p, cwd] = at(k, a[0], a[1]);
-    k.vfs.mkdir(p, cwd, a[2] & ~k.proc.umask & 0o7777);
+  mkdirat(t, a) {
+    const [p, cwd] = at(t, a[0], a[1]);
+    t.vfs.mkdir(p, cwd, a[2] & ~t.group.umask & 0o7777);
     return 0;
   },
-  mkdir(k, a) {
-    k.vfs.mkdir(pathArg(k, a[0]), k.proc.cwd, a[1] & ~k.proc.umask & 0o7777);
+  mkdir(t, a) {
+    t.vfs.mkdir(pathArg(t, a[0]), t.group.cwd, a[1] & ~t.group.umask & 0o7777);
     return 0;
   },
-  unlinkat(k, a) {
+  unlinkat(t, a) {
     const [dirfd, pathAddr, flags] = a;
     if (flags & ~AT_REMOVEDIR) return -EINVAL;
-    const [p, cwd] = at(k, dirfd, pathAddr);
-    if (flags & AT_REMOVEDIR) k.vfs.rmdir(p, cwd);
-    else k.vfs.unlink(p, cwd);
+    const [p, cwd] = at(t, dirfd, pathAddr);
+    if (flags & AT_REMOVEDIR) t.vfs.rmdir(p, cwd);
+    else t.vfs.unlink(p, cwd);
     return 0;
   },
-  unlink(k, a) {
-    k.vfs.unlink(pathArg(k, a[0]), k.proc.cwd);
+  unlink(t, a) {
+    t.vfs.unlink(pathArg(t, a[0]), t.group.cwd);
     return 0;
   },
-  rmdir(k, a) {
-    k.vfs.rmdir(pathArg(k, a[0]), k.proc.cwd);
+  rmdir(t, a) {
+    t.vfs.rmdir(pathArg(t, a[0]), t.group.cwd);
     return 0;
   },
-  renameat(k, a) {
-    const [from, fromCwd] = at(k, a[0], a[1]);
-    const [to, toCwd] = at(k, a[2], a[3]);
-    k.vfs.rename(from, fromCwd, to, toCwd);
+  renameat(t, a) {
+    const [from, fromCwd] = at(t, a[0], a[1]);
+    const [to, toCwd] = at(t, a[2], a[3]);
+    t.vfs.rename(from, fromCwd, to, toCwd);
     return 0;
   },
-  renameat2(k, a) {
+  renameat2(t, a) {
     if (a[4] !== 0) return -EINVAL;
-    const [from, fromCwd] = at(k, a[0], a[1]);
-    const [to, toCwd] = at(k, a[2], a[3]);
-    k.vfs.rename(from, fromCwd, to, toCwd);
+    const [from, fromCwd] = at(t, a[0], a[1]);
+    const [to, toCwd] = at(t, a[2], a[3]);
+    t.vfs.rename(from, fromCwd, to, toCwd);
     return 0;
   },
-  rename(k, a) {
-    k.vfs.rename(pathArg(k, a[0]), k.proc.cwd, pathArg(k, a[1]), k.proc.cwd);
+  rename(t, a) {
+    t.vfs.rename(pathArg(t, a[0]), t.group.cwd, pathArg(t, a[1]), t.group.cwd);
     return 0;
   },
-  truncate64(k, a) {
+  truncate64(t, a) {
     const len = (a[3] | 0) * 0x100000000 + (a[2] >>> 0);
     if (len < 0) return -EINVAL;
-    k.vfs.truncate(pathArg(k, a[0]), k.proc.cwd, len);
+    t.vfs.truncate(pathArg(t, a[0]), t.group.cwd, len);
     return 0;
   },
-  truncate(k, a) {
+  truncate(t, a) {
     if ((a[1] | 0) < 0) return -EINVAL;
-    k.vfs.truncate(pathArg(k, a[0]), k.proc.cwd, a[1] | 0);
+    t.vfs.truncate(pathArg(t, a[0]), t.group.cwd, a[1] | 0);
     return 0;
   },
-};
+}, {
+  openat: SUPPORTED,
+  open: SUPPORTED,
+  fstatat64: SUPPORTED,
+  stat64: SUPPORTED,
+  lstat64: SUPPORTED,
+  statx: SUPPORTED,
+  readlinkat: SUPPORTED,
+  readlink: SUPPORTED,
+  faccessat: SUPPORTED,
+  faccessat2: SUPPORTED,
+  access: SUPPORTED,
+  getcwd: SUPPORTED,
+  chdir: SUPPORTED,
+  fchdir: SUPPORTED,
+  mkdirat: SUPPORTED,
+  mkdir: SUPPORTED,
+  unlinkat: SUPPORTED,
+  unlink: SUPPORTED,
+  rmdir: SUPPORTED,
+  renameat: SUPPORTED,
+  renameat2: SUPPORTED,
+  rename: SUPPORTED,
+  truncate64: SUPPORTED,
+  truncate: SUPPORTED,
+});
 

@@ -3,7 +3,8 @@ import { EINVAL, EPERM, ESRCH } from '../../abi/errno';
 import { PAGE_SIZE } from '../../memory/address-space';
 import { memoryKb } from '../../vfs/vfs';
 import { StructWriter } from '../guest-structs';
-import { KernelContext, SyscallTable } from '../context';
+import { Task } from '../task';
+import { partial, SUPPORTED, syscallTable } from '../syscall-table';
 
 /** Kernel release reported by uname: glibc refuses to start on kernels older than 3.2. */
 export const KERNEL_RELEASE = '6.1.0-clonecloud';
@@ -20,15 +21,15 @@ function limits(resource: number): [bigint, bigint] | undefined {
   return [RLIM_INFINITY, RLIM_INFINITY];
 }
 
-function uname(k: KernelContext, a: number[]): number {
+function uname(t: Task, a: number[]): number {
   const w = new StructWriter(65 * 6);
   w.str(0, 'Linux', 65)
-    .str(65, k.profile.id, 65)
+    .str(65, t.profile.id, 65)
     .str(130, KERNEL_RELEASE, 65)
     .str(195, '#1 SMP PREEMPT clonecloud', 65)
     .str(260, 'armv7l', 65)
     .str(325, '(none)', 65);
-  k.space.write(a[0], w.bytes);
+  t.space.write(a[0], w.bytes);
   return 0;
 }
 
@@ -37,42 +38,42 @@ function uname(k: KernelContext, a: number[]): number {
  * (the same figures /proc/meminfo shows). Like Linux, sizes are in bytes (mem_unit 1) while they
  * fit in 32 bits, and in pages otherwise.
  */
-function sysinfo(k: KernelContext, a: number[]): number {
-  const ram = k.profile.ramBytes;
-  const mem = memoryKb(ram, ram - k.space.touched.count() * PAGE_SIZE);
+function sysinfo(t: Task, a: number[]): number {
+  const ram = t.profile.ramBytes;
+  const mem = memoryKb(ram, ram - t.space.touched.count() * PAGE_SIZE);
   const unit = mem.total * 1024 > 0xffffffff ? PAGE_SIZE : 1;
   const inUnits = (kb: number) => Math.min(0xffffffff, (kb * 1024) / unit);
   const w = new StructWriter(64);
-  w.u32(0, Math.floor(k.clock.seconds()))
+  w.u32(0, Math.floor(t.clock.seconds()))
     .u32(16, inUnits(mem.total))
     .u32(20, inUnits(mem.free))
     .u16(40, 1)
     .u32(52, unit);
-  k.space.write(a[0], w.bytes);
+  t.space.write(a[0], w.bytes);
   return 0;
 }
 
-function ugetrlimit(k: KernelContext, a: number[]): number {
+function ugetrlimit(t: Task, a: number[]): number {
   const l = limits(a[0]);
   if (!l) return -EINVAL;
   const clamp = (v: bigint) => (v > 0xffffffffn ? 0xffffffff : Number(v));
-  k.space.write(a[1], new StructWriter(8).u32(0, clamp(l[0])).u32(4, clamp(l[1])).bytes);
+  t.space.write(a[1], new StructWriter(8).u32(0, clamp(l[0])).u32(4, clamp(l[1])).bytes);
   return 0;
 }
 
-function prlimit64(k: KernelContext, a: number[]): number {
+function prlimit64(t: Task, a: number[]): number {
   const [pid, resource, newPtr, oldPtr] = a;
-  if (pid !== 0 && pid !== k.proc.pid) return -ESRCH;
+  if (pid !== 0 && pid !== t.group.pid) return -ESRCH;
   const l = limits(resource);
   if (!l) return -EINVAL;
-  if (oldPtr) k.space.write(oldPtr, new StructWriter(16).u64(0, l[0]).u64(8, l[1]).bytes);
+  if (oldPtr) t.space.write(oldPtr, new StructWriter(16).u64(0, l[0]).u64(8, l[1]).bytes);
   // Raising limits is not modelled; lowering is accepted and has no effect on the model.
-  if (newPtr) k.space.read(newPtr, 16);
+  if (newPtr) t.space.read(newPtr, 16);
   return 0;
 }
 
 /** getgroups: the guest has no supplementary groups. */
-function getgroups(_k: KernelContext, a: number[]): number {
+function getgroups(_t: Task, a: number[]): number {
   return (a[0] | 0) < 0 ? -EINVAL : 0;
 }
 
@@ -82,39 +83,64 @@ function setgroups(): number {
 }
 
 /** The identity syscalls. */
-export const identitySyscalls: SyscallTable = {
-  getpid: (k) => k.proc.pid,
-  gettid: (k) => k.proc.pid,
-  getppid: (k) => k.proc.ppid,
-  getuid32: (k) => k.proc.uid,
-  geteuid32: (k) => k.proc.uid,
-  getgid32: (k) => k.proc.gid,
-  getegid32: (k) => k.proc.gid,
-  getuid: (k) => k.proc.uid,
-  geteuid: (k) => k.proc.uid,
-  getgid: (k) => k.proc.gid,
-  getegid: (k) => k.proc.gid,
-  getresuid32(k, a) {
-    for (const p of a.slice(0, 3)) k.space.writeU32(p, k.proc.uid);
+export const identitySyscalls = syscallTable({
+  getpid: (t) => t.group.pid,
+  gettid: (t) => t.tid,
+  getppid: (t) => t.group.ppid,
+  getuid32: (t) => t.group.uid,
+  geteuid32: (t) => t.group.uid,
+  getgid32: (t) => t.group.gid,
+  getegid32: (t) => t.group.gid,
+  getuid: (t) => t.group.uid,
+  geteuid: (t) => t.group.uid,
+  getgid: (t) => t.group.gid,
+  getegid: (t) => t.group.gid,
+  getresuid32(t, a) {
+    for (const p of a.slice(0, 3)) t.space.writeU32(p, t.group.uid);
     return 0;
   },
-  getresgid32(k, a) {
-    for (const p of a.slice(0, 3)) k.space.writeU32(p, k.proc.gid);
+  getresgid32(t, a) {
+    for (const p of a.slice(0, 3)) t.space.writeU32(p, t.group.gid);
     return 0;
   },
-  setuid32: (k, a) => (a[0] === k.proc.uid ? 0 : -EPERM),
+  setuid32: (t, a) => (a[0] === t.group.uid ? 0 : -EPERM),
   getgroups32: getgroups,
   getgroups,
   setgroups32: setgroups,
   setgroups,
-  setgid32: (k, a) => (a[0] === k.proc.gid ? 0 : -EPERM),
+  setgid32: (t, a) => (a[0] === t.group.gid ? 0 : -EPERM),
   uname,
   sysinfo,
   ugetrlimit,
   prlimit64,
-  umask(k, a) {
-    const old = k.proc.umask;
-    k.proc.umask = a[0] & 0o777;
+  umask(t, a) {
+    const old = t.group.umask;
+    t.group.umask = a[0] & 0o777;
     return old;
   },
-};
+}, {
+  getpid: SUPPORTED,
+  gettid: SUPPORTED,
+  getppid: SUPPORTED,
+  getuid32: SUPPORTED,
+  geteuid32: SUPPORTED,
+  getgid32: SUPPORTED,
+  getegid32: SUPPORTED,
+  getuid: SUPPORTED,
+  geteuid: SUPPORTED,
+  getgid: SUPPORTED,
+  getegid: SUPPORTED,
+  getresuid32: SUPPORTED,
+  getresgid32: SUPPORTED,
+  setuid32: partial('only the current user id can be set'),
+  getgroups32: SUPPORTED,
+  getgroups: SUPPORTED,
+  setgroups32: partial('always EPERM (the guest has no CAP_SETGID)'),
+  setgroups: partial('always EPERM (the guest has no CAP_SETGID)'),
+  setgid32: partial('only the current group id can be set'),
+  uname: SUPPORTED,
+  sysinfo: SUPPORTED,
+  ugetrlimit: SUPPORTED,
+  prlimit64: SUPPORTED,
+  umask: SUPPORTED,
+});

@@ -5,11 +5,13 @@
 import { EBADF, EFAULT, EINVAL, EISDIR, ENOTDIR, ENOTTY, EPIPE, ESPIPE, EOVERFLOW, ErrnoError } from '../../abi/errno';
 import { O_ACCMODE, O_APPEND, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_WRONLY } from '../../abi/fcntl';
 import { PROT_WRITE } from '../../memory/address-space';
-import { KernelContext, SyscallTable } from '../context';
+import { Task } from '../task';
+import { partial, SUPPORTED, syscallTable } from '../syscall-table';
 import { OpenDescription } from '../fd-table';
 import { encodeStat64 } from '../stat';
 import { StructWriter } from '../guest-structs';
-import { postSignal, SIGPIPE } from '../signal-actions';
+import { SIGPIPE } from '../../abi/signal';
+import { postSignal } from '../signal-actions';
 import { nameBytes } from '../../vfs/path';
 
 const SEEK_SET = 0;
@@ -39,59 +41,59 @@ function checkWrite(d: OpenDescription): number {
 }
 
 /** Read into guest memory at `buf`, from the description's offset or from `pos` when given. */
-function readInto(k: KernelContext, d: OpenDescription, buf: number, len: number, pos?: number): number {
+function readInto(t: Task, d: OpenDescription, buf: number, len: number, pos?: number): number {
   const count = Math.min(len, MAX_RW);
   // Check the destination first so a bad pointer fails without consuming input.
-  if (count > 0 && !k.space.isMapped(buf, count, PROT_WRITE)) return -EFAULT;
+  if (count > 0 && !t.space.isMapped(buf, count, PROT_WRITE)) return -EFAULT;
   const dst = new Uint8Array(count);
   const n = d.file.read(dst, pos ?? d.offset);
-  if (n > 0) k.space.write(buf, dst.subarray(0, n));
+  if (n > 0) t.space.write(buf, dst.subarray(0, n));
   if (pos === undefined && d.file.seekable) d.offset += n;
   return n;
 }
 
 /** Write from guest memory at `buf`, appending when O_APPEND is set. */
-function writeFrom(k: KernelContext, d: OpenDescription, buf: number, len: number, pos?: number): number {
-  return writeBytes(k, d, k.space.read(buf, Math.min(len, MAX_RW)), pos);
+function writeFrom(t: Task, d: OpenDescription, buf: number, len: number, pos?: number): number {
+  return writeBytes(t, d, t.space.read(buf, Math.min(len, MAX_RW)), pos);
 }
 
 /** Write `src` at the description's offset (or `pos`), appending when O_APPEND is set. */
-function writeBytes(k: KernelContext, d: OpenDescription, src: Uint8Array, pos?: number): number {
+function writeBytes(t: Task, d: OpenDescription, src: Uint8Array, pos?: number): number {
   let at = pos ?? d.offset;
   if (pos === undefined && d.flags & O_APPEND && d.file.seekable) at = d.file.size();
-  const n = sendSigpipe(k, () => d.file.write(src, at));
+  const n = sendSigpipe(t, () => d.file.write(src, at));
   if (pos === undefined && d.file.seekable) d.offset = at + n;
   return n;
 }
 
 /** Run a write; a broken pipe also raises SIGPIPE, which kills unless ignored or blocked (then EPIPE). */
-function sendSigpipe(k: KernelContext, write: () => number): number {
+function sendSigpipe(t: Task, write: () => number): number {
   try {
     return write();
   } catch (e) {
-    if (e instanceof ErrnoError && e.errno === EPIPE) postSignal(k, SIGPIPE);
+    if (e instanceof ErrnoError && e.errno === EPIPE) postSignal(t, SIGPIPE);
     throw e;
   }
 }
 
 /** The (base, length) pairs of an iovec array. */
-function iovecs(k: KernelContext, addr: number, count: number): [number, number][] {
+function iovecs(t: Task, addr: number, count: number): [number, number][] {
   const out: [number, number][] = [];
-  for (let i = 0; i < count; i++) out.push([k.space.readU32(addr + 8 * i), k.space.readU32(addr + 8 * i + 4)]);
+  for (let i = 0; i < count; i++) out.push([t.space.readU32(addr + 8 * i), t.space.readU32(addr + 8 * i + 4)]);
   return out;
 }
 
-function vectored(k: KernelContext, a: number[], write: boolean, pos?: number): number {
+function vectored(t: Task, a: number[], write: boolean, pos?: number): number {
   const [fd, iov, cnt] = a;
   if (cnt > IOV_MAX) return -EINVAL;
-  const d = k.fds.get(fd);
+  const d = t.fds.get(fd);
   const bad = write ? checkWrite(d) : checkRead(d);
   if (bad) return bad;
   let total = 0;
-  for (const [base, len] of iovecs(k, iov, cnt)) {
+  for (const [base, len] of iovecs(t, iov, cnt)) {
     if (len === 0) continue;
     const at = pos === undefined ? undefined : pos + total;
-    const n = write ? writeFrom(k, d, base, len, at) : readInto(k, d, base, len, at);
+    const n = write ? writeFrom(t, d, base, len, at) : readInto(t, d, base, len, at);
     if (n < 0) return total > 0 ? total : n;
     total += n;
     if (n < len) break;
@@ -100,8 +102,8 @@ function vectored(k: KernelContext, a: number[], write: boolean, pos?: number): 
 }
 
 /** ftruncate(2) of `fd` to `len` bytes. */
-function ftruncateTo(k: KernelContext, fd: number, len: number): number {
-  const d = k.fds.get(fd);
+function ftruncateTo(t: Task, fd: number, len: number): number {
+  const d = t.fds.get(fd);
   if (len < 0) return -EINVAL;
   if (d.file.kind !== 'file' || (d.flags & O_ACCMODE) === O_RDONLY) return -EINVAL;
   d.file.truncate(len);
@@ -109,12 +111,12 @@ function ftruncateTo(k: KernelContext, fd: number, len: number): number {
 }
 
 /** pread64/pwrite64: fd, buf, count, pad, then the 64-bit position in r4:r5; the offset is untouched. */
-function positioned(k: KernelContext, a: number[], write: boolean): number {
-  const d = k.fds.get(a[0]);
+function positioned(t: Task, a: number[], write: boolean): number {
+  const d = t.fds.get(a[0]);
   if (!d.file.seekable) return -ESPIPE;
   const pos = pos64(a[4], a[5]);
   if (pos < 0) return -EINVAL;
-  return write ? checkWrite(d) || writeFrom(k, d, a[1], a[2], pos) : checkRead(d) || readInto(k, d, a[1], a[2], pos);
+  return write ? checkWrite(d) || writeFrom(t, d, a[1], a[2], pos) : checkRead(d) || readInto(t, d, a[1], a[2], pos);
 }
 
 /** A 64-bit file position from a register pair (low word first). */
@@ -141,9 +143,9 @@ function seek(d: OpenDescription, offset: number, whence: number): number {
 }
 
 /** Encode directory entries from the cursor on into linux_dirent64 records that fit `size`. */
-function getdents64(k: KernelContext, a: number[]): number {
+function getdents64(t: Task, a: number[]): number {
   const [fd, buf, size] = a;
-  const d = k.fds.get(fd);
+  const d = t.fds.get(fd);
   if (d.file.kind !== 'dir' || !d.file.readdir) return -ENOTDIR;
   const entries = d.file.readdir();
   const chunks: Uint8Array[] = [];
@@ -169,22 +171,22 @@ function getdents64(k: KernelContext, a: number[]): number {
     out.set(c, off);
     off += c.length;
   }
-  if (used > 0) k.space.write(buf, out);
+  if (used > 0) t.space.write(buf, out);
   d.offset = d.dirCursor;
   return used;
 }
 
-function fcntl64(k: KernelContext, a: number[]): number {
+function fcntl64(t: Task, a: number[]): number {
   const [fd, cmd, arg] = a;
-  const d = k.fds.get(fd);
+  const d = t.fds.get(fd);
   switch (cmd) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
-      return k.fds.install(d, cmd === F_DUPFD_CLOEXEC, arg);
+      return t.fds.install(d, cmd === F_DUPFD_CLOEXEC, arg);
     case F_GETFD:
-      return k.fds.cloexec(fd) ? FD_CLOEXEC : 0;
+      return t.fds.cloexec(fd) ? FD_CLOEXEC : 0;
     case F_SETFD:
-      k.fds.setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
+      t.fds.setCloexec(fd, (arg & FD_CLOEXEC) !== 0);
       return 0;
     case F_GETFL:
       return d.flags;
@@ -208,15 +210,15 @@ const SENDFILE_CHUNK = 64 * 1024;
  * the input's offset. An O_APPEND output is EINVAL, as in Linux. `wide` selects a 64-bit offset.
  */
 function sendfile(wide: boolean) {
-  return (k: KernelContext, a: number[]): number => {
+  return (t: Task, a: number[]): number => {
     const [outFd, inFd, offPtr, count] = a;
-    const input = k.fds.get(inFd);
-    const output = k.fds.get(outFd);
+    const input = t.fds.get(inFd);
+    const output = t.fds.get(outFd);
     if ((input.flags & O_ACCMODE) === O_WRONLY || (output.flags & O_ACCMODE) === O_RDONLY) return -EBADF;
     if (input.file.kind === 'dir' || output.flags & O_APPEND) return -EINVAL;
     let pos = input.offset;
     if (offPtr) {
-      pos = wide ? pos64(k.space.readU32(offPtr), k.space.readU32(offPtr + 4)) : k.space.readU32(offPtr) | 0;
+      pos = wide ? pos64(t.space.readU32(offPtr), t.space.readU32(offPtr + 4)) : t.space.readU32(offPtr) | 0;
       if (pos < 0) return -EINVAL;
     }
     const buf = new Uint8Array(Math.min(count, SENDFILE_CHUNK));
@@ -225,7 +227,7 @@ function sendfile(wide: boolean) {
       while (total < Math.min(count, MAX_RW)) {
         const n = input.file.read(buf.subarray(0, Math.min(buf.length, count - total)), pos);
         if (n === 0) break;
-        const w = writeBytes(k, output, buf.slice(0, n));
+        const w = writeBytes(t, output, buf.slice(0, n));
         pos += w;
         total += w;
         if (w < n) break;
@@ -236,78 +238,104 @@ function sendfile(wide: boolean) {
     }
     if (offPtr) {
       const w = new StructWriter(wide ? 8 : 4);
-      k.space.write(offPtr, (wide ? w.u64(0, pos) : w.u32(0, pos)).bytes);
+      t.space.write(offPtr, (wide ? w.u64(0, pos) : w.u32(0, pos)).bytes);
     } else if (input.file.seekable) input.offset = pos;
     return total;
   };
 }
 
 /** The descriptor I/O syscalls. */
-export const ioSyscalls: SyscallTable = {
-  read(k, a) {
-    const d = k.fds.get(a[0]);
-    return checkRead(d) || readInto(k, d, a[1], a[2]);
+export const ioSyscalls = syscallTable({
+  read(t, a) {
+    const d = t.fds.get(a[0]);
+    return checkRead(d) || readInto(t, d, a[1], a[2]);
   },
-  write(k, a) {
-    const d = k.fds.get(a[0]);
-    return checkWrite(d) || writeFrom(k, d, a[1], a[2]);
+  write(t, a) {
+    const d = t.fds.get(a[0]);
+    return checkWrite(d) || writeFrom(t, d, a[1], a[2]);
   },
-  readv: (k, a) => vectored(k, a, false),
-  writev: (k, a) => vectored(k, a, true),
-  preadv: (k, a) => vectored(k, a, false, pos64(a[3], a[4])),
-  pwritev: (k, a) => vectored(k, a, true, pos64(a[3], a[4])),
-  pread64: (k, a) => positioned(k, a, false),
-  pwrite64: (k, a) => positioned(k, a, true),
-  lseek(k, a) {
-    const d = k.fds.get(a[0]);
+  readv: (t, a) => vectored(t, a, false),
+  writev: (t, a) => vectored(t, a, true),
+  preadv: (t, a) => vectored(t, a, false, pos64(a[3], a[4])),
+  pwritev: (t, a) => vectored(t, a, true, pos64(a[3], a[4])),
+  pread64: (t, a) => positioned(t, a, false),
+  pwrite64: (t, a) => positioned(t, a, true),
+  lseek(t, a) {
+    const d = t.fds.get(a[0]);
     const r = seek(d, a[1] | 0, a[2]);
     if (r < 0) return r;
     return d.offset > 0x7fffffff ? -EOVERFLOW : d.offset;
   },
-  _llseek(k, a) {
+  _llseek(t, a) {
     const [fd, hi, lo, result, whence] = a;
-    const d = k.fds.get(fd);
+    const d = t.fds.get(fd);
     const r = seek(d, pos64(lo, hi), whence);
     if (r < 0) return r;
-    k.space.write(result, new StructWriter(8).u64(0, d.offset).bytes);
+    t.space.write(result, new StructWriter(8).u64(0, d.offset).bytes);
     return 0;
   },
-  close(k, a) {
-    k.fds.close(a[0]);
+  close(t, a) {
+    t.fds.close(a[0]);
     return 0;
   },
-  dup(k, a) {
-    return k.fds.install(k.fds.get(a[0]));
+  dup(t, a) {
+    return t.fds.install(t.fds.get(a[0]));
   },
-  dup2(k, a) {
-    const d = k.fds.get(a[0]);
+  dup2(t, a) {
+    const d = t.fds.get(a[0]);
     if (a[0] === a[1]) return a[1];
-    k.fds.installAt(a[1], d, false);
+    t.fds.installAt(a[1], d, false);
     return a[1];
   },
-  dup3(k, a) {
+  dup3(t, a) {
     const [oldfd, newfd, flags] = a;
     if (oldfd === newfd || flags & ~O_CLOEXEC) return -EINVAL;
-    k.fds.installAt(newfd, k.fds.get(oldfd), (flags & O_CLOEXEC) !== 0);
+    t.fds.installAt(newfd, t.fds.get(oldfd), (flags & O_CLOEXEC) !== 0);
     return newfd;
   },
   fcntl64,
   fcntl: fcntl64,
-  ioctl(k, a) {
+  ioctl(t, a) {
     // No descriptor here is a terminal: isatty() must say no, which selects full buffering.
-    k.fds.get(a[0]);
+    t.fds.get(a[0]);
     return -ENOTTY;
   },
-  fsync: (k, a) => (k.fds.get(a[0]), 0),
-  fdatasync: (k, a) => (k.fds.get(a[0]), 0),
-  fstat64(k, a) {
-    k.space.write(a[1], encodeStat64(k.fds.get(a[0]).file.stat()));
+  fsync: (t, a) => (t.fds.get(a[0]), 0),
+  fdatasync: (t, a) => (t.fds.get(a[0]), 0),
+  fstat64(t, a) {
+    t.space.write(a[1], encodeStat64(t.fds.get(a[0]).file.stat()));
     return 0;
   },
-  ftruncate64: (k, a) => ftruncateTo(k, a[0], pos64(a[2], a[3])),
+  ftruncate64: (t, a) => ftruncateTo(t, a[0], pos64(a[2], a[3])),
   // The 32-bit form, which programs built without large-file support call; the length is signed.
-  ftruncate: (k, a) => ftruncateTo(k, a[0], a[1] | 0),
+  ftruncate: (t, a) => ftruncateTo(t, a[0], a[1] | 0),
   getdents64,
   sendfile: sendfile(false),
   sendfile64: sendfile(true),
-};
+}, {
+  read: SUPPORTED,
+  write: SUPPORTED,
+  readv: SUPPORTED,
+  writev: SUPPORTED,
+  preadv: SUPPORTED,
+  pwritev: SUPPORTED,
+  pread64: SUPPORTED,
+  pwrite64: SUPPORTED,
+  lseek: SUPPORTED,
+  _llseek: SUPPORTED,
+  close: SUPPORTED,
+  dup: SUPPORTED,
+  dup2: SUPPORTED,
+  dup3: SUPPORTED,
+  fcntl64: SUPPORTED,
+  fcntl: SUPPORTED,
+  ioctl: partial('no descriptor is a terminal: every request is ENOTTY'),
+  fsync: SUPPORTED,
+  fdatasync: SUPPORTED,
+  fstat64: SUPPORTED,
+  ftruncate64: SUPPORTED,
+  ftruncate: SUPPORTED,
+  getdents64: SUPPORTED,
+  sendfile: SUPPORTED,
+  sendfile64: SUPPORTED,
+});

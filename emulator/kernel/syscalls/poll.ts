@@ -5,7 +5,9 @@
  */
 import { EINVAL } from '../../abi/errno';
 import { O_ACCMODE, O_WRONLY } from '../../abi/fcntl';
-import { KernelContext, SyscallTable } from '../context';
+import { SIGKILL, SIGSET_SIZE } from '../../abi/signal';
+import { Task } from '../task';
+import { partial, syscallTable } from '../syscall-table';
 import { MAX_FDS, OpenDescription } from '../fd-table';
 import { readTimespec32, readTimespec64, writeTimespec32, writeTimespec64 } from './time';
 
@@ -16,8 +18,6 @@ const POLLHUP = 0x10;
 const POLLNVAL = 0x20;
 const POLLRDNORM = 0x40;
 const POLLWRNORM = 0x100;
-const SIGSET_SIZE = 8;
-const SIGKILL = 9;
 
 /**
  * What a descriptor is ready for. Files, directories and devices get Linux's DEFAULT_POLLMASK
@@ -29,16 +29,16 @@ function readiness(d: OpenDescription): number {
 }
 
 /** Fill in revents for every struct pollfd; returns how many have any. */
-function scan(k: KernelContext, fds: number, nfds: number): number {
+function scan(t: Task, fds: number, nfds: number): number {
   let ready = 0;
   for (let i = 0; i < nfds; i++) {
     const at = fds + 8 * i;
-    const fd = k.space.readU32(at) | 0;
-    const events = k.space.readU32(at + 4) & 0xffff;
+    const fd = t.space.readU32(at) | 0;
+    const events = t.space.readU32(at + 4) & 0xffff;
     let revents = 0;
     // A negative descriptor is skipped, reporting nothing.
-    if (fd >= 0) revents = k.fds.has(fd) ? readiness(k.fds.get(fd)) & (events | POLLERR | POLLHUP) : POLLNVAL;
-    k.space.write(at + 6, new Uint8Array([revents & 0xff, revents >> 8]));
+    if (fd >= 0) revents = t.fds.has(fd) ? readiness(t.fds.get(fd)) & (events | POLLERR | POLLHUP) : POLLNVAL;
+    t.space.write(at + 6, new Uint8Array([revents & 0xff, revents >> 8]));
     if (revents) ready++;
   }
   return ready;
@@ -49,42 +49,46 @@ function scan(k: KernelContext, fds: number, nfds: number): number {
  * the timeout; waiting forever in a single-threaded process is a deadlock, ended as futex does.
  * Returns the count and the time slept.
  */
-function pollFor(k: KernelContext, fds: number, nfds: number, timeoutNs: bigint | undefined): { n: number; slept: bigint } {
+function pollFor(t: Task, fds: number, nfds: number, timeoutNs: bigint | undefined): { n: number; slept: bigint } {
   if (nfds > MAX_FDS) return { n: -EINVAL, slept: 0n };
-  const n = scan(k, fds, nfds);
+  const n = scan(t, fds, nfds);
   if (n > 0 || timeoutNs === 0n) return { n, slept: 0n };
   if (timeoutNs === undefined) {
-    k.exit(128 + SIGKILL, SIGKILL);
+    t.exit(128 + SIGKILL, SIGKILL);
     return { n: 0, slept: 0n };
   }
-  k.clock.sleep(timeoutNs);
+  t.clock.sleep(timeoutNs);
   return { n: 0, slept: timeoutNs };
 }
 
-function poll(k: KernelContext, a: number[]): number {
+function poll(t: Task, a: number[]): number {
   const [fds, nfds, timeoutMs] = a;
   const ms = timeoutMs | 0;
-  return pollFor(k, fds, nfds, ms < 0 ? undefined : BigInt(ms) * 1_000_000n).n;
+  return pollFor(t, fds, nfds, ms < 0 ? undefined : BigInt(ms) * 1_000_000n).n;
 }
 
 /** ppoll and ppoll_time64: a timespec timeout (written back as the time left) and a signal mask. */
 function ppoll(wide: boolean) {
-  return (k: KernelContext, a: number[]): number => {
+  return (t: Task, a: number[]): number => {
     const [fds, nfds, tsp, sigmask, sigsetsize] = a;
     let timeout: bigint | undefined;
     if (tsp) {
-      timeout = (wide ? readTimespec64 : readTimespec32)(k, tsp);
+      timeout = (wide ? readTimespec64 : readTimespec32)(t, tsp);
       if (timeout === undefined) return -EINVAL;
     }
     // The mask would apply while waiting; no signal arrives asynchronously, so only check it.
     if (sigmask && sigsetsize !== SIGSET_SIZE) return -EINVAL;
-    const { n, slept } = pollFor(k, fds, nfds, timeout);
+    const { n, slept } = pollFor(t, fds, nfds, timeout);
     if (n >= 0 && tsp && timeout !== undefined && timeout !== 0n) {
-      (wide ? writeTimespec64 : writeTimespec32)(k, tsp, timeout - slept);
+      (wide ? writeTimespec64 : writeTimespec32)(t, tsp, timeout - slept);
     }
     return n;
   };
 }
 
 /** The poll syscalls. */
-export const pollSyscalls: SyscallTable = { poll, ppoll: ppoll(false), ppoll_time64: ppoll(true) };
+export const pollSyscalls = syscallTable({ poll, ppoll: ppoll(false), ppoll_time64: ppoll(true) }, {
+  poll: partial('no descriptor ever blocks: readiness is immediate; waiting forever on nothing ends the process'),
+  ppoll: partial('as poll; the signal mask argument is checked, never applied'),
+  ppoll_time64: partial('as ppoll'),
+});

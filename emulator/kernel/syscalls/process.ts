@@ -1,26 +1,31 @@
 /** Process start-up and lifetime syscalls: TLS, tid address, robust lists, signals, exit. */
 import { EAGAIN, EINVAL, ENOSYS, ESRCH } from '../../abi/errno';
-import { KernelContext, SyscallTable } from '../context';
+import { FUTEX_CMD_MASK, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET } from '../../abi/futex';
+import { SIGKILL } from '../../abi/signal';
+import { Task } from '../task';
+import { partial, SUPPORTED, syscallTable, unsupported } from '../syscall-table';
 import { postSignal } from '../signal-actions';
 
-const FUTEX_CMD_MASK = 0x7f;
-const FUTEX_WAIT = 0;
-const FUTEX_WAKE = 1;
-const FUTEX_WAIT_BITSET = 9;
-const FUTEX_WAKE_BITSET = 10;
-const SIGKILL = 9;
 
 /** A signal sent to ourselves: ignored, left pending while blocked, or acted on (see signal-actions). */
-function killSelf(k: KernelContext, pid: number, sig: number): number {
+function killSelf(t: Task, pid: number, sig: number): number {
   if (sig < 0 || sig > 64) return -EINVAL;
   // pid -1 means every process but the caller (and init): there is no other process to signal.
-  if (pid !== k.proc.pid && pid !== 0) return -ESRCH;
-  if (sig !== 0) postSignal(k, sig);
+  if (pid !== t.group.pid && pid !== 0) return -ESRCH;
+  if (sig !== 0) postSignal(t, sig);
+  return 0;
+}
+
+/** A signal sent to a thread: the only thread there is is the caller. */
+function killThread(t: Task, tid: number, sig: number): number {
+  if (sig < 0 || sig > 64) return -EINVAL;
+  if (tid !== t.tid) return -ESRCH;
+  if (sig !== 0) postSignal(t, sig);
   return 0;
 }
 
 /** futex for a single-threaded process: a wait whose value matches could never be woken. */
-function futex(k: KernelContext, a: number[]): number {
+function futex(t: Task, a: number[]): number {
   const [uaddr, op, val] = a;
   switch (op & FUTEX_CMD_MASK) {
     case FUTEX_WAKE:
@@ -28,9 +33,9 @@ function futex(k: KernelContext, a: number[]): number {
       return 0;
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET:
-      if (k.space.readU32(uaddr) !== val) return -EAGAIN;
+      if (t.space.readU32(uaddr) !== val) return -EAGAIN;
       // Nobody else can wake us: this is a deadlock in the guest; end it the way a watchdog would.
-      k.exit(128 + SIGKILL, SIGKILL);
+      t.exit(128 + SIGKILL, SIGKILL);
       return 0;
     default:
       return -ENOSYS;
@@ -38,39 +43,53 @@ function futex(k: KernelContext, a: number[]): number {
 }
 
 /** The process syscalls. */
-export const processSyscalls: SyscallTable = {
-  ARM_set_tls(k, a) {
-    k.cpu.setTls(a[0]);
+export const processSyscalls = syscallTable({
+  ARM_set_tls(t, a) {
+    t.cpu.setTls(a[0]);
     return 0;
   },
-  set_tid_address(k, a) {
-    k.proc.clearChildTid = a[0];
-    return k.proc.pid;
+  set_tid_address(t, a) {
+    t.clearChildTid = a[0];
+    return t.tid;
   },
-  set_robust_list: (_k, a) => (a[1] === 12 ? 0 : -EINVAL),
+  set_robust_list: (_t, a) => (a[1] === 12 ? 0 : -EINVAL),
   rseq: () => -ENOSYS,
-  exit(k, a) {
-    k.exit(a[0] & 0xff);
+  exit(t, a) {
+    t.exit(a[0] & 0xff);
     return 0;
   },
-  exit_group(k, a) {
-    k.exit(a[0] & 0xff);
+  exit_group(t, a) {
+    t.exit(a[0] & 0xff);
     return 0;
   },
-  kill: (k, a) => killSelf(k, a[0] | 0, a[1] | 0),
-  tgkill: (k, a) => killSelf(k, a[1] | 0, a[2] | 0),
-  tkill: (k, a) => killSelf(k, a[0] | 0, a[1] | 0),
+  kill: (t, a) => killSelf(t, a[0] | 0, a[1] | 0),
+  tgkill: (t, a) => killThread(t, a[1] | 0, a[2] | 0),
+  tkill: (t, a) => killThread(t, a[0] | 0, a[1] | 0),
   futex,
   futex_time64: futex,
   sched_yield: () => 0,
-  getrandom(k, a) {
+  getrandom(t, a) {
     const [buf, len, flags] = a;
     // GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE; the modelled pool is always ready.
     if (flags & ~7 || (flags & 6) === 6) return -EINVAL;
     if (len > 33554431) return -EINVAL;
     const out = new Uint8Array(len);
-    k.rng.fill(out);
-    k.space.write(buf, out);
+    t.rng.fill(out);
+    t.space.write(buf, out);
     return len;
   },
-};
+}, {
+  ARM_set_tls: SUPPORTED,
+  set_tid_address: SUPPORTED,
+  set_robust_list: partial('accepted and kept nowhere: with one thread there is no robust futex to release'),
+  rseq: unsupported('ENOSYS: restartable sequences are not offered (glibc falls back)'),
+  exit: SUPPORTED,
+  exit_group: SUPPORTED,
+  kill: partial('only the calling process can be signalled; a caught signal ends it as its default action would (handlers never run)'),
+  tgkill: partial('only the calling thread can be signalled; handlers never run'),
+  tkill: partial('only the calling thread can be signalled; handlers never run'),
+  futex: partial('one thread: FUTEX_WAKE wakes nobody; a FUTEX_WAIT that would block ends the process (nobody could wake it); other operations are ENOSYS'),
+  futex_time64: partial('as futex'),
+  sched_yield: SUPPORTED,
+  getrandom: SUPPORTED,
+});

@@ -1,7 +1,8 @@
 /** statfs64 and fstatfs64: the size and use of the file system a path or descriptor lies on. */
 import { EINVAL } from '../../abi/errno';
 import { FsStats } from '../../vfs/vfs';
-import { KernelContext, SyscallTable } from '../context';
+import { Task } from '../task';
+import { SUPPORTED, syscallTable } from '../syscall-table';
 import { StructWriter } from '../guest-structs';
 
 /** sizeof(struct statfs64) as the ARM kernel packs it (4-byte aligned). */
@@ -31,25 +32,28 @@ function encodeStatfs64(s: FsStats): Uint8Array {
     .u32(64, ST_FLAGS).bytes;
 }
 
-function statfs64(k: KernelContext, a: number[]): number {
+function statfs64(t: Task, a: number[]): number {
   const [pathAddr, size, buf] = a;
   if (!okSize(size)) return -EINVAL;
-  const path = k.space.readCString(pathAddr, 4096);
-  k.space.write(buf, encodeStatfs64(k.vfs.statfs(path, k.proc.cwd)));
+  const path = t.space.readCString(pathAddr, 4096);
+  t.space.write(buf, encodeStatfs64(t.vfs.statfs(path, t.group.cwd)));
   return 0;
 }
 
-function fstatfs64(k: KernelContext, a: number[]): number {
+function fstatfs64(t: Task, a: number[]): number {
   const [fd, size, buf] = a;
-  const file = k.fds.get(fd).file;
+  const file = t.fds.get(fd).file;
   if (!okSize(size)) return -EINVAL;
   const stats: FsStats =
     file.kind === 'console'
       ? { type: DEVPTS_SUPER_MAGIC, blockSize: 4096, nameMax: 255, blocks: 0, freeBlocks: 0, inodes: 0, freeInodes: 0 }
-      : k.vfs.fsStatsOf(file.path);
-  k.space.write(buf, encodeStatfs64(stats));
+      : t.vfs.fsStatsOf(file.path);
+  t.space.write(buf, encodeStatfs64(stats));
   return 0;
 }
 
 /** The statfs syscalls. */
-export const statfsSyscalls: SyscallTable = { statfs64, fstatfs64 };
+export const statfsSyscalls = syscallTable({ statfs64, fstatfs64 }, {
+  statfs64: SUPPORTED,
+  fstatfs64: SUPPORTED,
+});

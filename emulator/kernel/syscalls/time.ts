@@ -1,7 +1,8 @@
 /** Time syscalls, all answered from the modelled clock (never the host's). */
 import { EINVAL } from '../../abi/errno';
 import { StructWriter, splitNs } from '../guest-structs';
-import { KernelContext, SyscallTable } from '../context';
+import { Task } from '../task';
+import { SUPPORTED, syscallTable } from '../syscall-table';
 
 const CLOCK_REALTIME = 0;
 const CLOCK_MONOTONIC = 1;
@@ -14,47 +15,47 @@ const CLOCK_BOOTTIME = 7;
 const TIMER_ABSTIME = 1;
 
 /** Nanoseconds on clock `id`, or undefined for an unknown clock. */
-function clockNs(k: KernelContext, id: number): bigint | undefined {
+function clockNs(t: Task, id: number): bigint | undefined {
   switch (id) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
-      return k.clock.realtimeNs();
+      return t.clock.realtimeNs();
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
     case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME:
-      return k.clock.monotonicNs();
+      return t.clock.monotonicNs();
     case CLOCK_PROCESS_CPUTIME_ID:
     case CLOCK_THREAD_CPUTIME_ID:
-      return BigInt(Math.round(k.clock.busySeconds() * 1e9));
+      return BigInt(Math.round(t.clock.busySeconds() * 1e9));
     default:
       return undefined;
   }
 }
 
 /** Store a struct old_timespec32. */
-export function writeTimespec32(k: KernelContext, addr: number, ns: bigint): void {
+export function writeTimespec32(t: Task, addr: number, ns: bigint): void {
   const { sec, nsec } = splitNs(ns);
-  k.space.write(addr, new StructWriter(8).u32(0, Number(sec)).u32(4, nsec).bytes);
+  t.space.write(addr, new StructWriter(8).u32(0, Number(sec)).u32(4, nsec).bytes);
 }
 
 /** Store a struct __kernel_timespec (64-bit fields). */
-export function writeTimespec64(k: KernelContext, addr: number, ns: bigint): void {
+export function writeTimespec64(t: Task, addr: number, ns: bigint): void {
   const { sec, nsec } = splitNs(ns);
-  k.space.write(addr, new StructWriter(16).u64(0, sec).u64(8, nsec).bytes);
+  t.space.write(addr, new StructWriter(16).u64(0, sec).u64(8, nsec).bytes);
 }
 
 /** Load a struct old_timespec32; undefined when it is not a valid duration. */
-export function readTimespec32(k: KernelContext, addr: number): bigint | undefined {
-  const sec = k.space.readU32(addr) | 0;
-  const nsec = k.space.readU32(addr + 4) | 0;
+export function readTimespec32(t: Task, addr: number): bigint | undefined {
+  const sec = t.space.readU32(addr) | 0;
+  const nsec = t.space.readU32(addr + 4) | 0;
   if (sec < 0 || nsec < 0 || nsec >= 1e9) return undefined;
   return BigInt(sec) * 1_000_000_000n + BigInt(nsec);
 }
 
 /** Load a struct __kernel_timespec; undefined when it is not a valid duration. */
-export function readTimespec64(k: KernelContext, addr: number): bigint | undefined {
-  const b = k.space.view(addr, 16);
+export function readTimespec64(t: Task, addr: number): bigint | undefined {
+  const b = t.space.view(addr, 16);
   const dv = new DataView(b.buffer, b.byteOffset, 16);
   const sec = dv.getBigInt64(0, true);
   const nsec = dv.getBigInt64(8, true);
@@ -63,31 +64,31 @@ export function readTimespec64(k: KernelContext, addr: number): bigint | undefin
 }
 
 function clockGettime(wide: boolean) {
-  return (k: KernelContext, a: number[]): number => {
-    const ns = clockNs(k, a[0] | 0);
+  return (t: Task, a: number[]): number => {
+    const ns = clockNs(t, a[0] | 0);
     if (ns === undefined) return -EINVAL;
-    (wide ? writeTimespec64 : writeTimespec32)(k, a[1], ns);
+    (wide ? writeTimespec64 : writeTimespec32)(t, a[1], ns);
     return 0;
   };
 }
 
 function clockGetres(wide: boolean) {
-  return (k: KernelContext, a: number[]): number => {
-    if (clockNs(k, a[0] | 0) === undefined) return -EINVAL;
-    if (a[1]) (wide ? writeTimespec64 : writeTimespec32)(k, a[1], 1n);
+  return (t: Task, a: number[]): number => {
+    if (clockNs(t, a[0] | 0) === undefined) return -EINVAL;
+    if (a[1]) (wide ? writeTimespec64 : writeTimespec32)(t, a[1], 1n);
     return 0;
   };
 }
 
 /** Sleep until a relative or absolute time; modelled time advances, the CPU is idle meanwhile. */
-function sleepFor(k: KernelContext, clock: number, flags: number, ns: bigint | undefined): number {
+function sleepFor(t: Task, clock: number, flags: number, ns: bigint | undefined): number {
   if (ns === undefined) return -EINVAL;
   if (flags & TIMER_ABSTIME) {
-    const now = clockNs(k, clock);
+    const now = clockNs(t, clock);
     if (now === undefined) return -EINVAL;
-    k.clock.sleep(ns - now);
+    t.clock.sleep(ns - now);
   } else {
-    k.clock.sleep(ns);
+    t.clock.sleep(ns);
   }
   return 0;
 }
@@ -101,14 +102,14 @@ const RUSAGE_THREAD = 1;
  * system time is 0); the resident set and minor faults are the pages the process has touched.
  * There are no children. struct rusage is two 32-bit timevals and fourteen longs.
  */
-function getrusage(k: KernelContext, a: number[]): number {
+function getrusage(t: Task, a: number[]): number {
   const [who, addr] = a;
   const w = new StructWriter(72);
   switch (who | 0) {
     case RUSAGE_SELF:
     case RUSAGE_THREAD: {
-      const { sec, nsec } = splitNs(k.clock.busyNs());
-      const pages = k.space.touched.count();
+      const { sec, nsec } = splitNs(t.clock.busyNs());
+      const pages = t.space.touched.count();
       w.u32(0, Number(sec)).u32(4, Math.floor(nsec / 1000));
       w.u32(16, pages * 4); // ru_maxrss, in KiB
       w.u32(32, pages); // ru_minflt
@@ -119,31 +120,41 @@ function getrusage(k: KernelContext, a: number[]): number {
     default:
       return -EINVAL;
   }
-  k.space.write(addr, w.bytes);
+  t.space.write(addr, w.bytes);
   return 0;
 }
 
 /** The time syscalls. */
-export const timeSyscalls: SyscallTable = {
+export const timeSyscalls = syscallTable({
   getrusage,
   clock_gettime: clockGettime(false),
   clock_gettime64: clockGettime(true),
   clock_getres: clockGetres(false),
   clock_getres_time64: clockGetres(true),
-  gettimeofday(k, a) {
-    const ns = k.clock.realtimeNs();
+  gettimeofday(t, a) {
+    const ns = t.clock.realtimeNs();
     const { sec, nsec } = splitNs(ns);
-    if (a[0]) k.space.write(a[0], new StructWriter(8).u32(0, Number(sec)).u32(4, Math.floor(nsec / 1000)).bytes);
-    if (a[1]) k.space.write(a[1], new Uint8Array(8));
+    if (a[0]) t.space.write(a[0], new StructWriter(8).u32(0, Number(sec)).u32(4, Math.floor(nsec / 1000)).bytes);
+    if (a[1]) t.space.write(a[1], new Uint8Array(8));
     return 0;
   },
-  nanosleep(k, a) {
-    return sleepFor(k, CLOCK_MONOTONIC, 0, readTimespec32(k, a[0]));
+  nanosleep(t, a) {
+    return sleepFor(t, CLOCK_MONOTONIC, 0, readTimespec32(t, a[0]));
   },
-  clock_nanosleep(k, a) {
-    return sleepFor(k, a[0] | 0, a[1], readTimespec32(k, a[2]));
+  clock_nanosleep(t, a) {
+    return sleepFor(t, a[0] | 0, a[1], readTimespec32(t, a[2]));
   },
-  clock_nanosleep_time64(k, a) {
-    return sleepFor(k, a[0] | 0, a[1], readTimespec64(k, a[2]));
+  clock_nanosleep_time64(t, a) {
+    return sleepFor(t, a[0] | 0, a[1], readTimespec64(t, a[2]));
   },
-};
+}, {
+  getrusage: SUPPORTED,
+  clock_gettime: SUPPORTED,
+  clock_gettime64: SUPPORTED,
+  clock_getres: SUPPORTED,
+  clock_getres_time64: SUPPORTED,
+  gettimeofday: SUPPORTED,
+  nanosleep: SUPPORTED,
+  clock_nanosleep: SUPPORTED,
+  clock_nanosleep_time64: SUPPORTED,
+});

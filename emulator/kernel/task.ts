@@ -1,0 +1,126 @@
+/**
+ * A task: one thread of a thread group, as Linux keeps it per thread — its id, registers, the
+ * clear_child_tid address, signal mask, pending signals and alternate stack, and its name (comm),
+ * parent-death signal and no_new_privs flag. Syscall handlers receive the calling task and reach
+ * the process's shared state through `group`.
+ */
+import { SS_DISABLE } from '../abi/signal';
+import { Persist } from '../persist';
+import { CpuContextState } from '../unicorn/cpu-context';
+import { KernelServices, TaskCpu } from './context';
+import { FdTable } from './fd-table';
+import { ThreadGroup } from './thread-group';
+
+/** TASK_COMM_LEN - 1: the bytes of a name Linux keeps. */
+const COMM_BYTES = 15;
+
+/**
+ * A task's state as plain data. Part of the snapshot format: changing it needs a bump of the
+ * snapshot version (snapshot/version.ts).
+ */
+export interface TaskState {
+  tid: number;
+  clearChildTid: number;
+  /** Blocked mask as [low word, high word]. */
+  blocked: [number, number];
+  /** Signals generated while blocked, as [low word, high word]. */
+  pending: [number, number];
+  /** sigaltstack: sp, flags, size. */
+  altstack: [number, number, number];
+  /** The thread name (prctl PR_SET_NAME, /proc/self/comm), at most 15 bytes. */
+  comm: string;
+  pdeathsig: number;
+  noNewPrivs: number;
+  cpu: CpuContextState;
+}
+
+/** The name a task gets from exec of `exePath`: its last component, cut to 15 bytes. */
+export function commOf(exePath: string): string {
+  return cutComm(new TextEncoder().encode(exePath.slice(exePath.lastIndexOf('/') + 1)));
+}
+
+/** The first 15 bytes, as Linux keeps them (a cut multi-byte character decodes as U+FFFD). */
+export function cutComm(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes.subarray(0, COMM_BYTES));
+}
+
+/** One thread. */
+export class Task implements Persist<TaskState> {
+  clearChildTid = 0;
+  blocked: [number, number] = [0, 0];
+  pending: [number, number] = [0, 0];
+  altstack: [number, number, number] = [0, SS_DISABLE, 0];
+  pdeathsig = 0;
+  noNewPrivs = 0;
+
+  constructor(
+    readonly group: ThreadGroup,
+    readonly cpu: TaskCpu,
+    private readonly kernel: KernelServices,
+    public tid: number,
+    public comm: string,
+  ) {}
+
+  /** Guest memory (shared by the group's tasks). */
+  get space(): KernelServices['space'] {
+    return this.kernel.space;
+  }
+
+  /** The modelled clock. */
+  get clock(): KernelServices['clock'] {
+    return this.kernel.clock;
+  }
+
+  /** The guest's randomness. */
+  get rng(): KernelServices['rng'] {
+    return this.kernel.rng;
+  }
+
+  /** The file system. */
+  get vfs(): KernelServices['vfs'] {
+    return this.kernel.vfs;
+  }
+
+  /** The device the machine models. */
+  get profile(): KernelServices['profile'] {
+    return this.kernel.profile;
+  }
+
+  /** The group's descriptor table. */
+  get fds(): FdTable {
+    return this.group.fds;
+  }
+
+  /** End the process (every thread of the group). */
+  exit(status: number, signal?: number): void {
+    this.group.exit(status, signal);
+  }
+
+  /** The task's state, registers included. */
+  save(): TaskState {
+    return {
+      tid: this.tid,
+      clearChildTid: this.clearChildTid,
+      blocked: [...this.blocked],
+      pending: [...this.pending],
+      altstack: [...this.altstack],
+      comm: this.comm,
+      pdeathsig: this.pdeathsig,
+      noNewPrivs: this.noNewPrivs,
+      cpu: this.cpu.save(),
+    };
+  }
+
+  /** Replace every field and register with `s`'s. */
+  restore(s: TaskState): void {
+    this.tid = s.tid;
+    this.clearChildTid = s.clearChildTid;
+    this.blocked = [...s.blocked];
+    this.pending = [...s.pending];
+    this.altstack = [...s.altstack];
+    this.comm = s.comm;
+    this.pdeathsig = s.pdeathsig;
+    this.noNewPrivs = s.noNewPrivs;
+    this.cpu.restore(s.cpu);
+  }
+}

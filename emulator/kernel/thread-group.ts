@@ -1,0 +1,120 @@
+/**
+ * A thread group: what Linux keeps per process and all its threads share — ids, credentials,
+ * working directory, umask, the heap break and mmap bounds, signal dispositions, the descriptor
+ * table and how the process ended.
+ */
+import { Persist } from '../persist';
+import { FdTable } from './fd-table';
+
+/** How the process ended. */
+export interface ExitState {
+  status: number;
+  signal?: number;
+}
+
+/**
+ * A thread group's state as plain data (the descriptor table persists on its own). Part of the
+ * snapshot format: changing it needs a bump of the snapshot version (snapshot/version.ts).
+ */
+export interface ThreadGroupState {
+  pid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+  cwd: string;
+  umask: number;
+  /** Page-aligned start of the heap (end of the program image). */
+  brkStart: number;
+  /** Current program break. */
+  brk: number;
+  /** Lowest address for mmap placement. */
+  mmapBase: number;
+  /** Highest address (exclusive) for mmap placement: below the stack. */
+  mmapTop: number;
+  /** struct sigaction words (handler, flags, restorer, mask low, mask high) by signal number. */
+  actions: Record<number, number[]>;
+  /** prctl PR_SET_DUMPABLE (a property of the process's memory in Linux). */
+  dumpable: number;
+  exit: ExitState | null;
+}
+
+/** What a new thread group starts with besides its defaults. */
+export interface ThreadGroupInit {
+  pid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+  cwd: string;
+  mmapBase: number;
+}
+
+/** One process: the state its threads share. */
+export class ThreadGroup implements Persist<ThreadGroupState> {
+  pid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+  cwd: string;
+  umask = 0o022;
+  brkStart = 0;
+  brk = 0;
+  mmapBase: number;
+  mmapTop: number;
+  actions: Record<number, number[]> = {};
+  dumpable = 1;
+  exitState: ExitState | null = null;
+
+  /** `onExit` is told once, when the process ends. */
+  constructor(init: ThreadGroupInit, readonly fds: FdTable, private readonly onExit: () => void) {
+    this.pid = init.pid;
+    this.ppid = init.ppid;
+    this.uid = init.uid;
+    this.gid = init.gid;
+    this.cwd = init.cwd;
+    this.mmapBase = init.mmapBase;
+    this.mmapTop = init.mmapBase;
+  }
+
+  /** End the process with an exit status (exit/exit_group) or a signal number; later calls change nothing. */
+  exit(status: number, signal?: number): void {
+    if (this.exitState) return;
+    this.exitState = signal === undefined ? { status } : { status, signal };
+    this.onExit();
+  }
+
+  /** The group's state (without the descriptor table). */
+  save(): ThreadGroupState {
+    return {
+      pid: this.pid,
+      ppid: this.ppid,
+      uid: this.uid,
+      gid: this.gid,
+      cwd: this.cwd,
+      umask: this.umask,
+      brkStart: this.brkStart,
+      brk: this.brk,
+      mmapBase: this.mmapBase,
+      mmapTop: this.mmapTop,
+      actions: JSON.parse(JSON.stringify(this.actions)) as Record<number, number[]>,
+      dumpable: this.dumpable,
+      exit: this.exitState ? { ...this.exitState } : null,
+    };
+  }
+
+  /** Replace every field with `s`'s. */
+  restore(s: ThreadGroupState): void {
+    this.pid = s.pid;
+    this.ppid = s.ppid;
+    this.uid = s.uid;
+    this.gid = s.gid;
+    this.cwd = s.cwd;
+    this.umask = s.umask;
+    this.brkStart = s.brkStart;
+    this.brk = s.brk;
+    this.mmapBase = s.mmapBase;
+    this.mmapTop = s.mmapTop;
+    this.actions = JSON.parse(JSON.stringify(s.actions)) as Record<number, number[]>;
+    this.dumpable = s.dumpable;
+    this.exitState = s.exit ? { ...s.exit } : null;
+  }
+}
