@@ -8,6 +8,7 @@ import { difftestCommand } from './difftest-command';
 import { randomDifftestCommand } from './difftest-random-command';
 import { imagesCommand } from './images-command';
 import { profilesCommand } from './profiles-command';
+import { syscallsCommand } from './syscalls-command';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -135,6 +136,12 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--profile-file <json>', 'also list the profiles in this JSON file')
     .option('--json', 'machine-readable output')
     .action((opts) => exit(profilesCommand(opts)));
+
+  program
+    .command('syscalls')
+    .description('list the syscalls of the ARM EABI with what the kernel layer serves of each: supported, partial (with what is missing) or not supported')
+    .option('--json', 'machine-readable output')
+    .action((opts) => exit(syscallsCommand(opts)));
 
   program
     .command('images')

@@ -11,9 +11,9 @@ import { Vfs } from '../vfs/vfs';
 import { KernelServices, TaskCpu } from './context';
 import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';
-import { NR, syscallName } from '../abi/syscall-names';
+import { NR, SYSCALL_NAMES, syscallName } from '../abi/syscall-names';
 import { SyscallTrace } from './syscall-trace';
-import { Support, SyscallEntry, SyscallTable } from './syscall-table';
+import { Support, SupportLevel, SyscallEntry, SyscallTable } from './syscall-table';
 import { commOf, Task } from './task';
 import { ExitState, ThreadGroup, ThreadGroupInit } from './thread-group';
 import { attrSyscalls } from './syscalls/attrs';
@@ -63,6 +63,26 @@ export function implementedSyscalls(): string[] {
 /** The support level of syscall `nr`; one without a handler is unsupported (ENOSYS). */
 export function syscallSupport(nr: number): Support {
   return HANDLERS.get(nr)?.support ?? { level: 'unsupported', note: 'no handler: ENOSYS' };
+}
+
+/** One line of the kernel's coverage: a syscall the ABI knows, and how far it is served. */
+export interface SyscallCoverage {
+  nr: number;
+  name: string;
+  level: SupportLevel;
+  /** What is missing (partial) or what the caller gets (unsupported). */
+  note?: string;
+}
+
+/** Every syscall the ARM EABI table names, by number, with its support level. */
+export function syscallCoverage(): SyscallCoverage[] {
+  return Object.keys(SYSCALL_NAMES)
+    .map(Number)
+    .sort((a, b) => a - b)
+    .map((nr) => {
+      const s = syscallSupport(nr);
+      return { nr, name: syscallName(nr), level: s.level, ...(s.level === 'supported' ? {} : { note: s.note }) };
+    });
 }
 
 export type { ExitState } from './thread-group';

@@ -86,9 +86,12 @@ function ppoll(wide: boolean) {
   };
 }
 
+const NEVER_BLOCKS = 'no descriptor ever blocks: readiness is immediate; waiting forever on nothing ends the process';
+const MASK_UNUSED = `${NEVER_BLOCKS}; the signal mask is checked, never applied (no signal arrives while waiting)`;
+
 /** The poll syscalls. */
 export const pollSyscalls = syscallTable({ poll, ppoll: ppoll(false), ppoll_time64: ppoll(true) }, {
-  poll: partial('no descriptor ever blocks: readiness is immediate; waiting forever on nothing ends the process'),
-  ppoll: partial('as poll; the signal mask argument is checked, never applied'),
-  ppoll_time64: partial('as ppoll'),
+  poll: partial(NEVER_BLOCKS),
+  ppoll: partial(MASK_UNUSED),
+  ppoll_time64: partial(MASK_UNUSED),
 });

@@ -42,6 +42,9 @@ function futex(t: Task, a: number[]): number {
   }
 }
 
+const FUTEX_NOTE =
+  'one thread: FUTEX_WAKE wakes nobody; a FUTEX_WAIT that would block ends the process (nobody could wake it); other operations are ENOSYS';
+
 /** The process syscalls. */
 export const processSyscalls = syscallTable({
   ARM_set_tls(t, a) {
@@ -88,8 +91,8 @@ export const processSyscalls = syscallTable({
   kill: partial('only the calling process can be signalled; a caught signal ends it as its default action would (handlers never run)'),
   tgkill: partial('only the calling thread can be signalled; handlers never run'),
   tkill: partial('only the calling thread can be signalled; handlers never run'),
-  futex: partial('one thread: FUTEX_WAKE wakes nobody; a FUTEX_WAIT that would block ends the process (nobody could wake it); other operations are ENOSYS'),
-  futex_time64: partial('as futex'),
+  futex: partial(FUTEX_NOTE),
+  futex_time64: partial(FUTEX_NOTE),
   sched_yield: SUPPORTED,
   getrandom: SUPPORTED,
 });
