@@ -82,7 +82,8 @@ export function stateFromFormat1(s: Format1State): MachineState {
     comm: prctl.name,
     pdeathsig: prctl.pdeathsig,
     noNewPrivs: prctl.noNewPrivs,
-    cpu: { ...s.cpu, pc: s.resumeAddress },
+    // Format 1 also kept r15 as the engine last showed it; the resume address is what counts.
+    cpu: { ...s.cpu, r: s.cpu.r.slice(0, 15), pc: s.resumeAddress },
   };
   const group: ThreadGroupState = {
     pid: p.pid,

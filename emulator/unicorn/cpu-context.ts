@@ -12,7 +12,7 @@ import { Engine } from './engine';
  * snapshot version (snapshot/version.ts).
  */
 export interface CpuContextState {
-  /** r0..r15 (r15 as the engine last reported it; execution resumes at `pc`). */
+  /** r0..r14 (the program counter is `pc`). */
   r: number[];
   cpsr: number;
   fpscr: number;
@@ -60,7 +60,7 @@ export class CpuContext implements Persist<CpuContextState> {
   save(): CpuContextState {
     const e = this.engine;
     const s: CpuContextState = {
-      r: Array.from({ length: 16 }, (_, i) => e.r(i)),
+      r: Array.from({ length: 15 }, (_, i) => e.r(i)),
       cpsr: e.readReg(Reg.CPSR),
       fpscr: e.readReg(Reg.FPSCR),
       fpexc: e.readReg(Reg.FPEXC),
@@ -79,7 +79,7 @@ export class CpuContext implements Persist<CpuContextState> {
     const e = this.engine;
     // Mode first: banked registers (SP, LR) belong to the mode CPSR selects.
     e.writeReg(Reg.CPSR, s.cpsr);
-    s.r.forEach((v, i) => i !== 15 && e.setR(i, v));
+    s.r.forEach((v, i) => e.setR(i, v));
     e.writeReg(Reg.FPEXC, s.fpexc);
     e.writeReg(Reg.FPSCR, s.fpscr);
     e.writeReg(Reg.C13_C0_3, s.tls);
