@@ -1,15 +1,21 @@
 /**
  * A checkpoint's page table: which guest pages hold data and the hash of each. Mapped pages that
- * are absent are all zeros (never stored). Encoded as a small binary record, version-checked:
+ * are absent are all zeros (never stored). Encoded as a small binary record:
  *
- *   u32 magic 'CCPT' | u32 version (1) | u32 count | count x u32 page index (ascending)
+ *   u32 magic 'CCPT' | u32 layout (1) | u32 count | count x u32 page index (ascending)
  *   | count x 16-byte page hash
+ *
+ * The encoding is part of the snapshot format and has no version of its own: changing it needs a
+ * bump of the snapshot version (machine/state-version.ts). The layout word only tells a reader
+ * which of the layouts it knows follows (1 is the only one), and catches bytes that are not a
+ * table of this build.
  */
 import { HASH_BYTES } from './page-hash';
 import { CheckpointFormatError } from './errors';
 
 const MAGIC = 0x54504343; // 'CCPT' little-endian
-export const PAGE_TABLE_VERSION = 1;
+/** The record layout this build writes and reads. */
+export const PAGE_TABLE_LAYOUT = 1;
 
 /** Page indexes (ascending) and their hashes, 16 bytes each, in the same order. */
 export interface PageTable {
@@ -33,7 +39,7 @@ export function encodePageTable(t: PageTable): Uint8Array {
   const out = new Uint8Array(12 + 4 * n + HASH_BYTES * n);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, MAGIC, true);
-  dv.setUint32(4, PAGE_TABLE_VERSION, true);
+  dv.setUint32(4, PAGE_TABLE_LAYOUT, true);
   dv.setUint32(8, n, true);
   for (let i = 0; i < n; i++) dv.setUint32(12 + 4 * i, t.pages[i], true);
   out.set(t.hashes.subarray(0, HASH_BYTES * n), 12 + 4 * n);
@@ -46,8 +52,8 @@ export function decodePageTable(bytes: Uint8Array, what: string): PageTable {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dv.getUint32(0, true) !== MAGIC) throw new CheckpointFormatError(`${what}: not a page table`);
   const version = dv.getUint32(4, true);
-  if (version !== PAGE_TABLE_VERSION) {
-    throw new CheckpointFormatError(`${what}: page table version ${version}, this clonecloud reads version ${PAGE_TABLE_VERSION}`);
+  if (version !== PAGE_TABLE_LAYOUT) {
+    throw new CheckpointFormatError(`${what}: page table layout version ${version}, this clonecloud reads layout ${PAGE_TABLE_LAYOUT}: it was written by another clonecloud release`);
   }
   const n = dv.getUint32(8, true);
   if (bytes.length !== 12 + (4 + HASH_BYTES) * n) throw new CheckpointFormatError(`${what}: page table length does not match its count`);
@@ -64,7 +70,7 @@ export function decodePageTable(bytes: Uint8Array, what: string): PageTable {
  * and the pages that left the table. `depth` counts the deltas down to a full table, so readers
  * can bound the chain they follow.
  *
- *   u32 magic 'CCPD' | u32 version (1) | u32 depth | u32 base id length | base id (UTF-8)
+ *   u32 magic 'CCPD' | u32 layout (1) | u32 depth | u32 base id length | base id (UTF-8)
  *   | u32 set count | u32 removed count | set x u32 page (ascending) | set x 16-byte hash
  *   | removed x u32 page (ascending)
  */
@@ -90,7 +96,7 @@ export function encodeDelta(d: PageTableDelta): Uint8Array {
   const out = new Uint8Array(24 + base.length + (4 + HASH_BYTES) * n + 4 * r);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, DELTA_MAGIC, true);
-  dv.setUint32(4, PAGE_TABLE_VERSION, true);
+  dv.setUint32(4, PAGE_TABLE_LAYOUT, true);
   dv.setUint32(8, d.depth, true);
   dv.setUint32(12, base.length, true);
   out.set(base, 16);
@@ -113,7 +119,7 @@ export function decodeDelta(bytes: Uint8Array, what: string): PageTableDelta {
   if (!isDelta(bytes) || bytes.length < 24) bad('malformed');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(4, true);
-  if (version !== PAGE_TABLE_VERSION) bad(`version ${version}, this clonecloud reads version ${PAGE_TABLE_VERSION}`);
+  if (version !== PAGE_TABLE_LAYOUT) bad(`layout version ${version}, this clonecloud reads layout ${PAGE_TABLE_LAYOUT}: it was written by another clonecloud release`);
   const depth = dv.getUint32(8, true);
   const baseLen = dv.getUint32(12, true);
   if (16 + baseLen + 8 > bytes.length) bad('truncated');

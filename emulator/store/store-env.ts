@@ -17,7 +17,11 @@ import * as path from 'path';
 import { Database, open, RootDatabase } from 'lmdb';
 import { CheckpointFormatError, StoreError } from '../snapshot/errors';
 
-/** Version of the on-disk layout above; bump on any incompatible change. */
+/**
+ * Version of the on-disk layout above (the container); bump on any incompatible change. What a
+ * checkpoint holds is versioned on its own (machine/state-version.ts), so a new snapshot version
+ * does not change this one.
+ */
 export const STORE_FORMAT_VERSION = 1;
 
 const STORE_TAG = 'clonecloud-checkpoints';
