@@ -4,7 +4,7 @@
  * generator, syscall trace, address-space map) saves itself as plain JSON-able data of its own
  * type and restores itself from it, so capture and restore gather parts instead of reaching into
  * them. Every persisted type is part of the snapshot format: changing its shape needs a bump of
- * the snapshot state version (major for a change old readers cannot follow, minor for an
+ * the snapshot version, machine/state-version.ts (major for a change old readers cannot follow, minor for an
  * addition they may ignore).
  */
 
