@@ -3,22 +3,12 @@
  * in the store under their hashes. See README "Checkpoint format".
  */
 import { MachineState } from '../machine/machine-state';
+import { BootSpec } from '../machine/boot-spec';
 import { DeviceProfile } from '../model/profiles';
 import { CheckpointFormatError } from './errors';
 
 /** The manifest format this version writes and reads. */
 export const CHECKPOINT_FORMAT = 1;
-
-/** How to rebuild the machine around the state: the image's program and root file system. */
-export interface ImageRef {
-  name: string;
-  exePath: string;
-  argv: string[];
-  env: string[];
-  rootfs: unknown[];
-  rootfsBase: string;
-  seed: number;
-}
 
 /** One block of a file in the writable layer: its hash, or zero. */
 export interface BlockRef {
@@ -56,8 +46,8 @@ export interface CheckpointManifest {
   parent: string | null;
   /** Host time of capture (informational; never seen by the guest). */
   created: string;
-  image: ImageRef;
-  profile: DeviceProfile;
+  /** How to rebuild the machine around the state; its profile is the one the run had, by value. */
+  boot: BootSpec;
   state: MachineState;
   vfs: VfsRecord;
   modelledSeconds: number;
@@ -75,5 +65,32 @@ export function checkManifest(raw: unknown, id: string): CheckpointManifest {
   if (m.format !== CHECKPOINT_FORMAT) {
     throw new CheckpointFormatError(`checkpoint ${id}: manifest format ${m.format}; this clonecloud reads format ${CHECKPOINT_FORMAT}`);
   }
-  return m as CheckpointManifest;
+  return 'boot' in m ? (m as CheckpointManifest) : withBootRecord(m as LegacyManifest);
+}
+
+/** How format-1 manifests written before the boot record named the image and the profile. */
+interface LegacyManifest extends Omit<CheckpointManifest, 'boot'> {
+  image: { name: string; exePath: string; argv: string[]; env: string[]; rootfs: unknown[]; rootfsBase: string; seed: number };
+  profile: DeviceProfile;
+}
+
+/**
+ * A manifest that still has the separate `image` and `profile` fields, with them folded into a
+ * boot record. The boot cwd was not kept; the captured one stands in for it (restore uses the
+ * captured cwd either way).
+ */
+function withBootRecord(old: LegacyManifest): CheckpointManifest {
+  const { image, profile, ...rest } = old;
+  const boot: BootSpec = {
+    name: image.name,
+    program: { path: image.exePath },
+    argv: image.argv,
+    env: image.env,
+    cwd: old.state.kernel.proc.cwd,
+    profile,
+    rootfs: image.rootfs,
+    rootfsBase: image.rootfsBase,
+    seed: image.seed,
+  };
+  return { ...rest, boot };
 }
