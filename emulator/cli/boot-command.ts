@@ -2,14 +2,15 @@
 import * as fs from 'fs';
 import { writeFully } from './output';
 import * as path from 'path';
-import { ImageRef } from '../snapshot/manifest';
 import { EACCES, ENOENT, ENOTDIR, ErrnoError } from '../abi/errno';
 import { ImageError, UsageError } from '../errors';
-import { loadImage } from '../image/manifest';
+import { imageBootSpec, loadImage } from '../image/manifest';
 import { displayName } from '../vfs/path';
-import { BootSpec, Machine } from '../machine/machine';
-import { DEFAULT_PROFILE, findProfile } from '../model/profiles';
-import { parseCount, RunOptions, runToEnd } from './run-loop';
+import { bootArg, bootProgram, BootSpec } from '../machine/boot-spec';
+import { Machine } from '../machine/machine';
+import { DEFAULT_PROFILE, DeviceProfile, findProfile } from '../model/profiles';
+import { parseCount } from './counts';
+import { RunOptions, runToEnd } from './run-to-end';
 import { rawOperands } from './raw-args';
 import { guestStdin } from './stdin';
 
@@ -25,39 +26,20 @@ export interface BootOptions extends RunOptions {
   stdin?: string;
 }
 
-/** What to boot, resolved from an image folder or from --elf/--root. */
+/** What to boot before the profile is chosen: an image folder's record, or one made for --elf/--root. */
 interface Target {
-  name: string;
+  boot: (profile: DeviceProfile, elf: Uint8Array) => BootSpec;
   elfPath: string;
-  exePath: string;
-  argv: string[];
-  env: string[];
-  cwd: string;
-  seed: number;
   profileId: string;
-  rootfs: unknown[];
-  rootfsBase: string;
 }
 
-function resolveImage(dir: string, args: string[], opts: BootOptions): Target {
+function resolveImage(dir: string): Target {
   const img = loadImage(dir);
   const m = img.manifest;
   if (!fs.existsSync(img.elfPath)) {
     throw new ImageError(`${dir}: program ${m.program.elf} is not built: run 'bash scripts/setup.sh' (or scripts/build-images.sh)`);
   }
-  return {
-    name: m.name,
-    elfPath: img.elfPath,
-    exePath: m.program.path,
-    argv: args.length ? [m.program.argv[0], ...args] : m.program.argv,
-    env: Object.entries(m.program.env).map(([k, v]) => `${k}=${v}`),
-    cwd: opts.cwd ?? m.program.cwd,
-    seed: m.seed,
-    profileId: m.profile ?? DEFAULT_PROFILE,
-    // Host folders in a manifest are relative to the image folder.
-    rootfs: m.rootfs,
-    rootfsBase: img.dir,
-  };
+  return { boot: (profile, elf) => imageBootSpec(img, profile, elf), elfPath: img.elfPath, profileId: m.profile ?? DEFAULT_PROFILE };
 }
 
 /** Largest program accepted; real static programs are a few megabytes. */
@@ -104,7 +86,7 @@ function guestDirectory(machine: Machine, cwd: string): string {
   }
 }
 
-function resolveElf(elf: string, args: string[], opts: BootOptions): Target {
+function resolveElf(elf: string, opts: BootOptions): Target {
   const rootfs: unknown[] = [];
   let exePath = '/' + path.basename(elf);
   if (opts.root) {
@@ -114,18 +96,19 @@ function resolveElf(elf: string, args: string[], opts: BootOptions): Target {
     const rel = path.relative(root, path.resolve(elf));
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) exePath = '/' + rel.split(path.sep).join('/');
   }
-  return {
+  const elfPath = path.resolve(elf);
+  const boot = (profile: DeviceProfile, bytes: Uint8Array): BootSpec => ({
     name: path.basename(elf),
-    elfPath: path.resolve(elf),
-    exePath,
-    argv: [path.basename(elf), ...args],
+    program: bootProgram(exePath, bytes, elfPath),
+    argv: [path.basename(elf)],
     env: ['HOME=/', 'PATH=/bin:/usr/bin', 'LANG=C'],
-    cwd: opts.cwd ?? '/',
-    seed: 1,
-    profileId: DEFAULT_PROFILE,
+    cwd: '/',
+    profile,
     rootfs,
     rootfsBase: process.cwd(),
-  };
+    seed: 1,
+  });
+  return { boot, elfPath, profileId: DEFAULT_PROFILE };
 }
 
 /** Boot and run; returns the process exit code (the guest's). */
@@ -137,46 +120,34 @@ export async function bootCommand(image: string | undefined, args: string[], opt
   }
   if (!image && !opts.elf) throw new UsageError('nothing to boot: give an image folder (see clonecloud images) or --elf <file>');
   if (opts.root && !opts.elf) throw new UsageError('--root goes with --elf (an image names its own root file system)');
-  const t = image ? resolveImage(image, args, opts) : resolveElf(opts.elf!, args, opts);
+  const t = image ? resolveImage(image) : resolveElf(opts.elf!, opts);
   const profile = findProfile(opts.profile ?? t.profileId, opts.profileFile);
   for (const kv of opts.env ?? []) {
     const name = kv.includes('=') ? kv.slice(0, kv.indexOf('=')) : '';
     if (!name) throw new UsageError(`--env ${kv}: expected NAME=value with a non-empty NAME`);
-    t.env = t.env.filter((e) => e.split('=')[0] !== name).concat(kv);
   }
   if (opts.cwd !== undefined && !opts.cwd.startsWith('/')) throw new UsageError(`--cwd ${opts.cwd}: must be an absolute guest path (starting with /)`);
-  const seed = opts.seed !== undefined ? Number(parseCount(opts.seed, '--seed', 0xffffffffn)) : t.seed;
+  const seed = opts.seed !== undefined ? Number(parseCount(opts.seed, '--seed', 0xffffffffn)) : undefined;
   const stdin = guestStdin(opts.stdin);
   // Validate counts before any work: a typo should not cost a run.
   if (opts.maxInstructions) parseCount(opts.maxInstructions, '--max-instructions');
   const elf = readProgram(t.elfPath, opts.elf ? '--elf ' + opts.elf : t.elfPath);
-  const spec: BootSpec = {
-    name: t.name,
+  const spec = t.boot(profile, elf);
+  // Operands replace argv[1...]; one that is not UTF-8 reaches the guest byte for byte.
+  if (args.length) spec.argv = [spec.argv[0], ...rawOperands(args).map(bootArg)];
+  for (const kv of opts.env ?? []) {
+    const name = kv.slice(0, kv.indexOf('='));
+    spec.env = spec.env.filter((e) => e.split('=')[0] !== name).concat(kv);
+  }
+  if (opts.cwd !== undefined) spec.cwd = opts.cwd;
+  if (seed !== undefined) spec.seed = seed;
+  const machine = new Machine(spec, {
     elf,
-    exePath: t.exePath,
-    // Operands replace argv[1...]; one that is not UTF-8 reaches the guest byte for byte.
-    argv: args.length ? [t.argv[0], ...rawOperands(args)] : t.argv,
-    env: t.env,
-    cwd: t.cwd,
-    profile,
-    rootfs: t.rootfs,
-    rootfsBase: t.rootfsBase,
-    seed,
     stdin,
     stdout: (b) => writeFully(1, b),
     stderr: (b) => writeFully(2, b),
     warn: (msg) => process.stderr.write(`clonecloud: ${msg}\n`),
-  };
-  const ref: ImageRef = {
-    name: t.name,
-    exePath: t.exePath,
-    argv: t.argv,
-    env: t.env,
-    rootfs: t.rootfs,
-    rootfsBase: t.rootfsBase,
-    seed,
-  };
-  const machine = new Machine(spec);
+  });
   try {
     // The working directory must exist in the guest's own tree, which only the machine knows.
     machine.kernel.group.cwd = guestDirectory(machine, machine.kernel.group.cwd);
@@ -184,5 +155,5 @@ export async function bootCommand(image: string | undefined, args: string[], opt
     machine.close();
     throw e;
   }
-  return runToEnd(machine, ref, opts);
+  return runToEnd(machine, opts);
 }

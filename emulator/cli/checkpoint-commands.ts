@@ -11,7 +11,7 @@ import { formatSeconds } from '../model/run-summary';
 import { displayName } from '../vfs/path';
 import { probeStore } from '../store/store-probe';
 import { printJson, table, writeFully } from './output';
-import { RunOptions, runToEnd } from './run-loop';
+import { RunOptions, runToEnd } from './run-to-end';
 import { guestStdin } from './stdin';
 
 /** The store named by --store, which must exist (records are sealed with hashes: load hashing first). */
@@ -53,8 +53,8 @@ export async function checkpointsCommand(opts: { store?: string; json?: boolean 
         id,
         parent: m.parent,
         parentPresent: m.parent !== null && ids.includes(m.parent),
-        image: m.image.name,
-        profile: m.profile.id,
+        image: m.boot.name,
+        profile: m.boot.profile.id,
         instructions: Number(m.state.instructions),
         modelledSeconds: m.modelledSeconds,
         residentPages: m.stats.residentPages,
@@ -122,7 +122,7 @@ export async function restoreCommand(id: string, opts: RestoreCommandOptions): P
   }
   // The store is where the checkpoint came from; it receives new checkpoints only when asked.
   const checkpointing = opts.checkpointEvery !== undefined || opts.checkpointAt !== undefined;
-  return runToEnd(restored.machine, restored.manifest.image, { ...opts, store: checkpointing ? opts.store : undefined }, id);
+  return runToEnd(restored.machine, { ...opts, store: checkpointing ? opts.store : undefined }, id);
 }
 
 function load(store: CheckpointStore, id: string): [CheckpointManifest, ReturnType<typeof decodePageTable>] {

@@ -7,7 +7,7 @@ import { buildMachine, DiffTarget } from '../difftest/lockstep';
 import { buildReport, formatReport } from '../difftest/report';
 import { DEFAULT_PROFILE, findProfile } from '../model/profiles';
 import { printJson } from './output';
-import { parseCount } from './run-loop';
+import { parseCount } from './counts';
 
 /** Options of the difftest command, as commander parses them. */
 export interface DifftestOptions {

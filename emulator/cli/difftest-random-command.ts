@@ -2,7 +2,7 @@
 import { CampaignOptions, describeSummary, runRandomDifftest } from '../difftest/campaign';
 import { CATEGORIES, Category } from '../difftest/random-insns';
 import { UsageError } from '../errors';
-import { parseCount } from './run-loop';
+import { parseCount } from './counts';
 
 /** Options of the command, as commander parses them. */
 export interface RandomDifftestOptions {

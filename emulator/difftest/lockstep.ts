@@ -12,6 +12,8 @@ import * as path from 'path';
 import { O_RDWR } from '../abi/fcntl';
 import { GuestFault } from '../errors';
 import { ConsoleStream } from '../kernel/console';
+import { bootProgram, BootSpec } from '../machine/boot-spec';
+import { silentWiring } from '../machine/host-wiring';
 import { Machine } from '../machine/machine';
 import { releaseClosedMachines } from '../machine/release-memory';
 import { PAGE_SIZE, PROT_READ, PROT_WRITE, pageAlignDown } from '../memory/address-space';
@@ -420,10 +422,10 @@ export function buildMachine(t: DiffTarget): Machine {
     const rel = path.relative(root, path.resolve(t.elfPath));
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) exePath = '/' + rel.split(path.sep).join('/');
   }
-  const m = new Machine({
+  const elf = new Uint8Array(fs.readFileSync(t.elfPath));
+  const spec: BootSpec = {
     name: path.basename(t.elfPath),
-    elf: new Uint8Array(fs.readFileSync(t.elfPath)),
-    exePath,
+    program: bootProgram(exePath, elf, path.resolve(t.elfPath)),
     argv: t.argv,
     env: t.env,
     cwd: t.cwd,
@@ -431,12 +433,8 @@ export function buildMachine(t: DiffTarget): Machine {
     rootfs: root ? [{ type: 'host', source: root, target: '/' }] : [],
     rootfsBase: process.cwd(),
     seed: t.seed,
-    stdin: t.stdinPath ? new Uint8Array(fs.readFileSync(t.stdinPath)) : undefined,
-    stdout: () => undefined,
-    stderr: () => undefined,
-    warn: () => undefined,
-    engine: t.engine,
-  });
+  };
+  const m = new Machine(spec, silentWiring({ elf, stdin: t.stdinPath ? new Uint8Array(fs.readFileSync(t.stdinPath)) : undefined, engine: t.engine }));
   for (const fd of REFERENCE_OWN_FDS) {
     m.kernel.fds.installAt(fd, { file: new ConsoleStream('socket:[reference]', null, null, 0), offset: 0, flags: O_RDWR, dirCursor: 0 }, false);
   }

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GuestFault } from '../errors';
+import { bootProgram, BootSpec } from '../machine/boot-spec';
 import { Machine } from '../machine/machine';
 import { findProfile } from '../model/profiles';
 import { runReference } from './toolchain';
@@ -22,10 +23,10 @@ export function runOnMachine(elfPath: string): SideRun {
   const out: Buffer[] = [];
   const notes: string[] = [];
   const name = path.basename(elfPath);
-  const machine = new Machine({
+  const elf = new Uint8Array(fs.readFileSync(elfPath));
+  const spec: BootSpec = {
     name,
-    elf: new Uint8Array(fs.readFileSync(elfPath)),
-    exePath: '/' + name,
+    program: bootProgram('/' + name, elf, path.resolve(elfPath)),
     argv: [name],
     env: [],
     cwd: '/',
@@ -33,6 +34,9 @@ export function runOnMachine(elfPath: string): SideRun {
     rootfs: [],
     rootfsBase: process.cwd(),
     seed: 1,
+  };
+  const machine = new Machine(spec, {
+    elf,
     stdout: (b) => out.push(Buffer.from(b)),
     stderr: (b) => notes.push(Buffer.from(b).toString()),
     warn: (m) => notes.push(m),

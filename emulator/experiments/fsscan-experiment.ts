@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ImageError } from '../errors';
-import { loadImage } from '../image/manifest';
+import { imageBootSpec, loadImage } from '../image/manifest';
 import { Machine } from '../machine/machine';
 import { DeviceProfile } from '../model/profiles';
 
@@ -93,17 +93,9 @@ export function runScan(c: Configuration, opts: ScanOptions): Omit<ScanResult, '
   const rootfs = m.rootfs.map((e) => ((e as { type?: string }).type === 'synth' ? { ...(e as object), entries: opts.entries } : e));
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  const machine = new Machine({
-    name: m.name,
-    elf: new Uint8Array(fs.readFileSync(img.elfPath)),
-    exePath: m.program.path,
-    argv: m.program.argv,
-    env: Object.entries(m.program.env).map(([k, v]) => `${k}=${v}`),
-    cwd: m.program.cwd,
-    profile: c.profile,
-    rootfs,
-    rootfsBase: img.dir,
-    seed: m.seed,
+  const elf = new Uint8Array(fs.readFileSync(img.elfPath));
+  const machine = new Machine({ ...imageBootSpec(img, c.profile, elf), rootfs }, {
+    elf,
     stdout: (b) => out.push(Buffer.from(b)),
     stderr: (b) => err.push(Buffer.from(b)),
     warn: () => undefined,

@@ -5,6 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ImageError } from '../errors';
+import { bootProgram, BootSpec } from '../machine/boot-spec';
+import { DeviceProfile } from '../model/profiles';
 
 /** The manifest format this version reads. */
 export const MANIFEST_FORMAT = 1;
@@ -124,4 +126,24 @@ export function sampleImages(imagesDir: string): LoadedImage[] {
     .sort()
     .filter((n) => fs.existsSync(path.join(imagesDir, n, 'manifest.json')))
     .map((n) => loadImage(path.join(imagesDir, n)));
+}
+
+/**
+ * The boot record of an image as its manifest describes it, on `profile`; `elf` (the built
+ * program's bytes, when read) names the program by hash too. Host folders in the manifest are
+ * relative to the image folder.
+ */
+export function imageBootSpec(img: LoadedImage, profile: DeviceProfile, elf?: Uint8Array): BootSpec {
+  const m = img.manifest;
+  return {
+    name: m.name,
+    program: bootProgram(m.program.path, elf, img.elfPath),
+    argv: m.program.argv,
+    env: Object.entries(m.program.env).map(([k, v]) => `${k}=${v}`),
+    cwd: m.program.cwd,
+    profile,
+    rootfs: m.rootfs,
+    rootfsBase: img.dir,
+    seed: m.seed,
+  };
 }

@@ -7,14 +7,14 @@ import { parseElf } from '../elf/elf-parser';
 import { buildInitialStack } from '../elf/initial-stack';
 import { loadElf } from '../elf/loader';
 import { AddressSpace, PAGE_SIZE } from '../memory/address-space';
-import { bytesInput, ConsoleStream, InputSource, OutputSink } from '../kernel/console';
+import { bytesInput, ConsoleStream, InputSource } from '../kernel/console';
 import { FdTable } from '../kernel/fd-table';
 import { Kernel } from '../kernel/kernel';
 import { mapKuserHelpers } from '../kernel/kuser-helpers';
 import { GuestRandom } from '../kernel/rng';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { CpuContext } from '../unicorn/cpu-context';
-import { Engine, EngineOptions } from '../unicorn/engine';
+import { Engine } from '../unicorn/engine';
 import { CPSR_T, Reg, UcErr } from '../unicorn/constants';
 import { textName } from '../vfs/path';
 import { DeviceDescription, Vfs } from '../vfs/vfs';
@@ -25,6 +25,8 @@ import { ModelClock } from '../model/model-clock';
 import { followsYieldHint } from './yield-hint';
 import { DeviceProfile } from '../model/profiles';
 import { RunSummary } from '../model/run-summary';
+import { argBytes, BootSpec, checkProgram } from './boot-spec';
+import { HostWiring } from './host-wiring';
 
 /** Where the mmap area starts; below it sit the program and its heap. */
 const MMAP_BASE = 0x40000000;
@@ -45,37 +47,10 @@ function deviceOf(p: DeviceProfile, space: AddressSpace): DeviceDescription {
   return { model: p.name, ramBytes: p.ramBytes, cores: p.cores, clockHz: p.clockHz, usedBytes: () => space.touched.count() * PAGE_SIZE };
 }
 
-/** The console's input for a spec's stdin. */
-function stdinSource(stdin: BootSpec['stdin']): InputSource | null {
+/** The console's input for the host's stdin. */
+function stdinSource(stdin: HostWiring['stdin']): InputSource | null {
   if (!stdin) return null;
   return stdin instanceof Uint8Array ? bytesInput(stdin) : stdin;
-}
-
-/** Everything needed to boot a program. */
-export interface BootSpec {
-  /** Name used in reports (image name or ELF file name). */
-  name: string;
-  /** The program; absent when the machine will be restored from a checkpoint instead. */
-  elf?: Uint8Array;
-  /** Guest path of the program (AT_EXECFN, /proc/self/exe). */
-  exePath: string;
-  /** Arguments: text (passed as UTF-8) or exact bytes (a host argument that is not UTF-8). */
-  argv: (string | Uint8Array)[];
-  env: string[];
-  cwd: string;
-  profile: DeviceProfile;
-  /** Root file system entries (image manifest format); relative host folders start at rootfsBase. */
-  rootfs: unknown[];
-  rootfsBase: string;
-  seed: number;
-  /** Standard input: bytes, or a source read on demand; empty when absent. */
-  stdin?: Uint8Array | InputSource;
-  stdout: OutputSink;
-  stderr: OutputSink;
-  /** Told about unimplemented syscalls and similar non-fatal oddities. */
-  warn: (message: string) => void;
-  /** Native hook switches (benchmarks only). */
-  engine?: EngineOptions;
 }
 
 /**
@@ -115,15 +90,17 @@ export class Machine {
   private consoleStreams: ConsoleStream[] | undefined;
 
   /**
-   * Build the machine. With `spec.elf` the program is loaded and its stack built, ready to run;
+   * Build the machine. With `host.elf` the program is loaded and its stack built, ready to run;
    * without, the machine is empty until a checkpoint's state is applied to it.
    */
-  constructor(readonly spec: BootSpec) {
-    this.engine = new Engine(this.space, (intno) => this.onInterrupt(intno), spec.engine);
-    this.counting = spec.engine?.countInstructions !== false;
+  constructor(readonly spec: BootSpec, readonly host: HostWiring) {
+    // Before the engine reserves its address space: a wrong program must cost nothing.
+    if (host.elf) checkProgram(spec, host.elf);
+    this.engine = new Engine(this.space, (intno) => this.onInterrupt(intno), host.engine);
+    this.counting = host.engine?.countInstructions !== false;
     this.clock = new ModelClock(spec.profile, () => this.engine.counters.instructions);
     this.vfs = Vfs.fromManifest(spec.rootfs, spec.rootfsBase, deviceOf(spec.profile, this.space), {
-      exePath: textName(spec.exePath),
+      exePath: textName(spec.program.path),
       now: () => {
         const { sec, nsec } = splitNs(this.clock.realtimeNs());
         return { sec: Number(sec), nsec };
@@ -148,20 +125,20 @@ export class Machine {
       fds,
       seed: spec.seed,
       group: { pid: PID, ppid: 1, uid: UID, gid: UID, cwd: textName(spec.cwd), mmapBase: MMAP_BASE },
-      exePath: spec.exePath,
-      warn: spec.warn,
+      exePath: spec.program.path,
+      warn: host.warn,
       onExit: () => this.engine.stop(),
     });
     this.pc = 0;
-    if (spec.elf) this.loadProgram(spec.elf);
+    if (host.elf) this.loadProgram(host.elf);
   }
 
   /** The three standard streams, made once per machine. */
   consoles(): ConsoleStream[] {
     this.consoleStreams ??= [
-      new ConsoleStream('/dev/stdin', stdinSource(this.spec.stdin), null, 0x8800),
-      new ConsoleStream('/dev/stdout', null, this.spec.stdout, 0x8801),
-      new ConsoleStream('/dev/stderr', null, this.spec.stderr, 0x8802),
+      new ConsoleStream('/dev/stdin', stdinSource(this.host.stdin), null, 0x8800),
+      new ConsoleStream('/dev/stdout', null, this.host.stdout, 0x8801),
+      new ConsoleStream('/dev/stderr', null, this.host.stderr, 0x8802),
     ];
     return this.consoleStreams;
   }
@@ -170,14 +147,14 @@ export class Machine {
   private loadProgram(bytes: Uint8Array): void {
     const spec = this.spec;
     const elf = parseElf(bytes, spec.name);
-    const image = loadElf(this.space, elf, bytes, { name: spec.exePath });
+    const image = loadElf(this.space, elf, bytes, { name: spec.program.path });
     const random = new Uint8Array(16);
     // AT_RANDOM comes from its own stream so getrandom's sequence does not depend on it.
     new GuestRandom(spec.seed ^ 0x5eed).fill(random);
     const stack = buildInitialStack(this.space, {
-      argv: spec.argv,
+      argv: spec.argv.map(argBytes),
       envp: spec.env,
-      execfn: spec.exePath,
+      execfn: spec.program.path,
       random,
       image,
       uid: UID,

@@ -9,7 +9,7 @@ import { Machine } from '../machine/machine';
 import { PAGE_COUNT, PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
 import { PageBitmap } from '../memory/page-bitmap';
 import { LayerState } from '../vfs/vfs';
-import { CheckpointManifest, ImageRef, SNAPSHOT_VERSION, VfsNodeRecord, VfsRecord } from './manifest';
+import { CheckpointManifest, SNAPSHOT_VERSION, VfsNodeRecord, VfsRecord } from './manifest';
 import { HASH_BYTES, hashBytes, hashHex, hashInto, isZero } from './page-hash';
 import { decodePageTable, encodeDelta, encodePageTable, PageTable } from './page-table';
 import { MAX_DELTA_DEPTH } from '../store/store-tables';
@@ -81,7 +81,7 @@ export class Checkpointer {
   private parentChain: string | undefined;
 
   /** `parent`: the checkpoint the machine was restored from, whose page table is the baseline. */
-  constructor(private readonly store: CheckpointStore, private readonly machine: Machine, private readonly image: ImageRef, parent: string | null = null) {
+  constructor(private readonly store: CheckpointStore, private readonly machine: Machine, parent: string | null = null) {
     this.parent = parent;
     this.lastNumber = highestId(store);
     if (parent) {
@@ -166,8 +166,7 @@ export class Checkpointer {
       id,
       parent: this.parent,
       created: new Date().toISOString(),
-      image: this.image,
-      profile: { ...m.spec.profile },
+      boot: { ...m.spec, profile: { ...m.spec.profile } },
       state,
       vfs,
       modelledSeconds: m.clock.seconds(),

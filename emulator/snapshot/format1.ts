@@ -8,6 +8,7 @@ import { ConsoleState } from '../kernel/console';
 import { DescriptionState } from '../kernel/fd-table';
 import { TaskState } from '../kernel/task';
 import { ThreadGroupState } from '../kernel/thread-group';
+import { BootSpec } from '../machine/boot-spec';
 import { MachineState } from '../machine/machine-state';
 import { SNAPSHOT_VERSION } from '../machine/state-version';
 import { Region } from '../memory/address-space';
@@ -120,11 +121,43 @@ export function stateFromFormat1(s: Format1State): MachineState {
   };
 }
 
-/** A format-1 manifest with its state converted and the current version (the other fields kept their shape). */
-export function fromFormat1(raw: object, id: string): { version: string; state: MachineState } {
-  const { format: _format, state, ...rest } = raw as { format: number; state: Format1State };
+/** How format-1 manifests named the image around the state. */
+interface Format1Image {
+  name: string;
+  exePath: string;
+  argv: string[];
+  env: string[];
+  rootfs: unknown[];
+  rootfsBase: string;
+  seed: number;
+}
+
+/**
+ * The boot record of a format-1 manifest, from its separate `image` and `profile` fields. The boot
+ * cwd was not kept; the captured one stands in for it (restore uses the captured cwd either way).
+ */
+function bootFromFormat1(image: Format1Image, profile: DeviceProfile, cwd: string): BootSpec {
+  return {
+    name: image.name,
+    program: { path: image.exePath },
+    argv: image.argv,
+    env: image.env,
+    cwd,
+    profile,
+    rootfs: image.rootfs,
+    rootfsBase: image.rootfsBase,
+    seed: image.seed,
+  };
+}
+
+/** A format-1 manifest with its state converted, its image and profile made a boot record, and the current version. */
+export function fromFormat1(raw: object, id: string): { version: string; boot: BootSpec; state: MachineState } {
+  const { format: _format, state, image, profile, ...rest } = raw as { format: number; state: Format1State; image: Format1Image; profile: DeviceProfile };
   if (!state || typeof state !== 'object' || (state.version !== 1 && state.version !== 2) || !state.kernel?.proc) {
     throw new CheckpointFormatError(`checkpoint ${id}: format 1 manifest with machine state version ${String(state?.version)}; this clonecloud reads machine state versions 1 and 2 of format 1`);
   }
-  return { ...rest, version: SNAPSHOT_VERSION, state: stateFromFormat1(state) };
+  if (!image || typeof image !== 'object' || !profile || typeof profile !== 'object') {
+    throw new CheckpointFormatError(`checkpoint ${id}: format 1 manifest without its image or profile`);
+  }
+  return { ...rest, version: SNAPSHOT_VERSION, boot: bootFromFormat1(image, profile, state.kernel.proc.cwd), state: stateFromFormat1(state) };
 }

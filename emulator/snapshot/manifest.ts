@@ -4,24 +4,13 @@
  * type here needs a bump of the snapshot version (machine/state-version.ts).
  */
 import { MachineState } from '../machine/machine-state';
+import { BootSpec } from '../machine/boot-spec';
 import { checkSnapshotVersion, SnapshotVersionError, SNAPSHOT_VERSION } from '../machine/state-version';
-import { DeviceProfile } from '../model/profiles';
 import { LayerNodeState } from '../vfs/layer-state';
 import { CheckpointFormatError } from './errors';
 import { fromFormat1 } from './format1';
 
 export { SNAPSHOT_VERSION };
-
-/** How to rebuild the machine around the state: the image's program and root file system. */
-export interface ImageRef {
-  name: string;
-  exePath: string;
-  argv: string[];
-  env: string[];
-  rootfs: unknown[];
-  rootfsBase: string;
-  seed: number;
-}
 
 /** One block of a file in the writable layer: its hash, or zero. */
 export interface BlockRef {
@@ -63,8 +52,8 @@ export interface CheckpointManifest {
   parent: string | null;
   /** Host time of capture (informational; never seen by the guest). */
   created: string;
-  image: ImageRef;
-  profile: DeviceProfile;
+  /** How to rebuild the machine around the state; its profile is the one the run had, by value. */
+  boot: BootSpec;
   state: MachineState;
   vfs: VfsRecord;
   modelledSeconds: number;

@@ -46,26 +46,12 @@ export function restoreCheckpoint(store: CheckpointStore, id: string, opts: Rest
   const manifest = checkManifest(store.manifest(id), id);
   const table = decodePageTable(store.pageTable(id), `checkpoint ${id}`);
   // Checkpoints from before profiles had a storage size get the default a profile file would.
-  const saved: Partial<DeviceProfile> = manifest.profile;
-  const profile = opts.profile ?? { ...manifest.profile, storageBytes: saved.storageBytes ?? DEFAULT_STORAGE_BYTES };
+  const saved: Partial<DeviceProfile> = manifest.boot.profile;
+  const profile = opts.profile ?? { ...manifest.boot.profile, storageBytes: saved.storageBytes ?? DEFAULT_STORAGE_BYTES };
   const why = profileMismatch(manifest, table.pages.length, profile);
   if (why) throw new CheckpointError(why);
-  const img = manifest.image;
-  const machine = new Machine({
-    name: img.name,
-    exePath: img.exePath,
-    argv: img.argv,
-    env: img.env,
-    cwd: manifest.state.group.cwd,
-    profile,
-    rootfs: img.rootfs,
-    rootfsBase: img.rootfsBase,
-    seed: img.seed,
-    stdin: opts.stdin,
-    stdout: opts.stdout,
-    stderr: opts.stderr,
-    warn: opts.warn,
-  });
+  // The state's cwd replaces the boot one; no program is loaded: the pages hold it.
+  const machine = new Machine({ ...manifest.boot, profile }, { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, warn: opts.warn });
   try {
     machine.vfs.restore(layerState(manifest.vfs, store, id));
     const files = machine.vfs.storageUse();

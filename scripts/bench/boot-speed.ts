@@ -36,22 +36,10 @@ function median(xs: number[]): number {
 function runGuest(root: string, elf: Uint8Array, args: string[], engine: EngineOptions): { seconds: number; instructions: number; out: string } {
   const profile = findProfile('htc-g1');
   const chunks: Buffer[] = [];
-  const m = new Machine({
-    name: 'compute',
-    elf,
-    exePath: '/bin/compute',
-    argv: ['compute', ...args],
-    env: [],
-    cwd: '/',
-    profile,
-    rootfs: [],
-    rootfsBase: root,
-    seed: 1,
-    stdout: (b) => chunks.push(Buffer.from(b)),
-    stderr: () => undefined,
-    warn: () => undefined,
-    engine,
-  });
+  const m = new Machine(
+    { name: 'compute', program: { path: '/bin/compute' }, argv: ['compute', ...args], env: [], cwd: '/', profile, rootfs: [], rootfsBase: root, seed: 1 },
+    { elf, stdout: (b) => chunks.push(Buffer.from(b)), stderr: () => undefined, warn: () => undefined, engine },
+  );
   const t0 = process.hrtime.bigint();
   m.run();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Checkpointer } from '../../emulator/snapshot/capture';
-import { ImageRef } from '../../emulator/snapshot/manifest';
+import { BootSpec } from '../../emulator/machine/boot-spec';
 import { hashBytes } from '../../emulator/snapshot/page-hash';
 import { decodePageTable, encodePageTable } from '../../emulator/snapshot/page-table';
 import { restoreCheckpoint } from '../../emulator/snapshot/restore';
@@ -157,22 +157,20 @@ function runQemu(g: Guest, args: string[]): string {
   return r.stdout;
 }
 
-function imageRef(g: Guest, args: string[]): ImageRef {
-  return { name: 'memtouch', exePath: '/bin/memtouch', argv: ['memtouch', ...args], env: ['HOME=/', 'LANG=C'], rootfs: [], rootfsBase: g.root, seed: 1 };
-}
-
 function boot(g: Guest, args: string[], out: Buffer[]): Machine {
-  const ref = imageRef(g, args);
-  return new Machine({
-    ...ref,
-    elf: g.elf,
+  const spec: BootSpec = {
+    name: 'memtouch',
+    program: { path: '/bin/memtouch' },
+    argv: ['memtouch', ...args],
+    env: ['HOME=/', 'LANG=C'],
     cwd: '/',
     // The profile's RAM bounds the guest's memory: make room for the mapping, the program and its stack.
     profile: roomyProfile((Number(args[0]) + 16) * 2 ** 20),
-    stdout: (b) => out.push(Buffer.from(b)),
-    stderr: () => undefined,
-    warn: () => undefined,
-  });
+    rootfs: [],
+    rootfsBase: g.root,
+    seed: 1,
+  };
+  return new Machine(spec, { elf: g.elf, stdout: (b) => out.push(Buffer.from(b)), stderr: () => undefined, warn: () => undefined });
 }
 
 function toMarker(m: Machine): void {
@@ -297,7 +295,7 @@ async function captureAll(g: Guest, args: string[], expected: string, store: Che
   const out: Buffer[] = [];
   const m = boot(g, args, out);
   try {
-    const ck = new Checkpointer(store, m, imageRef(g, args));
+    const ck = new Checkpointer(store, m);
     const captures: CaptureSample[] = [];
     // One marker after the fill and one per phase: as many as there are arguments.
     for (let i = 0; i < args.length; i++) {

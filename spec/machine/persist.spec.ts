@@ -46,14 +46,10 @@ function restore(m: Machine, s: Saved): void {
 /** A machine of `run`'s image built without its program, with output captured. */
 function emptyLike(run: ImageRun, s: Saved): { machine: Machine; out: () => Buffer } {
   const out: Buffer[] = [];
-  const machine = new Machine({
-    ...run.image,
-    cwd: s.state.group.cwd,
-    profile: findProfile(run.machine.spec.profile.id),
-    stdout: (b) => out.push(Buffer.from(b)),
-    stderr: (b) => out.push(Buffer.from(b)),
-    warn: () => undefined,
-  });
+  const machine = new Machine(
+    { ...run.machine.spec, cwd: s.state.group.cwd, profile: findProfile(run.machine.spec.profile.id) },
+    { stdout: (b) => out.push(Buffer.from(b)), stderr: (b) => out.push(Buffer.from(b)), warn: () => undefined },
+  );
   return { machine, out: () => Buffer.concat(out) };
 }
 

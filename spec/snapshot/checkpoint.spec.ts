@@ -40,7 +40,7 @@ function truth(name: string, args?: string[]): Truth {
 /** Run with checkpoints at `points`; returns the manifests. */
 function checkpointAt(store: CheckpointStore, name: string, points: bigint[], args?: string[]): CheckpointManifest[] {
   const r = bootImage(name, args);
-  const ck = new Checkpointer(store, r.machine, r.image);
+  const ck = new Checkpointer(store, r.machine);
   const taken: CheckpointManifest[] = [];
   for (const p of points) {
     if (r.machine.run(p) !== 'budget') break;
@@ -110,7 +110,7 @@ describe('checkpoint: capture and restore', function () {
 
   it('stores a page table that equals one recomputed from scratch, and hashes only dirty pages after the first', () => {
     const r = bootImage('compute', ['1']);
-    const ck = new Checkpointer(store, r.machine, r.image);
+    const ck = new Checkpointer(store, r.machine);
     r.machine.run(50_000_000n);
     const first = ck.capture().manifest;
     r.machine.run(60_000_000n);
@@ -190,7 +190,7 @@ describe('checkpoint: capture and restore', function () {
   it('commits in the background in order, and reports a failed background commit', async () => {
     const t = truth('compute', ['1']);
     const r = bootImage('compute', ['1']);
-    const ck = new Checkpointer(store, r.machine, r.image);
+    const ck = new Checkpointer(store, r.machine);
     r.machine.run(10_000_000n);
     const a = ck.captureAsync();
     r.machine.run(20_000_000n);
@@ -202,10 +202,10 @@ describe('checkpoint: capture and restore', function () {
     assert.equal(resume(store, b.id).memory, t.memory);
 
     const other = bootImage('hello');
-    const clash = new Checkpointer(store, other.machine, other.image);
+    const clash = new Checkpointer(store, other.machine);
     other.machine.run(1000n);
     // Another writer takes the id this checkpointer will use next.
-    const taken = new Checkpointer(store, other.machine, other.image).capture();
+    const taken = new Checkpointer(store, other.machine).capture();
     const doomed = clash.captureAsync();
     assert.equal(doomed.id, taken.id);
     await assert.rejects(doomed.committed, /already exists/);

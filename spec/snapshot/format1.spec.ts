@@ -5,6 +5,7 @@
  * manifests are converted to the current root state on read), diffs, and takes new checkpoints
  * on top of old ones.
  */
+import { parseBootSpec } from '../../emulator/machine/boot-spec';
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -64,8 +65,25 @@ describe('snapshot: format-1 stores', function () {
   it('reads old manifests as the current root state', () => {
     const st = CheckpointStore.open(store, { readOnly: true });
     try {
+      const raw = st.manifest('c0002') as { image: Record<string, unknown>; profile: object; state: { kernel: { proc: { cwd: string } } } };
       const m = checkManifest(st.manifest('c0002'), 'c0002');
       assert.equal(m.version, SNAPSHOT_VERSION);
+      // The separate image and profile fields become the boot record (its cwd: the captured one).
+      const { image } = raw;
+      assert.deepEqual(m.boot, {
+        name: image.name,
+        program: { path: image.exePath },
+        argv: image.argv,
+        env: image.env,
+        cwd: raw.state.kernel.proc.cwd,
+        profile: raw.profile,
+        rootfs: image.rootfs,
+        rootfsBase: image.rootfsBase,
+        seed: image.seed,
+      });
+      assert.equal('image' in m, false);
+      assert.equal('profile' in m, false);
+      assert.deepEqual(parseBootSpec(m.boot, 'c0002'), m.boot);
       assert.equal(m.state.tasks.length, 1);
       const [task] = m.state.tasks;
       assert.equal(task.tid, m.state.group.pid);

@@ -3,9 +3,7 @@
  * CPU, so the STREX after the restore succeeds as it does in the uninterrupted run.
  */
 import { strict as assert } from 'assert';
-import * as path from 'path';
 import { Checkpointer } from '../../emulator/snapshot/capture';
-import { ImageRef } from '../../emulator/snapshot/manifest';
 import { initHashing } from '../../emulator/snapshot/page-hash';
 import { restoreCheckpoint } from '../../emulator/snapshot/restore';
 import { CheckpointStore } from '../../emulator/store/store';
@@ -19,11 +17,10 @@ describe('checkpoint: the exclusive monitor', function () {
 
   it('survives capture and restore at every instruction of an LDREX/STREX loop', () => {
     const elf = assemble('ldrex');
-    const image: ImageRef = { name: 'ldrex', exePath: '/' + path.basename(elf), argv: ['ldrex'], env: [], rootfs: [], rootfsBase: process.cwd(), seed: 1 };
     const store = CheckpointStore.open(tempDir('cc-monitor-'));
     try {
       const b = bootElf(elf);
-      const ck = new Checkpointer(store, b.machine, image);
+      const ck = new Checkpointer(store, b.machine);
       const taken: { id: string; open: boolean }[] = [];
       // Instructions 1..24 cover the first LDREX/STREX rounds in ARM state.
       for (let n = 1n; n <= 24n; n++) {

@@ -55,12 +55,12 @@ describe('checkpoint store: concurrent writers', function () {
           const parent = store.parent(id);
           if (parent !== null) {
             assert.equal(store.chainOf(id), store.chainOf(parent), `${id} and its parent ${parent} come from one run`);
-            assert.equal((store.manifest(parent) as CheckpointManifest).image.name, m.image.name, `${id}'s parent ${parent}`);
+            assert.equal((store.manifest(parent) as CheckpointManifest).boot.name, m.boot.name, `${id}'s parent ${parent}`);
           }
           const { machine } = restoreCheckpoint(store, id, { stdout: () => undefined, stderr: () => undefined, warn: () => undefined });
           machine.run();
-          const want = truth.get(m.image.name)!;
-          assert.deepEqual({ memory: memoryDigest(machine.space), instructions: machine.instructions }, want, `restore of ${id} (${m.image.name}), trial ${trial}`);
+          const want = truth.get(m.boot.name)!;
+          assert.deepEqual({ memory: memoryDigest(machine.space), instructions: machine.instructions }, want, `restore of ${id} (${m.boot.name}), trial ${trial}`);
           machine.close();
           collect();
         }

@@ -2,12 +2,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GuestFault } from '../../emulator/errors';
+import { bootProgram, BootSpec } from '../../emulator/machine/boot-spec';
 import { Machine } from '../../emulator/machine/machine';
 import { DeviceProfile, findProfile } from '../../emulator/model/profiles';
 import { RunSummary } from '../../emulator/model/run-summary';
 import { EngineOptions } from '../../emulator/unicorn/engine';
 
-/** How to boot a test program. */
+/** How to boot a test program: a short form of a BootSpec plus host-side options (stdin, engine). */
 export interface TestBoot {
   argv?: string[];
   env?: Record<string, string>;
@@ -31,25 +32,34 @@ export interface BootedMachine {
   warnings: string[];
 }
 
+/** The boot record of `elfPath` under `opts`, as `clonecloud boot --elf` would make it (program hash included). */
+export function testBootSpec(elfPath: string, opts: TestBoot = {}): BootSpec {
+  const name = path.basename(elfPath);
+  return {
+    name,
+    program: bootProgram('/' + name, new Uint8Array(fs.readFileSync(elfPath)), path.resolve(elfPath)),
+    argv: opts.argv ?? [name],
+    env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    cwd: opts.cwd ?? '/',
+    profile: opts.profileObject ?? findProfile(opts.profile ?? 'htc-g1'),
+    rootfs: opts.rootfs ?? (opts.root ? [{ type: 'host', source: opts.root, target: '/' }] : []),
+    rootfsBase: process.cwd(),
+    seed: opts.seed ?? 1,
+  };
+}
+
 /** Boot `elfPath` without running it. */
 export function bootElf(elfPath: string, opts: TestBoot = {}): BootedMachine {
+  return bootSpec(testBootSpec(elfPath, opts), new Uint8Array(fs.readFileSync(elfPath)), opts);
+}
+
+/** Boot the record `spec` with program bytes `elf`, capturing output (host-side options from `opts`). */
+export function bootSpec(spec: BootSpec, elf: Uint8Array, opts: Pick<TestBoot, 'stdin' | 'engine'> = {}): BootedMachine {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const warnings: string[] = [];
-  const profile = opts.profileObject ?? findProfile(opts.profile ?? 'htc-g1');
-  const rootfs: unknown[] = opts.rootfs ?? (opts.root ? [{ type: 'host', source: opts.root, target: '/' }] : []);
-  const exePath = '/' + path.basename(elfPath);
-  const machine = new Machine({
-    name: path.basename(elfPath),
-    elf: new Uint8Array(fs.readFileSync(elfPath)),
-    exePath,
-    argv: opts.argv ?? [path.basename(elfPath)],
-    env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    cwd: opts.cwd ?? '/',
-    profile,
-    rootfs,
-    rootfsBase: process.cwd(),
-    seed: opts.seed ?? 1,
+  const machine = new Machine(spec, {
+    elf,
     stdin: opts.stdin,
     stdout: (b) => out.push(Buffer.from(b)),
     stderr: (b) => err.push(Buffer.from(b)),

@@ -1,8 +1,7 @@
 /** Booting the sample images in-process, as `clonecloud boot images/<name>` would. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ImageRef } from '../../emulator/snapshot/manifest';
-import { loadImage } from '../../emulator/image/manifest';
+import { imageBootSpec, loadImage } from '../../emulator/image/manifest';
 import { Machine } from '../../emulator/machine/machine';
 import { DEFAULT_PROFILE, findProfile } from '../../emulator/model/profiles';
 
@@ -11,7 +10,6 @@ export const IMAGES = path.resolve(__dirname, '..', '..', '..', 'images');
 /** A booted image with its output captured. */
 export interface ImageRun {
   machine: Machine;
-  image: ImageRef;
   stdout(): Buffer;
 }
 
@@ -20,25 +18,16 @@ export function bootImage(name: string, args?: string[], profile?: string): Imag
   const img = loadImage(path.join(IMAGES, name));
   const m = img.manifest;
   const out: Buffer[] = [];
-  const image: ImageRef = {
-    name: m.name,
-    exePath: m.program.path,
-    argv: args ? [m.program.argv[0], ...args] : m.program.argv,
-    env: Object.entries(m.program.env).map(([k, v]) => `${k}=${v}`),
-    rootfs: m.rootfs,
-    rootfsBase: img.dir,
-    seed: m.seed,
-  };
-  const machine = new Machine({
-    ...image,
-    elf: new Uint8Array(fs.readFileSync(img.elfPath)),
-    cwd: m.program.cwd,
-    profile: findProfile(profile ?? m.profile ?? DEFAULT_PROFILE),
+  const elf = new Uint8Array(fs.readFileSync(img.elfPath));
+  const image = imageBootSpec(img, findProfile(profile ?? m.profile ?? DEFAULT_PROFILE), elf);
+  if (args) image.argv = [m.program.argv[0], ...args];
+  const machine = new Machine(image, {
+    elf,
     stdout: (b) => out.push(Buffer.from(b)),
     stderr: (b) => out.push(Buffer.from(b)),
     warn: () => undefined,
   });
-  return { machine, image, stdout: () => Buffer.concat(out) };
+  return { machine, stdout: () => Buffer.concat(out) };
 }
 
 /** Drop dead machines before making more: each holds 4 GiB of committed address space. */

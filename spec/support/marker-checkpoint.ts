@@ -1,8 +1,7 @@
 /** Checkpointing a test program at its marker and resuming it in a new machine. */
 import { strict as assert } from 'assert';
-import * as path from 'path';
 import { Checkpointer } from '../../emulator/snapshot/capture';
-import { CheckpointManifest, ImageRef } from '../../emulator/snapshot/manifest';
+import { CheckpointManifest } from '../../emulator/snapshot/manifest';
 import { restoreCheckpoint } from '../../emulator/snapshot/restore';
 import { CheckpointStore } from '../../emulator/store/store';
 import { NR } from '../../emulator/abi/syscall-names';
@@ -26,17 +25,7 @@ export function checkpointAtMarker(store: CheckpointStore, elfPath: string, opts
   let manifest: CheckpointManifest;
   try {
     assert.equal(b.machine.run(undefined, (nr) => nr === NR.getpid), 'syscall', 'the program made no marker');
-    const name = path.basename(elfPath);
-    const image: ImageRef = {
-      name,
-      exePath: '/' + name,
-      argv: opts.argv ?? [name],
-      env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
-      rootfs: opts.rootfs ?? (opts.root ? [{ type: 'host', source: opts.root, target: '/' }] : []),
-      rootfsBase: process.cwd(),
-      seed: opts.seed ?? 1,
-    };
-    manifest = new Checkpointer(store, b.machine, image).capture().manifest;
+    manifest = new Checkpointer(store, b.machine).capture().manifest;
   } finally {
     b.machine.close();
   }

@@ -47,8 +47,7 @@ describe('vfs: the profile\'s storage bounds the writable layer', function () {
     try {
       const b = bootElf(elf, { profileObject: small });
       b.machine.run();
-      const image = { name: 'fill', exePath: '/' + path.basename(elf), argv: [path.basename(elf)], env: [], rootfs: [], rootfsBase: process.cwd(), seed: 1 };
-      const { id } = new Checkpointer(store, b.machine, image).capture();
+      const { id } = new Checkpointer(store, b.machine).capture();
       const used = { ...b.machine.vfs.storageUse() };
       b.machine.close();
       const quiet = { stdout: () => undefined, stderr: () => undefined, warn: () => undefined };
