@@ -12,7 +12,7 @@ import { vfsFileObject } from '../kernel/file-object';
 import { Region } from '../memory/address-space';
 import { Reg } from '../unicorn/constants';
 import { displayName } from '../vfs/path';
-import { CheckpointError } from '../snapshot/errors';
+import { CheckpointError } from '../errors';
 import { Machine } from './machine';
 import { ClockState } from '../model/model-clock';
 import { DeviceProfile } from '../model/profiles';
