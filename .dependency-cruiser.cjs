@@ -38,7 +38,7 @@ const LAYERS = {
 /** The base every layer may import: typed errors and the save/restore contract. */
 const BASE = '^emulator/(errors|persist)[.]ts$';
 
-/** Which folder names' modules a path pattern matches. */
+/** A path pattern matching every module in the named folders of emulator/. */
 const folders = (names) => `^emulator/(${names.join('|')})/`;
 
 /** One rule per layer: from that layer, nothing in emulator/ but its own folder, the layers below and the base. */
@@ -126,6 +126,5 @@ module.exports = {
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
       extensions: ['.ts', '.js', '.json', '.d.ts'],
     },
-    reporterOptions: { text: { highlightFocused: true } },
   },
 };
