@@ -30,6 +30,9 @@ export class ProfileError extends CloneCloudError {}
 /** Bad command-line usage. */
 export class UsageError extends CloneCloudError {}
 
+/** A checkpoint cannot be taken or restored in the current state (says why). */
+export class CheckpointError extends CloneCloudError {}
+
 /** Details of a fault raised by the guest program. */
 export interface GuestFaultInfo {
   kind: string;

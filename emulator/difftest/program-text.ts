@@ -9,7 +9,7 @@ import { IsaMode } from './insn';
 import { hex } from './operands';
 import { FAR_PAGES } from './templates-mem';
 import { RECORD_D, RECORD_SCRATCH, RECORD_SIZE, SCRATCH_SIZE } from './record';
-import type { Sequence } from './random-insns';
+import type { Sequence } from './sequence';
 
 function loadAddress(reg: string, label: string): string[] {
   return [`movw ${reg}, #:lower16:${label}`, `movt ${reg}, #:upper16:${label}`];

@@ -11,28 +11,15 @@ import { VFP_TEMPLATES } from './templates-vfp';
 import { Rand } from './rand';
 import { randomInit, SequenceInit } from './initial-state';
 import { renderProgram } from './program-text';
+import type { Sequence, Unit } from './sequence';
+
+export type { Sequence, Unit };
 
 /** What a program exercises: A32 integer, T32 integer, VFP or NEON. */
 export type Category = 'arm' | 'thumb' | 'vfp' | 'neon';
 
 /** Every category, in report order. */
 export const CATEGORIES: readonly Category[] = ['arm', 'thumb', 'vfp', 'neon'];
-
-/** One random instruction (or Thumb IT block) with its set-up lines; the unit sequences are made of. */
-export interface Unit {
-  /** Names of the templates drawn (several for an IT block). */
-  templates: string[];
-  /** Assembly lines, in order. */
-  lines: string[];
-  /** Random instructions in the unit (set-up lines and the IT instruction not counted). */
-  count: number;
-}
-
-/** One sequence: its starting state and its instructions. */
-export interface Sequence {
-  init: SequenceInit;
-  units: Unit[];
-}
 
 /** A whole test program. */
 export interface TestProgram {

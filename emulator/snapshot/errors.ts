@@ -10,5 +10,5 @@ export class StoreDamageError extends CloneCloudError {}
 /** A checkpoint id is unknown, or an operation on the store cannot be done. */
 export class StoreError extends CloneCloudError {}
 
-/** A checkpoint cannot be taken or restored in the current state (says why). */
-export class CheckpointError extends CloneCloudError {}
+// Defined with the base errors, since the machine (a layer below snapshots) raises it too.
+export { CheckpointError } from '../errors';

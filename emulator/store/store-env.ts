@@ -94,7 +94,8 @@ export function openStoreEnv(dir: string, opts: OpenOptions = {}): StoreDbs {
       order: root.openDB<string, number>({ name: 'order', encoding: 'string', keyEncoding: 'uint32' }),
     };
   } catch (e) {
-    void root.close();
+    // The store is refused for the error rethrown here; a failure to close it adds nothing.
+    void root.close().catch(() => undefined);
     throw e;
   }
 }

@@ -96,7 +96,7 @@ describe('boot record', function () {
 
   it('says which field of a malformed record is wrong', () => {
     const good = JSON.parse(JSON.stringify(fullSpec())) as Record<string, unknown>;
-    const cases: [Record<string, unknown> | unknown, RegExp][] = [
+    const cases: [unknown, RegExp][] = [
       [null, /must be a JSON object/],
       [[good], /must be a JSON object/],
       [{ ...good, name: '' }, /"name"/],
