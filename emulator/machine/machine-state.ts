@@ -9,7 +9,7 @@ import { ConsoleStream } from '../kernel/console';
 import { ProcessState } from '../kernel/context';
 import { OpenDescription } from '../kernel/fd-table';
 import { vfsFileObject } from '../kernel/file-object';
-import { Region } from '../memory/address-space';
+import { AddressSpace, Region } from '../memory/address-space';
 import { Reg } from '../unicorn/constants';
 import { displayName } from '../vfs/path';
 import { CheckpointError } from '../snapshot/errors';
@@ -138,15 +138,26 @@ function existsIn(m: Machine, path: string): boolean {
   }
 }
 
+/** How applyState treats the machine it is given. */
+export interface ApplyOptions {
+  /**
+   * The machine has run (booted or restored, then run on): process fields the state does not
+   * name are dropped rather than kept, as they were absent when the state was captured.
+   */
+  live?: boolean;
+}
+
 /**
- * Apply `s` to a machine built without an ELF whose VFS layer was already imported. Memory
- * regions are mapped (zero-filled); the caller writes page contents afterwards.
+ * Apply `s` to a machine whose VFS layer was already imported: one built without an ELF, or (with
+ * `live`) a running one whose descriptors were closed first (closeAllFds). Regions are made to
+ * match the state's; a newly mapped region is zero-filled and the caller writes page contents
+ * afterwards.
  */
-export function applyState(m: Machine, s: MachineState): void {
+export function applyState(m: Machine, s: MachineState, opts: ApplyOptions = {}): void {
   if (!READABLE_VERSIONS.includes(s.version)) {
     throw new CheckpointError(`machine state version ${s.version}; this clonecloud reads versions ${READABLE_VERSIONS.join(' and ')}`);
   }
-  for (const r of s.regions) m.space.map(r.start, r.end - r.start, r.prot, r.kind, r.name);
+  syncRegions(m.space, s.regions);
   const e = m.engine;
   // Mode first: banked registers (SP, LR) belong to the mode CPSR selects.
   e.writeReg(Reg.CPSR, s.cpu.cpsr);
@@ -162,6 +173,7 @@ export function applyState(m: Machine, s: MachineState): void {
   e.counters.instructions = BigInt(s.instructions);
   m.clock.restore(s.clock, s.profile, BigInt(s.instructions));
   const k = m.kernel;
+  if (opts.live) dropFieldsNotIn(k.proc, s.kernel.proc);
   Object.assign(k.proc, JSON.parse(JSON.stringify(s.kernel.proc)));
   k.rng.restore(s.kernel.rng);
   k.trace.total = s.kernel.syscalls.total;
@@ -185,4 +197,38 @@ export function applyState(m: Machine, s: MachineState): void {
   for (const { fd } of k.fds.entries()) k.fds.close(fd);
   for (const { fd, description, cloexec } of s.kernel.fds) k.fds.installAt(fd, descs[description], cloexec);
   m.rearmDirtyTracking();
+}
+
+// Live apply: what applying a state to a machine that has already run needs beyond an empty one.
+// (Kept apart: the Persist save/restore pairs will take these jobs over.)
+
+/**
+ * Make the memory map equal to `target`: regions not in it, or different, are unmapped (their
+ * pages zeroed), then the missing ones are mapped. Regions that match keep their contents, so
+ * only pages that differ need writing afterwards. On an empty space this maps every region.
+ */
+export function syncRegions(space: AddressSpace, target: readonly Region[]): void {
+  const key = (r: Region) => `${r.start}:${r.end}:${r.prot}:${r.kind}:${r.name}`;
+  const wanted = new Set(target.map(key));
+  const current = space.regions().map((r) => ({ ...r }));
+  const kept = new Set<string>();
+  for (const r of current) {
+    if (wanted.has(key(r))) kept.add(key(r));
+    else space.unmap(r.start, r.end - r.start);
+  }
+  for (const r of target) if (!kept.has(key(r))) space.map(r.start, r.end - r.start, r.prot, r.kind, r.name);
+}
+
+/**
+ * Close every descriptor of a running machine. Done before its VFS layer is replaced, so that
+ * releasing a file (an unlinked one frees its storage) acts on the layer it belongs to.
+ */
+export function closeAllFds(m: Machine): void {
+  for (const { fd } of m.kernel.fds.entries()) m.kernel.fds.close(fd);
+}
+
+/** Delete the fields of `live` that `saved` lacks (JSON drops undefined ones when capturing). */
+function dropFieldsNotIn(live: object, saved: object): void {
+  const target = live as Record<string, unknown>;
+  for (const k of Object.keys(target)) if (!(k in saved)) delete target[k];
 }
