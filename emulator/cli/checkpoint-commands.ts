@@ -1,9 +1,10 @@
 /** `clonecloud checkpoints | restore | diff | verify | prune`: working with a checkpoint store. */
 import { diffCheckpoints, CheckpointDiff } from '../snapshot/diff';
-import { checkManifest, CheckpointManifest } from '../snapshot/manifest';
+import { resolveCheckpointId } from '../snapshot/checkpoint-id';
+import { checkManifest } from '../snapshot/manifest';
 import { initHashing } from '../snapshot/page-hash';
-import { decodePageTable } from '../snapshot/page-table';
 import { restoreCheckpoint } from '../snapshot/restore';
+import { loadCheckpoint } from '../snapshot/source';
 import { CheckpointStore } from '../store/store';
 import { VerifyReport } from '../store/store-verify';
 import { findProfile } from '../model/profiles';
@@ -105,11 +106,13 @@ export interface RestoreCommandOptions extends RunOptions {
 }
 
 /** Resume a checkpoint and run it to the end (optionally checkpointing on into the same store). */
-export async function restoreCommand(id: string, opts: RestoreCommandOptions): Promise<number> {
+export async function restoreCommand(given: string, opts: RestoreCommandOptions): Promise<number> {
   // Restoring only reads; checkpointing on opens the store for writing separately.
   const store = await existingStore(opts.store, true);
   let restored;
+  let id: string;
   try {
+    id = resolveCheckpointId(store.ids(), given);
     restored = restoreCheckpoint(store, id, {
       profile: opts.profile ? findProfile(opts.profile, opts.profileFile) : undefined,
       stdin: guestStdin(opts.stdin),
@@ -125,18 +128,15 @@ export async function restoreCommand(id: string, opts: RestoreCommandOptions): P
   return runToEnd(restored.machine, { ...opts, store: checkpointing ? opts.store : undefined }, id);
 }
 
-function load(store: CheckpointStore, id: string): [CheckpointManifest, ReturnType<typeof decodePageTable>] {
-  return [checkManifest(store.manifest(id), id), decodePageTable(store.pageTable(id), `checkpoint ${id}`)];
-}
-
 /** Show what changed between two checkpoints. */
 export async function diffCommand(a: string, b: string, opts: { store?: string; json?: boolean }): Promise<number> {
   const store = await existingStore(opts.store, true);
   let d: CheckpointDiff;
   try {
-    const [ma, ta] = load(store, a);
-    const [mb, tb] = load(store, b);
-    d = diffCheckpoints(ma, ta, mb, tb);
+    const ids = store.ids();
+    const from = loadCheckpoint(store, resolveCheckpointId(ids, a));
+    const to = loadCheckpoint(store, resolveCheckpointId(ids, b));
+    d = diffCheckpoints(from.manifest, from.table, to.manifest, to.table);
   } finally {
     store.close();
   }
@@ -181,7 +181,8 @@ export async function verifyCommand(opts: { store?: string; json?: boolean }): P
 export async function pruneCommand(ids: string[], opts: { store?: string; json?: boolean }): Promise<number> {
   const store = await existingStore(opts.store);
   try {
-    const r = store.prune(ids);
+    const known = store.ids();
+    const r = store.prune(ids.map((id) => resolveCheckpointId(known, id)));
     if (opts.json) printJson(r);
     else process.stdout.write(`pruned ${r.checkpointsRemoved} checkpoint(s); freed ${r.pagesFreed} pages (${mib(r.bytesFreed)})\n`);
     return 0;

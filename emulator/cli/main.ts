@@ -50,7 +50,7 @@ export function buildProgram(exit: (code: number) => void): Command {
   program
     .command('restore')
     .description('resume a checkpoint and run it to the end (exit code: the guest\'s)')
-    .argument('<id>', 'checkpoint id (see clonecloud checkpoints)')
+    .argument('<id>', 'checkpoint id, an unambiguous prefix of one, or a sequence number (see clonecloud checkpoints)')
     .requiredOption('--store <dir>', 'checkpoint store folder')
     .option('-p, --profile <id>', 'run on another device profile (where the memory fits)')
     .option('--profile-file <json>', 'extra device profiles from a JSON file')

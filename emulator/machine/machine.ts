@@ -267,6 +267,18 @@ export class Machine {
     }
   }
 
+  /**
+   * Forget how the last run() ended (a syscall left pending, a hint exit, a parked error), as a
+   * newly built machine has nothing of it: a checkpoint's state is replacing this machine's.
+   */
+  forgetRunState(): void {
+    this.pendingSyscall = false;
+    this.stoppedAtSyscall = false;
+    this.pendingError = null;
+    this.lastIntno = undefined;
+    this.hintResumedAt = undefined;
+  }
+
   /** Start a new dirty interval: clear the bitmap and revoke the TLB's write grants. */
   rearmDirtyTracking(): void {
     this.space.dirty.reset();

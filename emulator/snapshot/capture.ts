@@ -1,7 +1,7 @@
 /**
  * Taking checkpoints of a running machine. The first checkpoint hashes every page that can hold
  * data; each later one re-hashes only the pages dirtied since its parent and carries the rest of
- * the parent's page table over. Pages already in the store are not written again.
+ * the parent's page table over. Pages the sink already holds are not sent again.
  */
 import * as crypto from 'crypto';
 import { saveMachineState } from '../machine/machine-state';
@@ -11,9 +11,9 @@ import { PageBitmap } from '../memory/page-bitmap';
 import { LayerState } from '../vfs/vfs';
 import { CheckpointManifest, SNAPSHOT_VERSION, VfsNodeRecord, VfsRecord } from './manifest';
 import { HASH_BYTES, hashBytes, hashHex, hashInto, isZero } from './page-hash';
-import { decodePageTable, encodeDelta, encodePageTable, PageTable } from './page-table';
-import { MAX_DELTA_DEPTH } from '../store/store-tables';
-import { CheckpointRecord, CheckpointStore } from '../store/store';
+import { checkpointId, newRunPart } from './checkpoint-id';
+import { encodeDelta, encodePageTable, MAX_DELTA_DEPTH, PageTable } from './page-table';
+import { PutPage, SnapshotRecord, SnapshotSink } from './sink';
 
 /** What capture() reports. */
 export interface CaptureResult {
@@ -28,8 +28,8 @@ export interface PendingCapture extends CaptureResult {
 
 /** A capture ready to be committed. */
 interface Staged {
-  record: CheckpointRecord & { manifest: CheckpointManifest };
-  pages: [Uint8Array, Uint8Array][];
+  record: SnapshotRecord & { manifest: CheckpointManifest };
+  pages: PutPage[];
   asDelta: boolean;
   t0: bigint;
 }
@@ -55,25 +55,22 @@ class LiveTable {
   }
 }
 
-/** Highest number of the ids of the form c0001, c0002, ... in the store. */
-function highestId(store: CheckpointStore): number {
-  let max = 0;
-  for (const id of store.ids()) {
-    const m = /^c(\d+)$/.exec(id);
-    if (m) max = Math.max(max, Number(m[1]));
-  }
-  return max;
+/** How a Checkpointer names its checkpoints. */
+export interface CheckpointerOptions {
+  /** The run part of this run's ids (default: a fresh random one the sink does not hold yet). */
+  run?: string;
 }
 
-/** Takes successive checkpoints of one machine into one store. */
+/** Takes successive checkpoints of one machine into one sink. */
 export class Checkpointer {
   private readonly table = new LiveTable();
   private parent: string | null;
   /** Deltas between the parent's table and a full one. */
   private depth = 0;
   private scratch = new Uint8Array(HASH_BYTES);
-  /** Number of the last id handed out (ids of queued commits are not in the store yet). */
-  private lastNumber: number;
+  /** This run's id part, and the sequence number of the last id handed out. */
+  readonly run: string;
+  private lastNumber = 0;
   /** The first background commit that failed: later ones would build on a missing parent. */
   private failure: Error | undefined;
   /** This run's chain token, and the chain the next checkpoint's parent belongs to. */
@@ -81,20 +78,21 @@ export class Checkpointer {
   private parentChain: string | undefined;
 
   /** `parent`: the checkpoint the machine was restored from, whose page table is the baseline. */
-  constructor(private readonly store: CheckpointStore, private readonly machine: Machine, parent: string | null = null) {
+  constructor(private readonly sink: SnapshotSink, private readonly machine: Machine, parent: string | null = null, opts: CheckpointerOptions = {}) {
     this.parent = parent;
-    this.lastNumber = highestId(store);
+    this.run = opts.run ?? freshRun(sink);
     if (parent) {
-      this.table.load(decodePageTable(store.pageTable(parent), `checkpoint ${parent}`));
-      this.depth = store.tableDepth(parent);
-      this.parentChain = store.chainOf(parent);
+      const base = sink.baseline(parent);
+      this.table.load(base.table);
+      this.depth = base.depth;
+      this.parentChain = base.chain;
     }
   }
 
   /** Capture the stopped machine now and commit it; returns the new checkpoint's id and manifest. */
   capture(): CaptureResult {
     const staged = this.stage();
-    this.store.commit(staged.record, staged.pages);
+    this.sink.commit(staged.record, staged.pages);
     return this.advance(staged);
   }
 
@@ -106,7 +104,7 @@ export class Checkpointer {
   captureAsync(): PendingCapture {
     if (this.failure) throw this.failure;
     const staged = this.stage();
-    const committed = this.store.commitAsync(staged.record, staged.pages).then(
+    const committed = this.sink.commitAsync(staged.record, staged.pages).then(
       () => undefined,
       (e: Error) => {
         this.failure ??= e;
@@ -126,14 +124,14 @@ export class Checkpointer {
     const state = saveMachineState(m);
     // Without a parent every page that can hold data is new; after one, only the dirty ones.
     const candidates = this.parent === null ? space.touched.pages() : space.dirty.pages();
-    const newPages = new Map<string, [Uint8Array, Uint8Array]>();
-    const id = `c${String(this.lastNumber + 1).padStart(4, '0')}`;
+    const newPages = new Map<string, PutPage>();
+    const id = checkpointId(this.run, this.lastNumber + 1);
     let dedupHits = 0;
     const consider = (bytes: Uint8Array, hash: Uint8Array): void => {
       const hex = hashHex(hash);
       if (newPages.has(hex)) return;
-      if (this.store.hasPage(hash)) dedupHits++;
-      // Copied: the store cannot take views of the SharedArrayBuffer that backs guest memory.
+      if (this.sink.hasPage(hash)) dedupHits++;
+      // Copied: the sink cannot take views of the SharedArrayBuffer that backs guest memory.
       else newPages.set(hex, [hash.slice(), bytes.slice()]);
     };
     const setPages: number[] = [];
@@ -202,6 +200,14 @@ export class Checkpointer {
     const hashes = new Uint8Array(sorted.length * HASH_BYTES);
     sorted.forEach((p, i) => hashes.set(this.table.hashes.subarray(p * HASH_BYTES, (p + 1) * HASH_BYTES), i * HASH_BYTES));
     return { pages: sorted, hashes };
+  }
+}
+
+/** A random run part no checkpoint in `sink` uses yet (a clash is a one-in-a-billion draw). */
+function freshRun(sink: SnapshotSink): string {
+  for (;;) {
+    const run = newRunPart();
+    if (!sink.has(checkpointId(run, 1))) return run;
   }
 }
 

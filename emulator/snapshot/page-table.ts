@@ -83,6 +83,12 @@ export interface PageTableDelta {
 
 const DELTA_MAGIC = 0x44504343; // 'CCPD' little-endian
 
+/**
+ * Longest chain of deltas a writer may create before writing a full table; readers refuse longer
+ * chains, so every table is rebuilt from at most this many deltas.
+ */
+export const MAX_DELTA_DEPTH = 32;
+
 /** True when `bytes` holds a delta rather than a full table. */
 export function isDelta(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === DELTA_MAGIC;

@@ -1,7 +1,8 @@
 /**
- * Rebuilding a machine from a checkpoint: the image's root file system, the writable layer, the
- * memory map and every page (each verified against its hash as it is read), then registers and
- * kernel state. The restored machine continues exactly where the original stopped.
+ * Rebuilding a machine from a checkpoint read from a source: the image's root file system, the
+ * writable layer, the memory map and every page (each verified against its hash as it is read),
+ * then registers and kernel state. The restored machine continues exactly where the original
+ * stopped. (live-apply.ts brings a machine that is already running to a checkpoint instead.)
  */
 import { InputSource, OutputSink } from '../kernel/console';
 import { restoreMachineState } from '../machine/machine-state';
@@ -11,9 +12,9 @@ import { PAGE_SIZE } from '../memory/address-space';
 import { displayName } from '../vfs/path';
 import { LayerNodeState, LayerState } from '../vfs/layer-state';
 import { CheckpointError } from './errors';
-import { CheckpointManifest, checkManifest, VfsRecord } from './manifest';
-import { hashAt, decodePageTable } from './page-table';
-import { CheckpointStore } from '../store/store';
+import { CheckpointManifest, VfsRecord } from './manifest';
+import { hashAt } from './page-table';
+import { loadCheckpoint, SnapshotSource } from './source';
 
 /** How to restore. */
 export interface RestoreOptions {
@@ -41,10 +42,9 @@ export function profileMismatch(manifest: CheckpointManifest, residentPages: num
   return undefined;
 }
 
-/** Restore checkpoint `id` from `store`. */
-export function restoreCheckpoint(store: CheckpointStore, id: string, opts: RestoreOptions): Restored {
-  const manifest = checkManifest(store.manifest(id), id);
-  const table = decodePageTable(store.pageTable(id), `checkpoint ${id}`);
+/** Restore checkpoint `id` from `source`. */
+export function restoreCheckpoint(source: SnapshotSource, id: string, opts: RestoreOptions): Restored {
+  const { manifest, table } = loadCheckpoint(source, id);
   // Checkpoints from before profiles had a storage size get the default a profile file would.
   const saved: Partial<DeviceProfile> = manifest.boot.profile;
   const profile = opts.profile ?? { ...manifest.boot.profile, storageBytes: saved.storageBytes ?? DEFAULT_STORAGE_BYTES };
@@ -53,17 +53,12 @@ export function restoreCheckpoint(store: CheckpointStore, id: string, opts: Rest
   // The state's cwd replaces the boot one; no program is loaded: the pages hold it.
   const machine = new Machine({ ...manifest.boot, profile }, { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, warn: opts.warn });
   try {
-    machine.vfs.restore(layerState(manifest.vfs, store, id));
-    const files = machine.vfs.storageUse();
-    if (files.usedBlocks > files.totalBlocks || files.usedInodes > files.totalInodes) {
-      const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
-      throw new CheckpointError(`checkpoint ${id} holds ${mb(files.usedBlocks * 4096)} of files (${files.usedInodes} inodes); profile ${profile.id} has only ${mb(profile.storageBytes)} of storage`);
-    }
+    importLayer(machine, manifest, source);
     restoreMachineState(machine, manifest.state);
     const space = machine.space;
     for (let i = 0; i < table.pages.length; i++) {
       const page = table.pages[i];
-      const bytes = store.readPage(hashAt(table, i), { checkpoint: id, page });
+      const bytes = source.readPage(hashAt(table, i), { checkpoint: id, page });
       space.bytes.set(bytes, page * PAGE_SIZE);
       space.touched.set(page);
     }
@@ -75,14 +70,25 @@ export function restoreCheckpoint(store: CheckpointStore, id: string, opts: Rest
   return { machine, manifest };
 }
 
-/** Rebuild the writable layer, reading each block from the store (verified). */
-function layerState(vfs: VfsRecord, store: CheckpointStore, id: string): LayerState {
+/** Replace the machine's writable layer with the checkpoint's; refused when the profile's storage cannot hold it. */
+export function importLayer(machine: Machine, manifest: CheckpointManifest, source: SnapshotSource): void {
+  machine.vfs.restore(layerState(manifest.vfs, source, manifest.id));
+  const files = machine.vfs.storageUse();
+  if (files.usedBlocks > files.totalBlocks || files.usedInodes > files.totalInodes) {
+    const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
+    const profile = machine.spec.profile;
+    throw new CheckpointError(`checkpoint ${manifest.id} holds ${mb(files.usedBlocks * 4096)} of files (${files.usedInodes} inodes); profile ${profile.id} has only ${mb(profile.storageBytes)} of storage`);
+  }
+}
+
+/** Rebuild the writable layer, reading each block from the source (verified). */
+function layerState(vfs: VfsRecord, source: SnapshotSource, id: string): LayerState {
   const nodes = vfs.nodes.map((n): LayerNodeState => {
     if (n.kind !== 'file') return n;
     const blocks = n.blocks.map((b) => ({
       index: b.index,
       data: b.hash
-        ? store.readPage(Buffer.from(b.hash, 'hex'), { checkpoint: id, what: `block ${b.index} of ${displayName(n.path)}` })
+        ? source.readPage(Buffer.from(b.hash, 'hex'), { checkpoint: id, what: `block ${b.index} of ${displayName(n.path)}` })
         : new Uint8Array(b.length),
     }));
     return { ...n, blocks };

@@ -6,17 +6,12 @@
  */
 import { HASH_BYTES, hashBytes, hashHex, hashInto } from '../snapshot/page-hash';
 import { StoreDamageError, StoreError } from '../snapshot/errors';
+import { PageContext } from '../snapshot/source';
+
+export type { PageContext };
 
 /** Largest payload of a page or file block. */
 export const MAX_PAGE_BYTES = 4096;
-
-/** Where a page is used, for error messages: the checkpoint, and the guest page or block. */
-export interface PageContext {
-  checkpoint: string;
-  page?: number;
-  /** What the hash names when it is not a guest page, e.g. "file block". */
-  what?: string;
-}
 
 /** A 16-byte hash as a Buffer key, sharing memory with `hash`. */
 export function hashKey(hash: Uint8Array): Buffer {

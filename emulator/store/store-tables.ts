@@ -4,12 +4,11 @@
  * full table: deltas are followed down to the nearest full one and applied.
  */
 import { CheckpointFormatError, StoreDamageError } from '../snapshot/errors';
-import { applyDelta, decodeDelta, decodePageTable, encodePageTable, isDelta, PageTable, PageTableDelta } from '../snapshot/page-table';
+import { applyDelta, decodeDelta, decodePageTable, encodePageTable, isDelta, MAX_DELTA_DEPTH, PageTable, PageTableDelta } from '../snapshot/page-table';
 import { seal, unseal } from './store-codec';
 import { StoreDbs } from './store-env';
 
-/** Longest chain of deltas a writer may create; the next table is written in full. */
-export const MAX_DELTA_DEPTH = 32;
+export { MAX_DELTA_DEPTH };
 
 /** The table of `id` as stored: full, or a delta. */
 export function storedTable(dbs: StoreDbs, id: string): { full: PageTable } | { delta: PageTableDelta } {

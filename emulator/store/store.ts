@@ -6,8 +6,10 @@
  * Layout: see store-env.ts.
  */
 import { HASH_BYTES, hashHex, isZero } from '../snapshot/page-hash';
-import { decodeDelta, decodePageTable, encodePageTable, isDelta } from '../snapshot/page-table';
+import { decodeDelta, decodePageTable, encodePageTable, isDelta, MAX_DELTA_DEPTH, PageTable } from '../snapshot/page-table';
 import { StoreDamageError, StoreError } from '../snapshot/errors';
+import { ParentBaseline, SnapshotRecord, SnapshotSink } from '../snapshot/sink';
+import { SnapshotSource } from '../snapshot/source';
 import {
   describePage, hashKey, matchesHash, MAX_PAGE_BYTES, PageContext, seal, sealJson, splitHashes, unseal,
 } from './store-codec';
@@ -15,32 +17,14 @@ import { diskBytes, OpenOptions, openStoreEnv, readCounters, StoreDbs } from './
 import { prune, PruneResult } from './store-prune';
 import { orderedIds, readRecord, StoredRecord, unknownCheckpoint } from './store-records';
 import { VerifyProgress, VerifyReport, verifyStore } from './store-verify';
-import { materializeTable, MAX_DELTA_DEPTH, tableDepth } from './store-tables';
+import { materializeTable, tableDepth } from './store-tables';
 
 export { STORE_FORMAT_VERSION } from './store-env';
 export type { PageContext } from './store-codec';
 export type { DamagedPage, DamagedRecord, PageReference, VerifyReport } from './store-verify';
 
 /** A checkpoint as handed to commit(). */
-export interface CheckpointRecord {
-  id: string;
-  parent: string | null;
-  /** Opaque to the store, except that `id` and `parent`, when present, must match the record. */
-  manifest: object;
-  /** Encoded page table (see page-table.ts). */
-  pageTable: Uint8Array;
-  /** Concatenated 16-byte hashes the checkpoint references outside its page table. */
-  extraHashes: Uint8Array;
-  /** The writer's chain: a token naming one run's succession of checkpoints. */
-  chain?: string;
-  /**
-   * The chain the writer believes the parent belongs to; the commit is refused when the stored
-   * parent's differs. Two runs writing into one store at once may both pick the same next id: the
-   * loser's later checkpoints would otherwise be linked to the winner's, and restore from the
-   * wrong memory with no sign of it.
-   */
-  parentChain?: string;
-}
+export type CheckpointRecord = SnapshotRecord;
 
 /** One line of a listing. */
 export interface CheckpointInfo {
@@ -53,8 +37,8 @@ export interface CheckpointInfo {
 /** Longest checkpoint id; LMDB keys are limited to a few hundred bytes. */
 const MAX_ID_LENGTH = 200;
 
-/** The on-disk store of checkpoints and the pages they reference. */
-export class CheckpointStore {
+/** The on-disk store of checkpoints and the pages they reference: a snapshot sink and source. */
+export class CheckpointStore implements SnapshotSink, SnapshotSource {
   private closed = false;
 
   private constructor(private readonly dbs: StoreDbs, private readonly readOnly: boolean) {}
@@ -131,6 +115,17 @@ export class CheckpointStore {
   pageTable(id: string): Uint8Array {
     this.record(id);
     return encodePageTable(materializeTable(this.live(), id));
+  }
+
+  /** The full page table of `id`, decoded (deltas applied, seals checked). */
+  readTable(id: string): PageTable {
+    this.record(id);
+    return materializeTable(this.live(), id);
+  }
+
+  /** What an increment against `id` builds on: its table, delta depth and chain. */
+  baseline(id: string): ParentBaseline {
+    return { table: this.readTable(id), depth: this.tableDepth(id), chain: this.chainOf(id) };
   }
 
   /** How many page-table deltas lie between `id` and a full table (writers keep it bounded). */

@@ -23,27 +23,35 @@ describe('cli: checkpoints', function () {
   let store: string;
   let full: Record<string, unknown>;
   let fullOut: string;
+  /** The three checkpoints the run took. */
+  let c1: string, c2: string, c3: string;
   before(() => {
     store = path.join(tempDir('cc-cli-ckpt-'), 'store');
     const r = cli(['boot', 'images/compute', '--checkpoint-at', '20M,60M', '--checkpoint-every', '100M', '--store', store, '--json', '--', '1']);
     assert.equal(r.status, 0, r.stderr);
     full = lastJson(r.stderr);
     fullOut = r.stdout;
+    [c1, c2, c3] = full.checkpoints as string[];
   });
 
   it('takes checkpoints at the listed counts and every n instructions', () => {
-    assert.deepEqual(full.checkpoints, ['c0001', 'c0002', 'c0003']);
+    const ids = full.checkpoints as string[];
+    assert.equal(ids.length, 3);
+    const run = ids[0].split('-')[0];
+    assert.match(run, /^[a-z][a-z0-9]{5}$/, 'a short random run part');
+    assert.deepEqual(ids, [1, 2, 3].map((n) => `${run}-${n}`), 'then the run\'s sequence number');
     assert.match(cli(['boot', 'images/hello', '--checkpoint-every', '1M']).stderr, /checkpoints need a store: add --store <dir>/);
     const list = JSON.parse(cli(['checkpoints', '--store', store, '--json']).stdout);
     const counts = list.checkpoints.map((c: { instructions: number }) => c.instructions);
     assert.ok(counts[0] <= 20e6 && counts[0] > 19.99e6, String(counts));
     assert.ok(counts[1] <= 60e6 && counts[2] <= 100e6 && counts[2] > 99.99e6, String(counts));
-    assert.equal(list.checkpoints[1].parent, 'c0001');
+    assert.equal(list.checkpoints[1].parent, c1);
     assert.match(cli(['checkpoints', '--store', store]).stdout, /^id +parent +image +instructions/);
   });
 
   it('restores to the same end: instruction count, memory hash, exit status, remaining output', () => {
-    for (const id of ['c0001', 'c0003']) {
+    // By full id and by the sequence form, which is unambiguous in a store of one run.
+    for (const id of [c1, '3']) {
       const r = cli(['restore', id, '--store', store, '--json']);
       assert.equal(r.status, 0, r.stderr);
       const s = lastJson(r.stderr);
@@ -51,19 +59,21 @@ describe('cli: checkpoints', function () {
       assert.equal(s.memoryHash, full.memoryHash);
       assert.ok(fullOut.endsWith(r.stdout), 'the rest of the output');
     }
-    const dell = lastJson(cli(['restore', 'c0002', '--store', store, '--profile', 'dell-t7400', '--json']).stderr);
+    const dell = lastJson(cli(['restore', c2, '--store', store, '--profile', 'dell-t7400', '--json']).stderr);
     assert.equal(dell.instructions, full.instructions);
     assert.equal(dell.profile, 'dell-t7400');
     assert.ok((dell.modelledSeconds as number) < (full.modelledSeconds as number));
   });
 
   it('diffs, as a table and as JSON', () => {
-    const t = cli(['diff', 'c0001', 'c0002', '--store', store]);
+    const t = cli(['diff', c1, c2, '--store', store]);
     assert.equal(t.status, 0, t.stderr);
-    assert.match(t.stdout, /^c0001 -> c0002: [\d,]+ instructions/);
+    assert.ok(t.stdout.startsWith(`${c1} -> ${c2}: `), t.stdout);
+    assert.match(t.stdout, /^\S+ -> \S+: [\d,]+ instructions/);
     assert.match(t.stdout, /\ntotal +\d+ +\d+ +\d+ +[\d.]+ MiB\n/);
-    const j = JSON.parse(cli(['diff', 'c0001', 'c0002', '--store', store, '--json']).stdout);
-    assert.equal(j.from, 'c0001');
+    const j = JSON.parse(cli(['diff', '1', c2, '--store', store, '--json']).stdout);
+    assert.equal(j.from, c1);
+    assert.equal(j.to, c2);
     assert.ok(j.totals.changed > 0);
   });
 
@@ -71,14 +81,15 @@ describe('cli: checkpoints', function () {
     const v = cli(['verify', '--store', store]);
     assert.equal(v.status, 0);
     assert.match(v.stdout, /store is intact: \d+ pages and 3 checkpoints checked/);
-    const p = cli(['prune', 'c0002', '--store', store]);
+    const p = cli(['prune', c2, '--store', store]);
     assert.equal(p.status, 0, p.stderr);
     assert.match(p.stdout, /pruned 1 checkpoint\(s\); freed \d+ pages/);
-    assert.match(cli(['checkpoints', '--store', store]).stdout, /c0003 +c0002 \(pruned\)/);
-    const r3 = lastJson(cli(['restore', 'c0003', '--store', store, '--json']).stderr);
+    assert.match(cli(['checkpoints', '--store', store]).stdout, new RegExp(`${c3} +${c2} \\(pruned\\)`));
+    const r3 = lastJson(cli(['restore', c3, '--store', store, '--json']).stderr);
     assert.equal(r3.memoryHash, full.memoryHash, 'a checkpoint whose parent was pruned still restores');
     for (const [args, re] of [
-      [['restore', 'c0099', '--store', store], /unknown checkpoint c0099/],
+      [['restore', 'c0099', '--store', store], /unknown checkpoint c0099; known: /],
+      [['restore', c1.split('-')[0], '--store', store], /checkpoint \S+ is ambiguous: it could be /],
       [['checkpoints', '--store', path.join(store, 'nope')], /no checkpoint store at/],
       [['boot', 'images/hello', '--checkpoint-every', 'often', '--store', store], /expected a count/],
     ] as [string[], RegExp][]) {
@@ -102,7 +113,8 @@ describe('cli: checkpoints', function () {
     assert.equal(await exited, 0, err);
     const s = lastJson(err) as { checkpoints: string[]; instructions: number };
     assert.equal(s.checkpoints.length, 1, err);
-    const r = lastJson(cli(['restore', s.checkpoints[0], '--store', dir, '--json']).stderr);
+    // A prefix only one id starts with names that checkpoint.
+    const r = lastJson(cli(['restore', s.checkpoints[0].slice(0, 3), '--store', dir, '--json']).stderr);
     assert.equal(r.instructions, s.instructions);
   });
 
@@ -119,7 +131,7 @@ describe('cli: checkpoints', function () {
       await exited;
       if (!fs.existsSync(dir)) continue;
       const list = JSON.parse(cli(['checkpoints', '--store', dir, '--json']).stdout).checkpoints as { id: string }[];
-      const reported = [...seen.matchAll(/checkpoint (c\d+) at/g)].map((m) => m[1]);
+      const reported = [...seen.matchAll(/checkpoint (\S+) at/g)].map((m) => m[1]);
       for (const id of reported) assert.ok(list.some((c) => c.id === id), `${id} was reported taken, so it must be listed`);
       assert.equal(cli(['verify', '--store', dir]).status, 0, 'no damage after the kill');
       if (list.length) {
@@ -139,7 +151,7 @@ describe('cli: checkpoints carry pending signals, the prctl name and special nod
     const r = cli(['boot', '--elf', elf, '--checkpoint-at', '5M', '--store', store, '--no-summary']);
     assert.equal(r.stdout, 'pending SIGTERM 1, name kstate-named, fifo 1\n');
     assert.equal(r.status, 143, r.stderr);
-    const again = cli(['restore', 'c0001', '--store', store, '--no-summary']);
+    const again = cli(['restore', '1', '--store', store, '--no-summary']);
     assert.equal(again.stdout, r.stdout);
     assert.equal(again.status, 143, again.stderr);
   });

@@ -19,7 +19,7 @@ function cli(args: string[]) {
 
 /** Every reading command on `store`: each either succeeds or fails with one line, never a signal. */
 function readAll(store: string, restored: string): void {
-  for (const args of [['checkpoints'], ['verify'], ['diff', 'c0001', 'c0002'], ['restore', 'c0002', '--no-summary']]) {
+  for (const args of [['checkpoints'], ['verify'], ['diff', '1', '2'], ['restore', '2', '--no-summary']]) {
     const r = cli([...args, '--store', store]);
     assert.equal(r.signal, null, `${args[0]} died of ${r.signal}`);
     assert.ok(r.status !== null && r.status < 128, `${args[0]} exit ${r.status}: ${r.stderr}`);
@@ -39,7 +39,7 @@ describe('cli: a damaged checkpoint store', function () {
     good = tempDir('cc-goodstore-');
     const b = cli(['boot', 'images/hello', '--store', good, '--checkpoint-every', '5k', '--no-summary']);
     assert.equal(b.status, 0, b.stderr);
-    const r = cli(['restore', 'c0002', '--store', good, '--no-summary']);
+    const r = cli(['restore', '2', '--store', good, '--no-summary']);
     assert.equal(r.status, 0, r.stderr);
     restored = r.stdout;
   });

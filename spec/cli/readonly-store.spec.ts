@@ -47,7 +47,7 @@ describe('cli: a read-only checkpoint store', function () {
     const store = tempDir('cc-rostore-');
     const made = cli(['boot', 'images/hello', '--store', store, '--checkpoint-every', '5k', '--no-summary']);
     assert.equal(made.status, 0, made.stderr);
-    const expected = cli(['restore', 'c0002', '--store', store, '--no-summary']).stdout;
+    const expected = cli(['restore', '2', '--store', store, '--no-summary']).stdout;
     const ids = (JSON.parse(cli(['checkpoints', '--store', store, '--json']).stdout).checkpoints as { id: string }[]).map((c) => c.id);
     assert.ok(ids.length >= 2);
     const ro = readOnlyView(store);
@@ -64,8 +64,8 @@ describe('cli: a read-only checkpoint store', function () {
       assert.deepEqual(JSON.parse(list.stdout).checkpoints.map((c: { id: string }) => c.id), ids);
       const verify = cli(['verify', '--store', view], ro!.as);
       assert.equal(verify.status, 0, verify.stderr);
-      assert.equal(cli(['diff', 'c0001', 'c0002', '--store', view], ro!.as).status, 0);
-      const restored = cli(['restore', 'c0002', '--store', view, '--no-summary'], ro!.as);
+      assert.equal(cli(['diff', '1', '2', '--store', view], ro!.as).status, 0);
+      const restored = cli(['restore', '2', '--store', view, '--no-summary'], ro!.as);
       assert.equal(restored.status, 0, restored.stderr);
       assert.equal(restored.stdout, expected);
     } finally {

@@ -85,7 +85,7 @@ describe('cli: guest standard input', () => {
     const b = spawnSync(process.execPath, [BIN, 'boot', '--elf', elf, '--no-summary', '--checkpoint-at', '100', '--store', store], { input: 'at boot\n' });
     assert.equal(b.status, 0, b.stderr.toString());
     assert.equal(b.stdout.toString(), 'at boot\n');
-    const r = spawnSync(process.execPath, [BIN, 'restore', 'c0001', '--store', store, '--no-summary'], { input: 'after restore\n' });
+    const r = spawnSync(process.execPath, [BIN, 'restore', '1', '--store', store, '--no-summary'], { input: 'after restore\n' });
     assert.equal(r.status, 0, r.stderr.toString());
     assert.equal(r.stdout.toString(), 'after restore\n');
     assert.equal(r.stderr.toString(), '14 bytes\n');

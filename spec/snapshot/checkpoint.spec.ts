@@ -202,10 +202,10 @@ describe('checkpoint: capture and restore', function () {
     assert.equal(resume(store, b.id).memory, t.memory);
 
     const other = bootImage('hello');
-    const clash = new Checkpointer(store, other.machine);
+    // Two checkpointers made to share a run part: the other one takes the id this one uses next.
+    const clash = new Checkpointer(store, other.machine, null, { run: 'clashx' });
     other.machine.run(1000n);
-    // Another writer takes the id this checkpointer will use next.
-    const taken = new Checkpointer(store, other.machine).capture();
+    const taken = new Checkpointer(store, other.machine, null, { run: 'clashx' }).capture();
     const doomed = clash.captureAsync();
     assert.equal(doomed.id, taken.id);
     await assert.rejects(doomed.committed, /already exists/);

@@ -45,11 +45,20 @@ describe('checkpoint store: concurrent writers', function () {
     for (let trial = 0; trial < 4; trial++) {
       const dir = tempDir('cc-concurrent-');
       // Frequent checkpoints on both sides, so that id races and queued commits overlap.
-      await Promise.all([boot('compute', dir, '7M'), boot('compute', dir, '11M'), boot('hello', dir, '2k')]);
+      const codes = await Promise.all([boot('compute', dir, '7M'), boot('compute', dir, '11M'), boot('hello', dir, '2k')]);
+      // Each run names its own checkpoints, so none is refused for a taken id.
+      assert.deepEqual(codes, [0, 0, 0], `trial ${trial}: every run stored every checkpoint`);
       const store = CheckpointStore.open(dir, { readOnly: true });
       try {
         const ids = store.ids();
         assert.ok(ids.length > 0, 'something was stored');
+        const runs = new Map<string, number[]>();
+        for (const id of ids) {
+          const [run, seq] = id.split('-');
+          runs.set(run, [...(runs.get(run) ?? []), Number(seq)]);
+        }
+        assert.equal(runs.size, 3, `three runs, three run parts: ${ids.join(' ')}`);
+        for (const seqs of runs.values()) assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'each run numbers its checkpoints 1, 2, ...');
         for (const id of ids) {
           const m = store.manifest(id) as CheckpointManifest;
           const parent = store.parent(id);
@@ -68,5 +77,22 @@ describe('checkpoint store: concurrent writers', function () {
         store.close();
       }
     }
+  });
+
+  it('two runs into two stores never share an id', async () => {
+    const [one, two] = [tempDir('cc-ids-a-'), tempDir('cc-ids-b-')];
+    assert.deepEqual(await Promise.all([boot('hello', one, '2k'), boot('hello', two, '2k')]), [0, 0]);
+    const idsOf = (dir: string) => {
+      const store = CheckpointStore.open(dir, { readOnly: true });
+      try {
+        return store.ids();
+      } finally {
+        store.close();
+      }
+    };
+    const a = idsOf(one);
+    const b = idsOf(two);
+    assert.ok(a.length > 1 && a.length === b.length, `${a.length} and ${b.length} checkpoints`);
+    assert.equal(a.filter((id) => b.includes(id)).length, 0, `no id in both: ${a.join(' ')} / ${b.join(' ')}`);
   });
 });
