@@ -12,6 +12,8 @@
  *   order    seq (u32) -> id, so listing follows commit order
  * "Sealed" means prefixed with the payload's 16-byte hash (see store-codec).
  */
+import { spawnSync } from 'child_process';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Database, open, RootDatabase } from 'lmdb';
@@ -25,6 +27,7 @@ import { CheckpointFormatError, StoreError } from '../snapshot/errors';
 export const STORE_FORMAT_VERSION = 1;
 
 const STORE_TAG = 'clonecloud-checkpoints';
+const CREATE_CHILD = path.join(__dirname, 'store-create-child.js');
 const LMDB_FILES = new Set(['data.mdb', 'lock.mdb']);
 
 /** How the store was asked to open. */
@@ -68,7 +71,7 @@ export function openStoreEnv(dir: string, opts: OpenOptions = {}): StoreDbs {
   const state = folderState(abs, dir);
   if (state === 'missing' || state === 'empty') {
     if (!create) throw new StoreError(`no checkpoint store at ${dir}`);
-    makeFolder(abs, dir);
+    createStore(abs, dir);
   }
   // Durability: LMDB-js defaults (overlappingSync on Linux). A commit is complete and survives
   // a killed process when commit() returns; its fsync runs right after, off the main thread, so
@@ -84,20 +87,72 @@ export function openStoreEnv(dir: string, opts: OpenOptions = {}): StoreDbs {
   });
   try {
     checkFormat(root, dir, create);
-    return {
-      dir,
-      root,
-      pages: root.openDB<Buffer, Buffer>({ name: 'pages', encoding: 'binary', keyEncoding: 'binary' }),
-      records: root.openDB<Buffer, string>({ name: 'records', encoding: 'binary' }),
-      tables: root.openDB<Buffer, string>({ name: 'tables', encoding: 'binary' }),
-      extras: root.openDB<Buffer, string>({ name: 'extras', encoding: 'binary' }),
-      order: root.openDB<string, number>({ name: 'order', encoding: 'string', keyEncoding: 'uint32' }),
-    };
+    return openDbs(dir, root);
   } catch (e) {
     // The store is refused for the error rethrown here; a failure to close it adds nothing.
     void root.close().catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * Make a new store at `abs` so that no process ever sees half of one: it is built in a private
+ * sibling folder by a child process (LMDB's close is asynchronous, and a process killed while
+ * LMDB lays out a new file leaves one that crashes its readers), then renamed into place. When
+ * another process got there first, its store is kept and this one discarded.
+ */
+function createStore(abs: string, dir: string): void {
+  const parent = path.dirname(abs);
+  makeFolder(parent, path.dirname(dir));
+  const tmp = path.join(parent, `.${path.basename(abs)}.creating-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    makeFolder(tmp, dir);
+    const r = spawnSync(process.execPath, [CREATE_CHILD, tmp], { encoding: 'utf8' });
+    if (r.error) throw new StoreError(`cannot create the checkpoint store ${dir}: ${r.error.message}`);
+    if (r.status !== 0) {
+      const why = r.stderr.trim().split('\n').pop() || (r.signal ? `the creating process died of ${r.signal}` : `exit ${r.status}`);
+      throw new StoreError(`cannot create the checkpoint store ${dir}: ${why}`);
+    }
+    try {
+      // Replaces a missing or empty folder; a store another process moved in first stays.
+      fs.renameSync(tmp, abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw new StoreError(`cannot create the checkpoint store ${dir}: ${(e as Error).message}`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Lay out a new store in the empty folder `dir` (format and counters records, every sub-database) and close it. */
+export async function initStoreEnv(dir: string): Promise<void> {
+  const root = open<RootValue, string>({ path: dir, noSubdir: false, encoding: 'json', maxDbs: 8 });
+  try {
+    writeFormat(root);
+    openDbs(dir, root);
+    await root.flushed;
+  } finally {
+    await root.close();
+  }
+}
+
+/** Open (in a writable environment: create) every sub-database. */
+function openDbs(dir: string, root: RootDatabase<RootValue, string>): StoreDbs {
+  const dbs: StoreDbs = {
+    dir,
+    root,
+    pages: root.openDB<Buffer, Buffer>({ name: 'pages', encoding: 'binary', keyEncoding: 'binary' }),
+    records: root.openDB<Buffer, string>({ name: 'records', encoding: 'binary' }),
+    tables: root.openDB<Buffer, string>({ name: 'tables', encoding: 'binary' }),
+    extras: root.openDB<Buffer, string>({ name: 'extras', encoding: 'binary' }),
+    order: root.openDB<string, number>({ name: 'order', encoding: 'string', keyEncoding: 'uint32' }),
+  };
+  // Read-only, a sub-database that was never made comes back undefined: a store whose creation
+  // was interrupted before stores were made in a private folder and moved into place.
+  const missing = (['pages', 'records', 'tables', 'extras', 'order'] as const).filter((k) => dbs[k] === undefined);
+  if (missing.length) throw new StoreError(`${dir}: the checkpoint store was never finished (it has no ${missing.join(', ')} database); it holds no checkpoint: remove the folder or give a new one`);
+  return dbs;
 }
 
 /** Read the counters record. */
@@ -161,17 +216,23 @@ function folderState(abs: string, dir: string): FolderState {
   throw new StoreError(`${dir} is not a checkpoint store: it holds other files (${shown}); give an empty or new folder`);
 }
 
+/** Write the records a new store starts with. */
+function writeFormat(root: RootDatabase<RootValue, string>): void {
+  root.transactionSync(() => {
+    root.putSync('format', { store: STORE_TAG, version: STORE_FORMAT_VERSION });
+    root.putSync('counters', { nextSeq: 1, pages: 0, pageBytes: 0 });
+  });
+}
+
 /** Check the format record; write it first when the database is brand new. */
 function checkFormat(root: RootDatabase<RootValue, string>, dir: string, create: boolean): void {
   const format = root.get('format') as FormatRecord | undefined;
   if (format === undefined) {
-    // A database with no keys at all is one whose creation was interrupted (or just made).
+    // A database with no keys at all: one whose creation was interrupted before stores were made
+    // in a private folder and moved into place.
     if (root.getKeysCount() !== 0) throw new StoreError(`${dir} is not a checkpoint store: its database belongs to something else`);
     if (!create) throw new StoreError(`no checkpoint store at ${dir}`);
-    root.transactionSync(() => {
-      root.putSync('format', { store: STORE_TAG, version: STORE_FORMAT_VERSION });
-      root.putSync('counters', { nextSeq: 1, pages: 0, pageBytes: 0 });
-    });
+    writeFormat(root);
     return;
   }
   if (format.store !== STORE_TAG) throw new StoreError(`${dir} is not a checkpoint store: its database belongs to something else`);

@@ -118,6 +118,25 @@ describe('cli: checkpoints', function () {
     assert.equal(r.instructions, s.instructions);
   });
 
+  it('leaves no half-made store when the process is killed as the store appears', async () => {
+    // Killed the moment the folder (or its database file) shows up: a store used to be laid out
+    // in place, and one killed then crashed its readers or was "no checkpoint store".
+    for (const [i, watched] of ['', 'data.mdb', '', 'data.mdb', '', 'data.mdb'].entries()) {
+      const dir = path.join(tempDir('cc-kill-'), 'store');
+      const child = spawn(process.execPath, [BIN, 'boot', 'images/hello', '--checkpoint-every', '5000', '--store', dir, '--no-summary'], { cwd: ROOT, stdio: 'ignore' });
+      const exited = new Promise((res) => child.on('exit', res));
+      let ended = false;
+      void exited.then(() => (ended = true));
+      while (!ended && !fs.existsSync(path.join(dir, watched))) await new Promise((res) => setImmediate(res));
+      child.kill('SIGKILL');
+      await exited;
+      const listed = cli(['checkpoints', '--store', dir, '--json']);
+      assert.equal(listed.status, 0, `trial ${i}: ${listed.stderr}`);
+      assert.ok(Array.isArray(JSON.parse(listed.stdout).checkpoints));
+      assert.equal(cli(['verify', '--store', dir]).status, 0);
+    }
+  });
+
   it('keeps every earlier checkpoint restorable when the process is killed while capturing', async () => {
     for (const delay of [200, 350, 500]) {
       const dir = path.join(tempDir('cc-kill-'), 'store');
@@ -130,7 +149,9 @@ describe('cli: checkpoints', function () {
       child.kill('SIGKILL');
       await exited;
       if (!fs.existsSync(dir)) continue;
-      const list = JSON.parse(cli(['checkpoints', '--store', dir, '--json']).stdout).checkpoints as { id: string }[];
+      const listed = cli(['checkpoints', '--store', dir, '--json']);
+      assert.equal(listed.status, 0, `killed after ${delay} ms: ${listed.stderr}`);
+      const list = JSON.parse(listed.stdout).checkpoints as { id: string }[];
       const reported = [...seen.matchAll(/checkpoint (\S+) at/g)].map((m) => m[1]);
       for (const id of reported) assert.ok(list.some((c) => c.id === id), `${id} was reported taken, so it must be listed`);
       assert.equal(cli(['verify', '--store', dir]).status, 0, 'no damage after the kill');
