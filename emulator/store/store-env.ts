@@ -121,7 +121,16 @@ function createStore(abs: string, dir: string): void {
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw new StoreError(`cannot create the checkpoint store ${dir}: ${(e as Error).message}`);
     }
   } finally {
+    removeQuietly(tmp);
+  }
+}
+
+/** Remove the private folder; when it could not even be made there is nothing to remove. */
+function removeQuietly(tmp: string): void {
+  try {
     fs.rmSync(tmp, { recursive: true, force: true });
+  } catch {
+    // ENOTDIR and the like: the folder was never created
   }
 }
 
@@ -151,7 +160,10 @@ function openDbs(dir: string, root: RootDatabase<RootValue, string>): StoreDbs {
   // Read-only, a sub-database that was never made comes back undefined: a store whose creation
   // was interrupted before stores were made in a private folder and moved into place.
   const missing = (['pages', 'records', 'tables', 'extras', 'order'] as const).filter((k) => dbs[k] === undefined);
-  if (missing.length) throw new StoreError(`${dir}: the checkpoint store was never finished (it has no ${missing.join(', ')} database); it holds no checkpoint: remove the folder or give a new one`);
+  if (missing.length)
+    throw new StoreError(
+      `${dir}: the checkpoint store was never finished (it has no ${missing.join(', ')} database); it holds no checkpoint: remove the folder or give a new one`,
+    );
   return dbs;
 }
 
@@ -237,8 +249,6 @@ function checkFormat(root: RootDatabase<RootValue, string>, dir: string, create:
   }
   if (format.store !== STORE_TAG) throw new StoreError(`${dir} is not a checkpoint store: its database belongs to something else`);
   if (format.version !== STORE_FORMAT_VERSION) {
-    throw new CheckpointFormatError(
-      `checkpoint store ${dir} is format version ${format.version}; this clonecloud reads version ${STORE_FORMAT_VERSION}`,
-    );
+    throw new CheckpointFormatError(`checkpoint store ${dir} is format version ${format.version}; this clonecloud reads version ${STORE_FORMAT_VERSION}`);
   }
 }
