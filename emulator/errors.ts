@@ -16,7 +16,11 @@ export class ImageError extends CloneCloudError {}
 
 /** A Unicorn API call failed; `code` is Unicorn's uc_err value. */
 export class UnicornError extends CloneCloudError {
-  constructor(readonly call: string, readonly code: number, detail: string) {
+  constructor(
+    readonly call: string,
+    readonly code: number,
+    detail: string,
+  ) {
     super(`unicorn ${call} failed: ${detail} (uc_err ${code})`);
   }
 }

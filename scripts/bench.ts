@@ -64,7 +64,9 @@ async function main(): Promise<void> {
 
 function describe(label: string, speed: BootSpeedResult): string {
   const out: string[] = [];
-  out.push(`Boot speed, ${label}: ${speed.elf} ${speed.args.join(' ')} (${speed.instructions.toLocaleString('en-US')} guest instructions), median of ${speed.rows[0].runs.length}`);
+  out.push(
+    `Boot speed, ${label}: ${speed.elf} ${speed.args.join(' ')} (${speed.instructions.toLocaleString('en-US')} guest instructions), median of ${speed.rows[0].runs.length}`,
+  );
   for (const r of speed.rows) {
     out.push(`  ${r.config.padEnd(42)} ${r.medianSeconds.toFixed(3)} s  ${r.mips.toFixed(0).padStart(6)} MIPS`);
   }
@@ -74,6 +76,6 @@ function describe(label: string, speed: BootSpeedResult): string {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`bench: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

@@ -39,7 +39,10 @@ export const EDQUOT = 122;
 
 /** An operation failed with a Linux errno; the syscall layer returns -errno to the guest. */
 export class ErrnoError extends Error {
-  constructor(readonly errno: number, message?: string) {
+  constructor(
+    readonly errno: number,
+    message?: string,
+  ) {
     super(message ?? `errno ${errno}`);
     this.name = 'ErrnoError';
   }

@@ -412,9 +412,7 @@ export const SYSCALL_NAMES: Readonly<Record<number, string>> = {
 };
 
 /** Syscall number by name. */
-export const NR: Readonly<Record<string, number>> = Object.fromEntries(
-  Object.entries(SYSCALL_NAMES).map(([n, name]) => [name, Number(n)]),
-);
+export const NR: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(SYSCALL_NAMES).map(([n, name]) => [name, Number(n)]));
 
 /** The name of syscall `nr`, or `syscall_<nr>` when the table has none. */
 export function syscallName(nr: number): string {

@@ -22,7 +22,10 @@ export interface BenchOptions {
 
 function configurations(opts: BenchOptions): Configuration[] {
   if (opts.profiles) {
-    const ids = opts.profiles.split(',').map((s) => s.trim()).filter(Boolean);
+    const ids = opts.profiles
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (!ids.length) throw new UsageError('--profiles: give at least one profile id');
     return ids.map((id) => {
       const p = findProfile(id, opts.profileFile);

@@ -145,12 +145,17 @@ export async function diffCommand(a: string, b: string, opts: { store?: string; 
     return 0;
   }
   const out: string[] = [];
-  out.push(`${d.from} -> ${d.to}: ${d.instructions.toLocaleString('en-US')} instructions, ${formatSeconds(Math.abs(d.modelledSeconds))} of modelled time${d.modelledSeconds < 0 ? ' (backwards)' : ''}`);
+  out.push(
+    `${d.from} -> ${d.to}: ${d.instructions.toLocaleString('en-US')} instructions, ${formatSeconds(Math.abs(d.modelledSeconds))} of modelled time${d.modelledSeconds < 0 ? ' (backwards)' : ''}`,
+  );
   out.push('');
   out.push(
     table(
       ['region', 'added', 'changed', 'removed', 'bytes'],
-      [...d.regions.map((r) => [r.kind, String(r.added), String(r.changed), String(r.removed), mib(r.bytes)]), ['total', String(d.totals.added), String(d.totals.changed), String(d.totals.removed), mib(d.totals.bytes)]],
+      [
+        ...d.regions.map((r) => [r.kind, String(r.added), String(r.changed), String(r.removed), mib(r.bytes)]),
+        ['total', String(d.totals.added), String(d.totals.changed), String(d.totals.removed), mib(d.totals.bytes)],
+      ],
     ).trimEnd(),
   );
   out.push('');

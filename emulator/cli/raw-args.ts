@@ -16,7 +16,7 @@ export function rawOperands(operands: string[]): (string | Uint8Array)[] {
     return operands;
   }
   const all: Buffer[] = [];
-  for (let start = 0; start < cmdline.length; ) {
+  for (let start = 0; start < cmdline.length;) {
     const end = cmdline.indexOf(0, start);
     all.push(cmdline.subarray(start, end < 0 ? cmdline.length : end));
     start = end < 0 ? cmdline.length : end + 1;

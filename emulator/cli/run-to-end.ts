@@ -23,7 +23,11 @@ export interface RunOptions {
 }
 
 /** Check checkpoint options and open the store they name (undefined when none is asked for). */
-async function checkpointsFor(opts: RunOptions, machine: Machine, parent: string | null): Promise<{ target: CheckpointTarget; schedule: CheckpointSchedule } | undefined> {
+async function checkpointsFor(
+  opts: RunOptions,
+  machine: Machine,
+  parent: string | null,
+): Promise<{ target: CheckpointTarget; schedule: CheckpointSchedule } | undefined> {
   const every = opts.checkpointEvery ? parseCount(opts.checkpointEvery, '--checkpoint-every') : undefined;
   const at = (opts.checkpointAt ?? '')
     .split(',')
@@ -58,7 +62,8 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
     maxInstructions: limit,
     events: {
       onCheckpoint: (t) => process.stderr.write(takenLine(t)),
-      onCheckpointsStopped: (n, e) => process.stderr.write(`clonecloud: checkpoints stopped at ${n.toLocaleString('en-US')} instructions: ${e.message}; the run goes on without them\n`),
+      onCheckpointsStopped: (n, e) =>
+        process.stderr.write(`clonecloud: checkpoints stopped at ${n.toLocaleString('en-US')} instructions: ${e.message}; the run goes on without them\n`),
     },
   });
   // On demand: SIGUSR1 asks for a checkpoint at the next point the session yields.

@@ -18,6 +18,8 @@ export function syscallsCommand(opts: SyscallsOptions): number {
   const rows = list.map((s) => [s.nr >= 0xf0000 ? '0x' + s.nr.toString(16) : String(s.nr), s.name, s.level, s.note ?? '']);
   process.stdout.write(table(['nr', 'name', 'level', 'note'], rows));
   const count = (level: string) => list.filter((s) => s.level === level).length;
-  process.stdout.write(`${count('supported')} supported, ${count('partial')} partial, ${count('unsupported')} not supported (ENOSYS unless the note says otherwise)\n`);
+  process.stdout.write(
+    `${count('supported')} supported, ${count('partial')} partial, ${count('unsupported')} not supported (ENOSYS unless the note says otherwise)\n`,
+  );
   return 0;
 }

@@ -120,7 +120,9 @@ export function runRandomDifftest(opts: CampaignOptions): CampaignSummary {
 
 /** A divergence in words: where, the sequence's instructions, the fields with both values, and the culprit. */
 export function describeDivergence(d: FoundDivergence): string {
-  const out = [`${d.category} program seed ${d.programSeed}, sequence ${d.sequence}: ${d.kind === 'state' ? 'state differs' : d.kind === 'exit' ? 'exit status differs' : 'output differs'}`];
+  const out = [
+    `${d.category} program seed ${d.programSeed}, sequence ${d.sequence}: ${d.kind === 'state' ? 'state differs' : d.kind === 'exit' ? 'exit status differs' : 'output differs'}`,
+  ];
   if (d.detail) out.push(`  ${d.detail}`);
   if (d.lines.length) out.push('  sequence:', ...d.lines.map((l) => `    ${l}`));
   if (d.fields.length) out.push('  differs (clonecloud / qemu-arm):', ...d.fields.map((f) => `    ${f.field}: ${f.ours} / ${f.reference}`));
@@ -128,7 +130,12 @@ export function describeDivergence(d: FoundDivergence): string {
   if (c) {
     out.push(`  first divergent instruction (unit ${c.position} of the sequence)${c.reproduced ? ', reproduced alone' : ', not reproduced alone'}:`);
     out.push(...c.lines.map((l) => `    ${l}`));
-    out.push('  inputs: ' + Object.entries(c.inputs).map(([k, v]) => `${k}=${v}`).join(' '));
+    out.push(
+      '  inputs: ' +
+        Object.entries(c.inputs)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+    );
     if (c.detail) out.push(`  after it: ${c.detail}`);
     if (c.fields.length) out.push('  after it (clonecloud / qemu-arm):', ...c.fields.map((f) => `    ${f.field}: ${f.ours} / ${f.reference}`));
   }
@@ -138,7 +145,8 @@ export function describeDivergence(d: FoundDivergence): string {
 /** The summary in words: totals, per category, and every divergence. */
 export function describeSummary(s: CampaignSummary): string {
   const lines = [`random-instruction difftest, seed ${s.seed}: ${s.sequences} sequences, ${s.instructions} random instructions in ${s.seconds.toFixed(1)} s`];
-  for (const [cat, c] of Object.entries(s.perCategory)) lines.push(`  ${cat.padEnd(6)} ${c.programs} programs, ${c.sequences} sequences, ${c.instructions} random instructions`);
+  for (const [cat, c] of Object.entries(s.perCategory))
+    lines.push(`  ${cat.padEnd(6)} ${c.programs} programs, ${c.sequences} sequences, ${c.instructions} random instructions`);
   lines.push(s.divergences.length ? `${s.divergences.length} divergence(s) from qemu-arm:` : 'no divergence from qemu-arm');
   for (const d of s.divergences) lines.push(describeDivergence(d));
   return lines.join('\n');

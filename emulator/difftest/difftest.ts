@@ -105,7 +105,9 @@ export async function difftest(target: DiffTarget, opts: DifftestOptions = {}): 
   const lastSyscalls = first.dut.kernel.trace.recent();
   first.close();
   const reason = meeting.reason;
-  const atSyscall = meeting.registers ? { registers: meeting.registers, dutRegs: meeting.dutRegs, refRegs: meeting.refRegs, pc: meeting.pc, thumb: meeting.thumb } : undefined;
+  const atSyscall = meeting.registers
+    ? { registers: meeting.registers, dutRegs: meeting.dutRegs, refRegs: meeting.refRegs, pc: meeting.pc, thumb: meeting.thumb }
+    : undefined;
   say(`first difference between ${lastSync.instructions.toLocaleString('en-US')} and ${meeting.instructions.toLocaleString('en-US')} instructions: ${reason}`);
 
   // 2. Narrow the window [lo, hi): equal at lo, different by hi.
@@ -135,8 +137,14 @@ export async function difftest(target: DiffTarget, opts: DifftestOptions = {}): 
       open ??= await openAt(lo);
       const hits = countHitsTo(open, point);
       const equal = await probeEqual(open, point, hits, opts.maxProbePages ?? 4096);
-      const next: Anchor = { ...lo, instructions: point.instructions, steps: [...lo.steps, { address: point.address, hits, instructions: point.instructions }] };
-      say(`probe at ${point.instructions.toLocaleString('en-US')} instructions (0x${point.address.toString(16)}, after ${hits} executions): ${equal ? 'same' : 'different'}`);
+      const next: Anchor = {
+        ...lo,
+        instructions: point.instructions,
+        steps: [...lo.steps, { address: point.address, hits, instructions: point.instructions }],
+      };
+      say(
+        `probe at ${point.instructions.toLocaleString('en-US')} instructions (0x${point.address.toString(16)}, after ${hits} executions): ${equal ? 'same' : 'different'}`,
+      );
       if (equal) {
         lo = next;
       } else {
@@ -170,7 +178,14 @@ export async function difftest(target: DiffTarget, opts: DifftestOptions = {}): 
  * clonecloud alone, replayed to the anchor, picks the least executed block entered between `from`
  * and `to` instructions.
  */
-function scout(target: DiffTarget, initial: Parameters<typeof replay>[1], served: Parameters<typeof replay>[2], anchor: Anchor, from: bigint, to: bigint): RarePoint | undefined {
+function scout(
+  target: DiffTarget,
+  initial: Parameters<typeof replay>[1],
+  served: Parameters<typeof replay>[2],
+  anchor: Anchor,
+  from: bigint,
+  to: bigint,
+): RarePoint | undefined {
   const m = replay(target, initial, served, anchor.syscalls);
   try {
     // Count entries from the anchor on: the hits a breakpoint needs start there.
@@ -190,7 +205,9 @@ function runCounting(m: Machine, point: RarePoint): number {
   try {
     m.run(point.instructions);
     if ((m.resumeAddress & ~1) >>> 0 !== point.address || m.instructions !== point.instructions) {
-      throw new Error(`clonecloud did not repeat its run: expected 0x${point.address.toString(16)} at ${point.instructions}, got 0x${m.resumeAddress.toString(16)} at ${m.instructions}`);
+      throw new Error(
+        `clonecloud did not repeat its run: expected 0x${point.address.toString(16)} at ${point.instructions}, got 0x${m.resumeAddress.toString(16)} at ${m.instructions}`,
+      );
     }
     return watch.hits;
   } finally {

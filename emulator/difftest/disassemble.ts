@@ -47,6 +47,10 @@ export async function disassembleBytes(raw: number[], pc: number, thumb: boolean
   const [insn] = (thumb ? d.thumb : d.arm).disasm(raw, pc, 1);
   const size = insn?.size ?? (thumb ? 2 : 4);
   const hw = (i: number) => (raw[i] | (raw[i + 1] << 8)).toString(16).padStart(4, '0');
-  const bytes = thumb ? (size === 4 ? `${hw(0)} ${hw(2)}` : hw(0)) : ((raw[0] | (raw[1] << 8) | (raw[2] << 16) | (raw[3] << 24)) >>> 0).toString(16).padStart(8, '0');
+  const bytes = thumb
+    ? size === 4
+      ? `${hw(0)} ${hw(2)}`
+      : hw(0)
+    : ((raw[0] | (raw[1] << 8) | (raw[2] << 16) | (raw[3] << 24)) >>> 0).toString(16).padStart(8, '0');
   return { bytes, text: insn ? `${insn.mnemonic} ${insn.op_str}`.trim() : '(undefined instruction)', size };
 }

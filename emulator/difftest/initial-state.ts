@@ -18,13 +18,28 @@ export interface SequenceInit {
 
 const BOUNDARY_WORDS = [0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0x80000001, 0xffffffff, 0xfffffffe];
 const FLOAT_SPECIALS = [
-  0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7f800001, 0x7fa00000,
-  0x00000001, 0x807fffff, 0x00800000, 0x7f7fffff, 0x4f000000, 0xcf000000, 0x4f800000, 0x3effffff, 0x3f000000, 0x5f000000,
+  0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7f800001, 0x7fa00000, 0x00000001, 0x807fffff, 0x00800000,
+  0x7f7fffff, 0x4f000000, 0xcf000000, 0x4f800000, 0x3effffff, 0x3f000000, 0x5f000000,
 ];
 const DOUBLE_SPECIALS = [
-  0x0000000000000000n, 0x8000000000000000n, 0x3ff0000000000000n, 0x7ff0000000000000n, 0xfff0000000000000n, 0x7ff8000000000000n,
-  0x7ff0000000000001n, 0x7ff4000000000000n, 0x0000000000000001n, 0x800fffffffffffffn, 0x0010000000000000n, 0x7fefffffffffffffn,
-  0x41e0000000000000n, 0xc1e0000000000000n, 0x41f0000000000000n, 0x3fe0000000000000n, 0x36a0000000000000n, 0x47efffffe0000000n,
+  0x0000000000000000n,
+  0x8000000000000000n,
+  0x3ff0000000000000n,
+  0x7ff0000000000000n,
+  0xfff0000000000000n,
+  0x7ff8000000000000n,
+  0x7ff0000000000001n,
+  0x7ff4000000000000n,
+  0x0000000000000001n,
+  0x800fffffffffffffn,
+  0x0010000000000000n,
+  0x7fefffffffffffffn,
+  0x41e0000000000000n,
+  0xc1e0000000000000n,
+  0x41f0000000000000n,
+  0x3fe0000000000000n,
+  0x36a0000000000000n,
+  0x47efffffe0000000n,
 ];
 
 const BOUNDARY_HALVES = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0x8001, 0xffff];
@@ -37,10 +52,14 @@ const BOUNDARY_BYTES = [0, 1, 0x7f, 0x80, 0x81, 0xff];
  */
 function word(r: Rand): number {
   switch (r.int(0, 7)) {
-    case 0: return r.pick(BOUNDARY_WORDS);
-    case 1: return r.int(0, 64);
-    case 2: return r.pick(FLOAT_SPECIALS);
-    case 3: return (((r.int(0x60, 0xa0) << 23) | (r.u32() & 0x807fffff)) >>> 0);
+    case 0:
+      return r.pick(BOUNDARY_WORDS);
+    case 1:
+      return r.int(0, 64);
+    case 2:
+      return r.pick(FLOAT_SPECIALS);
+    case 3:
+      return ((r.int(0x60, 0xa0) << 23) | (r.u32() & 0x807fffff)) >>> 0;
     case 4: {
       const half = (): number => (r.chance(0.7) ? r.pick(BOUNDARY_HALVES) : r.int(0, 0xffff));
       return ((half() << 16) | half()) >>> 0;
@@ -49,7 +68,8 @@ function word(r: Rand): number {
       const byte = (): number => (r.chance(0.7) ? r.pick(BOUNDARY_BYTES) : r.int(0, 0xff));
       return ((byte() << 24) | (byte() << 16) | (byte() << 8) | byte()) >>> 0;
     }
-    default: return r.u32();
+    default:
+      return r.u32();
   }
 }
 
@@ -64,10 +84,14 @@ export function randomCoreState(r: Rand): { core: number[]; apsr: number } {
 /** A 64-bit vector register value. */
 function dword(r: Rand): bigint {
   switch (r.int(0, 4)) {
-    case 0: return r.pick(DOUBLE_SPECIALS) ^ (r.chance(0.3) ? BigInt(r.int(0, 15)) : 0n);
-    case 1: return ((BigInt(r.int(0x380, 0x480)) << 52n) | (r.u64() & 0x800fffffffffffffn));
-    case 2: return r.u64();
-    default: return (BigInt(word(r)) << 32n) | BigInt(word(r));
+    case 0:
+      return r.pick(DOUBLE_SPECIALS) ^ (r.chance(0.3) ? BigInt(r.int(0, 15)) : 0n);
+    case 1:
+      return (BigInt(r.int(0x380, 0x480)) << 52n) | (r.u64() & 0x800fffffffffffffn);
+    case 2:
+      return r.u64();
+    default:
+      return (BigInt(word(r)) << 32n) | BigInt(word(r));
   }
 }
 

@@ -82,7 +82,8 @@ export async function stepCompare(pass: LockstepPass, limit: number, onProgress?
       refRegs = await pass.ref.registers();
     }
     const prev = history[history.length - 1];
-    const culprit = untraced !== undefined ? { pc: untraced, thumb: lastThumb, traced: false } : prev ? { ...prev, traced: true } : { pc: rec.pc, thumb, traced: true };
+    const culprit =
+      untraced !== undefined ? { pc: untraced, thumb: lastThumb, traced: false } : prev ? { ...prev, traced: true } : { pc: rec.pc, thumb, traced: true };
     const here = { instructions: start + steps, pc: rec.pc, thumb, dutRegs: rec.regs, refRegs, previous: history.slice(-8), culprit };
     if (refRegs[15] !== rec.pc) return { ...here, kind: 'flow', registers: diffRegisters(rec.regs, refRegs), writes: [] };
     const regDiff = diffRegisters(rec.regs, refRegs);

@@ -73,7 +73,16 @@ export type Meeting =
   | { kind: 'syscall'; index: number; nr: number; instructions: bigint }
   | { kind: 'exited'; status: number; instructions: bigint }
   | { kind: 'budget'; instructions: bigint }
-  | { kind: 'diverged'; instructions: bigint; reason: string; registers?: RegisterDifference[]; dutRegs?: Uint32Array; refRegs?: Uint32Array; pc: number; thumb: boolean };
+  | {
+      kind: 'diverged';
+      instructions: bigint;
+      reason: string;
+      registers?: RegisterDifference[];
+      dutRegs?: Uint32Array;
+      refRegs?: Uint32Array;
+      pc: number;
+      thumb: boolean;
+    };
 
 const MAP_FIXED = 0x10;
 const MREMAP_MAYMOVE = 1;
@@ -97,7 +106,11 @@ export class LockstepPass {
   /** Where the reference stands (it is stopped whenever no request is in flight). */
   refPc = 0;
 
-  private constructor(readonly dut: Machine, readonly ref: QemuReference, readonly target: DiffTarget) {}
+  private constructor(
+    readonly dut: Machine,
+    readonly ref: QemuReference,
+    readonly target: DiffTarget,
+  ) {}
 
   /** Start both sides and give clonecloud the reference's initial stack and registers. */
   static async open(target: DiffTarget): Promise<LockstepPass> {
@@ -188,7 +201,16 @@ export class LockstepPass {
     dutRegs[15] = svcPc;
     const regDiff = diffRegisters(dutRegs, refRegs);
     if (regDiff.length) {
-      return { kind: 'diverged', instructions: this.instructions, reason: `registers differ at syscall ${syscallName(nr)}`, registers: regDiff, dutRegs, refRegs, pc: svcPc, thumb };
+      return {
+        kind: 'diverged',
+        instructions: this.instructions,
+        reason: `registers differ at syscall ${syscallName(nr)}`,
+        registers: regDiff,
+        dutRegs,
+        refRegs,
+        pc: svcPc,
+        thumb,
+      };
     }
     const outputDiff = await this.compareOutput(nr);
     if (outputDiff) return this.diverged(outputDiff, svcPc, thumb);
@@ -284,7 +306,11 @@ export class LockstepPass {
       this.dut.completeSyscall();
       const mine = this.dut.kernel.exitState?.signal;
       if (mine !== reply.signal) {
-        return this.diverged(`${name} brought the reference signal ${reply.signal}; on clonecloud it ${mine ? `ended the process with signal ${mine}` : 'did not end the process'}`, svcPc, thumb);
+        return this.diverged(
+          `${name} brought the reference signal ${reply.signal}; on clonecloud it ${mine ? `ended the process with signal ${mine}` : 'did not end the process'}`,
+          svcPc,
+          thumb,
+        );
       }
       return this.diesOf(reply.signal);
     }
@@ -346,11 +372,10 @@ export class LockstepPass {
     let top = low;
     while (top - low < 256 * PAGE_SIZE && (await this.ref.read(top, 4))) top += PAGE_SIZE;
     const bytes = await this.ref.read(low, top - low);
-    if (!bytes) throw new Error('cannot read the reference\'s initial stack');
+    if (!bytes) throw new Error("cannot read the reference's initial stack");
     this.initial = { regs, low, top, bytes, pid: this.ref.pid };
     applyInitialState(this.dut, this.initial);
   }
-
 }
 
 /** Give a freshly built machine the reference's stack (same addresses) and registers. */

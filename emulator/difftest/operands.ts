@@ -44,18 +44,23 @@ function rotr(v: number, n: number): number {
 
 /** An A32 modified immediate: 8 bits rotated right by an even amount. */
 export function armImm(r: Rand): number {
-  return rotr(r.int(0, 255), 2 * r.int(0, 15) % 32);
+  return rotr(r.int(0, 255), (2 * r.int(0, 15)) % 32);
 }
 
 /** A T32 modified immediate: a byte, one of the three replicated patterns, or a rotated 1bcdefgh. */
 export function thumbImm(r: Rand): number {
   const b = r.int(1, 255);
   switch (r.int(0, 4)) {
-    case 0: return b;
-    case 1: return (b | (b << 16)) >>> 0;
-    case 2: return ((b << 8) | (b << 24)) >>> 0;
-    case 3: return (b | (b << 8) | (b << 16) | (b << 24)) >>> 0;
-    default: return rotr(0x80 | r.int(0, 127), r.int(8, 31));
+    case 0:
+      return b;
+    case 1:
+      return (b | (b << 16)) >>> 0;
+    case 2:
+      return ((b << 8) | (b << 24)) >>> 0;
+    case 3:
+      return (b | (b << 8) | (b << 16) | (b << 24)) >>> 0;
+    default:
+      return rotr(0x80 | r.int(0, 127), r.int(8, 31));
   }
 }
 
@@ -67,12 +72,18 @@ export function modImm(r: Rand, mode: IsaMode): string {
 /** An immediate shift suffix (', lsl #n' ...) or none; every shift type and range is drawn. */
 export function shiftImm(r: Rand): string {
   switch (r.int(0, 5)) {
-    case 0: return '';
-    case 1: return `, lsl #${r.int(1, 31)}`;
-    case 2: return `, lsr #${r.int(1, 32)}`;
-    case 3: return `, asr #${r.int(1, 32)}`;
-    case 4: return `, ror #${r.int(1, 31)}`;
-    default: return ', rrx';
+    case 0:
+      return '';
+    case 1:
+      return `, lsl #${r.int(1, 31)}`;
+    case 2:
+      return `, lsr #${r.int(1, 32)}`;
+    case 3:
+      return `, asr #${r.int(1, 32)}`;
+    case 4:
+      return `, ror #${r.int(1, 31)}`;
+    default:
+      return ', rrx';
   }
 }
 

@@ -64,11 +64,7 @@ function epilogue(i: number): string[] {
 /** The starting state of sequence `i` as data: d0–d31, then r0–r12, APSR, FPSCR. */
 function initData(seq: Sequence, i: number): string[] {
   const { init } = seq;
-  return [
-    `init_${i}:`,
-    ...init.d.map((v) => `.quad 0x${v.toString(16)}`),
-    `.word ${[...init.core, init.apsr, init.fpscr].map(hex).join(', ')}`,
-  ];
+  return [`init_${i}:`, ...init.d.map((v) => `.quad 0x${v.toString(16)}`), `.word ${[...init.core, init.apsr, init.fpscr].map(hex).join(', ')}`];
 }
 
 /** Scratch content every sequence starts from: a fixed, recognisable pattern. */

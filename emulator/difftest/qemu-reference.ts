@@ -38,7 +38,11 @@ export class QemuReference {
   /** Set once the program has exited or was killed: there is nothing left to ask. */
   private ended = false;
 
-  private constructor(private readonly proc: ChildProcess, private readonly gdb: GdbRemote, private readonly dir: string) {
+  private constructor(
+    private readonly proc: ChildProcess,
+    private readonly gdb: GdbRemote,
+    private readonly dir: string,
+  ) {
     proc.stdout?.on('data', (b: Buffer) => this.stdout.push(b));
     proc.stderr?.on('data', (b: Buffer) => this.stderr.push(b));
   }

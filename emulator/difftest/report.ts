@@ -78,7 +78,9 @@ export function formatReport(r: DifftestReport): string {
   const lines: string[] = [];
   const n = (s: string) => BigInt(s).toLocaleString('en-US');
   if (r.same && r.limited) {
-    lines.push(`no difference so far: the ${r.syscalls} syscalls met in the first ${n(r.instructions)} instructions agree with qemu-arm (--max-instructions; the rest was not compared)`);
+    lines.push(
+      `no difference so far: the ${r.syscalls} syscalls met in the first ${n(r.instructions)} instructions agree with qemu-arm (--max-instructions; the rest was not compared)`,
+    );
   } else if (r.same) {
     lines.push(`same: ${n(r.instructions)} instructions and ${r.syscalls} syscalls agree with qemu-arm; exit status ${r.exitStatus}`);
   } else {
@@ -88,8 +90,10 @@ export function formatReport(r: DifftestReport): string {
     if (d.instructions !== undefined && d.culprit && d.at) {
       const kindText = d.kind === 'store' ? 'stores a different value' : d.kind === 'flow' ? 'is followed by different code' : 'leaves different registers';
       lines.push(`first difference at instruction ${n(d.instructions)}: the instruction at ${d.culprit.pc} ${kindText}`);
-      lines.push(`  ${d.culprit.pc}  ${(d.culprit.bytes ?? '').padEnd(10)}  ${d.culprit.text ?? '?'}  (${d.culprit.thumb ? 'thumb' : 'arm'})` +
-        (d.culprit.tracedByClonecloud ? '' : '  <- executed by qemu-arm; clonecloud did not execute it (or skipped it as a condition-failed IT instruction)'));
+      lines.push(
+        `  ${d.culprit.pc}  ${(d.culprit.bytes ?? '').padEnd(10)}  ${d.culprit.text ?? '?'}  (${d.culprit.thumb ? 'thumb' : 'arm'})` +
+          (d.culprit.tracedByClonecloud ? '' : '  <- executed by qemu-arm; clonecloud did not execute it (or skipped it as a condition-failed IT instruction)'),
+      );
       if (d.kind !== 'store') lines.push(`  next: ${d.at.pc}  ${(d.at.bytes ?? '').padEnd(10)}  ${d.at.text ?? '?'}`);
       if (d.previous.length) {
         lines.push('  executed before it (oldest first):');

@@ -17,7 +17,10 @@ function s(c: GenContext, p = 0.5): string {
 
 /** Data processing with three operands: every A32 opcode and T32's orn. */
 const dataProcessing = template('dp', (c) => {
-  const ops = c.mode === 'arm' ? ['and', 'eor', 'sub', 'rsb', 'add', 'adc', 'sbc', 'rsc', 'orr', 'bic'] : ['and', 'eor', 'sub', 'rsb', 'add', 'adc', 'sbc', 'orr', 'bic', 'orn'];
+  const ops =
+    c.mode === 'arm'
+      ? ['and', 'eor', 'sub', 'rsb', 'add', 'adc', 'sbc', 'rsc', 'orr', 'bic']
+      : ['and', 'eor', 'sub', 'rsb', 'add', 'adc', 'sbc', 'orr', 'bic', 'orn'];
   return insn(c.r.pick(ops) + s(c), `${reg(c.r)}, ${reg(c.r)}, ${operand2(c.r, c.mode)}`);
 });
 
@@ -44,9 +47,12 @@ const wide = template('movw', (c) => insn(c.r.pick(['movw', 'movt']), `${reg(c.r
 const multiply = template('mul', (c) => {
   const sf = c.mode === 'arm' ? s(c, 0.3) : '';
   switch (c.r.int(0, 2)) {
-    case 0: return insn('mul' + sf, `${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}`);
-    case 1: return insn('mla' + sf, `${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}`);
-    default: return insn('mls', `${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}`);
+    case 0:
+      return insn('mul' + sf, `${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}`);
+    case 1:
+      return insn('mla' + sf, `${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}`);
+    default:
+      return insn('mls', `${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}`);
   }
 });
 
@@ -74,7 +80,8 @@ const dspMultiply = template('smulxy', (c) => {
 /** Saturating add/subtract and saturate instructions (sets Q). */
 const saturate = template('sat', (c) => {
   switch (c.r.int(0, 4)) {
-    case 0: return insn(c.r.pick(['qadd', 'qsub', 'qdadd', 'qdsub']), `${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}`);
+    case 0:
+      return insn(c.r.pick(['qadd', 'qsub', 'qdadd', 'qdsub']), `${reg(c.r)}, ${reg(c.r)}, ${reg(c.r)}`);
     case 1: {
       const sh = c.r.chance(0.5) ? `, lsl #${c.r.int(0, 31)}` : `, asr #${c.r.int(1, c.mode === 'arm' ? 32 : 31)}`;
       return insn('ssat', `${reg(c.r)}, #${c.r.int(1, 32)}, ${reg(c.r)}${sh}`);
@@ -83,8 +90,10 @@ const saturate = template('sat', (c) => {
       const sh = c.r.chance(0.5) ? `, lsl #${c.r.int(0, 31)}` : `, asr #${c.r.int(1, c.mode === 'arm' ? 32 : 31)}`;
       return insn('usat', `${reg(c.r)}, #${c.r.int(0, 31)}, ${reg(c.r)}${sh}`);
     }
-    case 3: return insn('ssat16', `${reg(c.r)}, #${c.r.int(1, 16)}, ${reg(c.r)}`);
-    default: return insn('usat16', `${reg(c.r)}, #${c.r.int(0, 15)}, ${reg(c.r)}`);
+    case 3:
+      return insn('ssat16', `${reg(c.r)}, #${c.r.int(1, 16)}, ${reg(c.r)}`);
+    default:
+      return insn('usat16', `${reg(c.r)}, #${c.r.int(0, 15)}, ${reg(c.r)}`);
   }
 });
 

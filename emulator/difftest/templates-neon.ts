@@ -123,16 +123,21 @@ const longWideNarrow = template('neon-long', (c) => {
       const dt = op === 'vmull' && c.r.chance(0.15) ? 'p8' : c.r.pick(S8_32);
       return neon(op, dt, `${qreg(c)}, ${dreg(c)}, ${dreg(c)}`);
     }
-    case 1: return neon(c.r.pick(['vqdmull', 'vqdmlal', 'vqdmlsl']), c.r.pick(['s16', 's32']), `${qreg(c)}, ${dreg(c)}, ${dreg(c)}`);
-    case 2: return neon(c.r.pick(['vaddw', 'vsubw']), c.r.pick(S8_32), `${qreg(c)}, ${qreg(c)}, ${dreg(c)}`);
-    case 3: return neon(c.r.pick(['vaddhn', 'vraddhn', 'vsubhn', 'vrsubhn']), c.r.pick(['i16', 'i32', 'i64']), `${dreg(c)}, ${qreg(c)}, ${qreg(c)}`);
-    case 4: return neon('vmovl', c.r.pick(S8_32), `${qreg(c)}, ${dreg(c)}`);
+    case 1:
+      return neon(c.r.pick(['vqdmull', 'vqdmlal', 'vqdmlsl']), c.r.pick(['s16', 's32']), `${qreg(c)}, ${dreg(c)}, ${dreg(c)}`);
+    case 2:
+      return neon(c.r.pick(['vaddw', 'vsubw']), c.r.pick(S8_32), `${qreg(c)}, ${qreg(c)}, ${dreg(c)}`);
+    case 3:
+      return neon(c.r.pick(['vaddhn', 'vraddhn', 'vsubhn', 'vrsubhn']), c.r.pick(['i16', 'i32', 'i64']), `${dreg(c)}, ${qreg(c)}, ${qreg(c)}`);
+    case 4:
+      return neon('vmovl', c.r.pick(S8_32), `${qreg(c)}, ${dreg(c)}`);
     case 5: {
       const k = c.r.int(0, 2);
       const [op, types] = k === 0 ? ['vmovn', ['i16', 'i32', 'i64']] : k === 1 ? ['vqmovn', S16_64] : ['vqmovun', ['s16', 's32', 's64']];
       return neon(op, c.r.pick(types), `${dreg(c)}, ${qreg(c)}`);
     }
-    default: return c.r.chance(0.5) ? neon('vcvt', 'f16.f32', `${dreg(c)}, ${qreg(c)}`) : neon('vcvt', 'f32.f16', `${qreg(c)}, ${dreg(c)}`);
+    default:
+      return c.r.chance(0.5) ? neon('vcvt', 'f16.f32', `${dreg(c)}, ${qreg(c)}`) : neon('vcvt', 'f32.f16', `${qreg(c)}, ${dreg(c)}`);
   }
 });
 
@@ -160,7 +165,18 @@ const shiftImmediate = template('neon-shift', (c) => {
     }
     case 4: {
       const k = c.r.int(0, 2);
-      const [ops, types] = k === 0 ? [['vshrn', 'vrshrn'], ['i16', 'i32', 'i64']] : k === 1 ? [['vqshrn', 'vqrshrn'], S16_64] : [['vqshrun', 'vqrshrun'], ['s16', 's32', 's64']];
+      const [ops, types] =
+        k === 0
+          ? [
+              ['vshrn', 'vrshrn'],
+              ['i16', 'i32', 'i64'],
+            ]
+          : k === 1
+            ? [['vqshrn', 'vqrshrn'], S16_64]
+            : [
+                ['vqshrun', 'vqrshrun'],
+                ['s16', 's32', 's64'],
+              ];
       const dt = c.r.pick(types);
       return neon(c.r.pick(ops), dt, `${dreg(c)}, ${qreg(c)}, #${c.r.int(1, bits(dt) / 2)}`);
     }
@@ -172,7 +188,8 @@ const shiftImmediate = template('neon-shift', (c) => {
       const size = c.r.pick([8, 16, 32]);
       return neon('vshll', `i${size}`, `${qreg(c)}, ${dreg(c)}, #${size}`);
     }
-    default: return same('vcvt', c.r.pick(['s32.f32', 'u32.f32', 'f32.s32', 'f32.u32']), c.r.int(1, 32));
+    default:
+      return same('vcvt', c.r.pick(['s32.f32', 'u32.f32', 'f32.s32', 'f32.u32']), c.r.int(1, 32));
   }
 });
 
@@ -205,7 +222,8 @@ const byScalar = template('neon-scalar', (c) => {
 const permute = template('neon-perm', (c) => {
   const q = c.r.chance(0.5);
   switch (c.r.int(0, 3)) {
-    case 0: return neon('vext', '8', `${vreg(c, q)}, ${vreg(c, q)}, ${vreg(c, q)}, #${c.r.int(0, q ? 15 : 7)}`);
+    case 0:
+      return neon('vext', '8', `${vreg(c, q)}, ${vreg(c, q)}, ${vreg(c, q)}, #${c.r.int(0, q ? 15 : 7)}`);
     case 1: {
       const n = c.r.int(1, 4);
       const first = c.r.int(0, 32 - n);
@@ -216,7 +234,8 @@ const permute = template('neon-perm', (c) => {
       const size = c.r.pick([8, 16, 32]);
       return neon('vdup', `${size}`, `${vreg(c, q)}, d${c.r.int(0, 31)}[${c.r.int(0, 64 / size - 1)}]`);
     }
-    default: return neon('vdup', `${c.r.pick([8, 16, 32])}`, `${vreg(c, q)}, ${reg(c.r)}`);
+    default:
+      return neon('vdup', `${c.r.pick([8, 16, 32])}`, `${vreg(c, q)}, ${reg(c.r)}`);
   }
 });
 
@@ -224,15 +243,19 @@ const permute = template('neon-perm', (c) => {
 function simdImm(c: GenContext, dt: string): string {
   const b = c.r.int(0, 255);
   switch (dt) {
-    case 'i8': return `#${hex(b)}`;
-    case 'i16': return `#${hex(b << c.r.pick([0, 8]))}`;
-    case 'i32': return c.r.chance(0.75) ? `#${hex(b << c.r.pick([0, 8, 16, 24]))}` : `#${hex(c.r.chance(0.5) ? (b << 8) | 0xff : (b << 16) | 0xffff)}`;
+    case 'i8':
+      return `#${hex(b)}`;
+    case 'i16':
+      return `#${hex(b << c.r.pick([0, 8]))}`;
+    case 'i32':
+      return c.r.chance(0.75) ? `#${hex(b << c.r.pick([0, 8, 16, 24]))}` : `#${hex(c.r.chance(0.5) ? (b << 8) | 0xff : (b << 16) | 0xffff)}`;
     case 'i64': {
       let v = 0n;
       for (let i = 0; i < 8; i++) if (c.r.chance(0.5)) v |= 0xffn << BigInt(8 * i);
       return `#0x${v.toString(16)}`;
     }
-    default: return floatImm(c.r);
+    default:
+      return floatImm(c.r);
   }
 }
 

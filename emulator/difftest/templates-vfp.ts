@@ -50,7 +50,8 @@ const compare = template('vfp-cmp', (c) => {
 /** Conversions between precisions and to and from 32-bit integers (truncating and FPSCR-rounded). */
 const convert = template('vfp-cvt', (c) => {
   switch (c.r.int(0, 3)) {
-    case 0: return c.r.chance(0.5) ? vfp('vcvt', 'f64.f32', `${dreg(c)}, ${sreg(c)}`) : vfp('vcvt', 'f32.f64', `${sreg(c)}, ${dreg(c)}`);
+    case 0:
+      return c.r.chance(0.5) ? vfp('vcvt', 'f64.f32', `${dreg(c)}, ${sreg(c)}`) : vfp('vcvt', 'f32.f64', `${sreg(c)}, ${dreg(c)}`);
     case 1: {
       const d = c.r.chance(0.5);
       return vfp(c.r.pick(['vcvt', 'vcvtr']), `${c.r.pick(['s32', 'u32'])}.${d ? 'f64' : 'f32'}`, `${sreg(c)}, ${fr(c, d)}`);
@@ -59,7 +60,8 @@ const convert = template('vfp-cvt', (c) => {
       const d = c.r.chance(0.5);
       return vfp('vcvt', `${d ? 'f64' : 'f32'}.${c.r.pick(['s32', 'u32'])}`, `${fr(c, d)}, ${sreg(c)}`);
     }
-    default: return vfp(c.r.pick(['vcvtb', 'vcvtt']), c.r.pick(['f32.f16', 'f16.f32']), `${sreg(c)}, ${sreg(c)}`);
+    default:
+      return vfp(c.r.pick(['vcvtb', 'vcvtt']), c.r.pick(['f32.f16', 'f16.f32']), `${sreg(c)}, ${sreg(c)}`);
   }
 });
 
@@ -81,10 +83,14 @@ const fixed = template('vfp-fixed', (c) => {
 const transfer = template('vfp-vmov', (c) => {
   const [a, b] = regs(c.r, 2);
   switch (c.r.int(0, 4)) {
-    case 0: return vfp('vmov', undefined, `${reg(c.r)}, ${sreg(c)}`);
-    case 1: return vfp('vmov', undefined, `${sreg(c)}, ${reg(c.r)}`);
-    case 2: return vfp('vmov', undefined, `${dreg(c)}, ${a}, ${b}`);
-    case 3: return vfp('vmov', undefined, `${a}, ${b}, ${dreg(c)}`);
+    case 0:
+      return vfp('vmov', undefined, `${reg(c.r)}, ${sreg(c)}`);
+    case 1:
+      return vfp('vmov', undefined, `${sreg(c)}, ${reg(c.r)}`);
+    case 2:
+      return vfp('vmov', undefined, `${dreg(c)}, ${a}, ${b}`);
+    case 3:
+      return vfp('vmov', undefined, `${a}, ${b}, ${dreg(c)}`);
     default: {
       const s = c.r.int(0, 30);
       return vfp('vmov', undefined, `s${s}, s${s + 1}, ${a}, ${b}`);
@@ -116,7 +122,13 @@ const memory = template('vfp-ldst', (c) => {
  */
 const setFpscr = template('vfp-vmsr', (c) => {
   const v = randomFpscr(c.r);
-  return { op: 'vmsr', args: `fpscr, ${WORK}`, conditional: false, pre: [`movw ${WORK}, #${hex(v & 0xffff)}`, `movt ${WORK}, #${hex(v >>> 16)}`], setsFpscr: v };
+  return {
+    op: 'vmsr',
+    args: `fpscr, ${WORK}`,
+    conditional: false,
+    pre: [`movw ${WORK}, #${hex(v & 0xffff)}`, `movt ${WORK}, #${hex(v >>> 16)}`],
+    setsFpscr: v,
+  };
 });
 
 /** Every VFP template, and the weight it is drawn with. */

@@ -13,7 +13,8 @@ import { CloneCloudError } from '../errors';
 function tool(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw new CloneCloudError(`${cmd} is not available (${r.error.message}); run 'bash scripts/setup.sh'`);
-  if (r.status !== 0 || r.stderr.trim()) throw new CloneCloudError(`${cmd} ${r.status !== 0 ? 'failed' : 'warned'}: ${r.stderr.trim().split('\n').slice(0, 20).join('\n')}`);
+  if (r.status !== 0 || r.stderr.trim())
+    throw new CloneCloudError(`${cmd} ${r.status !== 0 ? 'failed' : 'warned'}: ${r.stderr.trim().split('\n').slice(0, 20).join('\n')}`);
 }
 
 /** Assemble `source` and link it statically into `dir/name`; returns the ELF's path. */

@@ -232,7 +232,9 @@ function checkLoads(phdrs: readonly ProgramHeader[], type: number, size: number,
         fail(`${what} has alignment ${p.align}, which is not a power of two; the program headers are corrupt, rebuild the program`);
       }
       if (p.offset % p.align !== p.vaddr % p.align) {
-        fail(`${what} has file offset 0x${hex(p.offset)} and address 0x${hex(p.vaddr)} that disagree modulo its alignment 0x${hex(p.align)}; the program headers are corrupt, rebuild the program`);
+        fail(
+          `${what} has file offset 0x${hex(p.offset)} and address 0x${hex(p.vaddr)} that disagree modulo its alignment 0x${hex(p.align)}; the program headers are corrupt, rebuild the program`,
+        );
       }
     }
     if (p.memsz > 0) loads.push(p);
@@ -243,20 +245,26 @@ function checkLoads(phdrs: readonly ProgramHeader[], type: number, size: number,
     const prev = loads[i - 1];
     const cur = loads[i];
     if (prev.vaddr + prev.memsz > cur.vaddr) {
-      fail(`loadable segments at 0x${hex(prev.vaddr)} (${prev.memsz} bytes) and 0x${hex(cur.vaddr)} overlap; the program headers are corrupt, rebuild the program`);
+      fail(
+        `loadable segments at 0x${hex(prev.vaddr)} (${prev.memsz} bytes) and 0x${hex(cur.vaddr)} overlap; the program headers are corrupt, rebuild the program`,
+      );
     }
   }
   const last = loads[loads.length - 1];
   const span = last.vaddr + last.memsz - loads[0].vaddr;
   if (span > MAX_IMAGE_SPAN) {
-    fail(`loadable segments span ${Math.round(span / 2 ** 20)} MiB, more than the 3 GiB a 32-bit process can hold; the program headers are corrupt, rebuild the program`);
+    fail(
+      `loadable segments span ${Math.round(span / 2 ** 20)} MiB, more than the 3 GiB a 32-bit process can hold; the program headers are corrupt, rebuild the program`,
+    );
   }
   return loads;
 }
 
 function checkTls(tls: ProgramHeader, size: number, fail: Fail): void {
   if (tls.filesz > tls.memsz) {
-    fail(`thread-local storage template (PT_TLS) has more file bytes (${tls.filesz}) than memory bytes (${tls.memsz}); the program headers are corrupt, rebuild the program`);
+    fail(
+      `thread-local storage template (PT_TLS) has more file bytes (${tls.filesz}) than memory bytes (${tls.memsz}); the program headers are corrupt, rebuild the program`,
+    );
   }
   if (tls.offset + tls.filesz > size) {
     fail(`thread-local storage template (PT_TLS) runs past the end of the ${size}-byte file; the file is truncated, copy it again`);

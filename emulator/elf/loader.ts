@@ -3,15 +3,7 @@
  * Linux's binfmt_elf does for a statically linked program (there is no interpreter to map).
  */
 import { ImageError } from '../errors';
-import {
-  AddressSpace,
-  PAGE_SIZE,
-  PROT_EXEC,
-  PROT_READ,
-  PROT_WRITE,
-  pageAlignDown,
-  pageAlignUp,
-} from '../memory/address-space';
+import { AddressSpace, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, pageAlignDown, pageAlignUp } from '../memory/address-space';
 import { ElfImage, PF_R, PF_W, PF_X, PHDR_SIZE, ProgramHeader, TASK_SIZE } from './elf-parser';
 
 /**

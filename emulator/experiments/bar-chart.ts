@@ -23,7 +23,10 @@ export async function barChartSvg(title: string, axis: string, bars: Bar[]): Pro
       x: { field: 'value', type: 'quantitative', title: axis },
     },
     layer: [
-      { mark: { type: 'bar', tooltip: true }, encoding: { color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 480 } } } },
+      {
+        mark: { type: 'bar', tooltip: true },
+        encoding: { color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 480 } } },
+      },
       { mark: { type: 'text', align: 'left', dx: 4 }, encoding: { text: { field: 'value', type: 'quantitative', format: '.1f' } } },
     ],
   }).spec;

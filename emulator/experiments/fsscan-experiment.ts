@@ -23,7 +23,15 @@ export interface Configuration {
 
 /** The phone, then the phone with the clone's clock, then its RAM, then its cores. */
 export function advantageLadder(phone: DeviceProfile, clone: DeviceProfile): Configuration[] {
-  const clock = { ...phone, id: `${phone.id}+clock`, name: `${phone.name} with ${clone.name}'s CPU`, clockHz: clone.clockHz, ipc: clone.ipc, cpuActiveW: clone.cpuActiveW, cpuIdleW: clone.cpuIdleW };
+  const clock = {
+    ...phone,
+    id: `${phone.id}+clock`,
+    name: `${phone.name} with ${clone.name}'s CPU`,
+    clockHz: clone.clockHz,
+    ipc: clone.ipc,
+    cpuActiveW: clone.cpuActiveW,
+    cpuIdleW: clone.cpuIdleW,
+  };
   const ram = { ...clock, id: `${phone.id}+clock+ram`, name: `${clock.name} and RAM`, ramBytes: clone.ramBytes };
   return [
     { label: phone.id, advantage: 'the phone', profile: phone },
@@ -94,12 +102,15 @@ export function runScan(c: Configuration, opts: ScanOptions): Omit<ScanResult, '
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const elf = new Uint8Array(fs.readFileSync(img.elfPath));
-  const machine = new Machine({ ...imageBootSpec(img, c.profile, elf), rootfs }, {
-    elf,
-    stdout: (b) => out.push(Buffer.from(b)),
-    stderr: (b) => err.push(Buffer.from(b)),
-    warn: () => undefined,
-  });
+  const machine = new Machine(
+    { ...imageBootSpec(img, c.profile, elf), rootfs },
+    {
+      elf,
+      stdout: (b) => out.push(Buffer.from(b)),
+      stderr: (b) => err.push(Buffer.from(b)),
+      warn: () => undefined,
+    },
+  );
   try {
     const step = 100_000_000n;
     while (machine.run(machine.instructions + step) === 'budget') opts.progress?.(machine.instructions);

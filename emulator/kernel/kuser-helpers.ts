@@ -14,32 +14,38 @@ export const KUSER_PAGE = 0xffff0000;
 /** Helper entry points and the words at each (ARM state, little-endian). */
 const HELPERS: [number, number[]][] = [
   // __kuser_cmpxchg64(const s64 *old, const s64 *new, volatile s64 *ptr): 0 and C set if stored.
-  [0xf60, [
-    0xe92d00f0, // push {r4-r7}
-    0xe1c040d0, // ldrd r4, r5, [r0]
-    0xe1c160d0, // ldrd r6, r7, [r1]
-    0xe1b20f9f, // 1: ldrexd r0, r1, [r2]
-    0xe0303004, // eors r3, r0, r4
-    0x00313005, // eorseq r3, r1, r5
-    0x01a23f96, // strexdeq r3, r6, r7, [r2]
-    0x03330001, // teqeq r3, #1       (the store lost the monitor: try again)
-    0x0afffff9, // beq 1b
-    0xe8bd00f0, // pop {r4-r7}
-    0xe2730000, // rsbs r0, r3, #0    (0 with C set when stored, else non-zero with C clear)
-    0xe12fff1e, // bx lr
-  ]],
+  [
+    0xf60,
+    [
+      0xe92d00f0, // push {r4-r7}
+      0xe1c040d0, // ldrd r4, r5, [r0]
+      0xe1c160d0, // ldrd r6, r7, [r1]
+      0xe1b20f9f, // 1: ldrexd r0, r1, [r2]
+      0xe0303004, // eors r3, r0, r4
+      0x00313005, // eorseq r3, r1, r5
+      0x01a23f96, // strexdeq r3, r6, r7, [r2]
+      0x03330001, // teqeq r3, #1       (the store lost the monitor: try again)
+      0x0afffff9, // beq 1b
+      0xe8bd00f0, // pop {r4-r7}
+      0xe2730000, // rsbs r0, r3, #0    (0 with C set when stored, else non-zero with C clear)
+      0xe12fff1e, // bx lr
+    ],
+  ],
   // __kuser_memory_barrier(void)
   [0xfa0, [0xf57ff05b /* dmb ish */, 0xe12fff1e /* bx lr */]],
   // __kuser_cmpxchg(int old, int new, volatile int *ptr): 0 and C set if stored.
-  [0xfc0, [
-    0xe1923f9f, // 1: ldrex r3, [r2]
-    0xe0533000, // subs r3, r3, r0
-    0x01823f91, // strexeq r3, r1, [r2]
-    0x03330001, // teqeq r3, #1
-    0x0afffffa, // beq 1b
-    0xe2730000, // rsbs r0, r3, #0
-    0xe12fff1e, // bx lr
-  ]],
+  [
+    0xfc0,
+    [
+      0xe1923f9f, // 1: ldrex r3, [r2]
+      0xe0533000, // subs r3, r3, r0
+      0x01823f91, // strexeq r3, r1, [r2]
+      0x03330001, // teqeq r3, #1
+      0x0afffffa, // beq 1b
+      0xe2730000, // rsbs r0, r3, #0
+      0xe12fff1e, // bx lr
+    ],
+  ],
   // __kuser_get_tls(void): the value set_tls stored (TPIDRURO).
   [0xfe0, [0xee1d0f70 /* mrc p15, 0, r0, c13, c0, 3 */, 0xe12fff1e /* bx lr */]],
   // __kuser_helper_version: the number of 32-byte helper slots.

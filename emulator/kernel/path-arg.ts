@@ -12,7 +12,7 @@ export const PATH_MAX = 4096;
  */
 export function readPath(t: Task, addr: number): string {
   const { space } = t;
-  for (let i = 0; i < PATH_MAX; ) {
+  for (let i = 0; i < PATH_MAX;) {
     // Check mapping once per page, then scan that page's bytes.
     const at = addr + i;
     if (!space.isMapped(at, 1, PROT_READ)) throw new ErrnoError(EFAULT);

@@ -42,7 +42,10 @@ export class SyscallTrace implements Persist<TraceState> {
   recent(): string[] {
     const ordered = this.ring.length < this.size ? this.ring : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
     return ordered.map((e) => {
-      const args = e.args.slice(0, 3).map((v) => '0x' + (v >>> 0).toString(16)).join(', ');
+      const args = e.args
+        .slice(0, 3)
+        .map((v) => '0x' + (v >>> 0).toString(16))
+        .join(', ');
       return `${syscallName(e.nr)}(${args}) = ${e.result}`;
     });
   }

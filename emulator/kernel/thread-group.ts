@@ -65,7 +65,11 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
   exitState: ExitState | null = null;
 
   /** `onExit` is told once, when the process ends. */
-  constructor(init: ThreadGroupInit, readonly fds: FdTable, private readonly onExit: () => void) {
+  constructor(
+    init: ThreadGroupInit,
+    readonly fds: FdTable,
+    private readonly onExit: () => void,
+  ) {
     this.pid = init.pid;
     this.ppid = init.ppid;
     this.uid = init.uid;

@@ -73,7 +73,9 @@ export function checkProgram(spec: BootSpec, elf: Uint8Array): void {
   if (spec.program.sha256 === undefined) return;
   const got = programHash(elf);
   if (got !== spec.program.sha256) {
-    throw new BootSpecError(`${spec.name}: the program bytes (sha256 ${got}) are not the program the boot record names (sha256 ${spec.program.sha256}); rebuild or fetch the right ELF`);
+    throw new BootSpecError(
+      `${spec.name}: the program bytes (sha256 ${got}) are not the program the boot record names (sha256 ${spec.program.sha256}); rebuild or fetch the right ELF`,
+    );
   }
 }
 
@@ -104,7 +106,8 @@ export function parseBootSpec(raw: unknown, where: string): BootSpec {
   if (typeof p !== 'object' || p === null) fail(where, '"program" must be an object');
   if (typeof p.path !== 'string' || !p.path.startsWith('/')) fail(where, '"program.path" must be an absolute guest path');
   if (p.host !== undefined && typeof p.host !== 'string') fail(where, '"program.host" must be a host path');
-  if (p.sha256 !== undefined && (typeof p.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(p.sha256))) fail(where, '"program.sha256" must be 64 lower-case hex digits');
+  if (p.sha256 !== undefined && (typeof p.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(p.sha256)))
+    fail(where, '"program.sha256" must be 64 lower-case hex digits');
   if (!Array.isArray(o.argv) || o.argv.length === 0 || !o.argv.every(checkArg)) {
     fail(where, '"argv" must be a non-empty array of strings or {"base64": ...} byte strings');
   }

@@ -93,7 +93,10 @@ export class Machine {
    * Build the machine. With `host.elf` the program is loaded and its stack built, ready to run;
    * without, the machine is empty until a checkpoint's state is applied to it.
    */
-  constructor(readonly spec: BootSpec, readonly host: HostWiring) {
+  constructor(
+    readonly spec: BootSpec,
+    readonly host: HostWiring,
+  ) {
     // Before the engine reserves its address space: a wrong program must cost nothing.
     if (host.elf) checkProgram(spec, host.elf);
     this.engine = new Engine(this.space, (intno) => this.onInterrupt(intno), host.engine);
@@ -263,7 +266,9 @@ export class Machine {
     this.lastIntno = undefined;
     this.settle(this.engine.runTo(this.pc, exit));
     if (this.instructions !== until || (this.pc & ~1) >>> 0 !== exit) {
-      throw new CloneCloudError(`internal: a stop inside a block at 0x${exit.toString(16)} ended at 0x${this.pc.toString(16)} after ${this.instructions} instructions, not ${until}`);
+      throw new CloneCloudError(
+        `internal: a stop inside a block at 0x${exit.toString(16)} ended at 0x${this.pc.toString(16)} after ${this.instructions} instructions, not ${until}`,
+      );
     }
   }
 
@@ -293,8 +298,8 @@ export class Machine {
     return {
       image: this.spec.name,
       profile: this.spec.profile.id,
-      exitStatus: fault ? 128 + (fault.info.signal ?? 11) : exit?.status ?? 0,
-      signal: fault ? fault.info.signal ?? 11 : exit?.signal,
+      exitStatus: fault ? 128 + (fault.info.signal ?? 11) : (exit?.status ?? 0),
+      signal: fault ? (fault.info.signal ?? 11) : exit?.signal,
       fault: fault?.info,
       instructions: insns,
       modelledSeconds: this.clock.seconds(),

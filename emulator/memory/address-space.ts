@@ -38,7 +38,10 @@ export interface Region {
 
 /** A kernel-side access to guest memory hit an unmapped or protected page (becomes EFAULT). */
 export class GuestMemoryError extends CloneCloudError {
-  constructor(readonly address: number, readonly access: 'read' | 'write') {
+  constructor(
+    readonly address: number,
+    readonly access: 'read' | 'write',
+  ) {
     super(`bad guest ${access} at 0x${(address >>> 0).toString(16)}`);
   }
 }

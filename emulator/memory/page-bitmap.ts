@@ -6,7 +6,10 @@ export class PageBitmap {
   readonly words: Uint32Array;
 
   /** Wrap `buffer` (or allocate one) holding `pageCount` bits. */
-  constructor(readonly pageCount: number, buffer?: SharedArrayBuffer) {
+  constructor(
+    readonly pageCount: number,
+    buffer?: SharedArrayBuffer,
+  ) {
     const bytes = Math.ceil(pageCount / 32) * 4;
     this.words = new Uint32Array(buffer ?? new SharedArrayBuffer(bytes), 0, bytes / 4);
   }
@@ -52,7 +55,7 @@ export class PageBitmap {
   countRange(first: number, count: number): number {
     const end = first + count;
     let n = 0;
-    for (let p = first; p < end; ) {
+    for (let p = first; p < end;) {
       const i = p >>> 5;
       const lo = p & 31;
       const hi = Math.min(32, end - i * 32);

@@ -104,8 +104,6 @@ export class ModelClock implements Persist<ClockState> {
     };
     this.sleptNs = old.sleptNs;
     const sameModel = old.rate === this.rate && savedProfile.cpuActiveW === this.profile.cpuActiveW && savedProfile.cpuIdleW === this.profile.cpuIdleW;
-    this.base = sameModel
-      ? old.base
-      : { instructions: instructionsNow, busyNs: old.busyNs(), sleptNs: old.sleptNs, energyJoules: old.energyJoules() };
+    this.base = sameModel ? old.base : { instructions: instructionsNow, busyNs: old.busyNs(), sleptNs: old.sleptNs, energyJoules: old.energyJoules() };
   }
 }

@@ -56,7 +56,8 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
     storageBytes: 256 * MB,
     cpuActiveW: 0.43,
     cpuIdleW: 0.03,
-    source: 'CloneCloud HotOS 2009, Table 1 (528 MHz, 192 MB); storage: HTC Dream specifications (256 MB internal flash); power: PowerTutor (Zhang et al. 2010) HTC G1 model',
+    source:
+      'CloneCloud HotOS 2009, Table 1 (528 MHz, 192 MB); storage: HTC Dream specifications (256 MB internal flash); power: PowerTutor (Zhang et al. 2010) HTC G1 model',
   },
   {
     id: 'blackberry-bold',
@@ -98,7 +99,8 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
     storageBytes: 250 * GB,
     cpuActiveW: 35,
     cpuIdleW: 8,
-    source: 'CloneCloud HotOS 2009, Table 2 (2.5 GHz, 2 cores, 4 GB); storage: Apple MacBook Pro (Early 2008) 2.5 GHz specifications (250 GB disk); power: Intel T9300 TDP 35 W',
+    source:
+      'CloneCloud HotOS 2009, Table 2 (2.5 GHz, 2 cores, 4 GB); storage: Apple MacBook Pro (Early 2008) 2.5 GHz specifications (250 GB disk); power: Intel T9300 TDP 35 W',
   },
   {
     id: 'dell-t7400',
@@ -128,7 +130,8 @@ export const BUILTIN_PROFILES: readonly DeviceProfile[] = [
     storageBytes: 250 * GB,
     cpuActiveW: 30,
     cpuIdleW: 10,
-    source: 'CloneCloud HotOS 2009, file-scan experiment (single-core QEMU clone on a 2.83 GHz desktop with 4 GB); storage: estimate (250 GB disk); power: estimate for one core',
+    source:
+      'CloneCloud HotOS 2009, file-scan experiment (single-core QEMU clone on a 2.83 GHz desktop with 4 GB); storage: estimate (250 GB disk); power: estimate for one core',
   },
   {
     id: 'cloud-graviton3',
@@ -175,7 +178,7 @@ export function validateProfile(raw: unknown, where: string): DeviceProfile {
     throw new ProfileError(`${where}: "id" must be a lower-case name like "my-phone"`);
   }
   for (const [k, [min, max, text]] of Object.entries(RANGES)) {
-    const v = k === 'storageBytes' ? o[k] ?? DEFAULT_STORAGE_BYTES : o[k];
+    const v = k === 'storageBytes' ? (o[k] ?? DEFAULT_STORAGE_BYTES) : o[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (WHOLE.has(k) && !Number.isInteger(v))) {
       throw new ProfileError(`${where}: profile "${o.id}": "${k}" must be a number ${text}, got ${JSON.stringify(v)}`);
     }

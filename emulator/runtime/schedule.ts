@@ -3,7 +3,10 @@
 /** A checkpoint schedule; an empty one takes checkpoints on demand only. */
 export class CheckpointSchedule {
   /** `every`: a period in instructions (above 0), or none; `at`: instruction counts. */
-  constructor(private readonly every: bigint | undefined = undefined, private readonly at: readonly bigint[] = []) {}
+  constructor(
+    private readonly every: bigint | undefined = undefined,
+    private readonly at: readonly bigint[] = [],
+  ) {}
 
   /** The first checkpoint point after `now`, if any. */
   next(now: bigint): bigint | undefined {

@@ -79,7 +79,10 @@ function yieldToEventLoop(): Promise<void> {
 export class RunSession {
   private requested = false;
 
-  constructor(readonly machine: Machine, private readonly opts: SessionOptions = {}) {}
+  constructor(
+    readonly machine: Machine,
+    private readonly opts: SessionOptions = {},
+  ) {}
 
   /** Take a checkpoint at the next point the run returns to the event loop (ignored without a target). */
   requestCheckpoint(): void {

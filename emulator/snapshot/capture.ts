@@ -78,7 +78,12 @@ export class Checkpointer {
   private parentChain: string | undefined;
 
   /** `parent`: the checkpoint the machine was restored from, whose page table is the baseline. */
-  constructor(private readonly sink: SnapshotSink, private readonly machine: Machine, parent: string | null = null, opts: CheckpointerOptions = {}) {
+  constructor(
+    private readonly sink: SnapshotSink,
+    private readonly machine: Machine,
+    parent: string | null = null,
+    opts: CheckpointerOptions = {},
+  ) {
     this.parent = parent;
     this.run = opts.run ?? freshRun(sink);
     if (parent) {
@@ -178,7 +183,15 @@ export class Checkpointer {
         captureMs: 0,
       },
     };
-    const record = { id, parent: this.parent, manifest, pageTable: encoded, extraHashes: collectBlockHashes(vfs), chain: this.chain, parentChain: this.parentChain };
+    const record = {
+      id,
+      parent: this.parent,
+      manifest,
+      pageTable: encoded,
+      extraHashes: collectBlockHashes(vfs),
+      chain: this.chain,
+      parentChain: this.parentChain,
+    };
     return { record, pages: [...newPages.values()], asDelta, t0 };
   }
 

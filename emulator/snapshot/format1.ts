@@ -154,7 +154,9 @@ function bootFromFormat1(image: Format1Image, profile: DeviceProfile, cwd: strin
 export function fromFormat1(raw: object, id: string): { version: string; boot: BootSpec; state: MachineState } {
   const { format: _format, state, image, profile, ...rest } = raw as { format: number; state: Format1State; image: Format1Image; profile: DeviceProfile };
   if (!state || typeof state !== 'object' || (state.version !== 1 && state.version !== 2) || !state.kernel?.proc) {
-    throw new CheckpointFormatError(`checkpoint ${id}: format 1 manifest with machine state version ${String(state?.version)}; this clonecloud reads machine state versions 1 and 2 of format 1`);
+    throw new CheckpointFormatError(
+      `checkpoint ${id}: format 1 manifest with machine state version ${String(state?.version)}; this clonecloud reads machine state versions 1 and 2 of format 1`,
+    );
   }
   if (!image || typeof image !== 'object' || !profile || typeof profile !== 'object') {
     throw new CheckpointFormatError(`checkpoint ${id}: format 1 manifest without its image or profile`);

@@ -103,7 +103,9 @@ function checkSameImage(machine: Machine, manifest: CheckpointManifest): void {
   const img = manifest.boot;
   const same = img.program.path === spec.program.path && img.rootfsBase === spec.rootfsBase && JSON.stringify(img.rootfs) === JSON.stringify(spec.rootfs);
   if (!same) {
-    throw new CheckpointError(`checkpoint ${manifest.id} is of ${img.name} (${img.program.path}); this machine runs ${spec.name} (${spec.program.path}): restore the checkpoint instead of applying it`);
+    throw new CheckpointError(
+      `checkpoint ${manifest.id} is of ${img.name} (${img.program.path}); this machine runs ${spec.name} (${spec.program.path}): restore the checkpoint instead of applying it`,
+    );
   }
 }
 

@@ -59,7 +59,8 @@ export class MemorySnapshots implements SnapshotSink, SnapshotSource {
       table = decodePageTable(record.pageTable, `checkpoint ${id}`);
     }
     for (const [hash, bytes] of pages) {
-      if (hash.byteLength !== HASH_BYTES || Buffer.compare(hashBytes(bytes), hash) !== 0) throw new StoreError(`checkpoint ${id}: page ${hashHex(hash)} does not match its hash`);
+      if (hash.byteLength !== HASH_BYTES || Buffer.compare(hashBytes(bytes), hash) !== 0)
+        throw new StoreError(`checkpoint ${id}: page ${hashHex(hash)} does not match its hash`);
     }
     for (const [hash, bytes] of pages) this.pages.set(hashHex(hash), bytes.slice());
     // A copy, as a receiver at the other end of a link would hold.

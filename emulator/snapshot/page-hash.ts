@@ -47,9 +47,7 @@ export function hashHex(hash: Uint8Array): string {
 
 /** True when every byte of `bytes` is zero (zero pages are never stored). */
 export function isZero(bytes: Uint8Array): boolean {
-  const words = bytes.byteOffset % 8 === 0 && bytes.byteLength % 8 === 0
-    ? new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8)
-    : bytes;
+  const words = bytes.byteOffset % 8 === 0 && bytes.byteLength % 8 === 0 ? new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8) : bytes;
   for (let i = 0; i < words.length; i++) if (words[i]) return false;
   return true;
 }

@@ -53,7 +53,9 @@ export function decodePageTable(bytes: Uint8Array, what: string): PageTable {
   if (dv.getUint32(0, true) !== MAGIC) throw new CheckpointFormatError(`${what}: not a page table`);
   const version = dv.getUint32(4, true);
   if (version !== PAGE_TABLE_LAYOUT) {
-    throw new CheckpointFormatError(`${what}: page table layout version ${version}, this clonecloud reads layout ${PAGE_TABLE_LAYOUT}: it was written by another clonecloud release`);
+    throw new CheckpointFormatError(
+      `${what}: page table layout version ${version}, this clonecloud reads layout ${PAGE_TABLE_LAYOUT}: it was written by another clonecloud release`,
+    );
   }
   const n = dv.getUint32(8, true);
   if (bytes.length !== 12 + (4 + HASH_BYTES) * n) throw new CheckpointFormatError(`${what}: page table length does not match its count`);
@@ -125,7 +127,8 @@ export function decodeDelta(bytes: Uint8Array, what: string): PageTableDelta {
   if (!isDelta(bytes) || bytes.length < 24) bad('malformed');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(4, true);
-  if (version !== PAGE_TABLE_LAYOUT) bad(`layout version ${version}, this clonecloud reads layout ${PAGE_TABLE_LAYOUT}: it was written by another clonecloud release`);
+  if (version !== PAGE_TABLE_LAYOUT)
+    bad(`layout version ${version}, this clonecloud reads layout ${PAGE_TABLE_LAYOUT}: it was written by another clonecloud release`);
   const depth = dv.getUint32(8, true);
   const baseLen = dv.getUint32(12, true);
   if (16 + baseLen + 8 > bytes.length) bad('truncated');

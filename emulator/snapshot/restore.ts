@@ -77,7 +77,9 @@ export function importLayer(machine: Machine, manifest: CheckpointManifest, sour
   if (files.usedBlocks > files.totalBlocks || files.usedInodes > files.totalInodes) {
     const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
     const profile = machine.spec.profile;
-    throw new CheckpointError(`checkpoint ${manifest.id} holds ${mb(files.usedBlocks * 4096)} of files (${files.usedInodes} inodes); profile ${profile.id} has only ${mb(profile.storageBytes)} of storage`);
+    throw new CheckpointError(
+      `checkpoint ${manifest.id} holds ${mb(files.usedBlocks * 4096)} of files (${files.usedInodes} inodes); profile ${profile.id} has only ${mb(profile.storageBytes)} of storage`,
+    );
   }
 }
 
@@ -95,4 +97,3 @@ function layerState(vfs: VfsRecord, source: SnapshotSource, id: string): LayerSt
   });
   return { nextIno: vfs.nextIno, nodes };
 }
-

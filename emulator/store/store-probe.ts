@@ -20,6 +20,13 @@ export function probeStore(dir: string): void {
   if (r.error && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') throw r.error;
   if (r.status === 0) return;
   if (r.status === 3) throw new StoreError(r.stderr.trim());
-  const how = r.signal === 'SIGTERM' ? `did not finish within ${PROBE_TIMEOUT_MS / 1000} s` : r.signal ? `crashed (${r.signal})` : `failed (${r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`})`;
-  throw new StoreDamageError(`${dir}: the store's database file is damaged: reading it ${how}; nothing was changed — restore the folder from a copy or use a new store`);
+  const how =
+    r.signal === 'SIGTERM'
+      ? `did not finish within ${PROBE_TIMEOUT_MS / 1000} s`
+      : r.signal
+        ? `crashed (${r.signal})`
+        : `failed (${r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`})`;
+  throw new StoreDamageError(
+    `${dir}: the store's database file is damaged: reading it ${how}; nothing was changed — restore the folder from a copy or use a new store`,
+  );
 }

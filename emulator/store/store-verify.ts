@@ -60,7 +60,12 @@ export function verifyStore(dbs: StoreDbs, progress?: VerifyProgress): VerifyRep
     if (progress && (done % PROGRESS_EVERY === 0 || done === total)) progress(Math.min(done, total), total);
   };
   const report: VerifyReport = {
-    ok: true, pagesChecked: 0, checkpointsChecked: 0, damagedPages: [], damagedRecords: [], unreferencedPages: 0,
+    ok: true,
+    pagesChecked: 0,
+    checkpointsChecked: 0,
+    damagedPages: [],
+    damagedRecords: [],
+    unreferencedPages: 0,
   };
 
   // Pages first: the set of intact ones is what references are resolved against.
@@ -118,12 +123,7 @@ export function verifyStore(dbs: StoreDbs, progress?: VerifyProgress): VerifyRep
 }
 
 /** Check one checkpoint's record, page table and extras, noting every page it references. */
-function checkCheckpoint(
-  dbs: StoreDbs,
-  id: string,
-  note: (hash: Uint8Array, ref: PageReference) => void,
-  report: VerifyReport,
-): void {
+function checkCheckpoint(dbs: StoreDbs, id: string, note: (hash: Uint8Array, ref: PageReference) => void, report: VerifyReport): void {
   const fail = (problem: string) => report.damagedRecords.push({ checkpoint: id, problem });
   try {
     if (!readRecord(dbs, id)) fail('listed in commit order but has no record');

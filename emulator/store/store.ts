@@ -10,9 +10,7 @@ import { decodeDelta, decodePageTable, encodePageTable, isDelta, MAX_DELTA_DEPTH
 import { StoreDamageError, StoreError } from '../snapshot/errors';
 import { ParentBaseline, SnapshotRecord, SnapshotSink } from '../snapshot/sink';
 import { SnapshotSource } from '../snapshot/source';
-import {
-  describePage, hashKey, matchesHash, MAX_PAGE_BYTES, PageContext, seal, sealJson, splitHashes, unseal,
-} from './store-codec';
+import { describePage, hashKey, matchesHash, MAX_PAGE_BYTES, PageContext, seal, sealJson, splitHashes, unseal } from './store-codec';
 import { diskBytes, OpenOptions, openStoreEnv, readCounters, StoreDbs } from './store-env';
 import { prune, PruneResult } from './store-prune';
 import { orderedIds, readRecord, StoredRecord, unknownCheckpoint } from './store-records';
@@ -41,7 +39,10 @@ const MAX_ID_LENGTH = 200;
 export class CheckpointStore implements SnapshotSink, SnapshotSource {
   private closed = false;
 
-  private constructor(private readonly dbs: StoreDbs, private readonly readOnly: boolean) {}
+  private constructor(
+    private readonly dbs: StoreDbs,
+    private readonly readOnly: boolean,
+  ) {}
 
   /** Open the store in `dir`, creating it there (unless create:false) when the folder is missing or empty. */
   static open(dir: string, opts: OpenOptions = {}): CheckpointStore {
@@ -75,12 +76,16 @@ export class CheckpointStore implements SnapshotSink, SnapshotSource {
     const dbs = this.writable();
     checkRecord(record);
     ignoreLmdbSideRejections();
-    return dbs.root.transaction(() => writeCheckpoint(dbs, record, newPages)).catch((e: unknown) => {
-      // lmdb rejects a second promise with the write error (commitError); nobody else holds it,
-      // and left unhandled it would end the process.
-      (e as { commitError?: Promise<unknown> } | null)?.commitError?.catch(() => undefined);
-      throw e instanceof Error && /Commit failed/.test(e.message) ? new StoreError(`${dbs.dir}: the checkpoint could not be written (${describeCommitError(e)})`) : e;
-    });
+    return dbs.root
+      .transaction(() => writeCheckpoint(dbs, record, newPages))
+      .catch((e: unknown) => {
+        // lmdb rejects a second promise with the write error (commitError); nobody else holds it,
+        // and left unhandled it would end the process.
+        (e as { commitError?: Promise<unknown> } | null)?.commitError?.catch(() => undefined);
+        throw e instanceof Error && /Commit failed/.test(e.message)
+          ? new StoreError(`${dbs.dir}: the checkpoint could not be written (${describeCommitError(e)})`)
+          : e;
+      });
   }
 
   /** Checkpoint ids in commit order. */

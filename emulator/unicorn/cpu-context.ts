@@ -39,7 +39,10 @@ const TPIDRURW = [13, 0, 0, 2] as const;
 
 /** The CPU context of the task running on `engine`. */
 export class CpuContext implements Persist<CpuContextState> {
-  constructor(private readonly engine: Engine, private readonly resume: ResumePoint) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly resume: ResumePoint,
+  ) {}
 
   /** Register `n` (r0..r15). */
   r(n: number): number {

@@ -37,7 +37,11 @@ export class Engine {
   private readonly scratchView = new DataView(this.scratch.buffer);
 
   /** Open an engine, configure it (Cortex-A15, 4 KiB pages, virtual TLB) and map `space`. */
-  constructor(readonly space: AddressSpace, onInterrupt: InterruptHandler, options: EngineOptions = {}) {
+  constructor(
+    readonly space: AddressSpace,
+    onInterrupt: InterruptHandler,
+    options: EngineOptions = {},
+  ) {
     this.u = unicorn();
     const out: unknown[] = [null];
     this.check('uc_open', this.u.uc_open(UC_ARCH_ARM, UC_MODE_ARM, out));
@@ -49,10 +53,7 @@ export class Engine {
     this.check('uc_ctl(exits)', this.u.cc_exits_enable(this.handle));
     // One region for the whole 32-bit space: which pages exist is decided per page by the
     // TLB-fill callback, so mmap/munmap never split Unicorn regions (they abort after ~1000 splits).
-    this.check(
-      'uc_mem_map_ptr',
-      this.u.uc_mem_map_ptr(this.handle, 0n, BigInt(ADDRESS_SPACE_SIZE), 7, space.bytes),
-    );
+    this.check('uc_mem_map_ptr', this.u.uc_mem_map_ptr(this.handle, 0n, BigInt(ADDRESS_SPACE_SIZE), 7, space.bytes));
     this.state = this.u.cc_state_new(
       this.counters.slots,
       space.dirty.words,

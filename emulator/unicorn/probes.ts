@@ -27,7 +27,11 @@ export class InstructionTrace {
   private handle: unknown;
 
   /** Attach to `engine`; the engine stops by itself when the record buffer is nearly full. */
-  constructor(private readonly engine: Engine, readonly capacity: number, writeCapacity = capacity * 2) {
+  constructor(
+    private readonly engine: Engine,
+    readonly capacity: number,
+    writeCapacity = capacity * 2,
+  ) {
     this.recs = new Uint32Array(new SharedArrayBuffer(capacity * TRACE_WORDS * 4));
     this.writes = new Uint32Array(new SharedArrayBuffer(writeCapacity * WRITE_WORDS * 4));
     const { lib, uc } = engine.probeTarget();
@@ -76,7 +80,10 @@ export class AddressWatch {
   private handle: unknown;
 
   /** Start counting executions of `address` (without the Thumb bit). */
-  constructor(private readonly engine: Engine, readonly address: number) {
+  constructor(
+    private readonly engine: Engine,
+    readonly address: number,
+  ) {
     const { lib, uc } = engine.probeTarget();
     this.handle = lib.cc_watch_begin(uc, BigInt(address >>> 0));
     if (!this.handle) throw new UnicornError('uc_hook_add(watch)', 0, 'could not add the watch hook');

@@ -20,7 +20,11 @@ export type TimeChange = Timespec | 'now' | 'omit';
 /** Applies attribute changes for one guest identity. */
 export class Attributes {
   /** Changes go to `ov`'s writable layer; `now` stamps ctime and 'now' times. */
-  constructor(private readonly ov: Overlay, private readonly cred: Credentials, private readonly now: () => Timespec) {}
+  constructor(
+    private readonly ov: Overlay,
+    private readonly cred: Credentials,
+    private readonly now: () => Timespec,
+  ) {}
 
   /** chmod(2): only the owner may; a caller outside the file's group cannot set S_ISGID. */
   chmod(n: MNode, mode: number): void {

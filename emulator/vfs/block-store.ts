@@ -22,7 +22,10 @@ export class BlockStore {
    * `frozen` is shared by the whole layer so one export can freeze every file at once; every
    * block allocated is taken from `storage` (the device's), when there is one.
    */
-  constructor(private readonly frozen: FrozenSet, private storage?: Storage) {}
+  constructor(
+    private readonly frozen: FrozenSet,
+    private storage?: Storage,
+  ) {}
 
   /** Copy bytes at `position` into `dst`; holes give zeros. */
   read(dst: Uint8Array, position: number): number {

@@ -29,7 +29,14 @@ function behaviours(random: RandomSource): Record<string, Behaviour | { major: n
   const discard = (src: Uint8Array) => src.length;
   const entropy = (dst: Uint8Array) => (random(dst), dst.length);
   return {
-    full: { major: 1, minor: 7, read: zeros, write: () => { throw new ErrnoError(ENOSPC); } },
+    full: {
+      major: 1,
+      minor: 7,
+      read: zeros,
+      write: () => {
+        throw new ErrnoError(ENOSPC);
+      },
+    },
     null: { major: 1, minor: 3, read: () => 0, write: discard },
     random: { major: 1, minor: 8, read: entropy, write: discard },
     // A process without a controlling terminal (the guest never has one) gets ENXIO for /dev/tty.
@@ -75,7 +82,11 @@ class DeviceHandle implements OpenFile {
   readonly kind = 'file';
   readonly positionless = true;
 
-  constructor(readonly path: string, private readonly b: Behaviour, private readonly attrs: () => Stat) {}
+  constructor(
+    readonly path: string,
+    private readonly b: Behaviour,
+    private readonly attrs: () => Stat,
+  ) {}
 
   read(dst: Uint8Array): number {
     return this.b.read(dst);

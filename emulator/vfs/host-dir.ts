@@ -93,7 +93,11 @@ function timespec(ns: bigint): Timespec {
 }
 
 class HostNode extends LowerNode {
-  constructor(private readonly mount: HostMount, private readonly rel: string, readonly kind: NodeKind) {
+  constructor(
+    private readonly mount: HostMount,
+    private readonly rel: string,
+    readonly kind: NodeKind,
+  ) {
     super();
   }
 

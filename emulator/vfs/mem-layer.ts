@@ -29,7 +29,10 @@ export class MemFile {
   opens = 0;
 
   /** Contents start empty; copy-up fills them. */
-  constructor(public meta: MemMeta, readonly data: BlockStore) {}
+  constructor(
+    public meta: MemMeta,
+    readonly data: BlockStore,
+  ) {}
 }
 
 /** A directory of the writable layer. */
@@ -41,7 +44,11 @@ export class MemDir {
    * `opaque` hides the whole lower directory (it was deleted and made again); `redirect` names the
    * lower directory this one shows after a rename, so renaming never copies a subtree.
    */
-  constructor(public meta: MemMeta, public opaque: boolean, public redirect?: string) {}
+  constructor(
+    public meta: MemMeta,
+    public opaque: boolean,
+    public redirect?: string,
+  ) {}
 }
 
 /** A symlink of the writable layer. */
@@ -49,7 +56,10 @@ export class MemSymlink {
   readonly kind = 'symlink';
 
   /** The target text is stored verbatim, as symlink(2) does. */
-  constructor(public meta: MemMeta, readonly target: string) {}
+  constructor(
+    public meta: MemMeta,
+    readonly target: string,
+  ) {}
 }
 
 /** A FIFO or socket node made by mknod: it has attributes but no data here. */
@@ -57,7 +67,10 @@ export class MemSpecial {
   readonly kind = 'special';
 
   /** `type` is the S_IF* bits (S_IFIFO or S_IFSOCK). */
-  constructor(public meta: MemMeta, readonly type: number) {}
+  constructor(
+    public meta: MemMeta,
+    readonly type: number,
+  ) {}
 }
 
 /** Marks a deleted lower entry. */
@@ -92,7 +105,12 @@ export class MemLayer {
    * `rootMeta` is the lower root's identity, so / keeps its inode once copied up; `storage` is
    * the device's, which everything the layer adds is taken from.
    */
-  constructor(readonly dev: number, readonly clock: LayerClock, rootMeta: MemMeta, readonly storage = new Storage()) {
+  constructor(
+    readonly dev: number,
+    readonly clock: LayerClock,
+    rootMeta: MemMeta,
+    readonly storage = new Storage(),
+  ) {
     this.root = new MemDir(rootMeta, false);
   }
 

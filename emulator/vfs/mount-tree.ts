@@ -80,7 +80,12 @@ class MountDir extends LowerNode {
   private readonly base: LowerNode | undefined;
 
   /** `base` is what lies at this path below the mounts; non-directories there are hidden. */
-  constructor(private readonly trie: Trie, base: LowerNode | undefined, private readonly owner: Provenance, private readonly isRoot: boolean) {
+  constructor(
+    private readonly trie: Trie,
+    base: LowerNode | undefined,
+    private readonly owner: Provenance,
+    private readonly isRoot: boolean,
+  ) {
     super();
     this.base = base?.kind === 'dir' ? base : undefined;
   }

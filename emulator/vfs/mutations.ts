@@ -10,7 +10,11 @@ import { Resolved, walk } from './walk';
 /** Applies namespace changes for one guest identity. */
 export class Mutations {
   /** All changes go to `ov`'s writable layer; `cred` decides permission checks. */
-  constructor(private readonly ov: Overlay, private readonly layer: MemLayer, private readonly cred: Credentials) {}
+  constructor(
+    private readonly ov: Overlay,
+    private readonly layer: MemLayer,
+    private readonly cred: Credentials,
+  ) {}
 
   /** Refuse changes inside generated trees and directories the guest may not write. */
   checkWritableDir(dir: MNode): void {

@@ -43,7 +43,12 @@ export class FileHandle implements OpenFile {
   private released = false;
 
   /** `writable` reflects the access mode; writes through a read-only handle fail with EBADF. */
-  constructor(readonly path: string, private readonly source: FileSource, private readonly layer: MemLayer, private readonly writable: boolean) {
+  constructor(
+    readonly path: string,
+    private readonly source: FileSource,
+    private readonly layer: MemLayer,
+    private readonly writable: boolean,
+  ) {
     // An unlinked file keeps its space while open.
     if (source.kind === 'mem') source.file.opens++;
   }
@@ -125,7 +130,10 @@ export class DirHandle implements OpenFile {
   readonly kind = 'dir';
 
   /** The source resolves the path again each time so entries added after open are listed. */
-  constructor(readonly path: string, private readonly source: DirSource) {}
+  constructor(
+    readonly path: string,
+    private readonly source: DirSource,
+  ) {}
 
   read(): number {
     throw new ErrnoError(EISDIR);

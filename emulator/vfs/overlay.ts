@@ -24,7 +24,10 @@ export interface MNode {
 /** Merges a MemLayer over a lower tree. */
 export class Overlay {
   /** Both layers are shared with the facade; the layer's root may be swapped by restore. */
-  constructor(readonly lowerRoot: LowerNode, readonly layer: MemLayer) {}
+  constructor(
+    readonly lowerRoot: LowerNode,
+    readonly layer: MemLayer,
+  ) {}
 
   /** The merged root directory. */
   root(): MNode {
@@ -181,7 +184,7 @@ export class Overlay {
 /** Read a whole image file into a writable one, in chunks so large files need no single buffer. */
 function copyContents(from: LowerNode, to: MemFile): void {
   const chunk = new Uint8Array(64 * 1024);
-  for (let pos = 0; ; ) {
+  for (let pos = 0; ;) {
     const n = from.read(chunk, pos);
     if (n === 0) break;
     if (to.data.write(chunk.subarray(0, n), pos) !== n) throw new ErrnoError(ENOSPC);

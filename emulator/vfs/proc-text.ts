@@ -37,7 +37,7 @@ export function memoryKb(ramBytes: number, freeBytes: number): { total: number; 
  * anonymous memory: there is no page cache or buffer memory, and sysinfo(2) says the same.
  */
 export function meminfoText(d: DeviceDescription): string {
-  const { total, free } = memoryKb(d.ramBytes, d.usedBytes ? d.ramBytes - d.usedBytes() : d.freeRamBytes ?? d.ramBytes * 0.4);
+  const { total, free } = memoryKb(d.ramBytes, d.usedBytes ? d.ramBytes - d.usedBytes() : (d.freeRamBytes ?? d.ramBytes * 0.4));
   const used = total - free;
   const buffers = 0;
   const cached = 0;

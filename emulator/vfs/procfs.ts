@@ -20,7 +20,10 @@ export interface ProcessView {
 class Builder {
   private next = 1;
 
-  constructor(readonly dev: number, readonly owner: Provenance) {}
+  constructor(
+    readonly dev: number,
+    readonly owner: Provenance,
+  ) {}
 
   id(): StaticIdentity {
     return { dev: this.dev, ino: this.next++, owner: this.owner, sealed: true };

@@ -72,7 +72,10 @@ type Raw = Record<string, unknown>;
 
 /** Reports problems of one entry with its position and kind, so the message says where to look. */
 class EntryContext {
-  constructor(readonly index: number, readonly raw: Raw) {}
+  constructor(
+    readonly index: number,
+    readonly raw: Raw,
+  ) {}
 
   fail(what: string): never {
     const kind = typeof this.raw.type === 'string' ? ` (${this.raw.type})` : '';

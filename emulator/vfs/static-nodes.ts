@@ -16,7 +16,11 @@ export class LiteralFile extends LowerNode {
   readonly kind = 'file';
 
   /** `perm` holds permission bits only. */
-  constructor(private readonly id: StaticIdentity, private readonly perm: number, private readonly content: Uint8Array) {
+  constructor(
+    private readonly id: StaticIdentity,
+    private readonly perm: number,
+    private readonly content: Uint8Array,
+  ) {
     super();
   }
 
@@ -44,7 +48,11 @@ export class GeneratedFile extends LowerNode {
   readonly kind = 'file';
 
   /** `generate` is called once per open and per direct read. */
-  constructor(private readonly id: StaticIdentity, private readonly perm: number, private readonly generate: () => string) {
+  constructor(
+    private readonly id: StaticIdentity,
+    private readonly perm: number,
+    private readonly generate: () => string,
+  ) {
     super();
   }
 
@@ -74,7 +82,10 @@ export class StaticSymlink extends LowerNode {
   readonly kind = 'symlink';
 
   /** `target` is read on every readlink so it can follow the caller's state. */
-  constructor(private readonly id: StaticIdentity, private readonly target: () => string) {
+  constructor(
+    private readonly id: StaticIdentity,
+    private readonly target: () => string,
+  ) {
     super();
   }
 
@@ -97,7 +108,11 @@ export class StaticDir extends LowerNode {
   readonly kind = 'dir';
 
   /** Children are kept in insertion order, which is the listing order. */
-  constructor(private readonly id: StaticIdentity, private readonly perm: number, readonly children = new Map<string, LowerNode>()) {
+  constructor(
+    private readonly id: StaticIdentity,
+    private readonly perm: number,
+    readonly children = new Map<string, LowerNode>(),
+  ) {
     super();
   }
 

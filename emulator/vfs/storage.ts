@@ -92,7 +92,15 @@ export interface FsStats extends SpaceReport {
 export function fsStatsAt(path: string, storage: Storage): FsStats {
   const under = (mount: string) => path === mount || path.startsWith(mount + '/');
   if (under('/proc') || under('/sys')) {
-    return { type: under('/proc') ? PROC_SUPER_MAGIC : SYSFS_MAGIC, blockSize: BLOCK_SIZE, nameMax: NAME_MAX, blocks: 0, freeBlocks: 0, inodes: 0, freeInodes: 0 };
+    return {
+      type: under('/proc') ? PROC_SUPER_MAGIC : SYSFS_MAGIC,
+      blockSize: BLOCK_SIZE,
+      nameMax: NAME_MAX,
+      blocks: 0,
+      freeBlocks: 0,
+      inodes: 0,
+      freeInodes: 0,
+    };
   }
   return { type: EXT4_SUPER_MAGIC, blockSize: BLOCK_SIZE, nameMax: NAME_MAX, ...storage.report() };
 }

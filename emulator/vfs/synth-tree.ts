@@ -9,7 +9,12 @@ export class SynthTree {
   readonly index: SynthIndex;
 
   /** Build the index; inode numbers are inoBase (root) and inoBase + 1 + id. */
-  constructor(spec: SynthEntrySpec, readonly dev: number, readonly inoBase: number, readonly owner: Provenance) {
+  constructor(
+    spec: SynthEntrySpec,
+    readonly dev: number,
+    readonly inoBase: number,
+    readonly owner: Provenance,
+  ) {
     this.index = buildSynthIndex(spec);
   }
 
@@ -32,7 +37,10 @@ export class SynthTree {
 class SynthDir extends LowerNode {
   readonly kind = 'dir';
 
-  constructor(private readonly tree: SynthTree, private readonly slot: number) {
+  constructor(
+    private readonly tree: SynthTree,
+    private readonly slot: number,
+  ) {
     super();
   }
 
@@ -72,7 +80,10 @@ class SynthDir extends LowerNode {
 class SynthFile extends LowerNode {
   readonly kind = 'file';
 
-  constructor(private readonly tree: SynthTree, private readonly id: number) {
+  constructor(
+    private readonly tree: SynthTree,
+    private readonly id: number,
+  ) {
     super();
   }
 

@@ -84,7 +84,11 @@ export class Vfs implements Persist<LayerState> {
     const proc = buildProc(device, { exePath: options.exePath, cwd: options.cwd, comm: options.comm, pid: options.pid ?? 1 }, system);
     const sys = buildSys(device, system);
     const dev = buildDev(options.random ?? NO_RANDOM, system);
-    const extra = [{ target: '/dev', root: dev }, { target: '/proc', root: proc }, { target: '/sys', root: sys }];
+    const extra = [
+      { target: '/dev', root: dev },
+      { target: '/proc', root: proc },
+      { target: '/sys', root: sys },
+    ];
     const lower = composeRootfs(spec, { owner, extra });
     const now = options.now ?? (() => ({ ...imageTime }));
     this.layer = new MemLayer(ROOTFS_DEV, { now, ...this.cred }, metaFromStat(lower.stat()), new Storage(options.storageBytes));
@@ -298,7 +302,7 @@ export class Vfs implements Persist<LayerState> {
         const n = find();
         if (!n) return [];
         const cut = path.lastIndexOf('/');
-        const parent = path === '/' ? n : ov.at(cut === 0 ? '/' : path.slice(0, cut)) ?? n;
+        const parent = path === '/' ? n : (ov.at(cut === 0 ? '/' : path.slice(0, cut)) ?? n);
         const out: DirEntry[] = [
           { name: '.', ...ov.identity(n) },
           { name: '..', ...ov.identity(parent) },
@@ -312,4 +316,3 @@ export class Vfs implements Persist<LayerState> {
     });
   }
 }
-

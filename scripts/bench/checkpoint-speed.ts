@@ -291,7 +291,13 @@ function timeRestore(store: CheckpointStore, id: string, profile: DeviceProfile,
 }
 
 /** Boot, capture at every marker, run to the end; `atFull` sees the machine right after the first capture. */
-async function captureAll(g: Guest, args: string[], expected: string, store: CheckpointStore, atFull?: (m: Machine, c: CaptureSample) => void): Promise<CaptureSample[]> {
+async function captureAll(
+  g: Guest,
+  args: string[],
+  expected: string,
+  store: CheckpointStore,
+  atFull?: (m: Machine, c: CaptureSample) => void,
+): Promise<CaptureSample[]> {
   const out: Buffer[] = [];
   const m = boot(g, args, out);
   try {
@@ -347,7 +353,12 @@ function storeSizeTrial(g: Guest, args: string[], expected: string): Promise<Sto
 }
 
 function captureFigures(xs: CaptureSample[]): CaptureFigures {
-  return { captureMs: sample(xs.map((x) => x.captureMs)), durableMs: sample(xs.map((x) => x.durableMs)), pagesScanned: xs[0].pagesScanned, newPages: xs[0].newPages };
+  return {
+    captureMs: sample(xs.map((x) => x.captureMs)),
+    durableMs: sample(xs.map((x) => x.durableMs)),
+    pagesScanned: xs[0].pagesScanned,
+    newPages: xs[0].newPages,
+  };
 }
 
 function pass(runs: number[], bytes: number): Pass {
@@ -359,8 +370,14 @@ function summarize(g: Guest, args: string[], trials: Trial[], storeSize: StoreSi
   const residentPages = trials[0].full.residentPages;
   const residentBytes = residentPages * PAGE_SIZE;
   const full = captureFigures(trials.map((t) => t.full));
-  const hashing = pass(trials.map((t) => t.passes.hashMs), residentBytes);
-  const pageCopy = pass(trials.map((t) => t.passes.pageCopyMs), residentBytes);
+  const hashing = pass(
+    trials.map((t) => t.passes.hashMs),
+    residentBytes,
+  );
+  const pageCopy = pass(
+    trials.map((t) => t.passes.pageCopyMs),
+    residentBytes,
+  );
   return {
     elf: path.relative(g.root, g.elfPath),
     args,
@@ -370,7 +387,10 @@ function summarize(g: Guest, args: string[], trials: Trial[], storeSize: StoreSi
     full: { ...full, gbPerSecond: gbPerSecond(residentBytes, full.captureMs.median) },
     hashing,
     pageCopy,
-    bulkCopy: pass(trials.map((t) => t.passes.bulkCopyMs), trials[0].passes.bulkBytes),
+    bulkCopy: pass(
+      trials.map((t) => t.passes.bulkCopyMs),
+      trials[0].passes.bulkBytes,
+    ),
     pageTableEncodeMs: sample(trials.map((t) => t.passes.encodeMs)),
     hashVsCopy: hashing.gbPerSecond / pageCopy.gbPerSecond,
     incremental: PHASES.map((pct, i) => ({ pct, ...captureFigures(trials.map((t) => t.incrementals[i])) })),

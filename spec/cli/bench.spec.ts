@@ -14,12 +14,15 @@ describe('cli: bench fsscan', function () {
 
   it('adds one advantage at a time from the phone to the clone', () => {
     const ladder = advantageLadder(findProfile('htc-g1'), findProfile('clone-2009'));
-    assert.deepEqual(ladder.map((c) => [c.profile.clockHz, c.profile.ramBytes]), [
-      [528e6, 192 * 2 ** 20],
-      [2.83e9, 192 * 2 ** 20],
-      [2.83e9, 4 * 2 ** 30],
-      [2.83e9, 4 * 2 ** 30],
-    ]);
+    assert.deepEqual(
+      ladder.map((c) => [c.profile.clockHz, c.profile.ramBytes]),
+      [
+        [528e6, 192 * 2 ** 20],
+        [2.83e9, 192 * 2 ** 20],
+        [2.83e9, 4 * 2 ** 30],
+        [2.83e9, 4 * 2 ** 30],
+      ],
+    );
   });
 
   it('reads the GC figures the scan prints', () => {
@@ -30,7 +33,10 @@ describe('cli: bench fsscan', function () {
 
   it('runs the experiment and writes results.json and chart.svg', () => {
     const out = tempDir('cc-bench-');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'fsscan', '--entries', '1000', '--out', out, '--json'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'fsscan', '--entries', '1000', '--out', out, '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.results.length, 4);

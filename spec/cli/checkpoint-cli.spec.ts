@@ -39,7 +39,11 @@ describe('cli: checkpoints', function () {
     assert.equal(ids.length, 3);
     const run = ids[0].split('-')[0];
     assert.match(run, /^[a-z][a-z0-9]{5}$/, 'a short random run part');
-    assert.deepEqual(ids, [1, 2, 3].map((n) => `${run}-${n}`), 'then the run\'s sequence number');
+    assert.deepEqual(
+      ids,
+      [1, 2, 3].map((n) => `${run}-${n}`),
+      "then the run's sequence number",
+    );
     assert.match(cli(['boot', 'images/hello', '--checkpoint-every', '1M']).stderr, /checkpoints need a store: add --store <dir>/);
     const list = JSON.parse(cli(['checkpoints', '--store', store, '--json']).stdout);
     const counts = list.checkpoints.map((c: { instructions: number }) => c.instructions);
@@ -123,7 +127,10 @@ describe('cli: checkpoints', function () {
     // in place, and one killed then crashed its readers or was "no checkpoint store".
     for (const [i, watched] of ['', 'data.mdb', '', 'data.mdb', '', 'data.mdb'].entries()) {
       const dir = path.join(tempDir('cc-kill-'), 'store');
-      const child = spawn(process.execPath, [BIN, 'boot', 'images/hello', '--checkpoint-every', '5000', '--store', dir, '--no-summary'], { cwd: ROOT, stdio: 'ignore' });
+      const child = spawn(process.execPath, [BIN, 'boot', 'images/hello', '--checkpoint-every', '5000', '--store', dir, '--no-summary'], {
+        cwd: ROOT,
+        stdio: 'ignore',
+      });
       const exited = new Promise((res) => child.on('exit', res));
       let ended = false;
       void exited.then(() => (ended = true));
@@ -140,7 +147,10 @@ describe('cli: checkpoints', function () {
   it('keeps every earlier checkpoint restorable when the process is killed while capturing', async () => {
     for (const delay of [200, 350, 500]) {
       const dir = path.join(tempDir('cc-kill-'), 'store');
-      const child = spawn(process.execPath, [BIN, 'boot', 'images/compute', '--checkpoint-every', '3M', '--store', dir, '--no-summary', '--', '1'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'boot', 'images/compute', '--checkpoint-every', '3M', '--store', dir, '--no-summary', '--', '1'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let seen = '';
       child.stderr.on('data', (d) => (seen += d));
       // Listen before waiting: a fast run may end on its own before the kill.
@@ -153,7 +163,11 @@ describe('cli: checkpoints', function () {
       assert.equal(listed.status, 0, `killed after ${delay} ms: ${listed.stderr}`);
       const list = JSON.parse(listed.stdout).checkpoints as { id: string }[];
       const reported = [...seen.matchAll(/checkpoint (\S+) at/g)].map((m) => m[1]);
-      for (const id of reported) assert.ok(list.some((c) => c.id === id), `${id} was reported taken, so it must be listed`);
+      for (const id of reported)
+        assert.ok(
+          list.some((c) => c.id === id),
+          `${id} was reported taken, so it must be listed`,
+        );
       assert.equal(cli(['verify', '--store', dir]).status, 0, 'no damage after the kill');
       if (list.length) {
         const last = lastJson(cli(['restore', list[list.length - 1].id, '--store', dir, '--json']).stderr);

@@ -54,7 +54,10 @@ describe('cli', () => {
     assert.equal(r.status, 139);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0], /^clonecloud: guest fault: segmentation fault at pc 0x[0-9a-f]{8} \(arm\); address 0x00000010; instruction e5901000 \(arm\); read of unmapped memory \(SIGSEGV\); last syscalls: getpid\(/);
+    assert.match(
+      lines[0],
+      /^clonecloud: guest fault: segmentation fault at pc 0x[0-9a-f]{8} \(arm\); address 0x00000010; instruction e5901000 \(arm\); read of unmapped memory \(SIGSEGV\); last syscalls: getpid\(/,
+    );
   });
 
   it('gives a one-line error and a non-zero exit for bad input', () => {
@@ -90,7 +93,9 @@ describe('cli', () => {
     assert.match(cli(['profiles']).stdout, /htc-g1 \*/);
     const i = cli(['images', '--json']);
     assert.deepEqual(
-      JSON.parse(i.stdout).map((x: { name: string }) => x.name).filter((n: string) => ['compute', 'hello', 'syscalls'].includes(n)),
+      JSON.parse(i.stdout)
+        .map((x: { name: string }) => x.name)
+        .filter((n: string) => ['compute', 'hello', 'syscalls'].includes(n)),
       ['compute', 'hello', 'syscalls'],
     );
   });

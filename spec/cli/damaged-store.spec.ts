@@ -25,7 +25,8 @@ function readAll(store: string, restored: string): void {
     assert.ok(r.status !== null && r.status < 128, `${args[0]} exit ${r.status}: ${r.stderr}`);
     // verify's answer to damage is its report and exit code 1; any other failure is one line.
     const reported = args[0] === 'verify' && r.status === 1 && /damaged|do not match|missing/i.test(r.stdout + r.stderr);
-    if (r.status !== 0 && !reported) assert.match(r.stderr, /^clonecloud: [^\n]+\n$/, `${args[0]} exit ${r.status}: one line, got ${JSON.stringify(r.stderr.slice(0, 300))}`);
+    if (r.status !== 0 && !reported)
+      assert.match(r.stderr, /^clonecloud: [^\n]+\n$/, `${args[0]} exit ${r.status}: one line, got ${JSON.stringify(r.stderr.slice(0, 300))}`);
     if (args[0] === 'restore' && r.status === 0) assert.equal(r.stdout, restored, 'a restore that succeeds restores the right run');
   }
 }
@@ -69,7 +70,7 @@ describe('cli: a damaged checkpoint store', function () {
   it('one byte flipped anywhere (24 places): never a crash, never a wrong restore', () => {
     const size = fs.statSync(path.join(good, 'data.mdb')).size;
     for (let i = 0; i < 24; i++) {
-      const at = Math.floor(((i * 2654435761) % 4294967296) / 4294967296 * size);
+      const at = Math.floor((((i * 2654435761) % 4294967296) / 4294967296) * size);
       const dir = damaged((d) => {
         const copy = Buffer.from(d);
         copy[at] ^= 0x5a;

@@ -27,9 +27,12 @@ describe('cli: difftest', function () {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'in.txt'), 'one\ntwo\nthree\n');
     const src = path.join(dir, 'wc.c');
-    fs.writeFileSync(src, `#include <stdio.h>
+    fs.writeFileSync(
+      src,
+      `#include <stdio.h>
 int main(int argc, char **argv) { FILE *f = fopen(argv[1], "r"); int c, n = 0, l = 0;
-  while ((c = fgetc(f)) != EOF) { n++; l += c == '\\n'; } printf("%d %d\\n", l, n); return l; }\n`);
+  while ((c = fgetc(f)) != EOF) { n++; l += c == '\\n'; } printf("%d %d\\n", l, n); return l; }\n`,
+    );
     const elf = compileC(src);
     const r = cli(['difftest', '--elf', elf, '--root', dir, '--quiet', '--', 'in.txt']);
     assert.equal(r.status, 0, r.stdout + r.stderr);

@@ -46,7 +46,11 @@ describe('cli: a checkpoint store on a full disk', function () {
     assert.equal(r.stdout, whole.stdout, 'the guest ran to its end with all its output');
     // (LMDB's own C code may print a "Write error" of its own first.)
     assert.match(r.stderr, /clonecloud: checkpoints stopped at [\d,]+ instructions: .*is the disk full\?.*the run goes on without them\n/);
-    assert.equal(r.stderr.match(/clonecloud: (checkpoints stopped|checkpoint \S+ could not be stored)/g)?.length, 2, 'the stop, and which checkpoint failed first');
+    assert.equal(
+      r.stderr.match(/clonecloud: (checkpoints stopped|checkpoint \S+ could not be stored)/g)?.length,
+      2,
+      'the stop, and which checkpoint failed first',
+    );
     assert.doesNotMatch(r.stderr, /Commit failed|at .*index\.cjs/, 'no stack trace of the database library');
     const list = cli(['checkpoints', '--store', store, '--json']);
     assert.equal(list.status, 0, list.stderr);

@@ -82,12 +82,16 @@ describe('cli: guest output to a slow, non-blocking host stdout', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-nonblock-'));
     const src = path.join(dir, 'spew.c');
     // 4 MiB in 64 KiB writes: far more than a pipe holds while nobody reads.
-    fs.writeFileSync(src, `#include <string.h>
+    fs.writeFileSync(
+      src,
+      `#include <string.h>
 #include <unistd.h>
-int main(void) { static char b[65536]; for (int i = 0; i < 64; i++) { memset(b, 'a' + i % 26, sizeof b); if (write(1, b, sizeof b) != sizeof b) return 1; } return 0; }\n`);
+int main(void) { static char b[65536]; for (int i = 0; i < 64; i++) { memset(b, 'a' + i % 26, sizeof b); if (write(1, b, sizeof b) != sizeof b) return 1; } return 0; }\n`,
+    );
     const elf = compileC(src);
     // The descriptor is shared with whoever made it non-blocking (here a small launcher).
-    const launcher = 'import fcntl, os, sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execvp(sys.argv[1], sys.argv[1:])';
+    const launcher =
+      'import fcntl, os, sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execvp(sys.argv[1], sys.argv[1:])';
     const child = spawn('python3', ['-c', launcher, process.execPath, BIN, 'boot', '--elf', elf, '--no-summary'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pause();
     await new Promise((r) => setTimeout(r, 500));

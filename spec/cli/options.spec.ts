@@ -32,7 +32,7 @@ describe('cli: options refused with one line', () => {
     fs.writeFileSync(path.join(dir, 'file'), 'x');
   });
 
-  it('--cwd must be absolute and an existing directory of the guest\'s tree', () => {
+  it("--cwd must be absolute and an existing directory of the guest's tree", () => {
     refused(['boot', '--elf', HELLO, '--root', dir, '--cwd', 'sub'], /--cwd sub: must be an absolute guest path/);
     refused(['boot', '--elf', HELLO, '--root', dir, '--cwd', '/nonexistent'], /working directory \/nonexistent: no such directory/);
     refused(['boot', '--elf', HELLO, '--root', dir, '--cwd', '/file'], /working directory \/file: not a directory/);

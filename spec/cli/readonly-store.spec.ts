@@ -61,7 +61,10 @@ describe('cli: a read-only checkpoint store', function () {
       assert.equal(cli(['boot', 'images/hello', '--store', view, '--checkpoint-every', '5k', '--no-summary'], ro!.as).status, 2);
       const list = cli(['checkpoints', '--store', view, '--json'], ro!.as);
       assert.equal(list.status, 0, list.stderr);
-      assert.deepEqual(JSON.parse(list.stdout).checkpoints.map((c: { id: string }) => c.id), ids);
+      assert.deepEqual(
+        JSON.parse(list.stdout).checkpoints.map((c: { id: string }) => c.id),
+        ids,
+      );
       const verify = cli(['verify', '--store', view], ro!.as);
       assert.equal(verify.status, 0, verify.stderr);
       assert.equal(cli(['diff', '1', '2', '--store', view], ro!.as).status, 0);

@@ -20,7 +20,7 @@ describe('cli: guest standard input', () => {
     fs.writeFileSync(path.join(dir, 'in.txt'), text);
   });
 
-  it('is the host\'s standard input by default, as under qemu-arm (a file, then a pipe)', () => {
+  it("is the host's standard input by default, as under qemu-arm (a file, then a pipe)", () => {
     const fd = fs.openSync(path.join(dir, 'in.txt'), 'r');
     try {
       const r = spawnSync(process.execPath, [BIN, 'boot', '--elf', elf, '--no-summary'], { stdio: [fd, 'pipe', 'pipe'] });
@@ -79,7 +79,7 @@ describe('cli: guest standard input', () => {
     assert.match(missing.stderr.toString(), /^clonecloud: --stdin .*nope: no such file\n$/);
   });
 
-  it('is the host\'s standard input for restore too', () => {
+  it("is the host's standard input for restore too", () => {
     const store = path.join(dir, 'store');
     // A checkpoint during start-up, before the program reads anything.
     const b = spawnSync(process.execPath, [BIN, 'boot', '--elf', elf, '--no-summary', '--checkpoint-at', '100', '--store', store], { input: 'at boot\n' });

@@ -20,7 +20,9 @@ describe('cli: syscalls', () => {
     assert.deepEqual(list, syscallCoverage());
     assert.deepEqual(
       list.map((s) => s.nr),
-      Object.keys(SYSCALL_NAMES).map(Number).sort((a, b) => a - b),
+      Object.keys(SYSCALL_NAMES)
+        .map(Number)
+        .sort((a, b) => a - b),
     );
     for (const s of list) assert.equal(s.name, SYSCALL_NAMES[s.nr]);
     const implemented = new Set(implementedSyscalls());
@@ -47,7 +49,10 @@ describe('cli: syscalls', () => {
     assert.match(lines[1], /^0 +restart_syscall +unsupported +no handler: ENOSYS$/);
     assert.ok(lines.some((l) => /^0xf0005 +ARM_set_tls +supported$/.test(l)));
     const c = (level: string) => syscallCoverage().filter((s) => s.level === level).length;
-    assert.equal(lines[lines.length - 1], `${c('supported')} supported, ${c('partial')} partial, ${c('unsupported')} not supported (ENOSYS unless the note says otherwise)`);
+    assert.equal(
+      lines[lines.length - 1],
+      `${c('supported')} supported, ${c('partial')} partial, ${c('unsupported')} not supported (ENOSYS unless the note says otherwise)`,
+    );
   });
 
   it('has --help', () => {

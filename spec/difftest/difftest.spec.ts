@@ -48,7 +48,10 @@ describe('difftest against qemu-arm', function () {
     // The loop head's first instruction (adds r4, #1) ran on qemu-arm only.
     assert.equal(ins.culprit.traced, false);
     assert.equal(ins.culprit.pc, ins.pc - 4);
-    assert.deepEqual(ins.registers.map((d) => d.name).filter((n) => n === 'r4'), ['r4']);
+    assert.deepEqual(
+      ins.registers.map((d) => d.name).filter((n) => n === 'r4'),
+      ['r4'],
+    );
   });
 
   it('finds a divergence 60 million instructions into a 120-million-instruction run, and proves the rest equal', async () => {

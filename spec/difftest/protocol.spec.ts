@@ -8,7 +8,10 @@ import { NR } from '../../emulator/abi/syscall-names';
 describe('difftest: protocol and comparison helpers', () => {
   it('frames GDB packets with their checksum and parses stop replies', () => {
     assert.equal(framePacket('g'), '$g#67');
-    assert.equal(framePacket('m10074,4'), '$m10074,4#' + ((['m', '1', '0', '0', '7', '4', ',', '4'].reduce((a, c) => a + c.charCodeAt(0), 0) & 0xff).toString(16).padStart(2, '0')));
+    assert.equal(
+      framePacket('m10074,4'),
+      '$m10074,4#' + (['m', '1', '0', '0', '7', '4', ',', '4'].reduce((a, c) => a + c.charCodeAt(0), 0) & 0xff).toString(16).padStart(2, '0'),
+    );
     assert.deepEqual(parseStopReply('T05thread:p01.1;'), { kind: 'trap', signal: 5 });
     assert.deepEqual(parseStopReply('W10'), { kind: 'exited', status: 16 });
     assert.deepEqual(parseStopReply('X0b'), { kind: 'killed', signal: 11 });
@@ -28,15 +31,32 @@ describe('difftest: protocol and comparison helpers', () => {
     b[16] = 0x60000030 | 0x0600fc00; // IT bits only
     assert.deepEqual(diffRegisters(a, b), []);
     b[16] = 0x20000030; // Z differs
-    assert.deepEqual(diffRegisters(a, b).map((d) => d.name), ['cpsr']);
+    assert.deepEqual(
+      diffRegisters(a, b).map((d) => d.name),
+      ['cpsr'],
+    );
     assert.equal(CPSR_COMPARED & 0x0600fc00, 0);
     b[16] = a[16];
     b[3] = 7;
-    assert.deepEqual(diffRegisters(a, b).map((d) => d.name), ['r3']);
+    assert.deepEqual(
+      diffRegisters(a, b).map((d) => d.name),
+      ['r3'],
+    );
   });
 
   it('merges written ranges and finds the first differing byte', () => {
-    assert.deepEqual(mergeRanges([[10, 5], [0, 4], [4, 2], [30, 0]]), [[0, 6], [10, 5]]);
+    assert.deepEqual(
+      mergeRanges([
+        [10, 5],
+        [0, 4],
+        [4, 2],
+        [30, 0],
+      ]),
+      [
+        [0, 6],
+        [10, 5],
+      ],
+    );
     assert.equal(firstDifference(new Uint8Array([1, 2, 3]), new Uint8Array([1, 2, 3])), -1);
     assert.equal(firstDifference(new Uint8Array([1, 2, 3]), new Uint8Array([1, 9, 3])), 1);
     assert.equal(firstDifference(new Uint8Array([1, 2]), new Uint8Array([1, 2, 3])), 2);

@@ -38,14 +38,23 @@ describe('random-instruction difftest: comparing records', () => {
     const d = firstDivergence(program, { stdout: ours, status: 0 }, { stdout: ref, status: 0 })!;
     assert.equal(d.kind, 'state');
     assert.equal(d.sequence, 1);
-    assert.deepEqual(d.lines, program.sequences[1].units.flatMap((u) => u.lines));
-    assert.deepEqual(d.fields.map((f) => f.field), ['r3', 'd5', '[r11+4]']);
+    assert.deepEqual(
+      d.lines,
+      program.sequences[1].units.flatMap((u) => u.lines),
+    );
+    assert.deepEqual(
+      d.fields.map((f) => f.field),
+      ['r3', 'd5', '[r11+4]'],
+    );
     const r3 = compareRecords(ours.subarray(RECORD_SIZE, 2 * RECORD_SIZE), ref.subarray(RECORD_SIZE, 2 * RECORD_SIZE))[0];
     assert.notEqual(r3.ours, r3.reference);
     const text = describeDivergence({ ...d, category: 'arm', programSeed: 1 });
     assert.match(text, /sequence 1: state differs/);
     assert.ok(text.includes(`r3: ${r3.ours} / ${r3.reference}`), text);
-    assert.ok(d.lines.every((l) => text.includes(l)), 'the sequence is listed');
+    assert.ok(
+      d.lines.every((l) => text.includes(l)),
+      'the sequence is listed',
+    );
   });
 
   it('reports missing records and a different exit status', () => {
@@ -69,7 +78,10 @@ describe('random-instruction difftest against qemu-arm', () => {
     const run = runBoth(program, dir, 'vcvt-fixed');
     const d = firstDivergence(program, run.ours, run.ref);
     assert.ok(d, 'the difference is seen');
-    assert.deepEqual(d.fields.map((f) => [f.field, f.ours, f.reference]), [['d0', '0x0000000043c0fc0c', '0x0000000043c0fc0d']]);
+    assert.deepEqual(
+      d.fields.map((f) => [f.field, f.ours, f.reference]),
+      [['d0', '0x0000000043c0fc0c', '0x0000000043c0fc0d']],
+    );
     const culprit = minimise(program, 0, dir)!;
     assert.deepEqual(culprit.lines, ['vcvt.f32.u32 s0, s0, #21']);
     assert.equal(culprit.position, 1);
@@ -88,7 +100,10 @@ describe('random-instruction difftest against qemu-arm', () => {
     const dir = tempDir('cc-risu-');
     const run = runBoth(program, dir, 'smlad');
     const d = firstDivergence(program, run.ours, run.ref);
-    assert.deepEqual(d?.fields.map((f) => [f.field, Number(f.ours) & q, Number(f.reference) & q]), [['apsr', q, 0]]);
+    assert.deepEqual(
+      d?.fields.map((f) => [f.field, Number(f.ours) & q, Number(f.reference) & q]),
+      [['apsr', q, 0]],
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

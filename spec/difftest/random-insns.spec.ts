@@ -34,26 +34,115 @@ describe('random-instruction generator', () => {
   it('draws every template of every category', () => {
     for (const c of CATEGORIES) {
       const used = new Set<string>();
-      for (let seed = 1; seed <= 6; seed++) generateProgram(seed, c, SIZE).sequences.forEach((s) => s.units.forEach((u) => u.templates.forEach((t) => used.add(t))));
-      const missing = templatesOf(c).map(([t]) => t.name).filter((n) => !used.has(n));
+      for (let seed = 1; seed <= 6; seed++)
+        generateProgram(seed, c, SIZE).sequences.forEach((s) => s.units.forEach((u) => u.templates.forEach((t) => used.add(t))));
+      const missing = templatesOf(c)
+        .map(([t]) => t.name)
+        .filter((n) => !used.has(n));
       assert.deepEqual(missing, [], `${c}: templates never drawn`);
     }
   });
 
   it('covers the instruction families the test is meant to compare', () => {
     const seen = new Set<string>();
-    for (const c of CATEGORIES) for (let seed = 1; seed <= 12; seed++) for (const m of mnemonics(randomLines(seed, c))) seen.add(m.replace(/\.[a-z0-9.]+$/, ''));
+    for (const c of CATEGORIES)
+      for (let seed = 1; seed <= 12; seed++) for (const m of mnemonics(randomLines(seed, c))) seen.add(m.replace(/\.[a-z0-9.]+$/, ''));
     const wanted = [
-      'adcs', 'rsc', 'orn', 'teq', 'rrx', 'mul', 'mla', 'mls', 'umull', 'smull', 'umlal', 'smlal', 'smulbt', 'smlatb', 'smmul', 'smmlar',
-      'qadd', 'qsub', 'qadd16', 'uadd8', 'sel', 'usad8', 'ssat', 'usat16', 'ubfx', 'sbfx', 'bfi', 'bfc', 'uxtb', 'sxtah', 'rev', 'rev16',
-      'revsh', 'rbit', 'clz', 'sdiv', 'udiv', 'ldr', 'str', 'ldrb', 'ldrh', 'ldrsh', 'ldrd', 'strd', 'ldmia', 'stmdb', 'ldrex', 'strex',
-      'strexd', 'vadd', 'vsub', 'vmul', 'vdiv', 'vmla', 'vfma', 'vsqrt', 'vabs', 'vneg', 'vcmp', 'vmrs', 'vcvt', 'vcvtr', 'vcvtb', 'vmov',
-      'vldr', 'vstmia', 'vdup', 'vshl', 'vzip', 'vuzp', 'vtrn', 'vtbl', 'vext', 'vqadd', 'vqdmulh', 'vrecpe', 'vrsqrte', 'vcnt', 'vmull',
-      'vqshrun', 'vld2', 'vst4',
+      'adcs',
+      'rsc',
+      'orn',
+      'teq',
+      'rrx',
+      'mul',
+      'mla',
+      'mls',
+      'umull',
+      'smull',
+      'umlal',
+      'smlal',
+      'smulbt',
+      'smlatb',
+      'smmul',
+      'smmlar',
+      'qadd',
+      'qsub',
+      'qadd16',
+      'uadd8',
+      'sel',
+      'usad8',
+      'ssat',
+      'usat16',
+      'ubfx',
+      'sbfx',
+      'bfi',
+      'bfc',
+      'uxtb',
+      'sxtah',
+      'rev',
+      'rev16',
+      'revsh',
+      'rbit',
+      'clz',
+      'sdiv',
+      'udiv',
+      'ldr',
+      'str',
+      'ldrb',
+      'ldrh',
+      'ldrsh',
+      'ldrd',
+      'strd',
+      'ldmia',
+      'stmdb',
+      'ldrex',
+      'strex',
+      'strexd',
+      'vadd',
+      'vsub',
+      'vmul',
+      'vdiv',
+      'vmla',
+      'vfma',
+      'vsqrt',
+      'vabs',
+      'vneg',
+      'vcmp',
+      'vmrs',
+      'vcvt',
+      'vcvtr',
+      'vcvtb',
+      'vmov',
+      'vldr',
+      'vstmia',
+      'vdup',
+      'vshl',
+      'vzip',
+      'vuzp',
+      'vtrn',
+      'vtbl',
+      'vext',
+      'vqadd',
+      'vqdmulh',
+      'vrecpe',
+      'vrsqrte',
+      'vcnt',
+      'vmull',
+      'vqshrun',
+      'vld2',
+      'vst4',
     ];
-    assert.deepEqual(wanted.filter((m) => !seen.has(m)), []);
-    assert.ok([...seen].some((m) => /^it[te]*$/.test(m)), 'Thumb IT blocks');
-    assert.ok([...seen].some((m) => /^add(eq|ne|cs|cc|mi|pl|vs|vc|hi|ls|ge|lt|gt|le)$/.test(m)), 'A32 conditions');
+    assert.deepEqual(
+      wanted.filter((m) => !seen.has(m)),
+      [],
+    );
+    assert.ok(
+      [...seen].some((m) => /^it[te]*$/.test(m)),
+      'Thumb IT blocks',
+    );
+    assert.ok(
+      [...seen].some((m) => /^add(eq|ne|cs|cc|mi|pl|vs|vc|hi|ls|ge|lt|gt|le)$/.test(m)),
+      'A32 conditions',
+    );
   });
 
   it('never writes the reserved registers, sp or pc (pc is only read)', () => {
@@ -107,7 +196,8 @@ describe('random-instruction generator', () => {
 
   it('produces programs the distro assembler accepts without a warning', () => {
     const dir = tempDir('cc-risu-');
-    for (const c of CATEGORIES) for (const seed of [1, 2]) assembleProgram(programText(generateProgram(seed, c, { sequences: 100, length: 20 })), dir, `${c}-${seed}`);
+    for (const c of CATEGORIES)
+      for (const seed of [1, 2]) assembleProgram(programText(generateProgram(seed, c, { sequences: 100, length: 20 })), dir, `${c}-${seed}`);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -98,11 +98,7 @@ describe('elf/elf-parser', () => {
 
     it('rejects a dynamically linked program, naming its interpreter', () => {
       const { bytes } = fixture('dynamic');
-      expectImageError(
-        bytes,
-        /^dyn: dynamically linked \(interpreter \/lib\/ld-linux-armhf\.so\.3 is not available\): build it with -static$/,
-        'dyn',
-      );
+      expectImageError(bytes, /^dyn: dynamically linked \(interpreter \/lib\/ld-linux-armhf\.so\.3 is not available\): build it with -static$/, 'dyn');
     });
   });
 

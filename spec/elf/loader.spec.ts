@@ -21,7 +21,10 @@ function assertSegmentsLoaded(space: AddressSpace, elf: ElfImage, bytes: Uint8Ar
       `file bytes of the segment at 0x${seg.vaddr.toString(16)}`,
     );
     const bss = space.bytes.subarray(at + seg.filesz, at + seg.memsz);
-    assert.ok(bss.every((v) => v === 0), `bss of the segment at 0x${seg.vaddr.toString(16)} is zero`);
+    assert.ok(
+      bss.every((v) => v === 0),
+      `bss of the segment at 0x${seg.vaddr.toString(16)} is zero`,
+    );
   }
 }
 
@@ -107,9 +110,12 @@ describe('elf/loader', () => {
     const elf = parseElf(bytes, 'pie');
     const img = loadElf(new AddressSpace(), elf, bytes, { pieBase: 0x10000000 });
     assert.equal(img.loadBias, 0x10000000);
-    assert.throws(() => loadElf(new AddressSpace(), elf, bytes, { pieBase: 0xbeffe000 }), (e: unknown) => {
-      return e instanceof ImageError && /does not fit between base 0xbeffe000 and 0xbf000000/.test(e.message);
-    });
+    assert.throws(
+      () => loadElf(new AddressSpace(), elf, bytes, { pieBase: 0xbeffe000 }),
+      (e: unknown) => {
+        return e instanceof ImageError && /does not fit between base 0xbeffe000 and 0xbf000000/.test(e.message);
+      },
+    );
     assert.throws(() => loadElf(new AddressSpace(), elf, bytes, { pieBase: 0x1234 }), ImageError);
   });
 
@@ -159,9 +165,7 @@ describe('elf/loader', () => {
     });
 
     it('merges neighbouring pages with equal permissions into one run', () => {
-      assert.deepEqual(planSegmentPages([seg(0x1000, 0x1000, 6), seg(0x2000, 0x10, 6)], 0), [
-        { start: 0x1000, end: 0x3000, prot: R | W },
-      ]);
+      assert.deepEqual(planSegmentPages([seg(0x1000, 0x1000, 6), seg(0x2000, 0x10, 6)], 0), [{ start: 0x1000, end: 0x3000, prot: R | W }]);
     });
   });
 });

@@ -23,7 +23,10 @@ describe('image/manifest', () => {
       [{ ...good, rootfs: {} }, /"rootfs"/],
     ];
     for (const [data, re] of cases) {
-      assert.throws(() => parseManifest(data, 'm.json'), (e: Error) => e instanceof ImageError && re.test(e.message) && !e.message.includes('\n'));
+      assert.throws(
+        () => parseManifest(data, 'm.json'),
+        (e: Error) => e instanceof ImageError && re.test(e.message) && !e.message.includes('\n'),
+      );
     }
   });
 

@@ -98,9 +98,7 @@ function byBytes(a: string, b: string): number {
 function expectedLine(spec: SynthDescribeInput): string {
   const all = describeSynthTree(spec);
   const prefix = spec.target + '/';
-  const files = all
-    .filter((e) => e.type === 'file')
-    .map((e) => ({ path: e.path.slice(prefix.length), size: e.size, hash: fnv1a(e.content(0, 64)) }));
+  const files = all.filter((e) => e.type === 'file').map((e) => ({ path: e.path.slice(prefix.length), size: e.size, hash: fnv1a(e.content(0, 64)) }));
   const dirs = all.filter((e) => e.type === 'dir').length;
 
   const exts = new Map<string, { count: number; bytes: number }>();
@@ -155,8 +153,7 @@ describe('fsscan image', () => {
 
   it('sizes the heap as RAM / 12, clamped to [16, 256] MB', () => {
     const g1 = findProfile('htc-g1');
-    const limitFor = (ramBytes: number): number =>
-      scan(elf, { profileObject: { ...g1, id: `g1-${ramBytes}`, ramBytes } }).heapLimit;
+    const limitFor = (ramBytes: number): number => scan(elf, { profileObject: { ...g1, id: `g1-${ramBytes}`, ramBytes } }).heapLimit;
     assert.equal(limitFor(192 * MB), 16 * MB, 'the G1: 192 MB -> 16 MB');
     assert.equal(limitFor(1024 * MB), 85 * MB, '1 GB -> floor(1024 / 12) = 85 MB');
     assert.equal(limitFor(4096 * MB), 256 * MB, '4 GB -> 341 MB, clamped to 256 MB');

@@ -20,7 +20,7 @@ describe('kernel: device nodes', () => {
     assert.equal(fs.readFileSync(path.join(root, 'dev', 'null'), 'utf8'), 'not a device\n', 'host folder untouched');
   });
 
-  it('/dev/urandom gives the seeded generator\'s bytes: the same for the same seed', () => {
+  it("/dev/urandom gives the seeded generator's bytes: the same for the same seed", () => {
     const elf = snippetElf(
       'rand',
       '#include <fcntl.h>\n#include <stdio.h>\n#include <unistd.h>\n' +

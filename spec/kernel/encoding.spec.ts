@@ -54,8 +54,14 @@ describe('kernel/rng', () => {
     const b = new GuestRandom(7);
     const c = new GuestRandom(8);
     const xs = Array.from({ length: 8 }, () => a.next());
-    assert.deepEqual(xs, Array.from({ length: 8 }, () => b.next()));
-    assert.notDeepEqual(xs, Array.from({ length: 8 }, () => c.next()));
+    assert.deepEqual(
+      xs,
+      Array.from({ length: 8 }, () => b.next()),
+    );
+    assert.notDeepEqual(
+      xs,
+      Array.from({ length: 8 }, () => c.next()),
+    );
     const saved = a.save();
     const next = a.next();
     a.restore(saved);

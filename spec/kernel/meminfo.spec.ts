@@ -7,7 +7,10 @@ import { runElf } from '../support/boot';
 import { fixtureElf } from '../support/oracle';
 
 describe('kernel: sysinfo and /proc/meminfo', () => {
-  for (const [profile, total, unit] of [['htc-g1', 192 * 2 ** 20, 1], ['pixel-8', 8 * 2 ** 30, 4096]] as const) {
+  for (const [profile, total, unit] of [
+    ['htc-g1', 192 * 2 ** 20, 1],
+    ['pixel-8', 8 * 2 ** 30, 4096],
+  ] as const) {
     it(`agree with each other and with ${profile}'s RAM (mem_unit ${unit}); touched pages are what is used`, () => {
       const r = runElf(fixtureElf('meminfo'), { argv: ['meminfo', 'values'], profile });
       const out = r.stdout.toString();

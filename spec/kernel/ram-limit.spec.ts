@@ -10,7 +10,7 @@ import { compileC, tempDir } from '../support/toolchain';
 
 const MB = 2 ** 20;
 
-describe('kernel: the profile\'s RAM bounds guest memory', function () {
+describe("kernel: the profile's RAM bounds guest memory", function () {
   this.timeout(120_000);
   const small = { ...findProfile('htc-g1'), id: 'small-phone', ramBytes: 32 * MB };
   let elf: string;

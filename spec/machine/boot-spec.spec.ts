@@ -22,7 +22,12 @@ function runSpec(spec: BootSpec, elf: Uint8Array): { stdout: string; status: num
   const b = bootSpec(spec, elf);
   try {
     assert.equal(b.machine.run(), 'exited');
-    return { stdout: b.stdout().toString('latin1'), status: b.machine.kernel.exitState?.status, instructions: b.machine.instructions, memory: memoryDigest(b.machine.space) };
+    return {
+      stdout: b.stdout().toString('latin1'),
+      status: b.machine.kernel.exitState?.status,
+      instructions: b.machine.instructions,
+      memory: memoryDigest(b.machine.space),
+    };
   } finally {
     b.machine.close();
     collect();
@@ -74,7 +79,10 @@ describe('boot record', function () {
     const travelled = runSpec(parseBootSpec(JSON.parse(JSON.stringify(spec)), 'record'), elf);
     assert.deepEqual(travelled, direct);
     assert.equal(direct.status, 4);
-    assert.match(direct.stdout, /^arg show-boot\narg plain\narg \\xc3\\xbcn\\xc3\\xafcode\narg caf\\xe9\\x80\nenv HOME=\/\nenv LANG=C\ncwd \/\nrandom [0-9a-f]{8}\n$/);
+    assert.match(
+      direct.stdout,
+      /^arg show-boot\narg plain\narg \\xc3\\xbcn\\xc3\\xafcode\narg caf\\xe9\\x80\nenv HOME=\/\nenv LANG=C\ncwd \/\nrandom [0-9a-f]{8}\n$/,
+    );
   });
 
   it('reaches the guest: a different seed draws different random bytes', () => {
@@ -87,7 +95,10 @@ describe('boot record', function () {
     const spec = testBootSpec(elfPath);
     const other = elf.slice();
     other[other.length - 1] ^= 1;
-    assert.throws(() => new Machine(spec, silentWiring({ elf: other })), (e: Error) => e instanceof BootSpecError && /are not the program the boot record names/.test(e.message));
+    assert.throws(
+      () => new Machine(spec, silentWiring({ elf: other })),
+      (e: Error) => e instanceof BootSpecError && /are not the program the boot record names/.test(e.message),
+    );
     // Without a hash any bytes go (a record made by hand, or restored from an old checkpoint).
     const { sha256: _, ...unnamed } = spec.program;
     new Machine({ ...spec, program: unnamed }, silentWiring({ elf })).close();
@@ -116,8 +127,15 @@ describe('boot record', function () {
       [{ ...good, seed: 2 ** 32 }, /"seed"/],
     ];
     for (const [raw, why] of cases) {
-      assert.throws(() => parseBootSpec(raw, 'record'), (e: Error) => e instanceof BootSpecError && /^record: /.test(e.message) && why.test(e.message), JSON.stringify(raw));
+      assert.throws(
+        () => parseBootSpec(raw, 'record'),
+        (e: Error) => e instanceof BootSpecError && /^record: /.test(e.message) && why.test(e.message),
+        JSON.stringify(raw),
+      );
     }
-    assert.throws(() => parseBootSpec({ ...good, profile: { ...findProfile('htc-g1'), ramBytes: 'lots' } }, 'record'), (e: Error) => e instanceof ProfileError && /"ramBytes"/.test(e.message));
+    assert.throws(
+      () => parseBootSpec({ ...good, profile: { ...findProfile('htc-g1'), ramBytes: 'lots' } }, 'record'),
+      (e: Error) => e instanceof ProfileError && /"ramBytes"/.test(e.message),
+    );
   });
 });

@@ -67,14 +67,20 @@ describe('machine', () => {
       assert.equal(m.run(undefined, isGetpid), 'syscall');
       const dirty = m.space.dirty.pages();
       assert.deepEqual(dirty, changedPages(before, m));
-      assert.deepEqual(dirty.map((p) => p - base), [0, 2, 5, 9, 11, 12]);
+      assert.deepEqual(
+        dirty.map((p) => p - base),
+        [0, 2, 5, 9, 11, 12],
+      );
 
       const before2 = snapshot(m);
       m.rearmDirtyTracking();
       assert.equal(m.run(undefined, isGetpid), 'syscall');
       // The kernel's read() into guest memory counts as a write to that page.
       assert.deepEqual(m.space.dirty.pages(), changedPages(before2, m));
-      assert.deepEqual(m.space.dirty.pages().map((p) => p - base), [14]);
+      assert.deepEqual(
+        m.space.dirty.pages().map((p) => p - base),
+        [14],
+      );
       assert.equal(m.run(), 'exited');
       m.close();
     });
@@ -90,7 +96,15 @@ describe('machine', () => {
 
     it('shows the device profile to a program that sizes itself, and times it on the modelled clock', () => {
       const elf = compileC(path.resolve(__dirname, '..', '..', '..', 'spec', 'fixtures', 'sysconf.c'));
-      const parse = (out: Buffer) => Object.fromEntries(out.toString().trim().split('\n').map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]));
+      const parse = (out: Buffer) =>
+        Object.fromEntries(
+          out
+            .toString()
+            .trim()
+            .split('\n')
+            .map((l) => l.split(' '))
+            .map(([k, v]) => [k, Number(v)]),
+        );
       const runs = ['htc-g1', 'dell-t7400', 'htc-g1'].map((id) => parse(runElf(elf, { profile: id }).stdout));
       for (const [i, id] of ['htc-g1', 'dell-t7400'].entries()) {
         const p = findProfile(id);

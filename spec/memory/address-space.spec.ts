@@ -27,13 +27,19 @@ describe('memory/address-space', () => {
   it('maps, merges equal neighbours, splits on unmap and on protect', () => {
     space.map(0x10000, 0x2000, PROT_READ | PROT_WRITE, 'heap', '[heap]');
     space.map(0x12000, 0x1000, PROT_READ | PROT_WRITE, 'heap', '[heap]');
-    assert.deepEqual(space.regions().map((r) => [r.start, r.end]), [[0x10000, 0x13000]]);
+    assert.deepEqual(
+      space.regions().map((r) => [r.start, r.end]),
+      [[0x10000, 0x13000]],
+    );
     assert.ok(space.protect(0x11000, 0x1000, PROT_READ));
-    assert.deepEqual(space.regions().map((r) => [r.start, r.end, r.prot]), [
-      [0x10000, 0x11000, 3],
-      [0x11000, 0x12000, 1],
-      [0x12000, 0x13000, 3],
-    ]);
+    assert.deepEqual(
+      space.regions().map((r) => [r.start, r.end, r.prot]),
+      [
+        [0x10000, 0x11000, 3],
+        [0x11000, 0x12000, 1],
+        [0x12000, 0x13000, 3],
+      ],
+    );
     assert.equal(space.perms[0x11], PROT_READ | PAGE_MAPPED);
     space.unmap(0x10000, 0x1000);
     assert.equal(space.perms[0x10], 0);

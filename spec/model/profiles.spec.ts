@@ -26,8 +26,14 @@ describe('model/profiles', () => {
     assert.equal(allProfiles(good).length, BUILTIN_PROFILES.length + 1);
     const bad = path.join(dir, 'bad.json');
     fs.writeFileSync(bad, JSON.stringify({ id: 'x', clockHz: -1 }));
-    assert.throws(() => findProfile('x', bad), (e: Error) => e instanceof ProfileError && /clockHz/.test(e.message));
-    assert.throws(() => findProfile('nope'), (e: Error) => e instanceof ProfileError && /known: .*htc-g1/.test(e.message));
+    assert.throws(
+      () => findProfile('x', bad),
+      (e: Error) => e instanceof ProfileError && /clockHz/.test(e.message),
+    );
+    assert.throws(
+      () => findProfile('nope'),
+      (e: Error) => e instanceof ProfileError && /known: .*htc-g1/.test(e.message),
+    );
   });
 });
 

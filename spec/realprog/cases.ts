@@ -117,9 +117,15 @@ const PROGRAMS: RealCase[] = [
   bb('awk', '-F:', '{ n++; s += $2; if ($4 > m) m = $4 } END { printf "%d people, mean age %.3f, top %.2f\\n", n, s / n, m }', 'people.txt'),
   bb('awk', '-F:', '{ c[$3]++; a[$3] += $2 } END { for (k in c) printf "%s %d %.1f\\n", k, c[k], a[k] / c[k] }', 'people.txt'),
   bb('awk', '{ for (i = 1; i <= NF; i++) w[tolower($i)]++ } END { print length(w), w["alpha"], w["tango"] }', 'text.txt'),
-  bb('awk', 'BEGIN { s = "Hello, awk world"; print toupper(s), index(s, "awk"), substr(s, 8, 3), length(s); n = split("a:b:c:d", p, ":"); print n, p[2] p[4]; t = s; gsub(/o/, "0", t); print t; print sprintf("%08.3f|%-6s|%x", 3.14159, "ab", 255) }'),
+  bb(
+    'awk',
+    'BEGIN { s = "Hello, awk world"; print toupper(s), index(s, "awk"), substr(s, 8, 3), length(s); n = split("a:b:c:d", p, ":"); print n, p[2] p[4]; t = s; gsub(/o/, "0", t); print t; print sprintf("%08.3f|%-6s|%x", 3.14159, "ab", 255) }',
+  ),
   // This busybox is built without awk's math functions (sqrt, exp, ^ ...): plain arithmetic only.
-  bb('awk', 'BEGIN { for (i = 1; i <= 10; i++) { f = f * i + (i == 1); p = p ? p * 2 : 2; printf "%d %.6g %.4f %d\\n", i, f, i / 7, p } print int(-3.7), 7 % 3, 1e300 * 10, -7 / 2 }'),
+  bb(
+    'awk',
+    'BEGIN { for (i = 1; i <= 10; i++) { f = f * i + (i == 1); p = p ? p * 2 : 2; printf "%d %.6g %.4f %d\\n", i, f, i / 7, p } print int(-3.7), 7 % 3, 1e300 * 10, -7 / 2 }',
+  ),
   bb('awk', 'NR % 50 == 1 { print NR ": " $0 } END { print NR " lines" }', 'text.txt'),
   // Arbitrary precision and floating point (VFP) arithmetic.
   bbIn('scale=60; 4*a(1); e(1); sqrt(2); 2^100 % 97\n', 'bc', '-l'),
@@ -178,7 +184,10 @@ const DATES: RealCase[] = [
   // A POSIX TZ rule needs no zoneinfo file (qemu-arm would read the host's, clonecloud the folder's).
   { ...bb('date', '-d', '@1625400000', '+%F %T %Z %z'), env: { TZ: 'EST5EDT,M3.2.0,M11.1.0' } },
   bb('date', '-D', '%d.%m.%Y', '-d', '31.12.2024', '+%j %a %b'),
-  bb('awk', 'BEGIN { t = mktime("2024 02 28 12 00 00"); for (d = 0; d < 3; d++) print strftime("%Y-%m-%d %A", t + d * 86400); print int((mktime("2025 01 01 00 00 00") - t) / 86400) " days" }'),
+  bb(
+    'awk',
+    'BEGIN { t = mktime("2024 02 28 12 00 00"); for (d = 0; d < 3; d++) print strftime("%Y-%m-%d %A", t + d * 86400); print int((mktime("2025 01 01 00 00 00") - t) / 86400) " days" }',
+  ),
 ];
 
 /** Compressing the same input on both sides, then decompressing clonecloud's output. */
@@ -218,7 +227,11 @@ const SHELLS: RealCase[] = [
   { prog: 'bash', args: ['-c', 'x=5; while (( x-- > 0 )); do printf "%d " $x; done; echo; exit 7'] },
   { prog: 'bash', args: ['scripts/bash-more.sh'] },
   { prog: 'bash', args: ['--version'] },
-  { prog: 'bash', args: ['-s', 'a', 'b'], stdin: 'echo "script from stdin: $# $2"; n=0; while read -r w; do ((n++)); done; echo "$n more lines"; exit 4\nx\ny\n' },
+  {
+    prog: 'bash',
+    args: ['-s', 'a', 'b'],
+    stdin: 'echo "script from stdin: $# $2"; n=0; while read -r w; do ((n++)); done; echo "$n more lines"; exit 4\nx\ny\n',
+  },
   { prog: 'mksh-klibc', args: [], stdin: 'print -r -- "mksh from stdin"\ntypeset -i x=6*7; print $x\n' },
   { prog: 'mksh-klibc', args: ['scripts/mksh-arith.sh'] },
   { prog: 'mksh-klibc', args: ['scripts/mksh-strings.sh'] },

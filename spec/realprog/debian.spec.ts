@@ -46,15 +46,19 @@ describe('Debian armhf static programs match qemu-arm byte for byte', function (
   let root = '';
 
   before(function () {
-    const versions = debianPackages().map((p) => `${p.package} ${p.version}`).join(', ');
+    const versions = debianPackages()
+      .map((p) => `${p.package} ${p.version}`)
+      .join(', ');
     console.log(`      Debian armhf: ${versions}`);
     root = tempDir('cc-realprog-');
     layOutInputs(root, debianProgram('busybox'));
   });
 
   after(function () {
-    console.log(`      ${tally.compared} real-program runs compared with qemu-arm: ${tally.matched} identical, ` +
-      `${tally.known.length} differ as expected (expected-different.ts)`);
+    console.log(
+      `      ${tally.compared} real-program runs compared with qemu-arm: ${tally.matched} identical, ` +
+        `${tally.known.length} differ as expected (expected-different.ts)`,
+    );
     for (const k of tally.known) console.log(`        ${k}`);
     if (warned.size) console.log(`      clonecloud warned: ${[...warned].sort().join('; ')}`);
     if (root) fs.rmSync(root, { recursive: true, force: true });

@@ -20,7 +20,11 @@ describe('sample images against their recorded runs', function () {
       const want = recorded[name];
       assert.ok(want, `no recorded run for ${name}`);
       const got = runSample(name, tempDir());
-      assert.equal(got.elf, want.elf, `${name}'s program differs from the recorded one: the cross compiler changed; re-record with node dist/scripts/record-sample-runs.js on the old code first`);
+      assert.equal(
+        got.elf,
+        want.elf,
+        `${name}'s program differs from the recorded one: the cross compiler changed; re-record with node dist/scripts/record-sample-runs.js on the old code first`,
+      );
       assert.deepEqual(got, want);
     });
   }

@@ -87,8 +87,14 @@ describe('run session', function () {
         events: { onCheckpoint: (t) => taken.push(t) },
       }).run();
       assert.equal(r.outcome, 'exited');
-      assert.deepEqual(taken.map((t) => t.manifest.state.instructions), ['777', '2000', '4000']);
-      assert.deepEqual(r.checkpoints, taken.map((t) => t.id));
+      assert.deepEqual(
+        taken.map((t) => t.manifest.state.instructions),
+        ['777', '2000', '4000'],
+      );
+      assert.deepEqual(
+        r.checkpoints,
+        taken.map((t) => t.id),
+      );
       assert.deepEqual(r.summary.checkpoints, r.checkpoints);
       assert.ok(taken.every((t) => t.durableMs >= 0));
       whole = { memory: r.summary.memoryHash, instructions: BigInt(r.summary.instructions) };
@@ -120,7 +126,11 @@ describe('run session', function () {
       assert.equal(r.outcome, 'exited');
       assert.ok(progress.length > 2, 'the run yielded more than twice');
       assert.deepEqual(progress.slice(0, 2), [5_000_000n, 10_000_000n]);
-      assert.deepEqual(taken.map((t) => t.manifest.state.instructions), ['10000000'], 'one checkpoint, where it was asked for');
+      assert.deepEqual(
+        taken.map((t) => t.manifest.state.instructions),
+        ['10000000'],
+        'one checkpoint, where it was asked for',
+      );
       whole = { memory: r.summary.memoryHash, instructions: BigInt(r.summary.instructions) };
     } finally {
       run.machine.close();
@@ -162,7 +172,11 @@ describe('run session', function () {
     const b = bootElf(count);
     const stopped: [bigint, string][] = [];
     let closed = 0;
-    const refusing = { captureAsync: () => { throw new Error('no space left'); } } as unknown as Checkpointer;
+    const refusing = {
+      captureAsync: () => {
+        throw new Error('no space left');
+      },
+    } as unknown as Checkpointer;
     const target: CheckpointTarget = { checkpointer: refusing, close: () => closed++ };
     try {
       const r = await new RunSession(b.machine, {

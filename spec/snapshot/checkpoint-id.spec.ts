@@ -3,7 +3,7 @@ import { strict as assert } from 'assert';
 import { checkpointId, newRunPart, resolveCheckpointId, sequenceOf } from '../../emulator/snapshot/checkpoint-id';
 
 describe('checkpoint ids', () => {
-  it('are a short random run part and the run\'s sequence number', () => {
+  it("are a short random run part and the run's sequence number", () => {
     const runs = new Set(Array.from({ length: 1000 }, () => newRunPart()));
     assert.equal(runs.size, 1000);
     for (const r of runs) assert.match(r, /^[a-z][a-z2-9]{5}$/);

@@ -62,7 +62,13 @@ function resume(store: CheckpointStore, id: string, profile?: string): Truth & {
     warn: () => undefined,
   });
   machine.run();
-  const r = { out: Buffer.concat(out), instructions: machine.instructions, memory: memoryDigest(machine.space), status: machine.kernel.exitState!.status, manifest };
+  const r = {
+    out: Buffer.concat(out),
+    instructions: machine.instructions,
+    memory: memoryDigest(machine.space),
+    status: machine.kernel.exitState!.status,
+    manifest,
+  };
   machine.close();
   collect();
   return r;
@@ -129,7 +135,10 @@ describe('checkpoint: capture and restore', function () {
         if (space.perms[p] & PAGE_MAPPED && !isZero(bytes)) expected.push([p, hashHex(hashBytes(bytes))]);
       }
     }
-    assert.deepEqual([...table.pages].map((p, i) => [p, hashHex(hashAt(table, i))]), expected);
+    assert.deepEqual(
+      [...table.pages].map((p, i) => [p, hashHex(hashAt(table, i))]),
+      expected,
+    );
     r.machine.close();
     collect();
   });
@@ -176,7 +185,10 @@ describe('checkpoint: capture and restore', function () {
 
   it('stores increments as page-table deltas and keeps them whole when a base is pruned', () => {
     const [a, b, c] = checkpointAt(store, 'compute', [15_000_000n, 25_000_000n, 35_000_000n], ['1']);
-    assert.deepEqual([a, b, c].map((m) => store.tableDepth(m.id)), [0, 1, 2]);
+    assert.deepEqual(
+      [a, b, c].map((m) => store.tableDepth(m.id)),
+      [0, 1, 2],
+    );
     const before = Buffer.from(store.pageTable(c.id));
     const t = truth('compute', ['1']);
     store.prune([b.id]);
@@ -221,14 +233,23 @@ describe('checkpoint: capture and restore', function () {
     const base = { pages: new Uint32Array([1, 3, 5, 7]), hashes: cat(h(1), h(3), h(5), h(7)) };
     const delta = { base: 'c1', depth: 1, set: { pages: new Uint32Array([0, 3, 8]), hashes: cat(h(10), h(33), h(8)) }, removed: new Uint32Array([5]) };
     const round = decodeDelta(encodeDelta(delta), 'x');
-    assert.deepEqual({ ...round, set: { pages: [...round.set.pages], hashes: [...round.set.hashes] }, removed: [...round.removed] }, { ...delta, set: { pages: [0, 3, 8], hashes: [...delta.set.hashes] }, removed: [5] });
+    assert.deepEqual(
+      { ...round, set: { pages: [...round.set.pages], hashes: [...round.set.hashes] }, removed: [...round.removed] },
+      { ...delta, set: { pages: [0, 3, 8], hashes: [...delta.set.hashes] }, removed: [5] },
+    );
     const out = applyDelta(base, round);
     assert.deepEqual([...out.pages], [0, 1, 3, 7, 8]);
-    assert.deepEqual([...out.hashes].filter((_, i) => i % 16 === 0), [10, 1, 33, 7, 8]);
+    assert.deepEqual(
+      [...out.hashes].filter((_, i) => i % 16 === 0),
+      [10, 1, 33, 7, 8],
+    );
   });
 
   it('refuses manifests and page tables of another format version', () => {
-    assert.throws(() => checkManifest({ format: 2 }, 'x'), (e: Error) => e instanceof CheckpointFormatError && /format 2; this clonecloud reads format 1/.test(e.message));
+    assert.throws(
+      () => checkManifest({ format: 2 }, 'x'),
+      (e: Error) => e instanceof CheckpointFormatError && /format 2; this clonecloud reads format 1/.test(e.message),
+    );
     const t = encodePageTable({ pages: new Uint32Array([1]), hashes: new Uint8Array(16) });
     t[4] = 9;
     assert.throws(() => decodePageTable(t, 'x'), /version 9/);

@@ -43,7 +43,11 @@ describe('snapshot: format-1 stores', function () {
     assert.equal(list.status, 0, list.stderr);
     assert.deepEqual(
       (JSON.parse(list.stdout) as { checkpoints: { id: string; parent: string | null }[] }).checkpoints.map((c) => [c.id, c.parent]),
-      [['c0001', null], ['c0002', 'c0001'], ['c0003', 'c0002']],
+      [
+        ['c0001', null],
+        ['c0002', 'c0001'],
+        ['c0003', 'c0002'],
+      ],
     );
     const v = cli(['verify', '--store', store]);
     assert.equal(v.status, 0, v.stderr);
@@ -94,11 +98,20 @@ describe('snapshot: format-1 stores', function () {
       assert.deepEqual(m.state.group.actions[10], [1, 0, 0, 0, 0]);
       assert.deepEqual(
         m.state.fds.descriptions.map((d) => [d.kind, d.path]),
-        [['console', '/dev/stdin'], ['console', '/dev/stdout'], ['console', '/dev/stderr'], ['file', '/data.txt']],
+        [
+          ['console', '/dev/stdin'],
+          ['console', '/dev/stdout'],
+          ['console', '/dev/stderr'],
+          ['file', '/data.txt'],
+        ],
       );
       assert.deepEqual(
         m.state.consoles.map((c) => [c.path, c.written]),
-        [['/dev/stdin', 0], ['/dev/stdout', 'format1 start\nphase 1\n'.length], ['/dev/stderr', 0]],
+        [
+          ['/dev/stdin', 0],
+          ['/dev/stdout', 'format1 start\nphase 1\n'.length],
+          ['/dev/stderr', 0],
+        ],
       );
     } finally {
       st.close();
@@ -122,7 +135,10 @@ describe('snapshot: format-1 stores', function () {
       assert.equal(r.stdout, want.stdout);
       const list = JSON.parse(cli(['checkpoints', '--store', work, '--json']).stdout) as { checkpoints: { id: string; parent: string | null }[] };
       const added = list.checkpoints.slice(3);
-      assert.deepEqual(added.map((c) => c.parent), ['c0002']);
+      assert.deepEqual(
+        added.map((c) => c.parent),
+        ['c0002'],
+      );
       const again = cli(['restore', added[0].id, '--store', work, '--stdin', '/dev/null', '--json']);
       assert.equal(again.status, want.status, again.stderr);
       const summary = JSON.parse(again.stderr.trimEnd().split('\n').pop()!) as { instructions: number; memoryHash: string };

@@ -31,7 +31,10 @@ describe('checkpoint: the exclusive monitor', function () {
       const whole = { status: b.machine.kernel.exitState!.status, instructions: b.machine.instructions };
       b.machine.close();
       assert.equal(whole.status, 0);
-      assert.ok(taken.some((t) => t.open), 'some checkpoints fall between LDREX and STREX');
+      assert.ok(
+        taken.some((t) => t.open),
+        'some checkpoints fall between LDREX and STREX',
+      );
       for (const t of taken) {
         const { machine } = restoreCheckpoint(store, t.id, { stdout: () => undefined, stderr: () => undefined, warn: () => undefined });
         assert.equal(machine.engine.exclusiveMonitor() !== undefined, t.open, `monitor of ${t.id}`);

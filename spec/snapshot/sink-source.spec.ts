@@ -39,7 +39,13 @@ function resume(source: SnapshotSource, id: string): unknown {
   const atRestore = memoryDigest(machine.space);
   machine.run();
   const s = machine.summary();
-  const result = { atRestore, output: Buffer.concat(out).toString('latin1'), exitStatus: s.exitStatus, instructions: s.instructions, memory: memoryDigest(machine.space) };
+  const result = {
+    atRestore,
+    output: Buffer.concat(out).toString('latin1'),
+    exitStatus: s.exitStatus,
+    instructions: s.instructions,
+    memory: memoryDigest(machine.space),
+  };
   machine.close();
   collect();
   return result;
@@ -55,7 +61,11 @@ describe('snapshot sink and source: memory and LMDB', function () {
     try {
       const inMemory = captureInto(memory);
       const inStore = captureInto(store);
-      assert.notDeepEqual(inMemory.map((m) => m.id), inStore.map((m) => m.id), 'each run names its own checkpoints');
+      assert.notDeepEqual(
+        inMemory.map((m) => m.id),
+        inStore.map((m) => m.id),
+        'each run names its own checkpoints',
+      );
       inMemory.forEach((m, i) => {
         const s = inStore[i];
         assert.ok(Buffer.from(encodePageTable(memory.readTable(m.id))).equals(Buffer.from(encodePageTable(store.readTable(s.id)))), `page table ${i}`);
@@ -72,7 +82,15 @@ describe('snapshot sink and source: memory and LMDB', function () {
     const memory = new MemorySnapshots();
     const [first] = captureInto(memory);
     const table = encodePageTable(memory.readTable(first.id));
-    const record = { id: 'x-1', parent: first.id, manifest: {}, pageTable: table, extraHashes: new Uint8Array(0), chain: 'other', parentChain: 'not-its-chain' };
+    const record = {
+      id: 'x-1',
+      parent: first.id,
+      manifest: {},
+      pageTable: table,
+      extraHashes: new Uint8Array(0),
+      chain: 'other',
+      parentChain: 'not-its-chain',
+    };
     assert.throws(() => memory.commit(record, []), /written by another run/);
     const page = new Uint8Array(4096).fill(7);
     assert.throws(() => memory.commit({ ...record, parent: null }, [[hashBytes(new Uint8Array(4096).fill(8)), page]]), /does not match its hash/);

@@ -53,7 +53,10 @@ describe('snapshot: the version', () => {
       () => checkManifest({ format: 2 }, 'x'),
       (e: Error) => e instanceof CheckpointFormatError && /format 2; this clonecloud reads format 1 and snapshot versions up to/.test(e.message),
     );
-    assert.throws(() => checkManifest({ format: 1, state: { version: 3 } }, 'x'), (e: Error) => e instanceof CheckpointFormatError && /machine state version 3/.test(e.message));
+    assert.throws(
+      () => checkManifest({ format: 1, state: { version: 3 } }, 'x'),
+      (e: Error) => e instanceof CheckpointFormatError && /machine state version 3/.test(e.message),
+    );
     assert.throws(() => checkManifest({ nothing: 1 }, 'x'), /not a clonecloud checkpoint/);
   });
 });

@@ -33,7 +33,7 @@ describe('checkpoint store: concurrent writers', function () {
   this.timeout(600_000);
   before(() => initHashing());
 
-  it('never links one run\'s checkpoint to another\'s, and every checkpoint restores exactly (4 trials)', async () => {
+  it("never links one run's checkpoint to another's, and every checkpoint restores exactly (4 trials)", async () => {
     const truth = new Map<string, { memory: string; instructions: bigint }>();
     for (const name of ['compute', 'hello']) {
       const r = bootImage(name, ARGS[name].length ? ARGS[name] : undefined);
@@ -58,7 +58,12 @@ describe('checkpoint store: concurrent writers', function () {
           runs.set(run, [...(runs.get(run) ?? []), Number(seq)]);
         }
         assert.equal(runs.size, 3, `three runs, three run parts: ${ids.join(' ')}`);
-        for (const seqs of runs.values()) assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'each run numbers its checkpoints 1, 2, ...');
+        for (const seqs of runs.values())
+          assert.deepEqual(
+            seqs,
+            seqs.map((_, i) => i + 1),
+            'each run numbers its checkpoints 1, 2, ...',
+          );
         for (const id of ids) {
           const m = store.manifest(id) as CheckpointManifest;
           const parent = store.parent(id);
@@ -69,7 +74,11 @@ describe('checkpoint store: concurrent writers', function () {
           const { machine } = restoreCheckpoint(store, id, { stdout: () => undefined, stderr: () => undefined, warn: () => undefined });
           machine.run();
           const want = truth.get(m.boot.name)!;
-          assert.deepEqual({ memory: memoryDigest(machine.space), instructions: machine.instructions }, want, `restore of ${id} (${m.boot.name}), trial ${trial}`);
+          assert.deepEqual(
+            { memory: memoryDigest(machine.space), instructions: machine.instructions },
+            want,
+            `restore of ${id} (${m.boot.name}), trial ${trial}`,
+          );
           machine.close();
           collect();
         }

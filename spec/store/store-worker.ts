@@ -56,7 +56,11 @@ async function main(argv: string[]): Promise<void> {
     // Build everything first so the kill lands in the commits, not in page generation.
     const batches = Array.from({ length: count }, (_, c) => {
       const seed = Number.parseInt(prefix.replace(/\D/g, '') || '0', 10) * 1000 + c;
-      return buildCheckpoint(`${prefix}-${c}`, null, Array.from({ length: each }, (_, i) => makePage(seed, i)));
+      return buildCheckpoint(
+        `${prefix}-${c}`,
+        null,
+        Array.from({ length: each }, (_, i) => makePage(seed, i)),
+      );
     });
     process.stdout.write('ready\n');
     for (const b of batches) {

@@ -52,7 +52,13 @@ describe('checkpoint store', () => {
     store = CheckpointStore.open(dir, { create: false, readOnly: true });
     assert.deepEqual(store.ids(), ['zeta', 'alpha']);
     assert.deepEqual(store.manifest('alpha'), { id: 'alpha', parent: 'zeta', pages: 1 });
-    assert.deepEqual(store.list().map((c) => [c.id, c.parent, c.parentGone]), [['zeta', null, false], ['alpha', 'zeta', false]]);
+    assert.deepEqual(
+      store.list().map((c) => [c.id, c.parent, c.parentGone]),
+      [
+        ['zeta', null, false],
+        ['alpha', 'zeta', false],
+      ],
+    );
     const t = decodePageTable(store.pageTable('zeta'), 'zeta');
     assert.deepEqual([...t.pages], [0, 1]);
     assert.deepEqual(Buffer.from(store.readPage(hashAt(t, 1))), a[1]);
@@ -80,7 +86,10 @@ describe('checkpoint store', () => {
     const store = CheckpointStore.open(tmpStoreDir());
     const { record, newPages } = buildCheckpoint('z', null, [makePage(6, 0)]);
     const zero = new Uint8Array(4096);
-    assert.throws(() => store.commit(record, [...newPages, [hashBytes(zero), zero]]), (e: Error) => e instanceof StoreError && /all zeros/.test(e.message));
+    assert.throws(
+      () => store.commit(record, [...newPages, [hashBytes(zero), zero]]),
+      (e: Error) => e instanceof StoreError && /all zeros/.test(e.message),
+    );
     assert.deepEqual(store.ids(), []);
     assert.equal(store.stats().pages, 0);
     assert.ok(!store.hasPage(newPages[0][0]));
@@ -91,7 +100,10 @@ describe('checkpoint store', () => {
     const dir = tmpStoreDir();
     const store = CheckpointStore.open(dir);
     commitPages(store, 'base', null, [makePage(7, 0)]);
-    assert.throws(() => store.manifest('nope'), (e: Error) => e instanceof StoreError && e.message === 'unknown checkpoint nope; known: base');
+    assert.throws(
+      () => store.manifest('nope'),
+      (e: Error) => e instanceof StoreError && e.message === 'unknown checkpoint nope; known: base',
+    );
     assert.throws(() => store.pageTable('nope'), /unknown checkpoint nope/);
     assert.throws(() => commitPages(store, 'base', null, [makePage(7, 1)]), /checkpoint base already exists/);
     assert.throws(() => commitPages(store, 'kid', 'ghost', [makePage(7, 2)]), /parent checkpoint ghost of kid is not in the store/);
@@ -99,10 +111,16 @@ describe('checkpoint store', () => {
     assert.equal(store.stats().pages, 1);
     store.close();
     const missing = path.join(dir, 'missing');
-    assert.throws(() => CheckpointStore.open(missing, { create: false }), (e: Error) => e instanceof StoreError && e.message === `no checkpoint store at ${missing}`);
+    assert.throws(
+      () => CheckpointStore.open(missing, { create: false }),
+      (e: Error) => e instanceof StoreError && e.message === `no checkpoint store at ${missing}`,
+    );
     const other = tmpStoreDir();
     fs.writeFileSync(path.join(other, 'notes.txt'), 'hello');
-    assert.throws(() => CheckpointStore.open(other), (e: Error) => e instanceof StoreError && /not a checkpoint store.*notes\.txt/.test(e.message));
+    assert.throws(
+      () => CheckpointStore.open(other),
+      (e: Error) => e instanceof StoreError && /not a checkpoint store.*notes\.txt/.test(e.message),
+    );
   });
 
   it('refuses a store of another format version, naming both versions', () => {
@@ -111,8 +129,10 @@ describe('checkpoint store', () => {
     const db = open({ path: dir, encoding: 'json' });
     db.putSync('format', { store: 'clonecloud-checkpoints', version: 2 });
     void db.close();
-    assert.throws(() => CheckpointStore.open(dir),
-      (e: Error) => e instanceof CheckpointFormatError && /version 2.*version 1/.test(e.message));
+    assert.throws(
+      () => CheckpointStore.open(dir),
+      (e: Error) => e instanceof CheckpointFormatError && /version 2.*version 1/.test(e.message),
+    );
   });
 
   it('detects a byte flipped on disk: readPage names checkpoint and page, verify lists exactly that page', () => {
@@ -136,8 +156,10 @@ describe('checkpoint store', () => {
 
     store = CheckpointStore.open(dir);
     const hash = hashBytes(victim);
-    assert.throws(() => store.readPage(hash, { checkpoint: 'c0002', page: 2 }), (e: Error) => e instanceof StoreDamageError
-      && e.message === `checkpoint c0002: page 0x2 (hash ${hashHex(hash)}): stored bytes do not match their hash`);
+    assert.throws(
+      () => store.readPage(hash, { checkpoint: 'c0002', page: 2 }),
+      (e: Error) => e instanceof StoreDamageError && e.message === `checkpoint c0002: page 0x2 (hash ${hashHex(hash)}): stored bytes do not match their hash`,
+    );
     assert.throws(() => readAll(store, 'c0001'), StoreDamageError);
     assert.equal(readAll(store, 'c0003'), 2);
 
@@ -145,11 +167,16 @@ describe('checkpoint store', () => {
     const report = store.verify((done, total) => seen.push(done, total));
     assert.equal(report.ok, false);
     assert.deepEqual(report.damagedRecords, []);
-    assert.deepEqual(report.damagedPages, [{
-      hash: hashHex(hash),
-      problem: 'corrupt',
-      referencedBy: [{ checkpoint: 'c0001', page: 1 }, { checkpoint: 'c0002', page: 2 }],
-    }]);
+    assert.deepEqual(report.damagedPages, [
+      {
+        hash: hashHex(hash),
+        problem: 'corrupt',
+        referencedBy: [
+          { checkpoint: 'c0001', page: 1 },
+          { checkpoint: 'c0002', page: 2 },
+        ],
+      },
+    ]);
     assert.equal(report.pagesChecked, 4);
     assert.deepEqual(seen.slice(-2), [7, 7]);
     store.close();
@@ -170,7 +197,10 @@ describe('checkpoint store', () => {
     fs.writeSync(fd, Buffer.from([data[at] ^ 1]), 0, 1, at);
     fs.closeSync(fd);
     store = CheckpointStore.open(dir);
-    assert.throws(() => store.pageTable('c1'), (e: Error) => e instanceof StoreDamageError && /checkpoint c1: page table/.test(e.message));
+    assert.throws(
+      () => store.pageTable('c1'),
+      (e: Error) => e instanceof StoreDamageError && /checkpoint c1: page table/.test(e.message),
+    );
     assert.equal(store.verify().damagedRecords[0]?.checkpoint, 'c1');
     store.close();
   });
@@ -191,7 +221,13 @@ describe('checkpoint store', () => {
     assert.ok(store.hasPage(hashBytes(shared)));
     assert.ok(!store.hasPage(hashBytes(makePage(11, 1))));
     assert.equal(readAll(store, 'b'), 2);
-    assert.deepEqual(store.list().map((c) => [c.id, c.parent, c.parentGone]), [['b', 'a', true], ['c', 'b', false]]);
+    assert.deepEqual(
+      store.list().map((c) => [c.id, c.parent, c.parentGone]),
+      [
+        ['b', 'a', true],
+        ['c', 'b', false],
+      ],
+    );
     assert.equal(store.parent('b'), 'a');
     assert.deepEqual(store.stats().pages, 3);
     assert.ok(store.verify().ok);

@@ -41,8 +41,7 @@ export function firstDifference(stream: string, qemu: Buffer, clone: Buffer): st
   if (Buffer.compare(qemu, clone) === 0) return undefined;
   let i = 0;
   while (i < qemu.length && i < clone.length && qemu[i] === clone[i]) i++;
-  return `${stream} differs at byte ${i} (lengths ${qemu.length} vs ${clone.length}): ` +
-    `qemu-arm ${excerpt(qemu, i)}, clonecloud ${excerpt(clone, i)}`;
+  return `${stream} differs at byte ${i} (lengths ${qemu.length} vs ${clone.length}): ` + `qemu-arm ${excerpt(qemu, i)}, clonecloud ${excerpt(clone, i)}`;
 }
 
 /** Everything that differs, plus clonecloud's own diagnosis (fault, unimplemented syscalls). */
@@ -77,9 +76,12 @@ export function runBoth(r: DiffRun): DiffOutcome {
   const qemuTree = r.effects === undefined ? undefined : hostTreeDigest(path.join(r.root, r.effects));
   r.prepare?.();
   let cloneTree = '';
-  const inspect = r.effects === undefined ? undefined : (m: Machine): void => {
-    cloneTree = guestTreeDigest(m.vfs, `/${r.effects}`);
-  };
+  const inspect =
+    r.effects === undefined
+      ? undefined
+      : (m: Machine): void => {
+          cloneTree = guestTreeDigest(m.vfs, `/${r.effects}`);
+        };
   const clone = runElf(r.elf, { argv: r.argv, env: r.env, cwd: '/', root: r.root, stdin: r.stdin }, inspect);
   return { qemu, clone, difference: describe(qemu, clone, qemuTree === undefined ? undefined : [qemuTree, cloneTree]) };
 }

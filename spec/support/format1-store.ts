@@ -82,7 +82,11 @@ export async function writeStore(dir: string, databases: Record<string, DumpedRe
   fs.mkdirSync(dir, { recursive: true });
   const root = openRaw(dir, false);
   try {
-    const subs = Object.entries(SUB_DBS).map(([name, kind]) => ({ name, kind, db: root.openDB<Buffer, Buffer | string | number>({ name, encoding: 'binary', ...keyOptions(kind) }) }));
+    const subs = Object.entries(SUB_DBS).map(([name, kind]) => ({
+      name,
+      kind,
+      db: root.openDB<Buffer, Buffer | string | number>({ name, encoding: 'binary', ...keyOptions(kind) }),
+    }));
     root.transactionSync(() => {
       for (const r of databases[''] ?? []) root.putSync(r.key as string, Buffer.from(r.value, 'base64'));
       for (const { name, kind, db } of subs) {

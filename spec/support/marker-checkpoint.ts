@@ -24,7 +24,11 @@ export function checkpointAtMarker(store: CheckpointStore, elfPath: string, opts
   const b = bootElf(elfPath, opts);
   let manifest: CheckpointManifest;
   try {
-    assert.equal(b.machine.run(undefined, (nr) => nr === NR.getpid), 'syscall', 'the program made no marker');
+    assert.equal(
+      b.machine.run(undefined, (nr) => nr === NR.getpid),
+      'syscall',
+      'the program made no marker',
+    );
     manifest = new Checkpointer(store, b.machine).capture().manifest;
   } finally {
     b.machine.close();

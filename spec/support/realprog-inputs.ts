@@ -30,8 +30,28 @@ function prng(seed: number): () => number {
   };
 }
 
-const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet',
-  'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango'];
+const WORDS = [
+  'alpha',
+  'bravo',
+  'charlie',
+  'delta',
+  'echo',
+  'foxtrot',
+  'golf',
+  'hotel',
+  'india',
+  'juliet',
+  'kilo',
+  'lima',
+  'mike',
+  'november',
+  'oscar',
+  'papa',
+  'quebec',
+  'romeo',
+  'sierra',
+  'tango',
+];
 const CITIES = ['Oslo', 'Lima', 'Pune', 'Kyiv', 'Baku', 'Riga'];
 
 function textLines(n: number, seed: number): string {
@@ -171,7 +191,11 @@ export function layOutInputs(root: string, busybox: string): void {
   writeXz(root, 'text.txt', 'rt/text.txt.xz');
   writeTar(root, ['text.txt', 'bin.dat'], 'rt/inputs.tar');
   // For sha256sum -c: two right sums and a wrong one.
-  const sum = (f: string): string => crypto.createHash('sha256').update(fs.readFileSync(path.join(root, f))).digest('hex');
+  const sum = (f: string): string =>
+    crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(root, f)))
+      .digest('hex');
   write(root, 'sums.sha256', `${sum('text.txt')}  text.txt\n${sum('bin.dat')}  bin.dat\n${sum('empty.txt')}  nums.txt\n`);
   resetScratch(root);
   settle(root, root);

@@ -36,7 +36,18 @@ export function compileC(source: string, extraFlags: string[] = []): string {
   const out = path.join(CACHE, `${path.basename(source, '.c')}-${hash}`);
   if (fs.existsSync(out)) return out;
   fs.mkdirSync(CACHE, { recursive: true });
-  run('arm-linux-gnueabihf-gcc', ['-static', '-O2', '-march=armv7-a', '-mthumb', '-mfpu=neon-vfpv4', '-mfloat-abi=hard', ...extraFlags, '-o', `${out}.tmp`, source]);
+  run('arm-linux-gnueabihf-gcc', [
+    '-static',
+    '-O2',
+    '-march=armv7-a',
+    '-mthumb',
+    '-mfpu=neon-vfpv4',
+    '-mfloat-abi=hard',
+    ...extraFlags,
+    '-o',
+    `${out}.tmp`,
+    source,
+  ]);
   fs.renameSync(`${out}.tmp`, out);
   return out;
 }

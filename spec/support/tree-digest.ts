@@ -35,8 +35,8 @@ function toEntry(mode: number, size: number): Entry {
 
 function digest(view: TreeView, rel: string, out: string[]): void {
   const e = view.entry(rel);
-  const what = e.kind === 'file' ? crypto.createHash('sha256').update(view.content(rel)).digest('hex').slice(0, 16)
-    : e.kind === 'symlink' ? `-> ${view.target(rel)}` : '';
+  const what =
+    e.kind === 'file' ? crypto.createHash('sha256').update(view.content(rel)).digest('hex').slice(0, 16) : e.kind === 'symlink' ? `-> ${view.target(rel)}` : '';
   out.push(`${rel || '.'} ${e.kind} ${e.perm.toString(8)} ${e.kind === 'file' ? e.size : ''} ${what}`.trimEnd());
   if (e.kind === 'dir') for (const n of [...view.names(rel)].sort()) digest(view, rel ? `${rel}/${n}` : n, out);
 }
@@ -45,15 +45,19 @@ function digest(view: TreeView, rel: string, out: string[]): void {
 export function hostTreeDigest(dir: string): string {
   const at = (rel: string): string => path.join(dir, rel);
   const out: string[] = [];
-  digest({
-    entry: (rel) => {
-      const st = fs.lstatSync(at(rel));
-      return toEntry(st.mode, st.size);
+  digest(
+    {
+      entry: (rel) => {
+        const st = fs.lstatSync(at(rel));
+        return toEntry(st.mode, st.size);
+      },
+      names: (rel) => fs.readdirSync(at(rel)),
+      content: (rel) => fs.readFileSync(at(rel)),
+      target: (rel) => fs.readlinkSync(at(rel)),
     },
-    names: (rel) => fs.readdirSync(at(rel)),
-    content: (rel) => fs.readFileSync(at(rel)),
-    target: (rel) => fs.readlinkSync(at(rel)),
-  }, '', out);
+    '',
+    out,
+  );
   return out.join('\n');
 }
 
@@ -61,29 +65,36 @@ export function hostTreeDigest(dir: string): string {
 export function guestTreeDigest(vfs: Vfs, dir: string): string {
   const at = (rel: string): string => (rel ? `${dir}/${rel}` : dir);
   const out: string[] = [];
-  digest({
-    entry: (rel) => {
-      const st = vfs.stat(at(rel), '/', false);
-      return toEntry(st.mode, st.size);
+  digest(
+    {
+      entry: (rel) => {
+        const st = vfs.stat(at(rel), '/', false);
+        return toEntry(st.mode, st.size);
+      },
+      names: (rel) => {
+        const d = vfs.open(at(rel), '/', O_RDONLY | O_DIRECTORY);
+        try {
+          return d
+            .readdir()
+            .map((e) => e.name)
+            .filter((n) => n !== '.' && n !== '..');
+        } finally {
+          d.close();
+        }
+      },
+      content: (rel) => {
+        const f = vfs.open(at(rel), '/', O_RDONLY);
+        try {
+          const buf = Buffer.alloc(f.size());
+          return buf.subarray(0, f.read(buf, 0));
+        } finally {
+          f.close();
+        }
+      },
+      target: (rel) => vfs.readlink(at(rel), '/'),
     },
-    names: (rel) => {
-      const d = vfs.open(at(rel), '/', O_RDONLY | O_DIRECTORY);
-      try {
-        return d.readdir().map((e) => e.name).filter((n) => n !== '.' && n !== '..');
-      } finally {
-        d.close();
-      }
-    },
-    content: (rel) => {
-      const f = vfs.open(at(rel), '/', O_RDONLY);
-      try {
-        const buf = Buffer.alloc(f.size());
-        return buf.subarray(0, f.read(buf, 0));
-      } finally {
-        f.close();
-      }
-    },
-    target: (rel) => vfs.readlink(at(rel), '/'),
-  }, '', out);
+    '',
+    out,
+  );
   return out.join('\n');
 }

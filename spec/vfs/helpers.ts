@@ -44,7 +44,7 @@ export function makeVfs(rootfs: unknown, options: Partial<VfsOptions> = {}, devi
 /** Whole contents of an open file. */
 export function readAll(f: OpenFile): Uint8Array {
   const chunks: Uint8Array[] = [];
-  for (let pos = 0; ; ) {
+  for (let pos = 0; ;) {
     const buf = new Uint8Array(4096);
     const n = f.read(buf, pos);
     if (n === 0) break;
@@ -61,7 +61,11 @@ export function readText(vfs: Vfs, p: string, cwd = '/'): string {
 
 /** Names in a directory, without "." and "..". */
 export function list(vfs: Vfs, p: string, cwd = '/'): string[] {
-  return vfs.open(p, cwd, O_RDONLY).readdir().map((e) => e.name).filter((n) => n !== '.' && n !== '..');
+  return vfs
+    .open(p, cwd, O_RDONLY)
+    .readdir()
+    .map((e) => e.name)
+    .filter((n) => n !== '.' && n !== '..');
 }
 
 /** Assert that `fn` throws ErrnoError with `errno`. */

@@ -35,7 +35,12 @@ describe('vfs: host folder mount', () => {
   it('never escapes the folder through ".." or symlinks', () => {
     const vfs = makeVfs([{ type: 'host', source: host, target: '/' }]);
     assert.equal(vfs.resolve('/home/user/escape', '/'), '/');
-    assert.deepEqual(list(vfs, '/home/user/escape').filter((n) => !['dev', 'proc', 'sys'].includes(n)).sort(), ['abs', 'etc', 'home']);
+    assert.deepEqual(
+      list(vfs, '/home/user/escape')
+        .filter((n) => !['dev', 'proc', 'sys'].includes(n))
+        .sort(),
+      ['abs', 'etc', 'home'],
+    );
     assert.equal(vfs.resolve('/../../..', '/'), '/');
     assert.equal(vfs.resolve('../../../etc', '/home'), '/etc');
   });
@@ -43,8 +48,14 @@ describe('vfs: host folder mount', () => {
   it('lists entries with inode numbers and types, "." and ".." first', () => {
     const vfs = makeVfs([{ type: 'host', source: host, target: '/' }]);
     const entries = vfs.open('/home/user', '/', O_RDONLY).readdir();
-    assert.deepEqual(entries.map((e) => e.name), ['.', '..', 'empty', 'escape', 'link', 'notes.txt']);
-    assert.deepEqual(entries.map((e) => e.type), [DT_DIR, DT_DIR, DT_DIR, DT_LNK, DT_LNK, DT_REG]);
+    assert.deepEqual(
+      entries.map((e) => e.name),
+      ['.', '..', 'empty', 'escape', 'link', 'notes.txt'],
+    );
+    assert.deepEqual(
+      entries.map((e) => e.type),
+      [DT_DIR, DT_DIR, DT_DIR, DT_LNK, DT_LNK, DT_REG],
+    );
     assert.equal(entries[0].ino, vfs.stat('/home/user', '/').ino);
     assert.equal(entries[1].ino, vfs.stat('/home', '/').ino);
     const inos = new Set(entries.slice(2).map((e) => e.ino));
@@ -68,7 +79,7 @@ describe('vfs: host folder mount', () => {
     assert.ok(!fs.existsSync(path.join(host, 'home/user/new')));
   });
 
-  it('mounts a folder below the root, reporting the host files\' times and the guest as owner', () => {
+  it("mounts a folder below the root, reporting the host files' times and the guest as owner", () => {
     const vfs = makeVfs([{ type: 'host', source: path.join(host, 'home'), target: '/data/home' }], {
       imageTime: { sec: 1000, nsec: 5 },
       uid: 10001,

@@ -43,7 +43,10 @@ describe('vfs: save / restore of the writable layer', () => {
     const big = byPath.get('/data/big');
     assert.ok(big && big.kind === 'file');
     assert.equal(big.size, 3 * 4096 + 14);
-    assert.deepEqual(big.blocks.map((b) => b.index), [0, 3]);
+    assert.deepEqual(
+      big.blocks.map((b) => b.index),
+      [0, 3],
+    );
     assert.ok(big.blocks.every((b) => b.data.length === 4096));
     const me = byPath.get('/me');
     assert.ok(me && me.kind === 'dir' && me.redirect === '/home/user');
@@ -95,6 +98,9 @@ describe('vfs: save / restore of the writable layer', () => {
     assert.equal(readText(vfs, '/etc/hosts'), '127.0.0.1 localhost\n');
     list(vfs, '/sdcard');
     const state = vfs.save();
-    assert.deepEqual(state.nodes.map((n) => n.path), ['/']);
+    assert.deepEqual(
+      state.nodes.map((n) => n.path),
+      ['/'],
+    );
   });
 });

@@ -44,7 +44,10 @@ describe('vfs: /proc and /sys', () => {
     const quad = makeVfs(ROOTFS, {}, { ...DEVICE, cores: 4 });
     assert.equal(readText(quad, '/sys/devices/system/cpu/online'), '0-3\n');
     assert.equal(readText(quad, '/sys/devices/system/cpu/possible'), '0-3\n');
-    assert.deepEqual(list(quad, '/sys/devices/system/cpu').filter((n) => n.startsWith('cpu')), ['cpu0', 'cpu1', 'cpu2', 'cpu3']);
+    assert.deepEqual(
+      list(quad, '/sys/devices/system/cpu').filter((n) => n.startsWith('cpu')),
+      ['cpu0', 'cpu1', 'cpu2', 'cpu3'],
+    );
     assert.equal(readText(makeVfs(ROOTFS), '/sys/devices/system/cpu/online'), '0\n');
   });
 

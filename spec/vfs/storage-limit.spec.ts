@@ -14,7 +14,7 @@ import { compileC, tempDir } from '../support/toolchain';
 
 const MB = 2 ** 20;
 
-describe('vfs: the profile\'s storage bounds the writable layer', function () {
+describe("vfs: the profile's storage bounds the writable layer", function () {
   this.timeout(120_000);
   const small = { ...findProfile('htc-g1'), id: 'small-flash', storageBytes: 16 * MB };
   let elf: string;
@@ -35,7 +35,7 @@ describe('vfs: the profile\'s storage bounds the writable layer', function () {
     assert.match(out, /unlinked while open: 0 blocks freed\nclosed: 256 blocks freed\nwrite after freeing: ok\n/);
   });
 
-  it('reports the HTC G1\'s 256 MB of flash, where the program\'s 64 MiB fit', () => {
+  it("reports the HTC G1's 256 MB of flash, where the program's 64 MiB fit", () => {
     const r = runElf(elf);
     assert.match(r.stdout.toString(), /^statvfs: 65536 blocks of 4096, 65536 free, 16384 inodes/);
     assert.match(r.stdout.toString(), /wrote \d+ bytes in 65 files; short write of -1 bytes, then no limit met\n/);
@@ -56,7 +56,10 @@ describe('vfs: the profile\'s storage bounds the writable layer', function () {
       assert.equal(again.usedBlocks, used.usedBlocks);
       assert.equal(again.usedInodes, used.usedInodes);
       machine.close();
-      assert.throws(() => restoreCheckpoint(store, id, { ...quiet, profile: { ...small, storageBytes: 8 * MB } }), /holds 1[56]\.\d MB of files .*has only 8\.0 MB of storage/);
+      assert.throws(
+        () => restoreCheckpoint(store, id, { ...quiet, profile: { ...small, storageBytes: 8 * MB } }),
+        /holds 1[56]\.\d MB of files .*has only 8\.0 MB of storage/,
+      );
     } finally {
       store.close();
     }

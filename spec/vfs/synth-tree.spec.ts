@@ -8,7 +8,17 @@ import { Vfs } from '../../emulator/vfs/vfs';
 import { assertErrno, makeVfs, readAll } from './helpers';
 
 function synth(seed: number, entries: number, extra: Partial<SynthEntrySpec> = {}): SynthEntrySpec {
-  return { type: 'synth', target: '/sdcard/tree', seed, entries, fanout: 4, maxDepth: 4, dirRatio: 0.2, fileSize: { min: 0, max: 20000, median: 1500 }, ...extra };
+  return {
+    type: 'synth',
+    target: '/sdcard/tree',
+    seed,
+    entries,
+    fanout: 4,
+    maxDepth: 4,
+    dirRatio: 0.2,
+    fileSize: { min: 0, max: 20000, median: 1500 },
+    ...extra,
+  };
 }
 
 /** Walk the tree through the Vfs, hashing every path, type, size and content. */
@@ -70,7 +80,10 @@ describe('vfs: synthesized trees', () => {
         assert.match(name, /^d\d{4,}$/);
         assert.ok(rel.length <= 3);
       } else {
-        assert.ok(SYNTH_EXTENSIONS.some((x) => name.endsWith(x)), name);
+        assert.ok(
+          SYNTH_EXTENSIONS.some((x) => name.endsWith(x)),
+          name,
+        );
         assert.ok(e.size >= 100 && e.size <= 5000);
       }
     }
@@ -88,7 +101,14 @@ describe('vfs: synthesized trees', () => {
     const f = vfs.open(file.path, '/', O_RDONLY);
     const whole = readAll(f);
     assert.equal(whole.length, file.size);
-    for (const [off, len] of [[0, 1], [1, 7], [3, 4096], [4093, 10], [file.size - 5, 100], [file.size, 10]]) {
+    for (const [off, len] of [
+      [0, 1],
+      [1, 7],
+      [3, 4096],
+      [4093, 10],
+      [file.size - 5, 100],
+      [file.size, 10],
+    ]) {
       const buf = new Uint8Array(len);
       const n = f.read(buf, off);
       assert.deepEqual(buf.subarray(0, n), whole.subarray(off, off + len), `range ${off}+${len}`);
@@ -110,7 +130,18 @@ describe('vfs: synthesized trees', () => {
 
   it('builds a 100,000-entry tree quickly', () => {
     const t0 = process.hrtime.bigint();
-    const vfs = makeVfs([{ type: 'synth', target: '/sdcard/tree', seed: 1, entries: 100000, fanout: 8, maxDepth: 6, dirRatio: 0.1, fileSize: { min: 0, max: 65536, median: 2048 } }]);
+    const vfs = makeVfs([
+      {
+        type: 'synth',
+        target: '/sdcard/tree',
+        seed: 1,
+        entries: 100000,
+        fanout: 8,
+        maxDepth: 6,
+        dirRatio: 0.1,
+        fileSize: { min: 0, max: 65536, median: 2048 },
+      },
+    ]);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     assert.ok(ms < 2000, `took ${ms} ms`);
     assert.ok(vfs.open('/sdcard/tree', '/', O_RDONLY).readdir().length > 2);
@@ -118,15 +149,29 @@ describe('vfs: synthesized trees', () => {
 
   it('describes entries in id order, directories first', () => {
     const described = describeSynthTree(synth(2, 1000));
-    assert.deepEqual(described.map((e) => e.id), [...Array(1000).keys()]);
+    assert.deepEqual(
+      described.map((e) => e.id),
+      [...Array(1000).keys()],
+    );
   });
 });
 
 describe('vfs: describeSynthTree', () => {
   it('fills defaults like the manifest parser does', () => {
     const short = describeSynthTree({ target: '/t', seed: 6, entries: 120 });
-    const full = describeSynthTree({ target: '/t', seed: 6, entries: 120, fanout: 8, maxDepth: 6, dirRatio: 0.1, fileSize: { min: 0, max: 65536, median: 2048 } });
-    assert.deepEqual(short.map((e) => [e.path, e.size]), full.map((e) => [e.path, e.size]));
+    const full = describeSynthTree({
+      target: '/t',
+      seed: 6,
+      entries: 120,
+      fanout: 8,
+      maxDepth: 6,
+      dirRatio: 0.1,
+      fileSize: { min: 0, max: 65536, median: 2048 },
+    });
+    assert.deepEqual(
+      short.map((e) => [e.path, e.size]),
+      full.map((e) => [e.path, e.size]),
+    );
     const vfs = makeVfs([{ type: 'synth', target: '/t', seed: 6, entries: 120 }]);
     for (const e of short) assert.equal(vfs.stat(e.path, '/').size, e.size);
   });

@@ -104,7 +104,10 @@ function utimes(t: Task, a: number[]): number {
   if (timesAddr) {
     const tv = [0, 4, 8, 12].map((off) => t.space.readU32(timesAddr + off) | 0);
     if (tv[1] < 0 || tv[1] >= 1e6 || tv[3] < 0 || tv[3] >= 1e6) return -EINVAL;
-    times = [{ sec: tv[0], nsec: tv[1] * 1000 }, { sec: tv[2], nsec: tv[3] * 1000 }];
+    times = [
+      { sec: tv[0], nsec: tv[1] * 1000 },
+      { sec: tv[2], nsec: tv[3] * 1000 },
+    ];
   }
   t.vfs.utimens(pathArg(t, pathAddr), t.group.cwd, times[0], times[1], true);
   return 0;
@@ -132,44 +135,47 @@ function symlinkat(t: Task, targetAddr: number, dirfd: number, pathAddr: number)
 const CWD = AT_FDCWD >>> 0;
 
 /** The attribute syscalls. */
-export const attrSyscalls = syscallTable({
-  chmod: (t, a) => chmod(t, target(t, CWD, a[0], 0), a[1]),
-  fchmod: (t, a) => chmod(t, fdTarget(t, a[0]), a[1]),
-  fchmodat: (t, a) => chmod(t, target(t, a[0], a[1], 0), a[2]),
-  chown32: (t, a) => chown(t, target(t, CWD, a[0], 0), a[1], a[2]),
-  lchown32: (t, a) => chown(t, target(t, CWD, a[0], AT_SYMLINK_NOFOLLOW), a[1], a[2]),
-  fchown32: (t, a) => chown(t, fdTarget(t, a[0]), a[1], a[2]),
-  chown: (t, a) => chown(t, target(t, CWD, a[0], 0), id16(a[1]), id16(a[2])),
-  lchown: (t, a) => chown(t, target(t, CWD, a[0], AT_SYMLINK_NOFOLLOW), id16(a[1]), id16(a[2])),
-  fchown: (t, a) => chown(t, fdTarget(t, a[0]), id16(a[1]), id16(a[2])),
-  fchownat(t, a) {
-    const [dirfd, pathAddr, uid, gid, flags] = a;
-    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
-    return chown(t, target(t, dirfd, pathAddr, flags), uid, gid);
+export const attrSyscalls = syscallTable(
+  {
+    chmod: (t, a) => chmod(t, target(t, CWD, a[0], 0), a[1]),
+    fchmod: (t, a) => chmod(t, fdTarget(t, a[0]), a[1]),
+    fchmodat: (t, a) => chmod(t, target(t, a[0], a[1], 0), a[2]),
+    chown32: (t, a) => chown(t, target(t, CWD, a[0], 0), a[1], a[2]),
+    lchown32: (t, a) => chown(t, target(t, CWD, a[0], AT_SYMLINK_NOFOLLOW), a[1], a[2]),
+    fchown32: (t, a) => chown(t, fdTarget(t, a[0]), a[1], a[2]),
+    chown: (t, a) => chown(t, target(t, CWD, a[0], 0), id16(a[1]), id16(a[2])),
+    lchown: (t, a) => chown(t, target(t, CWD, a[0], AT_SYMLINK_NOFOLLOW), id16(a[1]), id16(a[2])),
+    fchown: (t, a) => chown(t, fdTarget(t, a[0]), id16(a[1]), id16(a[2])),
+    fchownat(t, a) {
+      const [dirfd, pathAddr, uid, gid, flags] = a;
+      if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+      return chown(t, target(t, dirfd, pathAddr, flags), uid, gid);
+    },
+    utimensat: utimensat(false),
+    utimensat_time64: utimensat(true),
+    utimes,
+    mknodat: (t, a) => mknodat(t, a[0], a[1], a[2]),
+    mknod: (t, a) => mknodat(t, CWD, a[0], a[1]),
+    symlinkat: (t, a) => symlinkat(t, a[0], a[1], a[2]),
+    symlink: (t, a) => symlinkat(t, a[0], CWD, a[1]),
   },
-  utimensat: utimensat(false),
-  utimensat_time64: utimensat(true),
-  utimes,
-  mknodat: (t, a) => mknodat(t, a[0], a[1], a[2]),
-  mknod: (t, a) => mknodat(t, CWD, a[0], a[1]),
-  symlinkat: (t, a) => symlinkat(t, a[0], a[1], a[2]),
-  symlink: (t, a) => symlinkat(t, a[0], CWD, a[1]),
-}, {
-  chmod: SUPPORTED,
-  fchmod: SUPPORTED,
-  fchmodat: SUPPORTED,
-  chown32: SUPPORTED,
-  lchown32: SUPPORTED,
-  fchown32: SUPPORTED,
-  chown: SUPPORTED,
-  lchown: SUPPORTED,
-  fchown: SUPPORTED,
-  fchownat: SUPPORTED,
-  utimensat: SUPPORTED,
-  utimensat_time64: SUPPORTED,
-  utimes: SUPPORTED,
-  mknodat: partial('regular files, FIFOs and sockets; device nodes are EPERM'),
-  mknod: partial('regular files, FIFOs and sockets; device nodes are EPERM'),
-  symlinkat: SUPPORTED,
-  symlink: SUPPORTED,
-});
+  {
+    chmod: SUPPORTED,
+    fchmod: SUPPORTED,
+    fchmodat: SUPPORTED,
+    chown32: SUPPORTED,
+    lchown32: SUPPORTED,
+    fchown32: SUPPORTED,
+    chown: SUPPORTED,
+    lchown: SUPPORTED,
+    fchown: SUPPORTED,
+    fchownat: SUPPORTED,
+    utimensat: SUPPORTED,
+    utimensat_time64: SUPPORTED,
+    utimes: SUPPORTED,
+    mknodat: partial('regular files, FIFOs and sockets; device nodes are EPERM'),
+    mknod: partial('regular files, FIFOs and sockets; device nodes are EPERM'),
+    symlinkat: SUPPORTED,
+    symlink: SUPPORTED,
+  },
+);

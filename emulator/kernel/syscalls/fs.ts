@@ -3,16 +3,7 @@
  * resolve a (dirfd, path) pair to a guest path and ask the VFS; descriptor I/O is in io.ts.
  */
 import { EINVAL, ENOENT, ENOTDIR, ERANGE, ErrnoError } from '../../abi/errno';
-import {
-  AT_EMPTY_PATH,
-  AT_FDCWD,
-  AT_REMOVEDIR,
-  AT_SYMLINK_NOFOLLOW,
-  O_ACCMODE,
-  O_CLOEXEC,
-  O_PATH,
-  O_RDONLY,
-} from '../../abi/fcntl';
+import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, O_ACCMODE, O_CLOEXEC, O_PATH, O_RDONLY } from '../../abi/fcntl';
 import { Task } from '../task';
 import { SUPPORTED, syscallTable } from '../syscall-table';
 import { vfsFileObject } from '../file-object';
@@ -78,130 +69,132 @@ function getcwd(t: Task, a: number[]): number {
 }
 
 /** The path-based file-system syscalls. */
-export const fsSyscalls = syscallTable({
-  openat,
-  open: (t, a) => openat(t, [AT_FDCWD >>> 0, a[0], a[1], a[2]]),
-  fstatat64(t, a) {
-    t.space.write(a[2], encodeStat64(statAt(t, a[0], a[1], a[3])));
-    return 0;
+export const fsSyscalls = syscallTable(
+  {
+    openat,
+    open: (t, a) => openat(t, [AT_FDCWD >>> 0, a[0], a[1], a[2]]),
+    fstatat64(t, a) {
+      t.space.write(a[2], encodeStat64(statAt(t, a[0], a[1], a[3])));
+      return 0;
+    },
+    stat64(t, a) {
+      t.space.write(a[1], encodeStat64(statAt(t, AT_FDCWD >>> 0, a[0], 0)));
+      return 0;
+    },
+    lstat64(t, a) {
+      t.space.write(a[1], encodeStat64(statAt(t, AT_FDCWD >>> 0, a[0], AT_SYMLINK_NOFOLLOW)));
+      return 0;
+    },
+    statx(t, a) {
+      const [dirfd, pathAddr, flags, , buf] = a;
+      t.space.write(buf, encodeStatx(statAt(t, dirfd, pathAddr, flags)));
+      return 0;
+    },
+    readlinkat,
+    readlink: (t, a) => readlinkat(t, [AT_FDCWD >>> 0, a[0], a[1], a[2]]),
+    faccessat(t, a) {
+      const [p, cwd] = at(t, a[0], a[1]);
+      t.vfs.access(p, cwd, a[2]);
+      return 0;
+    },
+    faccessat2(t, a) {
+      const [p, cwd] = at(t, a[0], a[1]);
+      t.vfs.access(p, cwd, a[2]);
+      return 0;
+    },
+    access(t, a) {
+      t.vfs.access(pathArg(t, a[0]), t.group.cwd, a[1]);
+      return 0;
+    },
+    getcwd,
+    chdir(t, a) {
+      t.group.cwd = t.vfs.resolveDirectory(pathArg(t, a[0]), t.group.cwd);
+      return 0;
+    },
+    fchdir(t, a) {
+      const d = t.fds.get(a[0]);
+      if (d.file.kind !== 'dir') return -ENOTDIR;
+      t.group.cwd = d.file.path;
+      return 0;
+    },
+    mkdirat(t, a) {
+      const [p, cwd] = at(t, a[0], a[1]);
+      t.vfs.mkdir(p, cwd, a[2] & ~t.group.umask & 0o7777);
+      return 0;
+    },
+    mkdir(t, a) {
+      t.vfs.mkdir(pathArg(t, a[0]), t.group.cwd, a[1] & ~t.group.umask & 0o7777);
+      return 0;
+    },
+    unlinkat(t, a) {
+      const [dirfd, pathAddr, flags] = a;
+      if (flags & ~AT_REMOVEDIR) return -EINVAL;
+      const [p, cwd] = at(t, dirfd, pathAddr);
+      if (flags & AT_REMOVEDIR) t.vfs.rmdir(p, cwd);
+      else t.vfs.unlink(p, cwd);
+      return 0;
+    },
+    unlink(t, a) {
+      t.vfs.unlink(pathArg(t, a[0]), t.group.cwd);
+      return 0;
+    },
+    rmdir(t, a) {
+      t.vfs.rmdir(pathArg(t, a[0]), t.group.cwd);
+      return 0;
+    },
+    renameat(t, a) {
+      const [from, fromCwd] = at(t, a[0], a[1]);
+      const [to, toCwd] = at(t, a[2], a[3]);
+      t.vfs.rename(from, fromCwd, to, toCwd);
+      return 0;
+    },
+    renameat2(t, a) {
+      if (a[4] !== 0) return -EINVAL;
+      const [from, fromCwd] = at(t, a[0], a[1]);
+      const [to, toCwd] = at(t, a[2], a[3]);
+      t.vfs.rename(from, fromCwd, to, toCwd);
+      return 0;
+    },
+    rename(t, a) {
+      t.vfs.rename(pathArg(t, a[0]), t.group.cwd, pathArg(t, a[1]), t.group.cwd);
+      return 0;
+    },
+    truncate64(t, a) {
+      const len = (a[3] | 0) * 0x100000000 + (a[2] >>> 0);
+      if (len < 0) return -EINVAL;
+      t.vfs.truncate(pathArg(t, a[0]), t.group.cwd, len);
+      return 0;
+    },
+    truncate(t, a) {
+      if ((a[1] | 0) < 0) return -EINVAL;
+      t.vfs.truncate(pathArg(t, a[0]), t.group.cwd, a[1] | 0);
+      return 0;
+    },
   },
-  stat64(t, a) {
-    t.space.write(a[1], encodeStat64(statAt(t, AT_FDCWD >>> 0, a[0], 0)));
-    return 0;
+  {
+    openat: SUPPORTED,
+    open: SUPPORTED,
+    fstatat64: SUPPORTED,
+    stat64: SUPPORTED,
+    lstat64: SUPPORTED,
+    statx: SUPPORTED,
+    readlinkat: SUPPORTED,
+    readlink: SUPPORTED,
+    faccessat: SUPPORTED,
+    faccessat2: SUPPORTED,
+    access: SUPPORTED,
+    getcwd: SUPPORTED,
+    chdir: SUPPORTED,
+    fchdir: SUPPORTED,
+    mkdirat: SUPPORTED,
+    mkdir: SUPPORTED,
+    unlinkat: SUPPORTED,
+    unlink: SUPPORTED,
+    rmdir: SUPPORTED,
+    renameat: SUPPORTED,
+    renameat2: SUPPORTED,
+    rename: SUPPORTED,
+    truncate64: SUPPORTED,
+    truncate: SUPPORTED,
   },
-  lstat64(t, a) {
-    t.space.write(a[1], encodeStat64(statAt(t, AT_FDCWD >>> 0, a[0], AT_SYMLINK_NOFOLLOW)));
-    return 0;
-  },
-  statx(t, a) {
-    const [dirfd, pathAddr, flags, , buf] = a;
-    t.space.write(buf, encodeStatx(statAt(t, dirfd, pathAddr, flags)));
-    return 0;
-  },
-  readlinkat,
-  readlink: (t, a) => readlinkat(t, [AT_FDCWD >>> 0, a[0], a[1], a[2]]),
-  faccessat(t, a) {
-    const [p, cwd] = at(t, a[0], a[1]);
-    t.vfs.access(p, cwd, a[2]);
-    return 0;
-  },
-  faccessat2(t, a) {
-    const [p, cwd] = at(t, a[0], a[1]);
-    t.vfs.access(p, cwd, a[2]);
-    return 0;
-  },
-  access(t, a) {
-    t.vfs.access(pathArg(t, a[0]), t.group.cwd, a[1]);
-    return 0;
-  },
-  getcwd,
-  chdir(t, a) {
-    t.group.cwd = t.vfs.resolveDirectory(pathArg(t, a[0]), t.group.cwd);
-    return 0;
-  },
-  fchdir(t, a) {
-    const d = t.fds.get(a[0]);
-    if (d.file.kind !== 'dir') return -ENOTDIR;
-    t.group.cwd = d.file.path;
-    return 0;
-  },
-  mkdirat(t, a) {
-    const [p, cwd] = at(t, a[0], a[1]);
-    t.vfs.mkdir(p, cwd, a[2] & ~t.group.umask & 0o7777);
-    return 0;
-  },
-  mkdir(t, a) {
-    t.vfs.mkdir(pathArg(t, a[0]), t.group.cwd, a[1] & ~t.group.umask & 0o7777);
-    return 0;
-  },
-  unlinkat(t, a) {
-    const [dirfd, pathAddr, flags] = a;
-    if (flags & ~AT_REMOVEDIR) return -EINVAL;
-    const [p, cwd] = at(t, dirfd, pathAddr);
-    if (flags & AT_REMOVEDIR) t.vfs.rmdir(p, cwd);
-    else t.vfs.unlink(p, cwd);
-    return 0;
-  },
-  unlink(t, a) {
-    t.vfs.unlink(pathArg(t, a[0]), t.group.cwd);
-    return 0;
-  },
-  rmdir(t, a) {
-    t.vfs.rmdir(pathArg(t, a[0]), t.group.cwd);
-    return 0;
-  },
-  renameat(t, a) {
-    const [from, fromCwd] = at(t, a[0], a[1]);
-    const [to, toCwd] = at(t, a[2], a[3]);
-    t.vfs.rename(from, fromCwd, to, toCwd);
-    return 0;
-  },
-  renameat2(t, a) {
-    if (a[4] !== 0) return -EINVAL;
-    const [from, fromCwd] = at(t, a[0], a[1]);
-    const [to, toCwd] = at(t, a[2], a[3]);
-    t.vfs.rename(from, fromCwd, to, toCwd);
-    return 0;
-  },
-  rename(t, a) {
-    t.vfs.rename(pathArg(t, a[0]), t.group.cwd, pathArg(t, a[1]), t.group.cwd);
-    return 0;
-  },
-  truncate64(t, a) {
-    const len = (a[3] | 0) * 0x100000000 + (a[2] >>> 0);
-    if (len < 0) return -EINVAL;
-    t.vfs.truncate(pathArg(t, a[0]), t.group.cwd, len);
-    return 0;
-  },
-  truncate(t, a) {
-    if ((a[1] | 0) < 0) return -EINVAL;
-    t.vfs.truncate(pathArg(t, a[0]), t.group.cwd, a[1] | 0);
-    return 0;
-  },
-}, {
-  openat: SUPPORTED,
-  open: SUPPORTED,
-  fstatat64: SUPPORTED,
-  stat64: SUPPORTED,
-  lstat64: SUPPORTED,
-  statx: SUPPORTED,
-  readlinkat: SUPPORTED,
-  readlink: SUPPORTED,
-  faccessat: SUPPORTED,
-  faccessat2: SUPPORTED,
-  access: SUPPORTED,
-  getcwd: SUPPORTED,
-  chdir: SUPPORTED,
-  fchdir: SUPPORTED,
-  mkdirat: SUPPORTED,
-  mkdir: SUPPORTED,
-  unlinkat: SUPPORTED,
-  unlink: SUPPORTED,
-  rmdir: SUPPORTED,
-  renameat: SUPPORTED,
-  renameat2: SUPPORTED,
-  rename: SUPPORTED,
-  truncate64: SUPPORTED,
-  truncate: SUPPORTED,
-});
-
+);

@@ -44,11 +44,7 @@ function sysinfo(t: Task, a: number[]): number {
   const unit = mem.total * 1024 > 0xffffffff ? PAGE_SIZE : 1;
   const inUnits = (kb: number) => Math.min(0xffffffff, (kb * 1024) / unit);
   const w = new StructWriter(64);
-  w.u32(0, Math.floor(t.clock.seconds()))
-    .u32(16, inUnits(mem.total))
-    .u32(20, inUnits(mem.free))
-    .u16(40, 1)
-    .u32(52, unit);
+  w.u32(0, Math.floor(t.clock.seconds())).u32(16, inUnits(mem.total)).u32(20, inUnits(mem.free)).u16(40, 1).u32(52, unit);
   t.space.write(a[0], w.bytes);
   return 0;
 }
@@ -83,64 +79,67 @@ function setgroups(): number {
 }
 
 /** The identity syscalls. */
-export const identitySyscalls = syscallTable({
-  getpid: (t) => t.group.pid,
-  gettid: (t) => t.tid,
-  getppid: (t) => t.group.ppid,
-  getuid32: (t) => t.group.uid,
-  geteuid32: (t) => t.group.uid,
-  getgid32: (t) => t.group.gid,
-  getegid32: (t) => t.group.gid,
-  getuid: (t) => t.group.uid,
-  geteuid: (t) => t.group.uid,
-  getgid: (t) => t.group.gid,
-  getegid: (t) => t.group.gid,
-  getresuid32(t, a) {
-    for (const p of a.slice(0, 3)) t.space.writeU32(p, t.group.uid);
-    return 0;
+export const identitySyscalls = syscallTable(
+  {
+    getpid: (t) => t.group.pid,
+    gettid: (t) => t.tid,
+    getppid: (t) => t.group.ppid,
+    getuid32: (t) => t.group.uid,
+    geteuid32: (t) => t.group.uid,
+    getgid32: (t) => t.group.gid,
+    getegid32: (t) => t.group.gid,
+    getuid: (t) => t.group.uid,
+    geteuid: (t) => t.group.uid,
+    getgid: (t) => t.group.gid,
+    getegid: (t) => t.group.gid,
+    getresuid32(t, a) {
+      for (const p of a.slice(0, 3)) t.space.writeU32(p, t.group.uid);
+      return 0;
+    },
+    getresgid32(t, a) {
+      for (const p of a.slice(0, 3)) t.space.writeU32(p, t.group.gid);
+      return 0;
+    },
+    setuid32: (t, a) => (a[0] === t.group.uid ? 0 : -EPERM),
+    getgroups32: getgroups,
+    getgroups,
+    setgroups32: setgroups,
+    setgroups,
+    setgid32: (t, a) => (a[0] === t.group.gid ? 0 : -EPERM),
+    uname,
+    sysinfo,
+    ugetrlimit,
+    prlimit64,
+    umask(t, a) {
+      const old = t.group.umask;
+      t.group.umask = a[0] & 0o777;
+      return old;
+    },
   },
-  getresgid32(t, a) {
-    for (const p of a.slice(0, 3)) t.space.writeU32(p, t.group.gid);
-    return 0;
+  {
+    getpid: SUPPORTED,
+    gettid: SUPPORTED,
+    getppid: SUPPORTED,
+    getuid32: SUPPORTED,
+    geteuid32: SUPPORTED,
+    getgid32: SUPPORTED,
+    getegid32: SUPPORTED,
+    getuid: SUPPORTED,
+    geteuid: SUPPORTED,
+    getgid: SUPPORTED,
+    getegid: SUPPORTED,
+    getresuid32: SUPPORTED,
+    getresgid32: SUPPORTED,
+    setuid32: partial('only the current user id can be set'),
+    getgroups32: SUPPORTED,
+    getgroups: SUPPORTED,
+    setgroups32: partial('always EPERM (the guest has no CAP_SETGID)'),
+    setgroups: partial('always EPERM (the guest has no CAP_SETGID)'),
+    setgid32: partial('only the current group id can be set'),
+    uname: SUPPORTED,
+    sysinfo: SUPPORTED,
+    ugetrlimit: SUPPORTED,
+    prlimit64: SUPPORTED,
+    umask: SUPPORTED,
   },
-  setuid32: (t, a) => (a[0] === t.group.uid ? 0 : -EPERM),
-  getgroups32: getgroups,
-  getgroups,
-  setgroups32: setgroups,
-  setgroups,
-  setgid32: (t, a) => (a[0] === t.group.gid ? 0 : -EPERM),
-  uname,
-  sysinfo,
-  ugetrlimit,
-  prlimit64,
-  umask(t, a) {
-    const old = t.group.umask;
-    t.group.umask = a[0] & 0o777;
-    return old;
-  },
-}, {
-  getpid: SUPPORTED,
-  gettid: SUPPORTED,
-  getppid: SUPPORTED,
-  getuid32: SUPPORTED,
-  geteuid32: SUPPORTED,
-  getgid32: SUPPORTED,
-  getegid32: SUPPORTED,
-  getuid: SUPPORTED,
-  geteuid: SUPPORTED,
-  getgid: SUPPORTED,
-  getegid: SUPPORTED,
-  getresuid32: SUPPORTED,
-  getresgid32: SUPPORTED,
-  setuid32: partial('only the current user id can be set'),
-  getgroups32: SUPPORTED,
-  getgroups: SUPPORTED,
-  setgroups32: partial('always EPERM (the guest has no CAP_SETGID)'),
-  setgroups: partial('always EPERM (the guest has no CAP_SETGID)'),
-  setgid32: partial('only the current group id can be set'),
-  uname: SUPPORTED,
-  sysinfo: SUPPORTED,
-  ugetrlimit: SUPPORTED,
-  prlimit64: SUPPORTED,
-  umask: SUPPORTED,
-});
+);

@@ -159,7 +159,10 @@ function getdents64(t: Task, a: number[]): number {
       break;
     }
     const w = new StructWriter(reclen);
-    w.u64(0, e.ino).u64(8, d.dirCursor + 1).u16(16, reclen).u8(18, e.type);
+    w.u64(0, e.ino)
+      .u64(8, d.dirCursor + 1)
+      .u16(16, reclen)
+      .u8(18, e.type);
     w.bytes.set(name, 19);
     chunks.push(w.bytes);
     used += reclen;
@@ -245,97 +248,100 @@ function sendfile(wide: boolean) {
 }
 
 /** The descriptor I/O syscalls. */
-export const ioSyscalls = syscallTable({
-  read(t, a) {
-    const d = t.fds.get(a[0]);
-    return checkRead(d) || readInto(t, d, a[1], a[2]);
+export const ioSyscalls = syscallTable(
+  {
+    read(t, a) {
+      const d = t.fds.get(a[0]);
+      return checkRead(d) || readInto(t, d, a[1], a[2]);
+    },
+    write(t, a) {
+      const d = t.fds.get(a[0]);
+      return checkWrite(d) || writeFrom(t, d, a[1], a[2]);
+    },
+    readv: (t, a) => vectored(t, a, false),
+    writev: (t, a) => vectored(t, a, true),
+    preadv: (t, a) => vectored(t, a, false, pos64(a[3], a[4])),
+    pwritev: (t, a) => vectored(t, a, true, pos64(a[3], a[4])),
+    pread64: (t, a) => positioned(t, a, false),
+    pwrite64: (t, a) => positioned(t, a, true),
+    lseek(t, a) {
+      const d = t.fds.get(a[0]);
+      const r = seek(d, a[1] | 0, a[2]);
+      if (r < 0) return r;
+      return d.offset > 0x7fffffff ? -EOVERFLOW : d.offset;
+    },
+    _llseek(t, a) {
+      const [fd, hi, lo, result, whence] = a;
+      const d = t.fds.get(fd);
+      const r = seek(d, pos64(lo, hi), whence);
+      if (r < 0) return r;
+      t.space.write(result, new StructWriter(8).u64(0, d.offset).bytes);
+      return 0;
+    },
+    close(t, a) {
+      t.fds.close(a[0]);
+      return 0;
+    },
+    dup(t, a) {
+      return t.fds.install(t.fds.get(a[0]));
+    },
+    dup2(t, a) {
+      const d = t.fds.get(a[0]);
+      if (a[0] === a[1]) return a[1];
+      t.fds.installAt(a[1], d, false);
+      return a[1];
+    },
+    dup3(t, a) {
+      const [oldfd, newfd, flags] = a;
+      if (oldfd === newfd || flags & ~O_CLOEXEC) return -EINVAL;
+      t.fds.installAt(newfd, t.fds.get(oldfd), (flags & O_CLOEXEC) !== 0);
+      return newfd;
+    },
+    fcntl64,
+    fcntl: fcntl64,
+    ioctl(t, a) {
+      // No descriptor here is a terminal: isatty() must say no, which selects full buffering.
+      t.fds.get(a[0]);
+      return -ENOTTY;
+    },
+    fsync: (t, a) => (t.fds.get(a[0]), 0),
+    fdatasync: (t, a) => (t.fds.get(a[0]), 0),
+    fstat64(t, a) {
+      t.space.write(a[1], encodeStat64(t.fds.get(a[0]).file.stat()));
+      return 0;
+    },
+    ftruncate64: (t, a) => ftruncateTo(t, a[0], pos64(a[2], a[3])),
+    // The 32-bit form, which programs built without large-file support call; the length is signed.
+    ftruncate: (t, a) => ftruncateTo(t, a[0], a[1] | 0),
+    getdents64,
+    sendfile: sendfile(false),
+    sendfile64: sendfile(true),
   },
-  write(t, a) {
-    const d = t.fds.get(a[0]);
-    return checkWrite(d) || writeFrom(t, d, a[1], a[2]);
+  {
+    read: SUPPORTED,
+    write: SUPPORTED,
+    readv: SUPPORTED,
+    writev: SUPPORTED,
+    preadv: SUPPORTED,
+    pwritev: SUPPORTED,
+    pread64: SUPPORTED,
+    pwrite64: SUPPORTED,
+    lseek: SUPPORTED,
+    _llseek: SUPPORTED,
+    close: SUPPORTED,
+    dup: SUPPORTED,
+    dup2: SUPPORTED,
+    dup3: SUPPORTED,
+    fcntl64: SUPPORTED,
+    fcntl: SUPPORTED,
+    ioctl: partial('no descriptor is a terminal: every request is ENOTTY'),
+    fsync: SUPPORTED,
+    fdatasync: SUPPORTED,
+    fstat64: SUPPORTED,
+    ftruncate64: SUPPORTED,
+    ftruncate: SUPPORTED,
+    getdents64: SUPPORTED,
+    sendfile: SUPPORTED,
+    sendfile64: SUPPORTED,
   },
-  readv: (t, a) => vectored(t, a, false),
-  writev: (t, a) => vectored(t, a, true),
-  preadv: (t, a) => vectored(t, a, false, pos64(a[3], a[4])),
-  pwritev: (t, a) => vectored(t, a, true, pos64(a[3], a[4])),
-  pread64: (t, a) => positioned(t, a, false),
-  pwrite64: (t, a) => positioned(t, a, true),
-  lseek(t, a) {
-    const d = t.fds.get(a[0]);
-    const r = seek(d, a[1] | 0, a[2]);
-    if (r < 0) return r;
-    return d.offset > 0x7fffffff ? -EOVERFLOW : d.offset;
-  },
-  _llseek(t, a) {
-    const [fd, hi, lo, result, whence] = a;
-    const d = t.fds.get(fd);
-    const r = seek(d, pos64(lo, hi), whence);
-    if (r < 0) return r;
-    t.space.write(result, new StructWriter(8).u64(0, d.offset).bytes);
-    return 0;
-  },
-  close(t, a) {
-    t.fds.close(a[0]);
-    return 0;
-  },
-  dup(t, a) {
-    return t.fds.install(t.fds.get(a[0]));
-  },
-  dup2(t, a) {
-    const d = t.fds.get(a[0]);
-    if (a[0] === a[1]) return a[1];
-    t.fds.installAt(a[1], d, false);
-    return a[1];
-  },
-  dup3(t, a) {
-    const [oldfd, newfd, flags] = a;
-    if (oldfd === newfd || flags & ~O_CLOEXEC) return -EINVAL;
-    t.fds.installAt(newfd, t.fds.get(oldfd), (flags & O_CLOEXEC) !== 0);
-    return newfd;
-  },
-  fcntl64,
-  fcntl: fcntl64,
-  ioctl(t, a) {
-    // No descriptor here is a terminal: isatty() must say no, which selects full buffering.
-    t.fds.get(a[0]);
-    return -ENOTTY;
-  },
-  fsync: (t, a) => (t.fds.get(a[0]), 0),
-  fdatasync: (t, a) => (t.fds.get(a[0]), 0),
-  fstat64(t, a) {
-    t.space.write(a[1], encodeStat64(t.fds.get(a[0]).file.stat()));
-    return 0;
-  },
-  ftruncate64: (t, a) => ftruncateTo(t, a[0], pos64(a[2], a[3])),
-  // The 32-bit form, which programs built without large-file support call; the length is signed.
-  ftruncate: (t, a) => ftruncateTo(t, a[0], a[1] | 0),
-  getdents64,
-  sendfile: sendfile(false),
-  sendfile64: sendfile(true),
-}, {
-  read: SUPPORTED,
-  write: SUPPORTED,
-  readv: SUPPORTED,
-  writev: SUPPORTED,
-  preadv: SUPPORTED,
-  pwritev: SUPPORTED,
-  pread64: SUPPORTED,
-  pwrite64: SUPPORTED,
-  lseek: SUPPORTED,
-  _llseek: SUPPORTED,
-  close: SUPPORTED,
-  dup: SUPPORTED,
-  dup2: SUPPORTED,
-  dup3: SUPPORTED,
-  fcntl64: SUPPORTED,
-  fcntl: SUPPORTED,
-  ioctl: partial('no descriptor is a terminal: every request is ENOTTY'),
-  fsync: SUPPORTED,
-  fdatasync: SUPPORTED,
-  fstat64: SUPPORTED,
-  ftruncate64: SUPPORTED,
-  ftruncate: SUPPORTED,
-  getdents64: SUPPORTED,
-  sendfile: SUPPORTED,
-  sendfile64: SUPPORTED,
-});
+);

@@ -2,18 +2,9 @@
 import { EACCES, EEXIST, EINVAL, ENODEV, ENOMEM, ErrnoError } from '../../abi/errno';
 import { O_ACCMODE, O_WRONLY } from '../../abi/fcntl';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, MREMAP_FIXED, MREMAP_MAYMOVE } from '../../abi/mman';
-import {
-  PAGE_SIZE,
-  PROT_EXEC,
-  PROT_NONE,
-  PROT_READ,
-  PROT_WRITE,
-  pageAlignUp,
-  RegionKind,
-} from '../../memory/address-space';
+import { PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, pageAlignUp, RegionKind } from '../../memory/address-space';
 import { Task } from '../task';
 import { partial, SUPPORTED, syscallTable } from '../syscall-table';
-
 
 /** Find room for `length` bytes, preferring `hint` when it is free. */
 function place(t: Task, hint: number, length: number): number {
@@ -165,12 +156,14 @@ function madvise(_t: Task, a: number[]): number {
 }
 
 /** The memory syscalls. */
-export const memorySyscalls = syscallTable({ brk, mmap2, munmap, mprotect, mremap, madvise }, {
-  brk: SUPPORTED,
-  mmap2: partial('shared writable file mappings are ENODEV; file mappings are private copies'),
-  munmap: SUPPORTED,
-  mprotect: SUPPORTED,
-  mremap: SUPPORTED,
-  madvise: partial('advice is accepted and ignored'),
-});
-
+export const memorySyscalls = syscallTable(
+  { brk, mmap2, munmap, mprotect, mremap, madvise },
+  {
+    brk: SUPPORTED,
+    mmap2: partial('shared writable file mappings are ENODEV; file mappings are private copies'),
+    munmap: SUPPORTED,
+    mprotect: SUPPORTED,
+    mremap: SUPPORTED,
+    madvise: partial('advice is accepted and ignored'),
+  },
+);

@@ -90,8 +90,11 @@ const NEVER_BLOCKS = 'no descriptor ever blocks: readiness is immediate; waiting
 const MASK_UNUSED = `${NEVER_BLOCKS}; the signal mask is checked, never applied (no signal arrives while waiting)`;
 
 /** The poll syscalls. */
-export const pollSyscalls = syscallTable({ poll, ppoll: ppoll(false), ppoll_time64: ppoll(true) }, {
-  poll: partial(NEVER_BLOCKS),
-  ppoll: partial(MASK_UNUSED),
-  ppoll_time64: partial(MASK_UNUSED),
-});
+export const pollSyscalls = syscallTable(
+  { poll, ppoll: ppoll(false), ppoll_time64: ppoll(true) },
+  {
+    poll: partial(NEVER_BLOCKS),
+    ppoll: partial(MASK_UNUSED),
+    ppoll_time64: partial(MASK_UNUSED),
+  },
+);

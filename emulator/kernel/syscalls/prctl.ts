@@ -6,7 +6,15 @@
  */
 import { EINVAL } from '../../abi/errno';
 import {
-  PR_GET_DUMPABLE, PR_GET_NAME, PR_GET_NO_NEW_PRIVS, PR_GET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, TASK_COMM_LEN,
+  PR_GET_DUMPABLE,
+  PR_GET_NAME,
+  PR_GET_NO_NEW_PRIVS,
+  PR_GET_PDEATHSIG,
+  PR_SET_DUMPABLE,
+  PR_SET_NAME,
+  PR_SET_NO_NEW_PRIVS,
+  PR_SET_PDEATHSIG,
+  TASK_COMM_LEN,
 } from '../../abi/prctl';
 import { partial, syscallTable } from '../syscall-table';
 import { cutComm, Task } from '../task';

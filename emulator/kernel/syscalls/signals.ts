@@ -4,9 +4,7 @@
  * delivered asynchronously and handlers never run (see README "Limits").
  */
 import { EINVAL, ENOMEM } from '../../abi/errno';
-import {
-  MINSIGSTKSZ, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SIGKILL, SIGSET_SIZE, SIGSTOP, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK,
-} from '../../abi/signal';
+import { MINSIGSTKSZ, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SIGKILL, SIGSET_SIZE, SIGSTOP, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK } from '../../abi/signal';
 import { StructWriter } from '../guest-structs';
 import { deliverUnblocked, discardIfIgnored, setOf, sigBit, wordsOf } from '../signal-actions';
 import { partial, SUPPORTED, syscallTable } from '../syscall-table';

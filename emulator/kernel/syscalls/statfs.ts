@@ -53,7 +53,10 @@ function fstatfs64(t: Task, a: number[]): number {
 }
 
 /** The statfs syscalls. */
-export const statfsSyscalls = syscallTable({ statfs64, fstatfs64 }, {
-  statfs64: SUPPORTED,
-  fstatfs64: SUPPORTED,
-});
+export const statfsSyscalls = syscallTable(
+  { statfs64, fstatfs64 },
+  {
+    statfs64: SUPPORTED,
+    fstatfs64: SUPPORTED,
+  },
+);

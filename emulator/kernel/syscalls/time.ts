@@ -125,36 +125,39 @@ function getrusage(t: Task, a: number[]): number {
 }
 
 /** The time syscalls. */
-export const timeSyscalls = syscallTable({
-  getrusage,
-  clock_gettime: clockGettime(false),
-  clock_gettime64: clockGettime(true),
-  clock_getres: clockGetres(false),
-  clock_getres_time64: clockGetres(true),
-  gettimeofday(t, a) {
-    const ns = t.clock.realtimeNs();
-    const { sec, nsec } = splitNs(ns);
-    if (a[0]) t.space.write(a[0], new StructWriter(8).u32(0, Number(sec)).u32(4, Math.floor(nsec / 1000)).bytes);
-    if (a[1]) t.space.write(a[1], new Uint8Array(8));
-    return 0;
+export const timeSyscalls = syscallTable(
+  {
+    getrusage,
+    clock_gettime: clockGettime(false),
+    clock_gettime64: clockGettime(true),
+    clock_getres: clockGetres(false),
+    clock_getres_time64: clockGetres(true),
+    gettimeofday(t, a) {
+      const ns = t.clock.realtimeNs();
+      const { sec, nsec } = splitNs(ns);
+      if (a[0]) t.space.write(a[0], new StructWriter(8).u32(0, Number(sec)).u32(4, Math.floor(nsec / 1000)).bytes);
+      if (a[1]) t.space.write(a[1], new Uint8Array(8));
+      return 0;
+    },
+    nanosleep(t, a) {
+      return sleepFor(t, CLOCK_MONOTONIC, 0, readTimespec32(t, a[0]));
+    },
+    clock_nanosleep(t, a) {
+      return sleepFor(t, a[0] | 0, a[1], readTimespec32(t, a[2]));
+    },
+    clock_nanosleep_time64(t, a) {
+      return sleepFor(t, a[0] | 0, a[1], readTimespec64(t, a[2]));
+    },
   },
-  nanosleep(t, a) {
-    return sleepFor(t, CLOCK_MONOTONIC, 0, readTimespec32(t, a[0]));
+  {
+    getrusage: SUPPORTED,
+    clock_gettime: SUPPORTED,
+    clock_gettime64: SUPPORTED,
+    clock_getres: SUPPORTED,
+    clock_getres_time64: SUPPORTED,
+    gettimeofday: SUPPORTED,
+    nanosleep: SUPPORTED,
+    clock_nanosleep: SUPPORTED,
+    clock_nanosleep_time64: SUPPORTED,
   },
-  clock_nanosleep(t, a) {
-    return sleepFor(t, a[0] | 0, a[1], readTimespec32(t, a[2]));
-  },
-  clock_nanosleep_time64(t, a) {
-    return sleepFor(t, a[0] | 0, a[1], readTimespec64(t, a[2]));
-  },
-}, {
-  getrusage: SUPPORTED,
-  clock_gettime: SUPPORTED,
-  clock_gettime64: SUPPORTED,
-  clock_getres: SUPPORTED,
-  clock_getres_time64: SUPPORTED,
-  gettimeofday: SUPPORTED,
-  nanosleep: SUPPORTED,
-  clock_nanosleep: SUPPORTED,
-  clock_nanosleep_time64: SUPPORTED,
-});
+);
