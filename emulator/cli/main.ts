@@ -154,8 +154,21 @@ export function buildProgram(exit: (code: number) => void): Command {
   return program;
 }
 
+/**
+ * A listing piped into `head` loses its reader early. Node ignores SIGPIPE and reports the broken
+ * pipe as an 'error' event, which would end the command with a stack trace; end it the way a
+ * program killed by SIGPIPE ends (status 128 + 13), with nothing printed.
+ */
+function endQuietlyWhenStdoutCloses(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(128 + 13);
+  });
+}
+
 /** Entry point used by bin/clonecloud. */
 export async function main(argv: string[]): Promise<void> {
+  endQuietlyWhenStdoutCloses();
   let code = 0;
   const program = buildProgram((c) => (code = c));
   try {

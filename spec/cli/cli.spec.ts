@@ -22,6 +22,15 @@ describe('cli', () => {
     assert.match(r.stderr, /modelled time +[\d.]+ (s|ms|µs)/);
   });
 
+  it('ends quietly, as a program killed by SIGPIPE does, when its reader has gone', () => {
+    // `true` exits at once, so every write of the listing meets a closed pipe.
+    for (const args of ['syscalls', 'profiles', 'images']) {
+      const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" ${args} | true; echo "status \${PIPESTATUS[0]}"`], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(r.stderr, '', args);
+      assert.equal(r.stdout, 'status 141\n', args);
+    }
+  });
+
   it('prints one JSON summary with --json and honours --profile', () => {
     const r = cli(['boot', 'images/hello', '--profile', 'dell-t7400', '--json']);
     assert.equal(r.status, 0, r.stderr);
