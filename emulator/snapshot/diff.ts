@@ -6,8 +6,7 @@
 import { CpuContextState } from '../unicorn/cpu-context';
 import { PAGE_SIZE, Region, RegionKind } from '../memory/address-space';
 import { CheckpointManifest, VfsRecord } from './manifest';
-import { HASH_BYTES } from './page-hash';
-import { PageTable } from './page-table';
+import { forEachDifference, PageTable } from './page-table';
 
 /** Page changes in one kind of region. */
 export interface RegionDiff {
@@ -48,10 +47,6 @@ function kindAt(regions: Region[], page: number): RegionKind | 'unmapped' {
   return regions.find((r) => addr >= r.start && addr < r.end)?.kind ?? 'unmapped';
 }
 
-function hashOf(t: PageTable, i: number): Buffer {
-  return Buffer.from(t.hashes.buffer, t.hashes.byteOffset + i * HASH_BYTES, HASH_BYTES);
-}
-
 /** Pages present in only one table, or with different hashes, by region kind. */
 function diffPages(a: PageTable, b: PageTable, regionsA: Region[], regionsB: Region[]): RegionDiff[] {
   const by = new Map<string, RegionDiff>();
@@ -61,23 +56,8 @@ function diffPages(a: PageTable, b: PageTable, regionsA: Region[], regionsB: Reg
     d.bytes += PAGE_SIZE;
     by.set(kind, d);
   };
-  let i = 0;
-  let j = 0;
-  while (i < a.pages.length || j < b.pages.length) {
-    const pa = i < a.pages.length ? a.pages[i] : Infinity;
-    const pb = j < b.pages.length ? b.pages[j] : Infinity;
-    if (pa === pb) {
-      if (!hashOf(a, i).equals(hashOf(b, j))) bump(kindAt(regionsB, pb), 'changed');
-      i++;
-      j++;
-    } else if (pa < pb) {
-      bump(kindAt(regionsA, pa), 'removed');
-      i++;
-    } else {
-      bump(kindAt(regionsB, pb), 'added');
-      j++;
-    }
-  }
+  // A page's kind comes from the map it is in: the later one, or the earlier one for a removed page.
+  forEachDifference(a, b, (page, change) => bump(kindAt(change === 'removed' ? regionsA : regionsB, page), change));
   const order: RegionDiff['kind'][] = ['text', 'data', 'heap', 'mmap', 'stack', 'vectors', 'unmapped'];
   return [...by.values()].sort((x, y) => order.indexOf(x.kind) - order.indexOf(y.kind));
 }

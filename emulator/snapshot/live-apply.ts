@@ -11,7 +11,7 @@ import { PageBitmap } from '../memory/page-bitmap';
 import { CheckpointError } from './errors';
 import { CheckpointManifest } from './manifest';
 import { HASH_BYTES, hashInto } from './page-hash';
-import { hashAt, PageTable } from './page-table';
+import { forEachDifference, hashAt, PageTable } from './page-table';
 import { importLayer, profileMismatch } from './restore';
 import { loadCheckpoint, SnapshotSource } from './source';
 
@@ -112,22 +112,6 @@ function checkSameImage(machine: Machine, manifest: CheckpointManifest): void {
 /** Pages present in only one of two tables, or with different hashes (both ascending). */
 function differingPages(a: PageTable, b: PageTable): number[] {
   const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.pages.length || j < b.pages.length) {
-    const pa = i < a.pages.length ? a.pages[i] : Infinity;
-    const pb = j < b.pages.length ? b.pages[j] : Infinity;
-    if (pa === pb) {
-      if (Buffer.compare(hashAt(a, i), hashAt(b, j)) !== 0) out.push(pa);
-      i++;
-      j++;
-    } else if (pa < pb) {
-      out.push(pa);
-      i++;
-    } else {
-      out.push(pb);
-      j++;
-    }
-  }
+  forEachDifference(a, b, (page) => out.push(page));
   return out;
 }

@@ -33,6 +33,30 @@ export function hashAt(t: PageTable, i: number): Uint8Array {
   return t.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
 }
 
+/** How a page differs between two tables: only in the second, only in the first, or another hash. */
+export type PageChange = 'added' | 'removed' | 'changed';
+
+/** Call `visit` for every page that differs between tables `a` and `b` (both ascending), in page order. */
+export function forEachDifference(a: PageTable, b: PageTable, visit: (page: number, change: PageChange) => void): void {
+  let i = 0;
+  let j = 0;
+  while (i < a.pages.length || j < b.pages.length) {
+    const pa = i < a.pages.length ? a.pages[i] : Infinity;
+    const pb = j < b.pages.length ? b.pages[j] : Infinity;
+    if (pa === pb) {
+      if (Buffer.compare(hashAt(a, i), hashAt(b, j)) !== 0) visit(pa, 'changed');
+      i++;
+      j++;
+    } else if (pa < pb) {
+      visit(pa, 'removed');
+      i++;
+    } else {
+      visit(pb, 'added');
+      j++;
+    }
+  }
+}
+
 /** Serialize a table. */
 export function encodePageTable(t: PageTable): Uint8Array {
   const n = t.pages.length;
