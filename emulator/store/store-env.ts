@@ -104,7 +104,9 @@ export function openStoreEnv(dir: string, opts: OpenOptions = {}): StoreDbs {
 function createStore(abs: string, dir: string): void {
   const parent = path.dirname(abs);
   makeFolder(parent, path.dirname(dir));
-  const tmp = path.join(parent, `.${path.basename(abs)}.creating-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const prefix = `.${path.basename(abs)}.creating-`;
+  removeAbandoned(parent, prefix);
+  const tmp = path.join(parent, `${prefix}${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     makeFolder(tmp, dir);
     const r = spawnSync(process.execPath, [CREATE_CHILD, tmp], { encoding: 'utf8' });
@@ -122,6 +124,30 @@ function createStore(abs: string, dir: string): void {
     }
   } finally {
     removeQuietly(tmp);
+  }
+}
+
+/** Remove private folders left by creators that were killed (their process is gone). */
+function removeAbandoned(parent: string, prefix: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent).filter((n) => n.startsWith(prefix));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) removeQuietly(path.join(parent, name));
+  }
+}
+
+/** Whether process `pid` exists (one we may not signal exists too). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

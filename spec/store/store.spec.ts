@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -120,6 +120,32 @@ describe('checkpoint store', () => {
     assert.throws(
       () => CheckpointStore.open(other),
       (e: Error) => e instanceof StoreError && /not a checkpoint store.*notes\.txt/.test(e.message),
+    );
+  });
+
+  it('is made in a private folder and moved into place, clearing folders of creators that died', () => {
+    const dir = path.join(tmpStoreDir(), 'store');
+    const parent = path.dirname(dir);
+    const name = path.basename(dir);
+    // A pid that was in use a moment ago and is not any more, and one that is alive (ours).
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const abandoned = path.join(parent, `.${name}.creating-${gone}-0a0a0a0a`);
+    const busy = path.join(parent, `.${name}.creating-${process.pid}-0b0b0b0b`);
+    fs.mkdirSync(abandoned);
+    fs.mkdirSync(busy);
+    const store = CheckpointStore.open(dir);
+    try {
+      assert.deepEqual(store.ids(), []);
+    } finally {
+      store.close();
+    }
+    assert.ok(fs.existsSync(path.join(dir, 'data.mdb')));
+    assert.equal(fs.existsSync(abandoned), false, "the dead creator's folder is removed");
+    assert.equal(fs.existsSync(busy), true, "a live creator's folder is left alone");
+    // Nothing of this store's own creation is left beside it.
+    assert.deepEqual(
+      fs.readdirSync(parent).filter((n) => n.includes('.creating-')),
+      [path.basename(busy)],
     );
   });
 
