@@ -1,13 +1,37 @@
 /**
  * One hash of the whole guest memory: the memory map plus the index and content hash of every
- * non-zero page. Two runs that end with this digest equal ended with the same memory.
+ * non-zero page. Two runs that end with this digest equal ended with the same memory. A
+ * checkpoint's page table holds exactly those pages and hashes, so the digest of a checkpointed
+ * machine can also be computed from its map and table alone, without its memory (a clone's
+ * mirror is checked that way).
  */
-import { AddressSpace, PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
+import { AddressSpace, PAGE_MAPPED, PAGE_SIZE, Region } from '../memory/address-space';
 import { HASH_BYTES, hashBytes, hashHex, hashInto, isZero } from './page-hash';
+import { PageTable } from './page-table';
+
+/** The memory map as the digest covers it. */
+function mapBytes(regions: readonly Region[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(regions.map((r) => [r.start, r.end, r.prot, r.kind])));
+}
+
+/** The digest of a machine whose memory map is `regions` and whose pages are `table`'s: equal to memoryDigest() of that machine. */
+export function tableDigest(regions: readonly Region[], table: PageTable): string {
+  const map = mapBytes(regions);
+  const record = new Uint8Array(map.length + table.pages.length * (4 + HASH_BYTES));
+  record.set(map);
+  const dv = new DataView(record.buffer);
+  let off = map.length;
+  table.pages.forEach((p, i) => {
+    dv.setUint32(off, p, true);
+    record.set(table.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES), off + 4);
+    off += 4 + HASH_BYTES;
+  });
+  return hashHex(hashBytes(record));
+}
 
 /** 32 hex digits summarizing every mapped page and the memory map (hashing must be initialized). */
 export function memoryDigest(space: AddressSpace): string {
-  const map = new TextEncoder().encode(JSON.stringify(space.regions().map((r) => [r.start, r.end, r.prot, r.kind])));
+  const map = mapBytes(space.regions());
   const pages = space.touched.pages().filter((p) => space.perms[p] & PAGE_MAPPED);
   const record = new Uint8Array(map.length + pages.length * (4 + HASH_BYTES));
   record.set(map);
