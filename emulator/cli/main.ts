@@ -7,6 +7,7 @@ import { checkpointsCommand, diffCommand, pruneCommand, restoreCommand, verifyCo
 import { difftestCommand } from './difftest-command';
 import { randomDifftestCommand } from './difftest-random-command';
 import { imagesCommand } from './images-command';
+import { linksCommand } from './links-command';
 import { profilesCommand } from './profiles-command';
 import { syscallsCommand } from './syscalls-command';
 
@@ -138,6 +139,12 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--profile-file <json>', 'also list the profiles in this JSON file')
     .option('--json', 'machine-readable output')
     .action((opts) => exit(profilesCommand(opts)));
+
+  program
+    .command('links')
+    .description('list link profiles (3G and Wi-Fi of 2009, LTE, 5G, Ethernet): bandwidth, RTT, radio power states and tails')
+    .option('--json', 'machine-readable output, with the source of every figure')
+    .action((opts) => exit(linksCommand(opts)));
 
   program
     .command('syscalls')
