@@ -114,7 +114,7 @@ export class FrameConnection {
     const f = await this.next();
     if (f.type === type) return f as FrameOf<T>;
     if (f.type === FrameType.Error) {
-      const e = new PeerRefusedError(f.code, `${this.peer} refused: ${f.message}`);
+      const e = new PeerRefusedError(f.code as ErrorCode, `${this.peer} refused: ${f.message}`);
       this.settle(e);
       this.socket.destroy();
       throw e;

@@ -33,5 +33,5 @@ export class ProtocolError extends CloneCloudError {
   }
 }
 
-/** The peer refused us with an error frame; `code` and the message are the peer's. */
+/** The peer refused us with an error frame; `code` and the message are the peer's (a newer peer's code may be one this build does not name). */
 export class PeerRefusedError extends ProtocolError {}

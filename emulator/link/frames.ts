@@ -101,8 +101,8 @@ export type Frame =
   | { type: FrameType.ListMirrors }
   /** The mirrors the clone holds. */
   | { type: FrameType.Mirrors; mirrors: MirrorInfo[] }
-  /** A refusal: why, then the sender closes. */
-  | { type: FrameType.Error; code: ErrorCode; message: string }
+  /** A refusal: why (an ErrorCode; a newer peer's unknown code is kept as it came), then the sender closes. */
+  | { type: FrameType.Error; code: number; message: string }
   /** The sender is done and closes. */
   | { type: FrameType.Bye };
 
@@ -134,12 +134,19 @@ export function encodePayload(f: Frame): Uint8Array {
     case FrameType.MirrorState:
       return w.str(nullable(f.lastSync)).str(nullable(f.memoryHash)).bytes();
     case FrameType.HaveQuery:
-      return w.u32(f.hashes.length / HASH_BYTES).raw(f.hashes).bytes();
+      return w
+        .u32(f.hashes.length / HASH_BYTES)
+        .raw(f.hashes)
+        .bytes();
     case FrameType.HaveAnswer:
       return w.u32(f.count).raw(f.bitmap).bytes();
     case FrameType.IncrementStart:
       w.str(f.id).str(nullable(f.parent)).str(f.chain).str(nullable(f.parentChain)).json(f.manifest).blob(f.pageTable);
-      return w.u32(f.extraHashes.length / HASH_BYTES).raw(f.extraHashes).u32(f.pageCount).bytes();
+      return w
+        .u32(f.extraHashes.length / HASH_BYTES)
+        .raw(f.extraHashes)
+        .u32(f.pageCount)
+        .bytes();
     case FrameType.PageBatch:
       w.u32(f.pages.length);
       for (const p of f.pages) w.raw(p.hash).u8(p.encoding).u16(p.data.length).raw(p.data);
@@ -159,7 +166,10 @@ export function encodePayload(f: Frame): Uint8Array {
 export function encodeFrame(f: Frame): Uint8Array {
   const payload = encodePayload(f);
   if (payload.length + 1 > MAX_FRAME_BYTES) {
-    throw new ProtocolError(ErrorCode.TooLarge, `a ${FrameType[f.type]} frame of ${payload.length + 1} bytes is over the ${MAX_FRAME_BYTES}-byte maximum: send fewer pages per batch`);
+    throw new ProtocolError(
+      ErrorCode.TooLarge,
+      `a ${FrameType[f.type]} frame of ${payload.length + 1} bytes is over the ${MAX_FRAME_BYTES}-byte maximum: send fewer pages per batch`,
+    );
   }
   const out = Buffer.allocUnsafe(LENGTH_BYTES + 1 + payload.length);
   out.writeUInt32LE(payload.length + 1, 0);
@@ -192,7 +202,8 @@ const copy = (b: Uint8Array): Uint8Array => Uint8Array.prototype.slice.call(b);
 /** The frame of `type` whose payload is `payload`; ProtocolError when it does not parse. */
 export function decodePayload(type: number, payload: Uint8Array): Frame {
   const name = FrameType[type] as string | undefined;
-  if (name === undefined) throw new ProtocolError(ErrorCode.Malformed, `unknown frame type 0x${type.toString(16).padStart(2, '0')}: the peer is not a clonecloud of this protocol`);
+  if (name === undefined)
+    throw new ProtocolError(ErrorCode.Malformed, `unknown frame type 0x${type.toString(16).padStart(2, '0')}: the peer is not a clonecloud of this protocol`);
   const r = new ByteReader(payload, name);
   const f = decodeFields(type as FrameType, r);
   r.end();
@@ -227,7 +238,7 @@ function decodeFields(type: FrameType, r: ByteReader): Frame {
       const size = Math.ceil(count / 8);
       if (size !== r.left) r.fail(`bitmap of ${r.left} bytes for ${count} hashes`);
       const bitmap = copy(r.raw(size));
-      if (count % 8 && bitmap[size - 1] >> count % 8) r.fail('bits set past the last hash');
+      if (count % 8 && bitmap[size - 1] >> (count % 8)) r.fail('bits set past the last hash');
       return { type, count, bitmap };
     }
     case FrameType.IncrementStart: {
@@ -275,8 +286,7 @@ function decodeFields(type: FrameType, r: ByteReader): Frame {
       return { type, mirrors };
     }
     case FrameType.Error: {
-      const code = r.u16();
-      return { type, code: code in ErrorCode ? (code as ErrorCode) : ErrorCode.Internal, message: r.str() };
+      return { type, code: r.u16(), message: r.str() };
     }
   }
 }

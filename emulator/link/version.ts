@@ -24,10 +24,7 @@ export function checkPeerVersion(version: string, own = PROTOCOL_VERSION): void 
   if (got && got[0] === major && got[1] <= minor) return;
   const newer = got !== undefined && (got[0] > major || (got[0] === major && got[1] > minor));
   const todo = newer ? 'upgrade clonecloud on this side' : 'upgrade clonecloud on the other side';
-  throw new ProtocolError(
-    ErrorCode.Version,
-    `peer speaks wire protocol ${JSON.stringify(version)}; this clonecloud speaks ${major}.0 to ${own}: ${todo}`,
-  );
+  throw new ProtocolError(ErrorCode.Version, `peer speaks wire protocol ${JSON.stringify(version)}; this clonecloud speaks ${major}.0 to ${own}: ${todo}`);
 }
 
 /** Accept a peer of `own`'s major whatever its minor (the side that answers speaks the asker's minor). */

@@ -53,7 +53,11 @@ function candidates(extraDir: string | undefined): Candidate[] {
       name: `brotli quality ${quality}`,
       compress: (p: Buffer) =>
         zlib.brotliCompressSync(p, {
-          params: { [zlib.constants.BROTLI_PARAM_QUALITY]: quality, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: PAGE_SIZE, [zlib.constants.BROTLI_PARAM_LGWIN]: 12 },
+          params: {
+            [zlib.constants.BROTLI_PARAM_QUALITY]: quality,
+            [zlib.constants.BROTLI_PARAM_SIZE_HINT]: PAGE_SIZE,
+            [zlib.constants.BROTLI_PARAM_LGWIN]: 12,
+          },
         }),
       decompress: (c: Buffer) => zlib.brotliDecompressSync(c, { maxOutputLength: PAGE_SIZE }),
     })),
