@@ -21,6 +21,8 @@ export enum ErrorCode {
   Internal = 8,
   /** No frame arrived in time, or the connection closed mid-conversation. */
   Closed = 9,
+  /** The phone is already connected to the clone on another connection (one at a time per phone). */
+  Busy = 10,
 }
 
 /** A frame or a conversation broke the wire protocol; `code` says how. The connection is closed. */
