@@ -1,0 +1,296 @@
+/**
+ * The clone server: accepts phones over TCP, answers the handshake, and serves each connection
+ * either as a phone (MirrorState, page-hash queries, increments applied to its mirror) or as a
+ * lister (`clonecloud clones`). An increment is gathered whole (every page decompressed and
+ * checked against its hash as it arrives) and only then handed to the mirror, which commits it in
+ * one LMDB transaction: a connection cut or a process killed before that leaves the previous sync
+ * as the mirror. A refusal closes that connection with an error frame and touches nothing else.
+ */
+import * as net from 'net';
+import { CloneCloudError } from '../errors';
+import { answerHaveQuery } from '../link/batches';
+import { FrameConnection } from '../link/connection';
+import { ErrorCode, ProtocolError } from '../link/errors';
+import { FrameOf, FrameType, MirrorInfo } from '../link/frames';
+import { answeringHandshake } from '../link/handshake';
+import { unpackPage } from '../link/page-codec';
+import { PutPage } from '../snapshot/sink';
+import { checkPhoneId, MirrorError, MirrorSet } from './mirror';
+
+/** What the server reports: one event per sync and one per connection refused or broken. */
+export type ServerEvent =
+  | {
+      kind: 'sync';
+      phone: string;
+      checkpoint: string;
+      /** Pages that came over the link, and pages taken from other phones' mirrors instead. */
+      pagesReceived: number;
+      pagesBorrowed: number;
+      /** Bytes read from the phone for this sync, frames included (its hash queries too). */
+      bytes: number;
+      memoryHash: string;
+      /** Host milliseconds from IncrementStart to Ack. */
+      hostMs: number;
+    }
+  | { kind: 'refused'; peer: string; phone: string | null; code: number; message: string };
+
+/** Options of a clone server. */
+export interface CloneServerOptions {
+  /** Folder of the phones' mirrors (created when missing). */
+  store: string;
+  token: Uint8Array;
+  host: string;
+  /** 0 picks a free port (see `port` once started). */
+  port: number;
+  /** Receives one event per sync and per refused connection. */
+  log?: (event: ServerEvent) => void;
+  /** Milliseconds to wait for a phone's next frame (default 10 minutes: phones sync seldom). */
+  readTimeoutMs?: number;
+}
+
+/** One event as one line of text. */
+export function formatEvent(e: ServerEvent): string {
+  if (e.kind === 'sync') {
+    return (
+      `sync ${e.phone} ${e.checkpoint}: ${e.pagesReceived} pages received, ${e.pagesBorrowed} borrowed, ` +
+      `${e.bytes} bytes, memory ${e.memoryHash}, ${e.hostMs.toFixed(1)} ms`
+    );
+  }
+  return `refused ${e.peer}${e.phone ? ` (phone ${e.phone})` : ''}: ${e.message} [code ${e.code}]`;
+}
+
+/** A connection being served: its phone (once named) and whether it is inside an increment. */
+interface Served {
+  conn: FrameConnection;
+  phone: string | null;
+  inIncrement: boolean;
+  done: Promise<void>;
+}
+
+/** Bytes received per phone and when it last synced, since the server started. */
+interface Tally {
+  bytes: number;
+  syncedAt: string | null;
+}
+
+/** The clone server; start() it, close() it. */
+export class CloneServer {
+  private readonly served = new Set<Served>();
+  private readonly phones = new Map<string, Served>();
+  private readonly tallies = new Map<string, Tally>();
+  private closing = false;
+
+  private constructor(
+    private readonly server: net.Server,
+    private readonly mirrors: MirrorSet,
+    private readonly o: CloneServerOptions,
+  ) {}
+
+  /** Open the mirrors under `o.store` (each at its last complete sync) and listen. */
+  static async start(o: CloneServerOptions): Promise<CloneServer> {
+    const mirrors = new MirrorSet(o.store);
+    const server = net.createServer();
+    const self = new CloneServer(server, mirrors, o);
+    server.on('connection', (socket) => self.accept(socket));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(o.port, o.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (e) {
+      mirrors.close();
+      throw new CloneCloudError(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
+    }
+    return self;
+  }
+
+  /** The port the server listens on. */
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** The address the server listens on. */
+  get host(): string {
+    return (this.server.address() as net.AddressInfo).address;
+  }
+
+  /** Mirrors held, as `clonecloud clones` lists them. */
+  listing(): MirrorInfo[] {
+    return this.mirrors.list().map((s) => {
+      const t = this.tallies.get(s.phone);
+      return {
+        phoneId: s.phone,
+        lastSync: s.checkpoint,
+        syncedAt: t?.syncedAt ?? s.captured,
+        pages: s.pages,
+        bytes: t?.bytes ?? 0,
+        memoryHash: s.memoryHash,
+      };
+    });
+  }
+
+  /** Stop accepting, close every connection (Bye when idle, an error frame mid-increment), close the mirrors. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.served) {
+      if (s.inIncrement)
+        s.conn.fail(new ProtocolError(ErrorCode.Closed, 'the clone is shutting down; nothing of this increment was applied: sync again later'));
+      else s.conn.close();
+    }
+    await Promise.all([...this.served].map((s) => s.done));
+    await stopped;
+    this.mirrors.close();
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const conn = new FrameConnection(socket, { readTimeoutMs: this.o.readTimeoutMs ?? 600_000 });
+    const s: Served = { conn, phone: null, inIncrement: false, done: Promise.resolve() };
+    this.served.add(s);
+    s.done = this.serve(s)
+      .catch((e: unknown) => this.refuse(s, e))
+      .finally(() => {
+        this.served.delete(s);
+        if (s.phone !== null && this.phones.get(s.phone) === s) this.phones.delete(s.phone);
+        // A peer that ignores our close must not hold the socket.
+        setTimeout(() => socket.destroy(), 1000).unref();
+      });
+  }
+
+  /** Close the connection with the reason and log it (a close this side asked for is not a refusal). */
+  private refuse(s: Served, e: unknown): void {
+    const err = e instanceof ProtocolError ? e : new ProtocolError(ErrorCode.Internal, `the clone failed: ${(e as Error).message ?? String(e)}`);
+    s.conn.fail(err);
+    if (this.closing && err.code === ErrorCode.Closed) return;
+    this.o.log?.({ kind: 'refused', peer: s.conn.peer, phone: s.phone, code: err.code, message: err.message });
+  }
+
+  private async serve(s: Served): Promise<void> {
+    const { conn } = s;
+    await answeringHandshake(conn, this.o.token);
+    for (;;) {
+      const f = await conn.next();
+      switch (f.type) {
+        case FrameType.Bye:
+          conn.close();
+          return;
+        case FrameType.Error:
+          throw new ProtocolError(f.code, `the peer gave up: ${f.message}`);
+        case FrameType.ListMirrors:
+          conn.send({ type: FrameType.Mirrors, mirrors: this.listing() });
+          break;
+        case FrameType.Phone:
+          if (s.phone !== null) throw unexpected(f.type, 'the phone is already named');
+          this.claim(s, f.phoneId);
+          break;
+        case FrameType.HaveQuery:
+          if (s.phone === null) throw unexpected(f.type, 'before a Phone frame');
+          conn.send(answerHaveQuery(f, (h) => this.mirrors.holds(h)));
+          break;
+        case FrameType.IncrementStart:
+          if (s.phone === null) throw unexpected(f.type, 'before a Phone frame');
+          await this.receiveIncrement(s, s.phone, f);
+          break;
+        default:
+          throw unexpected(f.type, s.phone === null ? 'here' : `from phone ${s.phone} outside an increment`);
+      }
+    }
+  }
+
+  /** Bind the connection to `phone` (one connection per phone) and tell it where its mirror stands. */
+  private claim(s: Served, phone: string): void {
+    try {
+      checkPhoneId(phone);
+    } catch (e) {
+      throw new ProtocolError(ErrorCode.Malformed, (e as Error).message);
+    }
+    const other = this.phones.get(phone);
+    if (other) {
+      throw new ProtocolError(
+        ErrorCode.Busy,
+        `phone ${phone} is already connected to this clone (from ${other.conn.peer}); one connection per phone: retry when it ends`,
+      );
+    }
+    s.phone = phone;
+    this.phones.set(phone, s);
+    const status = this.mirrors.get(phone).status();
+    s.conn.send({ type: FrameType.MirrorState, lastSync: status?.checkpoint ?? null, memoryHash: status?.memoryHash ?? null });
+  }
+
+  /** Gather an increment's page batches and commit, check it whole, apply it, and acknowledge. */
+  private async receiveIncrement(s: Served, phone: string, start: FrameOf<FrameType.IncrementStart>): Promise<void> {
+    const t0 = performance.now();
+    s.inIncrement = true;
+    const pages: PutPage[] = [];
+    for (;;) {
+      const f = await s.conn.next();
+      if (f.type === FrameType.PageBatch) {
+        if (pages.length + f.pages.length > start.pageCount) {
+          throw new ProtocolError(ErrorCode.Unexpected, `increment ${start.id}: more pages than the ${start.pageCount} announced; nothing applied`);
+        }
+        for (const p of f.pages) pages.push([p.hash, unpackPage(p)]);
+      } else if (f.type === FrameType.IncrementCommit) {
+        if (f.id !== start.id) throw new ProtocolError(ErrorCode.Unexpected, `IncrementCommit for ${f.id} inside increment ${start.id}; nothing applied`);
+        if (f.pageCount !== start.pageCount || pages.length !== start.pageCount) {
+          throw new ProtocolError(
+            ErrorCode.Unexpected,
+            `increment ${start.id}: ${pages.length} pages received, ${start.pageCount} announced, ${f.pageCount} committed; nothing applied`,
+          );
+        }
+        break;
+      } else if (f.type === FrameType.Error) {
+        throw new ProtocolError(f.code, `the phone gave up increment ${start.id}: ${f.message}`);
+      } else throw unexpected(f.type, `inside increment ${start.id}`);
+    }
+    const record = {
+      id: start.id,
+      parent: start.parent,
+      manifest: start.manifest,
+      pageTable: start.pageTable,
+      extraHashes: start.extraHashes,
+      chain: start.chain === '' ? undefined : start.chain,
+      parentChain: start.parentChain ?? undefined,
+    };
+    let applied;
+    try {
+      applied = this.mirrors.apply(phone, record, pages);
+    } catch (e) {
+      if (e instanceof CloneCloudError) throw new ProtocolError(ErrorCode.Mismatch, `${e.message}${e instanceof MirrorError ? '' : '; nothing applied'}`);
+      throw e;
+    }
+    s.inIncrement = false;
+    s.conn.send({ type: FrameType.Ack, id: applied.id, memoryHash: applied.memoryHash });
+    const tally = this.tallies.get(phone) ?? { bytes: 0, syncedAt: null };
+    const bytes = s.conn.socket.bytesRead - (this.readMark.get(s) ?? 0);
+    this.readMark.set(s, s.conn.socket.bytesRead);
+    tally.bytes += bytes;
+    tally.syncedAt = new Date().toISOString();
+    this.tallies.set(phone, tally);
+    this.o.log?.({
+      kind: 'sync',
+      phone,
+      checkpoint: applied.id,
+      pagesReceived: pages.length,
+      pagesBorrowed: applied.pagesBorrowed,
+      bytes,
+      memoryHash: applied.memoryHash,
+      hostMs: performance.now() - t0,
+    });
+  }
+
+  /** Bytes read from each connection up to its last sync (the next sync's bytes are counted from there). */
+  private readonly readMark = new WeakMap<Served, number>();
+}
+
+/** A well-formed frame this point of the conversation does not expect. */
+function unexpected(type: FrameType, where: string): ProtocolError {
+  return new ProtocolError(ErrorCode.Unexpected, `a ${FrameType[type] ?? type} frame was not expected ${where}; connection closed, nothing applied`);
+}
