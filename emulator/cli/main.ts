@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { CloneCloudError } from '../errors';
 import { benchCommand } from './bench-command';
 import { bootCommand } from './boot-command';
+import { clonesCommand, cloneServeCommand } from './clone-command';
 import { checkpointsCommand, diffCommand, pruneCommand, restoreCommand, verifyCommand } from './checkpoint-commands';
 import { difftestCommand } from './difftest-command';
 import { randomDifftestCommand } from './difftest-random-command';
@@ -145,6 +146,26 @@ export function buildProgram(exit: (code: number) => void): Command {
     .description('list link profiles (3G and Wi-Fi of 2009, LTE, 5G, Ethernet): bandwidth, RTT, radio power states and tails')
     .option('--json', 'machine-readable output, with the source of every figure')
     .action((opts) => exit(linksCommand(opts)));
+
+  const clone = program.command('clone').description('the clone: a server that keeps an exact mirror of each phone that syncs to it');
+  clone
+    .command('serve')
+    .description("accept phones over TCP and keep each one's mirror in a checkpoint store; SIGTERM or SIGINT stops it cleanly")
+    .requiredOption('--listen <host:port>', 'address to listen on, e.g. 127.0.0.1:7700 or [::1]:7700 (port 0: any free port)')
+    .requiredOption('-p, --profile <id>', 'device profile of the clone (see clonecloud profiles), e.g. dell-t7400')
+    .option('--profile-file <json>', 'extra device profiles from a JSON file')
+    .requiredOption('--store <dir>', 'folder of the mirrors (created when missing; reopened at the last complete sync)')
+    .requiredOption('--token-file <file>', 'shared token (mode 0600); created with a random token when missing')
+    .option('--json-log', 'log one JSON object per line instead of text')
+    .action(async (opts) => exit(await cloneServeCommand(opts)));
+
+  program
+    .command('clones')
+    .description('list the phones a clone mirrors: last sync, pages, bytes received, memory hash')
+    .requiredOption('--clone <host:port>', 'address of the clone, e.g. 127.0.0.1:7700')
+    .requiredOption('--token-file <file>', "the clone's shared token (mode 0600)")
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => exit(await clonesCommand(opts)));
 
   program
     .command('syscalls')
