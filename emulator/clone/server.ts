@@ -14,6 +14,7 @@ import { ErrorCode, ProtocolError } from '../link/errors';
 import { FrameOf, FrameType, MirrorInfo } from '../link/frames';
 import { answeringHandshake } from '../link/handshake';
 import { unpackPage } from '../link/page-codec';
+import { initHashing } from '../snapshot/page-hash';
 import { PutPage } from '../snapshot/sink';
 import { checkPhoneId, MirrorError, MirrorSet } from './mirror';
 
@@ -88,6 +89,7 @@ export class CloneServer {
 
   /** Open the mirrors under `o.store` (each at its last complete sync) and listen. */
   static async start(o: CloneServerOptions): Promise<CloneServer> {
+    await initHashing();
     const mirrors = new MirrorSet(o.store);
     const server = net.createServer();
     const self = new CloneServer(server, mirrors, o);
@@ -188,7 +190,7 @@ export class CloneServer {
           conn.send({ type: FrameType.Mirrors, mirrors: this.listing() });
           break;
         case FrameType.Phone:
-          if (s.phone !== null) throw unexpected(f.type, 'the phone is already named');
+          if (s.phone !== null) throw unexpected(f.type, 'once the phone is named');
           this.claim(s, f.phoneId);
           break;
         case FrameType.HaveQuery:
