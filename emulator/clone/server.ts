@@ -154,6 +154,8 @@ export class CloneServer {
       socket.destroy();
       return;
     }
+    // A phone that vanished without a FIN (it changed networks) would otherwise keep its claim until the read times out.
+    socket.setKeepAlive(true, 30_000);
     const conn = new FrameConnection(socket, { readTimeoutMs: this.o.readTimeoutMs ?? 600_000 });
     const s: Served = { conn, phone: null, inIncrement: false, done: Promise.resolve() };
     this.served.add(s);
