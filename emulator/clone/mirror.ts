@@ -94,19 +94,21 @@ export class Mirror {
       sent.set(hashHex(hash), bytes);
     }
     const put: PutPage[] = [];
+    // A content can be referenced more than once (two equal pages, a page equal to a file block).
+    const putHashes = new Set<string>();
     let borrowed = 0;
     let missing = 0;
     let firstMissing = '';
     for (const hash of referencedHashes(table, record.extraHashes)) {
       const hex = hashHex(hash);
-      if (this.store.hasPage(hash)) continue;
+      if (putHashes.has(hex) || this.store.hasPage(hash)) continue;
       const bytes = sent.get(hex) ?? lendVerified(borrow, hash);
       if (!bytes) {
         if (missing++ === 0) firstMissing = hex;
         continue;
       }
       if (!sent.has(hex)) borrowed++;
-      sent.delete(hex);
+      putHashes.add(hex);
       put.push([hash, bytes]);
     }
     if (missing) {

@@ -10,7 +10,8 @@ import { Mirror, MirrorError, MirrorSet } from '../../emulator/clone/mirror';
 import { Checkpointer } from '../../emulator/snapshot/capture';
 import { MemorySnapshots } from '../../emulator/snapshot/memory-snapshots';
 import { memoryDigest } from '../../emulator/snapshot/memory-digest';
-import { initHashing } from '../../emulator/snapshot/page-hash';
+import { hashHex, initHashing } from '../../emulator/snapshot/page-hash';
+import { decodePageTable, hashAt } from '../../emulator/snapshot/page-table';
 import { restoreCheckpoint } from '../../emulator/snapshot/restore';
 import { PutPage, SnapshotRecord } from '../../emulator/snapshot/sink';
 import { CheckpointStore } from '../../emulator/store/store';
@@ -35,7 +36,7 @@ class Recorder extends MemorySnapshots {
 }
 
 /** Run `image` capturing at `points`; the increments, the whole output and the final memory hash. */
-function phoneRun(image: string, points: bigint[]): { sent: Sent[]; output: Buffer; finalHash: string } {
+function phoneRun(image: string, points: bigint[], toEnd = true): { sent: Sent[]; output: Buffer; finalHash: string } {
   const r = bootImage(image);
   const rec = new Recorder();
   const ck = new Checkpointer(rec, r.machine);
@@ -45,7 +46,7 @@ function phoneRun(image: string, points: bigint[]): { sent: Sent[]; output: Buff
     ck.capture();
     extra.push({ phoneHash: memoryDigest(r.machine.space), outputSoFar: r.stdout().length });
   }
-  r.machine.run();
+  if (toEnd) r.machine.run();
   const out = { output: r.stdout(), finalHash: memoryDigest(r.machine.space) };
   r.machine.close();
   collect();
@@ -103,6 +104,21 @@ describe('clone/mirror', function () {
       }
     });
   }
+
+  it('takes an increment that references one content more than once (fsscan early on: equal pages)', () => {
+    const root = tempDir('cc-mirror-');
+    const phone = phoneRun('fsscan', [20_000_000n], false);
+    const [first] = phone.sent;
+    const table = decodePageTable(first.record.pageTable, 'fsscan');
+    const distinct = new Set(Array.from({ length: table.pages.length }, (_, i) => hashHex(hashAt(table, i))));
+    assert.ok(distinct.size < table.pages.length, 'the table holds equal pages');
+    const m = Mirror.open(root, 'phone-a');
+    try {
+      assert.equal(m.apply(first.record, first.pages).memoryHash, first.phoneHash);
+    } finally {
+      m.close();
+    }
+  });
 
   it("borrows pages another phone's mirror holds, so a second phone of the same image sends only the rest", () => {
     const root = tempDir('cc-mirror-');
