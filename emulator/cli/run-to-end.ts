@@ -10,10 +10,11 @@ import { initHashing } from '../snapshot/page-hash';
 import { CheckpointTarget, openStoreTarget } from '../runtime/checkpoint-target';
 import { CheckpointSchedule } from '../runtime/schedule';
 import { CheckpointTaken, RunSession } from '../runtime/session';
+import { cloneSummaryLine, CloneOptions, replicatorFor, syncPointEvery } from './clone-sync';
 import { parseCount } from './counts';
 
 /** Options shared by boot and restore. */
-export interface RunOptions {
+export interface RunOptions extends CloneOptions {
   json?: boolean;
   summary?: boolean;
   maxInstructions?: string;
@@ -56,20 +57,28 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
   await initHashing();
   const limit = opts.maxInstructions ? parseCount(opts.maxInstructions, '--max-instructions') : undefined;
   const ck = await checkpointsFor(opts, machine, parent);
+  const replicator = replicatorFor(machine, opts, (line) => process.stderr.write(line));
   const session = new RunSession(machine, {
     checkpoints: ck?.target,
     schedule: ck?.schedule,
     maxInstructions: limit,
+    // The clone is kept current at the points the run yields.
+    yieldEvery: replicator ? syncPointEvery(opts) : undefined,
     events: {
+      onProgress: () => replicator?.atPoint(),
       onCheckpoint: (t) => process.stderr.write(takenLine(t)),
       onCheckpointsStopped: (n, e) =>
         process.stderr.write(`clonecloud: checkpoints stopped at ${n.toLocaleString('en-US')} instructions: ${e.message}; the run goes on without them\n`),
     },
   });
   // On demand: SIGUSR1 asks for a checkpoint at the next point the session yields.
-  const onSignal = () => session.requestCheckpoint();
+  // With a clone it also asks for a sync there.
+  const onSignal = () => {
+    session.requestCheckpoint();
+    replicator?.request();
+  };
+  if (ck || replicator) process.on('SIGUSR1', onSignal);
   if (ck) {
-    process.on('SIGUSR1', onSignal);
     if (!opts.checkpointEvery && !opts.checkpointAt) {
       process.stderr.write(`clonecloud: checkpoints on demand into ${opts.store}: kill -USR1 ${process.pid}\n`);
     }
@@ -80,8 +89,11 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
   } finally {
     process.off('SIGUSR1', onSignal);
   }
-  machine.close();
   const { summary, fault, checkpointFailures: failures } = result;
+  // Background syncs cost the phone radio energy, not time: it never waited for them.
+  const clone = replicator ? await replicator.finish(machine.clock.seconds()) : undefined;
+  machine.close();
+  if (clone) Object.assign(summary, { energyJoules: summary.energyJoules + clone.radioJoules, clone });
   if (fault) process.stderr.write(`clonecloud: ${fault.message}\n`);
   if (result.outcome === 'limit') process.stderr.write(`clonecloud: stopped after ${summary.instructions} instructions (--max-instructions)\n`);
   // Checkpoints queued behind a failed one fail for want of their parent: the first says why.
@@ -90,7 +102,8 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
     process.stderr.write(`clonecloud: ${failures[0]}${more}\n`);
   }
   if (opts.json) process.stderr.write(JSON.stringify(summary) + '\n');
-  else if (opts.summary !== false) process.stderr.write(formatSummary(summary) + `memory hash     ${summary.memoryHash}\n`);
+  else if (opts.summary !== false)
+    process.stderr.write(formatSummary(summary) + (clone ? cloneSummaryLine(clone) : '') + `memory hash     ${summary.memoryHash}\n`);
   if (failures.length) return 2;
   return summary.exitStatus;
 }

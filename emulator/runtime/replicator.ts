@@ -1,0 +1,316 @@
+/**
+ * The phone's Replicator: keeps a clone's mirror of the running machine current. At the points a
+ * run yields, the sync policy decides; a sync captures an increment at once (the guest is stopped
+ * only for that), then sends it in the background: it asks the clone which of the captured pages
+ * it already holds, sends the increment with only the others, and checks that the mirror's memory
+ * hash in the clone's answer is the phone's. One sync is in flight at a time. A sync that fails
+ * (the clone is unreachable, the connection drops, the hashes differ) is reported in one line and
+ * the next one is a full capture, so nothing the clone has not acknowledged is ever assumed; the
+ * clone's answers about the pages it holds keep that from resending what it has. Every sync is
+ * priced on its link (transfer time, radio energy with tails); the phone does not wait for these
+ * background syncs, so they add energy, not modelled time.
+ *
+ * Both levels of state travel together for now: a sync is a whole increment (memory, registers,
+ * kernel state and the changed file blocks), so a policy's file-only decisions are not acted on.
+ */
+import { Machine } from '../machine/machine';
+import { LinkMeter } from '../model/link-meter';
+import { LinkProfile } from '../model/links';
+import { Checkpointer } from '../snapshot/capture';
+import { CheckpointManifest } from '../snapshot/manifest';
+import { tableDigest } from '../snapshot/memory-digest';
+import { hashHex } from '../snapshot/page-hash';
+import { applyDelta, decodeDelta, decodePageTable, isDelta, PageTable } from '../snapshot/page-table';
+import { ParentBaseline, PutPage, SnapshotRecord, SnapshotSink } from '../snapshot/sink';
+import { LastSync, SyncLevel, SyncPolicy } from './sync-policy';
+
+/** What the Replicator needs of a connection to the clone (link/clone-client.ts provides it). */
+export interface CloneConnection {
+  have(hashes: Uint8Array[]): Promise<boolean[]>;
+  sendIncrement(record: SnapshotRecord, pages: PutPage[]): Promise<{ id: string; memoryHash: string }>;
+  /** Bytes the connection has written and read so far. */
+  readonly bytesOut: number;
+  readonly bytesIn: number;
+  close(): Promise<void>;
+}
+
+/** One sync, as reported. */
+export interface SyncReport {
+  id: string;
+  link: string;
+  reason: string;
+  instructions: bigint;
+  /** Modelled second the sync was taken at. */
+  atSeconds: number;
+  /** Pages the capture found changed and not known to be on the clone; those the clone lacked and were sent. */
+  pagesCaptured: number;
+  pagesSent: number;
+  bytesUp: number;
+  bytesDown: number;
+  /** Modelled transfer time and radio energy. */
+  transferSeconds: number;
+  radioJoules: number;
+  /** Host milliseconds the guest was stopped for the capture. */
+  stoppedMs: number;
+  memoryHash: string;
+}
+
+/** What all syncs of a run came to. */
+export interface ReplicationTotals {
+  syncs: number;
+  failed: number;
+  bytesUp: number;
+  bytesDown: number;
+  transferSeconds: number;
+  /** Radio energy, final tails included. */
+  radioJoules: number;
+  /** The last acknowledged sync: checkpoint id and modelled second. */
+  lastSync: { id: string; atSeconds: number } | null;
+  /** The mirror's age averaged over the run's modelled time (since boot until the first sync). */
+  meanStalenessSeconds: number;
+}
+
+/** How to replicate. */
+export interface ReplicatorOptions {
+  /** Open a connection to the clone (authenticated, this phone named). */
+  connect: () => Promise<CloneConnection>;
+  policy: SyncPolicy;
+  /** The link profile of a link id the policy names. */
+  link: (id: string) => LinkProfile;
+  onSync?: (report: SyncReport) => void;
+  /** A sync that failed, or the clone out of reach, in one line. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * The clone as capture sees it: the pages it is known to hold (acknowledged, or named in its
+ * answers) count as held, so an increment copies only the rest; a captured increment is kept for
+ * the Replicator to send instead of being stored.
+ */
+class CloneSide implements SnapshotSink {
+  readonly held = new Set<string>();
+  private baselines = new Map<string, ParentBaseline>();
+  private staged: { record: SnapshotRecord; pages: PutPage[] } | undefined;
+
+  hasPage(hash: Uint8Array): boolean {
+    return this.held.has(hashHex(hash));
+  }
+
+  has(id: string): boolean {
+    return this.baselines.has(id);
+  }
+
+  baseline(id: string): ParentBaseline {
+    const b = this.baselines.get(id);
+    if (!b) throw new Error(`no baseline for ${id}`);
+    return b;
+  }
+
+  commit(record: SnapshotRecord, pages: PutPage[]): void {
+    this.staged = { record, pages };
+  }
+
+  commitAsync(record: SnapshotRecord, pages: PutPage[]): Promise<void> {
+    this.commit(record, pages);
+    return Promise.resolve();
+  }
+
+  /** The increment the last capture produced. */
+  take(): { record: SnapshotRecord; pages: PutPage[] } {
+    const s = this.staged;
+    if (!s) throw new Error('nothing captured');
+    this.staged = undefined;
+    return s;
+  }
+}
+
+/** Keeps one phone's clone mirror current while its machine runs. */
+export class Replicator {
+  private readonly side = new CloneSide();
+  private checkpointer: Checkpointer | undefined;
+  /** The full page table of the last capture (what a delta applies to). */
+  private lastTable: PageTable | undefined;
+  private fullNext = true;
+  private requested = false;
+  private inFlight: Promise<void> | undefined;
+  private conn: CloneConnection | undefined;
+  private unreachable = false;
+  private readonly meters = new Map<string, LinkMeter>();
+  private readonly last: Partial<Record<SyncLevel, LastSync>> = {};
+  private readonly acked: { atSeconds: number }[] = [];
+  private totals = { syncs: 0, failed: 0, bytesUp: 0, bytesDown: 0, transferSeconds: 0 };
+  private lastSync: ReplicationTotals['lastSync'] = null;
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly opts: ReplicatorOptions,
+  ) {}
+
+  /** Sync at the next point, whatever the policy's periods say (SIGUSR1, or code that needs the clone current). */
+  request(): void {
+    this.requested = true;
+  }
+
+  /** A point where the run has stopped and may sync: decide, capture if due, send in the background. */
+  atPoint(): void {
+    if (this.inFlight) return;
+    const m = this.machine;
+    const point = { seconds: m.clock.seconds(), instructions: m.instructions, requested: this.requested };
+    const decision = this.opts.policy.decide(point, this.last);
+    if (!decision.levels.includes('memory') || decision.link === null) return;
+    this.requested = false;
+    const link = decision.link;
+    const t0 = process.hrtime.bigint();
+    if (this.fullNext || !this.checkpointer) {
+      this.checkpointer = new Checkpointer(this.side, m);
+      this.fullNext = false;
+    }
+    const { manifest } = this.checkpointer.captureAsync();
+    const { record, pages } = this.side.take();
+    const table = this.fullTable(record);
+    const stoppedMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const at = { seconds: point.seconds, instructions: point.instructions };
+    this.inFlight = this.send(record, pages, table, manifest, at, link, decision.reason, stoppedMs).finally(() => {
+      this.inFlight = undefined;
+    });
+  }
+
+  /** Wait for the sync in flight, add the radios' final tails at `atSeconds`, and close the connection. */
+  async finish(atSeconds: number): Promise<ReplicationTotals> {
+    await this.inFlight;
+    let radioJoules = 0;
+    for (const meter of this.meters.values()) {
+      // The last tail is charged whole, even past the run's end: the radio stays up that long.
+      meter.finish(atSeconds);
+      radioJoules += meter.totals().joules;
+    }
+    await this.dropConnection();
+    return { ...this.totals, radioJoules, lastSync: this.lastSync, meanStalenessSeconds: meanStaleness(this.acked, atSeconds) };
+  }
+
+  private async send(
+    record: SnapshotRecord,
+    pages: PutPage[],
+    table: PageTable,
+    manifest: CheckpointManifest,
+    at: { seconds: number; instructions: bigint },
+    link: string,
+    reason: string,
+    stoppedMs: number,
+  ): Promise<void> {
+    let conn: CloneConnection | undefined;
+    let out0 = 0;
+    let in0 = 0;
+    try {
+      conn = await this.connection();
+      if (!conn) {
+        this.fullNext = true;
+        return;
+      }
+      out0 = conn.bytesOut;
+      in0 = conn.bytesIn;
+      const answers = pages.length ? await conn.have(pages.map(([h]) => h)) : [];
+      for (const [i, [h]] of pages.entries()) if (answers[i]) this.side.held.add(hashHex(h));
+      const missing = pages.filter((_, i) => !answers[i]);
+      const ack = await conn.sendIncrement(record, missing);
+      const phoneHash = tableDigest(manifest.state.regions, table);
+      for (const [h] of missing) this.side.held.add(hashHex(h));
+      const cost = this.price(link, at.seconds, conn.bytesOut - out0, conn.bytesIn - in0);
+      if (ack.memoryHash !== phoneHash) {
+        this.fail(`sync ${record.id}: the clone's mirror has memory hash ${ack.memoryHash}, the phone ${phoneHash}; the next sync is a full one`);
+        return;
+      }
+      this.last.memory = at;
+      this.last.files = at;
+      this.acked.push({ atSeconds: at.seconds });
+      this.lastSync = { id: record.id, atSeconds: at.seconds };
+      this.totals.syncs++;
+      this.opts.onSync?.({
+        id: record.id,
+        link,
+        reason,
+        instructions: at.instructions,
+        atSeconds: at.seconds,
+        pagesCaptured: pages.length,
+        pagesSent: missing.length,
+        bytesUp: conn.bytesOut - out0,
+        bytesDown: conn.bytesIn - in0,
+        transferSeconds: cost.seconds,
+        radioJoules: cost.joules,
+        stoppedMs,
+        memoryHash: phoneHash,
+      });
+    } catch (e) {
+      // The radio was on for whatever went out before the failure.
+      if (conn) this.price(link, at.seconds, conn.bytesOut - out0, conn.bytesIn - in0);
+      await this.dropConnection();
+      this.fail(`sync ${record.id} failed: ${(e as Error).message}; the phone runs on and the next sync resends what the clone lacks`);
+    }
+  }
+
+  /** The open connection, opening one if needed; undefined (with one warning per outage) when the clone is out of reach. */
+  private async connection(): Promise<CloneConnection | undefined> {
+    if (this.conn) return this.conn;
+    try {
+      this.conn = await this.opts.connect();
+      this.unreachable = false;
+      return this.conn;
+    } catch (e) {
+      if (!this.unreachable) this.opts.onWarning?.(`${(e as Error).message}; the phone runs on locally and retries at the next sync`);
+      this.unreachable = true;
+      return undefined;
+    }
+  }
+
+  private async dropConnection(): Promise<void> {
+    const c = this.conn;
+    this.conn = undefined;
+    if (c) await c.close().catch(() => undefined);
+  }
+
+  private fail(message: string): void {
+    this.totals.failed++;
+    this.fullNext = true;
+    this.opts.onWarning?.(message);
+  }
+
+  /** Price a transfer on `link`'s meter and count it. */
+  private price(link: string, atSeconds: number, up: number, down: number): { seconds: number; joules: number } {
+    let meter = this.meters.get(link);
+    if (!meter) {
+      meter = new LinkMeter(this.opts.link(link));
+      this.meters.set(link, meter);
+    }
+    // Two exchanges: which pages are held, then the increment and its acknowledgement.
+    const cost = meter.transfer(atSeconds, up, down, 2);
+    this.totals.bytesUp += up;
+    this.totals.bytesDown += down;
+    this.totals.transferSeconds += cost.seconds;
+    return cost;
+  }
+
+  /** The captured increment's full page table. */
+  private fullTable(record: SnapshotRecord): PageTable {
+    const table =
+      isDelta(record.pageTable) && this.lastTable
+        ? applyDelta(this.lastTable, decodeDelta(record.pageTable, `increment ${record.id}`))
+        : decodePageTable(record.pageTable, `increment ${record.id}`);
+    this.lastTable = table;
+    return table;
+  }
+}
+
+/** The mirror's age averaged over [0, end]: it grows from 0 (boot) and drops to 0 at each acknowledged sync. */
+export function meanStaleness(syncs: readonly { atSeconds: number }[], end: number): number {
+  if (end <= 0) return 0;
+  let area = 0;
+  let from = 0;
+  for (const { atSeconds } of syncs) {
+    const age = atSeconds - from;
+    area += (age * age) / 2;
+    from = atSeconds;
+  }
+  const tail = end - from;
+  area += (tail * tail) / 2;
+  return area / end;
+}

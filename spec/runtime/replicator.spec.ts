@@ -1,0 +1,95 @@
+/**
+ * `boot --clone` against a clone server in its own process over loopback TCP: the run is the same
+ * with and without the clone, every sync's mirror has the phone's memory hash (the Replicator
+ * checks the clone's answer and would say otherwise), and a run restored on the clone from its
+ * mirror prints what the phone printed from that point on.
+ */
+import { strict as assert } from 'assert';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { initHashing } from '../../emulator/snapshot/page-hash';
+import { CheckpointStore } from '../../emulator/store/store';
+import * as crypto from 'crypto';
+import { CloneProcess, startClone } from '../support/clone-process';
+import { tempDir } from '../support/toolchain';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'clonecloud');
+
+interface Run {
+  status: number | null;
+  stdout: Buffer;
+  lines: string[];
+  summary: { exitStatus: number; instructions: number; memoryHash: string; clone?: { syncs: number; failed: number; radioJoules: number; bytesUp: number } };
+}
+
+function cli(args: string[]): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 1 << 28 });
+  const lines = r.stderr.toString().trimEnd().split('\n');
+  return { status: r.status, stdout: r.stdout, lines, summary: JSON.parse(lines[lines.length - 1]) as Run['summary'] };
+}
+
+/** Each sync line's checkpoint id and mirror hash. */
+function syncs(lines: string[]): { id: string; hash: string }[] {
+  return lines.flatMap((l) => {
+    const m = /^clonecloud: sync (\S+) .* mirror ([0-9a-f]{32}) /.exec(l);
+    return m ? [{ id: m[1], hash: m[2] }] : [];
+  });
+}
+
+describe('runtime/replicator: boot --clone with a clone server in its own process', function () {
+  this.timeout(300_000);
+  let clone: CloneProcess;
+  const dir = tempDir('cc-replica-');
+  const store = path.join(dir, 'mirrors');
+  const tokenFile = path.join(dir, 'token');
+  let address = '';
+  before(async () => {
+    await initHashing();
+    clone = await startClone(store, tokenFile, crypto.randomBytes(32).toString('hex'));
+    address = `127.0.0.1:${clone.port}`;
+  });
+  after(async () => {
+    assert.equal(await clone.stop(), 0, clone.output());
+  });
+
+  const CASES: [image: string, every: string, restoreAll: boolean, minSyncs: number][] = [
+    ['hello', '10k', true, 1],
+    ['syscalls', '1M', true, 1],
+    ['compute', '150M', true, 2],
+    ['memtouch', '100M', false, 2],
+    ['fsscan', '500M', false, 2],
+  ];
+  for (const [image, every, restoreAll, minSyncs] of CASES) {
+    it(`${image}: the same run with the clone; each sync's mirror is the phone; a run from the mirror ends like the phone's`, () => {
+      const phone = `spec-${image}`;
+      const plain = cli(['boot', `images/${image}`, '--json']);
+      const synced = cli(['boot', `images/${image}`, '--json', '--clone', address, '--token-file', tokenFile, '--phone-id', phone, '--sync-every', every]);
+      assert.equal(synced.status, plain.status, synced.lines.join('\n'));
+      assert.ok(synced.stdout.equals(plain.stdout), 'the guest prints the same');
+      assert.equal(synced.summary.instructions, plain.summary.instructions);
+      assert.equal(synced.summary.memoryHash, plain.summary.memoryHash);
+      assert.equal(
+        synced.lines.filter((l) => l.startsWith('clonecloud: ') && !/^clonecloud: sync \S+ at /.test(l)).join('\n'),
+        '',
+        'no sync failed and no mirror hash differed',
+      );
+      const done = syncs(synced.lines);
+      // Short runs end before a sync in flight lets the next one start.
+      assert.ok(done.length >= minSyncs, synced.lines.join('\n'));
+      assert.equal(synced.summary.clone?.syncs, done.length);
+      assert.equal(synced.summary.clone?.failed, 0);
+      assert.ok((synced.summary.clone?.radioJoules ?? 0) > 0);
+      // Restored on the clone from its mirror, each sync point runs on to the phone's end.
+      const mirror = CheckpointStore.open(path.join(store, phone), { readOnly: true });
+      const points = done.map(({ id }) => ({ id, printed: (mirror.manifest(id) as { output: { stdout: number } }).output.stdout }));
+      mirror.close();
+      for (const { id, printed } of restoreAll ? points : points.slice(-1)) {
+        const r = cli(['restore', id, '--store', path.join(store, phone), '--json']);
+        assert.equal(r.status, plain.status, r.lines.join('\n'));
+        assert.ok(r.stdout.equals(plain.stdout.subarray(printed)), `${image}: output after ${id}`);
+        assert.equal(r.summary.memoryHash, plain.summary.memoryHash);
+      }
+    });
+  }
+});
