@@ -1,0 +1,182 @@
+/**
+ * `boot --clone` when the clone is out of reach or the connection drops mid-sync, and with the
+ * opportunistic policy over a phone timeline: the guest's run never changes, each trouble is one
+ * line, and the mirror that the clone ends with is the phone at its last acknowledged sync.
+ */
+import { strict as assert } from 'assert';
+import { spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { initHashing } from '../../emulator/snapshot/page-hash';
+import { CheckpointStore } from '../../emulator/store/store';
+import { CloneProcess, startClone } from '../support/clone-process';
+import { tempDir } from '../support/toolchain';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'clonecloud');
+
+interface Run {
+  status: number | null;
+  stdout: Buffer;
+  lines: string[];
+  summary?: { instructions: number; memoryHash: string; clone?: { syncs: number; failed: number } };
+}
+
+/** The CLI run asynchronously, so that a proxy in this process can serve it. */
+function cli(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('exit', (status) => {
+      const lines = err.trimEnd().split('\n');
+      let summary: Run['summary'] | undefined;
+      try {
+        summary = JSON.parse(lines[lines.length - 1]) as Run['summary'];
+      } catch {
+        // a refused command ends with its one-line error instead
+      }
+      resolve({ status, stdout: Buffer.concat(out), lines, summary });
+    });
+  });
+}
+
+/** A proxy to `port` that cuts its first connection after `cutAfter` bytes from the phone; later ones pass. */
+function cuttingProxy(port: number, cutAfter: number): Promise<{ port: number; cuts: () => number; close: () => void }> {
+  let connections = 0;
+  let cuts = 0;
+  const server = net.createServer((phone) => {
+    const first = connections++ === 0;
+    const clone = net.connect(port, '127.0.0.1');
+    let passed = 0;
+    phone.on('data', (b: Buffer) => {
+      if (first && passed + b.length > cutAfter) {
+        clone.write(b.subarray(0, cutAfter - passed));
+        cuts++;
+        phone.destroy();
+        clone.destroy();
+        return;
+      }
+      passed += b.length;
+      clone.write(b);
+    });
+    clone.on('data', (b: Buffer) => phone.write(b));
+    phone.on('error', () => clone.destroy());
+    clone.on('error', () => phone.destroy());
+    phone.on('close', () => clone.destroy());
+    clone.on('close', () => phone.destroy());
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as net.AddressInfo).port, cuts: () => cuts, close: () => server.close() })),
+  );
+}
+
+describe('runtime/replicator: an unreachable clone, a dropped connection, the opportunistic policy', function () {
+  this.timeout(300_000);
+  const dir = tempDir('cc-replica-');
+  const store = path.join(dir, 'mirrors');
+  const tokenFile = path.join(dir, 'token');
+  let clone: CloneProcess;
+  let plain: Run;
+  before(async () => {
+    await initHashing();
+    clone = await startClone(store, tokenFile, crypto.randomBytes(32).toString('hex'));
+    plain = await cli(['boot', 'images/compute', '--json']);
+  });
+  after(async () => {
+    assert.equal(await clone.stop(), 0, clone.output());
+  });
+
+  it('runs locally with one line when the clone cannot be reached, and the run is the same', async () => {
+    const closed = net.createServer();
+    const port = await new Promise<number>((res) => closed.listen(0, '127.0.0.1', () => res((closed.address() as net.AddressInfo).port)));
+    closed.close();
+    const r = await cli(['boot', 'images/compute', '--json', '--clone', `127.0.0.1:${port}`, '--token-file', tokenFile, '--sync-every', '50M']);
+    assert.equal(r.status, 0);
+    assert.ok(r.stdout.equals(plain.stdout));
+    assert.equal(r.summary?.memoryHash, plain.summary?.memoryHash);
+    const warnings = r.lines.filter((l) => l.startsWith('clonecloud: '));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /cannot reach the clone at 127\.0\.0\.1:\d+.*runs on locally and retries at the next sync/);
+    assert.equal(r.summary?.clone?.syncs, 0);
+  });
+
+  it('carries on when the connection drops mid-sync; the next sync resends and the mirror is the phone', async () => {
+    for (const cutAfter of [200, 5_000, 300_000]) {
+      const proxy = await cuttingProxy(clone.port, cutAfter);
+      const phone = `cut-${cutAfter}`;
+      const r = await cli([
+        'boot',
+        'images/compute',
+        '--json',
+        '--clone',
+        `127.0.0.1:${proxy.port}`,
+        '--token-file',
+        tokenFile,
+        '--phone-id',
+        phone,
+        '--sync-every',
+        '50M',
+      ]);
+      proxy.close();
+      assert.equal(r.status, 0);
+      assert.ok(r.stdout.equals(plain.stdout), 'the guest prints the same');
+      assert.equal(r.summary?.memoryHash, plain.summary?.memoryHash);
+      assert.equal(proxy.cuts(), 1);
+      assert.equal(r.summary?.clone?.failed, 1, r.lines.join('\n'));
+      assert.match(r.lines.join('\n'), /clonecloud: sync \S+ failed: .*the next sync resends what the clone lacks/);
+      const acked = [...r.lines.join('\n').matchAll(/clonecloud: sync (\S+) at /g)].map((m) => m[1]);
+      assert.ok(acked.length >= 1, r.lines.join('\n'));
+      // The mirror ends at the last acknowledged sync, and runs on from there like the phone.
+      const mirror = CheckpointStore.open(path.join(store, phone), { readOnly: true });
+      const ids = mirror.ids();
+      const printed = (mirror.manifest(acked[acked.length - 1]) as { output: { stdout: number } }).output.stdout;
+      mirror.close();
+      assert.equal(ids[ids.length - 1], acked[acked.length - 1]);
+      const again = await cli(['restore', acked[acked.length - 1], '--store', path.join(store, phone), '--json']);
+      assert.ok(again.stdout.equals(plain.stdout.subarray(printed)));
+      assert.equal(again.summary?.memoryHash, plain.summary?.memoryHash);
+    }
+  });
+
+  it('opportunistic: syncs on Wi-Fi, defers on 3G until the mirror is too old, waits without a link', async () => {
+    const timeline = path.join(dir, 'day.json');
+    // compute runs for about 1.5 modelled seconds on the default phone.
+    fs.writeFileSync(
+      timeline,
+      JSON.stringify({
+        version: 1,
+        spans: [
+          { until: 0.3, link: 'wifi-2009', charging: false },
+          { until: 0.6, link: null, charging: false },
+          { link: '3g-2009', charging: false },
+        ],
+      }),
+    );
+    const args = ['boot', 'images/compute', '--json', '--clone', `127.0.0.1:${clone.port}`, '--token-file', tokenFile, '--sync-policy', 'opportunistic'];
+    const r = await cli([...args, '--phone-timeline', timeline, '--phone-id', 'opportunist', '--sync-every', '100ms', '--staleness', '0.5s']);
+    assert.equal(r.status, 0, r.lines.join('\n'));
+    assert.ok(r.stdout.equals(plain.stdout));
+    const syncs = r.lines.flatMap((l) => {
+      const m = /^clonecloud: sync \S+ at [\d,]+ instructions \(([\d.]+) s\) over (\S+): .* mirror [0-9a-f]{32} \((.*)\)$/.exec(l);
+      return m ? [{ at: Number(m[1]), link: m[2], reason: m[3] }] : [];
+    });
+    assert.ok(syncs.length >= 2, r.lines.join('\n'));
+    for (const s of syncs) {
+      assert.ok(s.at < 0.3 || s.at >= 0.6, `no sync without a link (${s.at} s)`);
+      assert.equal(s.link, s.at < 0.3 ? 'wifi-2009' : '3g-2009');
+      if (s.link === '3g-2009') assert.match(s.reason, /staleness bound passed on 3g-2009/);
+    }
+    assert.ok(
+      syncs.some((s) => s.link === '3g-2009'),
+      'the mirror grew too old on 3G and was synced',
+    );
+    const bad = await cli([...args, '--phone-id', 'opportunist']);
+    assert.equal(bad.status, 2);
+    assert.deepEqual(bad.lines, ['clonecloud: --sync-policy opportunistic needs --phone-timeline <file> (when the phone has which link, and is charging)']);
+  });
+});
