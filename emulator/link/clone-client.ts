@@ -10,7 +10,7 @@ import { PutPage, SnapshotRecord } from '../snapshot/sink';
 import { MAX_QUERY_HASHES, pageBatches, readHaveAnswer } from './batches';
 import { connect, FrameConnection } from './connection';
 import { ErrorCode, PeerRefusedError, ProtocolError } from './errors';
-import { FrameOf, FrameType } from './frames';
+import { FrameOf, FrameType, MirrorInfo } from './frames';
 import { connectingHandshake } from './handshake';
 import { packPage, WirePage } from './page-codec';
 
@@ -26,15 +26,8 @@ export interface AckResult {
   memoryHash: string;
 }
 
-/** One mirrored phone, as the clone lists it. */
-export interface MirrorListing {
-  phoneId: string;
-  lastSync: string | null;
-  syncedAt: string | null;
-  pages: number;
-  bytes: number;
-  memoryHash: string | null;
-}
+/** One mirrored phone, as the clone lists it (the Mirrors frame's entries). */
+export type MirrorListing = MirrorInfo;
 
 /** A connection to a clone, authenticated. After any rejection the connection is closed and the client unusable. */
 export interface CloneClient {
