@@ -92,4 +92,16 @@ describe('runtime/replicator: boot --clone with a clone server in its own proces
       }
     });
   }
+
+  it('a second phone of an image the clone already mirrors sends only the pages the clone lacks', () => {
+    const args = ['boot', 'images/compute', '--json', '--clone', address, '--token-file', tokenFile, '--sync-every', '150M'];
+    const first = cli([...args, '--phone-id', 'spec-compute-again']);
+    const counts = first.lines.flatMap((l) => {
+      const m = /^clonecloud: sync \S+ at .*: (\d+) of (\d+) changed pages sent/.exec(l);
+      return m ? [{ sent: Number(m[1]), changed: Number(m[2]) }] : [];
+    });
+    assert.ok(counts.length >= 1, first.lines.join('\n'));
+    // Its first sync is a full one, yet the clone holds most of it from the earlier compute phone.
+    assert.ok(counts[0].sent * 10 < counts[0].changed, JSON.stringify(counts[0]));
+  });
 });
