@@ -179,4 +179,48 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
     assert.equal(bad.status, 2);
     assert.deepEqual(bad.lines, ['clonecloud: --sync-policy opportunistic needs --phone-timeline <file> (when the phone has which link, and is charging)']);
   });
+
+  it('carries on when the clone is killed mid-run, and syncs again once it is back on the same port', async () => {
+    // A port of its own, so the restarted server can take it again.
+    const free = net.createServer();
+    const port = await new Promise<number>((res) => free.listen(0, '127.0.0.1', () => res((free.address() as net.AddressInfo).port)));
+    free.close();
+    const own = path.join(dir, 'killed');
+    let server = await startClone(own, tokenFile, undefined, ['--listen', `127.0.0.1:${port}`]);
+    const child = spawn(
+      process.execPath,
+      [BIN, 'boot', 'images/compute', '--json', '--clone', `127.0.0.1:${port}`, '--token-file', tokenFile, '--phone-id', 'killed', '--sync-every', '20M'],
+      { cwd: ROOT },
+    );
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    const exited = new Promise<number | null>((res) => child.on('exit', res));
+    // Kill the clone with SIGKILL once the first sync is acknowledged, and bring it back.
+    let restarted: Promise<void> | undefined;
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+      if (!restarted && /clonecloud: sync \S+ at /.test(err)) {
+        restarted = (async () => {
+          await server.kill();
+          server = await startClone(own, tokenFile, undefined, ['--listen', `127.0.0.1:${port}`]);
+        })();
+      }
+    });
+    assert.equal(await exited, 0, err);
+    await restarted;
+    const afterRestart = server.output();
+    await server.stop();
+    assert.match(afterRestart, /sync killed /, 'the phone synced with the restarted clone');
+    assert.ok(Buffer.concat(out).equals(plain.stdout), 'the guest prints the same');
+    const lines = err.trimEnd().split('\n');
+    const summary = JSON.parse(lines[lines.length - 1]) as { memoryHash: string; clone: { syncs: number; lastSync: { id: string } } };
+    assert.equal(summary.memoryHash, plain.summary?.memoryHash);
+    assert.ok(summary.clone.syncs >= 2, err);
+    // The restarted clone's mirror is the phone's last acknowledged sync.
+    const mirror = CheckpointStore.open(path.join(own, 'killed'), { readOnly: true });
+    const ids = mirror.ids();
+    mirror.close();
+    assert.equal(ids[ids.length - 1], summary.clone.lastSync.id);
+  });
 });
