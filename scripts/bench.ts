@@ -3,12 +3,15 @@
  * here rather than in the test suite. Options: --repeats N (default 5), --rounds N (mixed
  * compute workload size, default 6), --passes N (store-heavy workload size, default 400),
  * --ckpt-mb N (memory the checkpoint guest fills, default 192), --ckpt-runs N (checkpoint runs,
- * default 3), --only boot|checkpoint (one section), --json.
+ * default 3), --sync-mb N (memory the sync guest fills, default 192), --sync-runs N (sync runs,
+ * default 3), --sync-rounds N (compute rounds of the policy comparison, default 16),
+ * --only boot|checkpoint|sync (one section), --json.
  */
 import * as path from 'path';
 import { initHashing } from '../emulator/snapshot/page-hash';
 import { bootSpeed, BootSpeedResult } from './bench/boot-speed';
 import { checkpointSpeed, CheckpointSpeedResult, describeCheckpointSpeed } from './bench/checkpoint-speed';
+import { describeSyncSpeed, syncSpeed, SyncSpeedResult } from './bench/sync-speed';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -21,16 +24,16 @@ function option(name: string, fallback: number): number {
   return v;
 }
 
-/** The sections to run: both unless --only names one. */
-function sections(): { boot: boolean; checkpoint: boolean } {
+/** The sections to run: all unless --only names one. */
+function sections(): { boot: boolean; checkpoint: boolean; sync: boolean } {
   const i = process.argv.indexOf('--only');
-  if (i < 0) return { boot: true, checkpoint: true };
+  if (i < 0) return { boot: true, checkpoint: true, sync: true };
   const which = process.argv[i + 1];
-  if (which !== 'boot' && which !== 'checkpoint') {
-    process.stderr.write('bench: --only takes boot or checkpoint\n');
+  if (which !== 'boot' && which !== 'checkpoint' && which !== 'sync') {
+    process.stderr.write('bench: --only takes boot, checkpoint or sync\n');
     process.exit(2);
   }
-  return { boot: which === 'boot', checkpoint: which === 'checkpoint' };
+  return { boot: which === 'boot', checkpoint: which === 'checkpoint', sync: which === 'sync' };
 }
 
 function runBootSpeed(root: string, progress: (msg: string) => void): (BootSpeedResult & { label: string })[] {
@@ -53,13 +56,18 @@ async function main(): Promise<void> {
   const boot = run.boot ? runBootSpeed(root, progress) : undefined;
   let checkpoint: CheckpointSpeedResult | undefined;
   if (run.checkpoint) checkpoint = await checkpointSpeed(root, option('--ckpt-mb', 192), option('--ckpt-runs', 3), progress);
+  let sync: SyncSpeedResult | undefined;
+  if (run.sync) sync = await syncSpeed(root, option('--sync-mb', 192), option('--sync-runs', 3), option('--sync-rounds', 16), progress);
   if (json) {
-    process.stdout.write(JSON.stringify({ bootSpeed: boot, checkpointSpeed: checkpoint }, null, 2) + '\n');
+    const bigints = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+    process.stdout.write(JSON.stringify({ bootSpeed: boot, checkpointSpeed: checkpoint, syncSpeed: sync }, bigints, 2) + '\n');
     return;
   }
-  if (boot) process.stdout.write(boot.map((r) => describe(r.label, r)).join('\n'));
-  if (boot && checkpoint) process.stdout.write('\n');
-  if (checkpoint) process.stdout.write(describeCheckpointSpeed(checkpoint));
+  const reports: string[] = [];
+  if (boot) reports.push(boot.map((r) => describe(r.label, r)).join('\n'));
+  if (checkpoint) reports.push(describeCheckpointSpeed(checkpoint));
+  if (sync) reports.push(describeSyncSpeed(sync));
+  process.stdout.write(reports.join('\n'));
 }
 
 function describe(label: string, speed: BootSpeedResult): string {

@@ -52,6 +52,8 @@ export interface SyncReport {
   radioJoules: number;
   /** Host milliseconds the guest was stopped for the capture. */
   stoppedMs: number;
+  /** Of those, the Checkpointer's capture alone (the rest rebuilds the full page table the mirror's hash is checked on). */
+  captureMs: number;
   memoryHash: string;
 }
 
@@ -238,6 +240,7 @@ export class Replicator {
         transferSeconds: cost.seconds,
         radioJoules: cost.joules,
         stoppedMs,
+        captureMs: manifest.stats.captureMs,
         memoryHash: phoneHash,
       });
     } catch (e) {

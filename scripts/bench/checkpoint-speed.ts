@@ -123,18 +123,20 @@ interface Trial {
 }
 
 /** The guest program and where its paths resolve. */
-interface Guest {
+export interface Guest {
   root: string;
   elfPath: string;
   elf: Uint8Array;
 }
 
-function median(xs: number[]): number {
+/** The median of `xs`. */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function sample(runs: number[]): Sample {
+/** A median with its samples. */
+export function sample(runs: number[]): Sample {
   return { median: median(runs), runs };
 }
 
@@ -147,7 +149,7 @@ function gbPerSecond(bytes: number, ms: number): number {
 }
 
 /** Let the 4 GiB guest reservation of a closed machine go before the next one is made. */
-function collect(): void {
+export function collect(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
@@ -157,7 +159,8 @@ function runQemu(g: Guest, args: string[]): string {
   return r.stdout;
 }
 
-function boot(g: Guest, args: string[], out: Buffer[]): Machine {
+/** Boot memtouch with `args` on a profile roomy enough for its mapping; its output goes to `out`. */
+export function boot(g: Guest, args: string[], out: Buffer[]): Machine {
   const spec: BootSpec = {
     name: 'memtouch',
     program: { path: '/bin/memtouch' },
@@ -173,7 +176,8 @@ function boot(g: Guest, args: string[], out: Buffer[]): Machine {
   return new Machine(spec, { elf: g.elf, stdout: (b) => out.push(Buffer.from(b)), stderr: () => undefined, warn: () => undefined });
 }
 
-function toMarker(m: Machine): void {
+/** Run to the next getpid marker. */
+export function toMarker(m: Machine): void {
   if (m.run(undefined, (nr) => nr === NR.getpid) !== 'syscall') throw new Error('memtouch ended before its next marker');
 }
 
