@@ -52,7 +52,7 @@ export interface SyncReport {
   radioJoules: number;
   /** Host milliseconds the guest was stopped for the capture. */
   stoppedMs: number;
-  /** Of those, the Checkpointer's capture alone (the rest rebuilds the full page table the mirror's hash is checked on). */
+  /** Of those, the Checkpointer's capture alone (the rest is taking the increment from the sink). */
   captureMs: number;
   memoryHash: string;
 }
@@ -169,10 +169,9 @@ export class Replicator {
     }
     const { manifest } = this.checkpointer.captureAsync();
     const { record, pages } = this.side.take();
-    const table = this.fullTable(record);
     const stoppedMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const at = { seconds: point.seconds, instructions: point.instructions };
-    this.inFlight = this.send(record, pages, table, manifest, at, link, decision.reason, stoppedMs).finally(() => {
+    this.inFlight = this.send(record, pages, manifest, at, link, decision.reason, stoppedMs).finally(() => {
       this.inFlight = undefined;
     });
   }
@@ -193,7 +192,6 @@ export class Replicator {
   private async send(
     record: SnapshotRecord,
     pages: PutPage[],
-    table: PageTable,
     manifest: CheckpointManifest,
     at: { seconds: number; instructions: bigint },
     link: string,
@@ -215,7 +213,10 @@ export class Replicator {
       for (const [i, [h]] of pages.entries()) if (answers[i]) this.side.held.add(hashHex(h));
       const missing = pages.filter((_, i) => !answers[i]);
       const ack = await conn.sendIncrement(record, missing);
-      const phoneHash = tableDigest(manifest.state.regions, table);
+      // The full table (the phone's side of the hash check, and the base of the next delta) is
+      // rebuilt here, while the guest runs on, not while it is stopped for the capture: it costs
+      // time in proportion to resident memory, not to what changed.
+      const phoneHash = tableDigest(manifest.state.regions, this.fullTable(record));
       for (const [h] of missing) this.side.held.add(hashHex(h));
       const cost = this.price(link, at.seconds, conn.bytesOut - out0, conn.bytesIn - in0);
       if (ack.memoryHash !== phoneHash) {
