@@ -150,17 +150,7 @@ class Client implements CloneClient {
 
   /** IncrementStart, the page batches and IncrementCommit. */
   private async sendParts(record: SnapshotRecord, pages: PutPage[]): Promise<void> {
-    this.conn.send({
-      type: FrameType.IncrementStart,
-      id: record.id,
-      parent: record.parent,
-      chain: record.chain ?? '',
-      parentChain: record.parentChain ?? null,
-      manifest: record.manifest,
-      pageTable: record.pageTable,
-      extraHashes: record.extraHashes,
-      pageCount: pages.length,
-    });
+    this.conn.send(incrementStart(record, pages.length));
     for (let i = 0; i < pages.length; i += PAGES_PER_ROUND) {
       const packed: WirePage[] = pages.slice(i, i + PAGES_PER_ROUND).map(([hash, bytes]) => packPage(hash, bytes));
       for (const batch of pageBatches(packed)) this.conn.send(batch);
@@ -224,6 +214,21 @@ class Client implements CloneClient {
 /** "host:port", with brackets around an IPv6 address. */
 export function formatAddress(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The IncrementStart frame announcing `record` and the `pageCount` pages that follow it. */
+export function incrementStart(record: SnapshotRecord, pageCount: number): FrameOf<FrameType.IncrementStart> {
+  return {
+    type: FrameType.IncrementStart,
+    id: record.id,
+    parent: record.parent,
+    chain: record.chain ?? '',
+    parentChain: record.parentChain ?? null,
+    manifest: record.manifest,
+    pageTable: record.pageTable,
+    extraHashes: record.extraHashes,
+    pageCount,
+  };
 }
 
 /** Parse "host:port" (IPv4, [IPv6] or a name); one-line UsageError otherwise. */

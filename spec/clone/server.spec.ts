@@ -9,7 +9,7 @@
 import { strict as assert } from 'assert';
 import * as net from 'net';
 import * as path from 'path';
-import { CloneClient, connectClone } from '../../emulator/link/clone-client';
+import { CloneClient, connectClone, incrementStart } from '../../emulator/link/clone-client';
 import { connect } from '../../emulator/link/connection';
 import { ErrorCode, PeerRefusedError, ProtocolError } from '../../emulator/link/errors';
 import { encodeFrame, Frame, FrameType } from '../../emulator/link/frames';
@@ -224,17 +224,7 @@ describe('clone/server (a separate process over loopback TCP)', function () {
     conn.send({ type: FrameType.Phone, phoneId: 'phone-k' });
     assert.equal((await conn.expect(FrameType.MirrorState)).lastSync, base.record.id);
     const r = next.record;
-    conn.send({
-      type: FrameType.IncrementStart,
-      id: r.id,
-      parent: r.parent,
-      chain: r.chain ?? '',
-      parentChain: r.parentChain ?? null,
-      manifest: r.manifest,
-      pageTable: r.pageTable,
-      extraHashes: r.extraHashes,
-      pageCount: next.pages.length,
-    });
+    conn.send(incrementStart(r, next.pages.length));
     const batches = pageBatches(
       next.pages.map(([h, b]) => packPage(h, b)),
       64 * 1024,
@@ -357,17 +347,8 @@ describe('clone/server (a separate process over loopback TCP)', function () {
       raw.send({ type: FrameType.Phone, phoneId: 'evil' });
       await raw.expect(FrameType.MirrorState);
       const r = inc.record;
-      raw.send({
-        type: FrameType.IncrementStart,
-        id: r.id,
-        parent: r.parent,
-        chain: r.chain ?? '',
-        parentChain: null,
-        manifest: r.manifest,
-        pageTable: r.pageTable,
-        extraHashes: r.extraHashes,
-        pageCount: inc.pages.length,
-      });
+      assert.equal(r.parentChain, undefined, 'a first increment');
+      raw.send(incrementStart(r, inc.pages.length));
       for (const batch of pageBatches(inc.pages.slice(1).map(([h, b]) => packPage(h, b)))) raw.send(batch);
       raw.send({ type: FrameType.IncrementCommit, id: r.id, pageCount: inc.pages.length });
       await assert.rejects(
