@@ -68,7 +68,7 @@ export interface ReplicationTotals {
   radioJoules: number;
   /** The last acknowledged sync: checkpoint id and modelled second. */
   lastSync: { id: string; atSeconds: number } | null;
-  /** The mirror's age averaged over the run's modelled time (since boot until the first sync). */
+  /** The mirror's age averaged over the run's modelled time, each sync counting from when its bytes reached the clone over the modelled link. */
   meanStalenessSeconds: number;
 }
 
@@ -139,7 +139,7 @@ export class Replicator {
   private unreachable = false;
   private readonly meters = new Map<string, LinkMeter>();
   private readonly last: Partial<Record<SyncLevel, LastSync>> = {};
-  private readonly acked: { atSeconds: number }[] = [];
+  private readonly acked: MirrorUpdate[] = [];
   private totals = { syncs: 0, failed: 0, bytesUp: 0, bytesDown: 0, transferSeconds: 0 };
   private lastSync: ReplicationTotals['lastSync'] = null;
 
@@ -225,7 +225,8 @@ export class Replicator {
       }
       this.last.memory = at;
       this.last.files = at;
-      this.acked.push({ atSeconds: at.seconds });
+      // The clone holds this state once the bytes have crossed the modelled link.
+      this.acked.push({ capturedAt: at.seconds, arrivedAt: at.seconds + cost.seconds });
       this.lastSync = { id: record.id, atSeconds: at.seconds };
       this.totals.syncs++;
       this.opts.onSync?.({
@@ -304,17 +305,34 @@ export class Replicator {
   }
 }
 
-/** The mirror's age averaged over [0, end]: it grows from 0 (boot) and drops to 0 at each acknowledged sync. */
-export function meanStaleness(syncs: readonly { atSeconds: number }[], end: number): number {
+/** An acknowledged sync: the modelled second its state was captured, and the one its last byte reached the clone. */
+export interface MirrorUpdate {
+  capturedAt: number;
+  arrivedAt: number;
+}
+
+/**
+ * The mirror's age averaged over the run [0, end]: at time t it is t minus the capture time of the
+ * last sync that had arrived by t (t itself before the first arrival: the clone holds nothing of
+ * this run). A sync arriving after the end does not count; on a slow link the mirror stays old for
+ * the whole transfer.
+ */
+export function meanStaleness(updates: readonly MirrorUpdate[], end: number): number {
   if (end <= 0) return 0;
+  // Age is t - base between arrivals; base is 0 (boot) before the first.
   let area = 0;
   let from = 0;
-  for (const { atSeconds } of syncs) {
-    const age = atSeconds - from;
-    area += (age * age) / 2;
-    from = atSeconds;
+  let base = 0;
+  for (const u of updates) {
+    if (u.arrivedAt >= end) break;
+    if (u.arrivedAt <= from) {
+      base = Math.max(base, u.capturedAt);
+      continue;
+    }
+    area += ((u.arrivedAt - base) ** 2 - (from - base) ** 2) / 2;
+    from = u.arrivedAt;
+    base = u.capturedAt;
   }
-  const tail = end - from;
-  area += (tail * tail) / 2;
+  area += ((end - base) ** 2 - (from - base) ** 2) / 2;
   return area / end;
 }
