@@ -1,7 +1,8 @@
 /** `clonecloud clone serve` (the clone server) and `clonecloud clones` (the mirrors it holds). */
 import * as path from 'path';
 import { CloneServer, formatEvent, ServerEvent } from '../clone/server';
-import { connectClone, formatAddress, MirrorListing, parseAddress } from '../link/clone-client';
+import { connectClone, MirrorListing, parseAddress } from '../link/clone-client';
+import { formatAddress } from '../link/connection';
 import { createTokenFileIfMissing, readTokenFile } from '../link/token-file';
 import { findProfile } from '../model/profiles';
 import { printJson, table } from './output';

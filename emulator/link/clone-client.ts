@@ -8,7 +8,7 @@ import { UsageError } from '../errors';
 import { HASH_BYTES } from '../snapshot/page-hash';
 import { PutPage, SnapshotRecord } from '../snapshot/sink';
 import { MAX_QUERY_HASHES, pageBatches, readHaveAnswer } from './batches';
-import { connect, FrameConnection } from './connection';
+import { connect, formatAddress, FrameConnection } from './connection';
 import { ErrorCode, PeerRefusedError, ProtocolError } from './errors';
 import { FrameOf, FrameType, MirrorInfo } from './frames';
 import { connectingHandshake } from './handshake';
@@ -209,11 +209,6 @@ class Client implements CloneClient {
     });
     if (this.conn.closed) throw new ProtocolError(ErrorCode.Closed, `connection to ${this.conn.peer} closed while an increment was being sent`);
   }
-}
-
-/** "host:port", with brackets around an IPv6 address. */
-export function formatAddress(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** The IncrementStart frame announcing `record` and the `pageCount` pages that follow it. */

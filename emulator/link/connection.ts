@@ -143,11 +143,16 @@ export class FrameConnection {
 export function connect(host: string, port: number, options: ConnectionOptions = {}): Promise<FrameConnection> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
-    const onError = (e: Error) => reject(new ProtocolError(ErrorCode.Closed, `cannot reach the clone at ${host}:${port}: ${e.message}`));
+    const onError = (e: Error) => reject(new ProtocolError(ErrorCode.Closed, `cannot reach the clone at ${formatAddress(host, port)}: ${e.message}`));
     socket.once('error', onError);
     socket.once('connect', () => {
       socket.off('error', onError);
       resolve(new FrameConnection(socket, options));
     });
   });
+}
+
+/** HOST:PORT, with an IPv6 host in brackets. */
+export function formatAddress(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -105,7 +105,7 @@ describe('cli clone serve and clones', function () {
     oneLine(await cli(['clones', '--clone', '127.0.0.1:70000', '--token-file', file]), /bad address/);
     oneLine(await cli(['clone', 'serve', '--listen', '1.2.3.4', '-p', 'dell-t7400', '--store', dir, '--token-file', file]), /bad address/);
     oneLine(await cli(['clones', '--clone', '127.0.0.1:1', '--token-file', file]), /^clonecloud: cannot reach the clone at 127\.0\.0\.1:1/);
-    oneLine(await cli(['clones', '--clone', '[::1]:1', '--token-file', file]), /cannot reach the clone at /);
+    oneLine(await cli(['clones', '--clone', '[::1]:1', '--token-file', file]), /cannot reach the clone at \[::1\]:1: /);
     oneLine(await cli(['clones', '--clone', '127.0.0.1:1', '--token-file', tokenFile(dir, TOKEN, 0o644)]), /readable by group or others: chmod 600 /);
     oneLine(await cli(['clones', '--clone', '127.0.0.1:1', '--token-file', tokenFile(dir, 'short')]), /has 5 bytes; use at least 16/);
     oneLine(await cli(['clones', '--clone', '127.0.0.1:1', '--token-file', tokenFile(dir, '')]), /is empty/);
