@@ -41,7 +41,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--clone <host:port>', "keep a clone's mirror of this phone current (see clonecloud clone serve); SIGUSR1 also syncs")
     .option('--token-file <file>', 'with --clone: the shared token the clone was started with')
     .option('--phone-id <id>', "with --clone: this phone's name on the clone (default: host name and image name)")
-    .option('--link <id>', 'with --clone: the link to the clone (see clonecloud links; default wifi-2009)')
+    .option('--link <id>', 'with --clone: the link to the clone (see clonecloud links; default wifi-2009; the opportunistic policy reads it from the timeline)')
     .option('--sync-policy <name>', 'with --clone: periodic (default), on-demand or opportunistic')
     .option('--sync-every <period>', 'with --clone: modelled time (2s, 500ms) or instructions (50M) between syncs (default 2s)')
     .option('--phone-timeline <file>', 'with --sync-policy opportunistic: when the phone has which link and is charging (JSON)')
