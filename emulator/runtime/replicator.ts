@@ -167,7 +167,15 @@ export class Replicator {
       this.checkpointer = new Checkpointer(this.side, m);
       this.fullNext = false;
     }
-    const { manifest } = this.checkpointer.captureAsync();
+    let manifest: CheckpointManifest;
+    try {
+      manifest = this.checkpointer.captureAsync().manifest;
+    } catch (e) {
+      // The state cannot be captured now (an open file was deleted, say): no sync this time,
+      // the guest runs on, and the next sync is a full one.
+      this.fail(`no sync at ${m.instructions.toLocaleString('en-US')} instructions: ${(e as Error).message}`);
+      return;
+    }
     const { record, pages } = this.side.take();
     const stoppedMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const at = { seconds: point.seconds, instructions: point.instructions };

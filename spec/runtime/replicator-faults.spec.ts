@@ -12,7 +12,7 @@ import * as path from 'path';
 import { initHashing } from '../../emulator/snapshot/page-hash';
 import { CheckpointStore } from '../../emulator/store/store';
 import { CloneProcess, startClone } from '../support/clone-process';
-import { tempDir } from '../support/toolchain';
+import { compileC, tempDir } from '../support/toolchain';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'clonecloud');
@@ -222,5 +222,21 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
     const ids = mirror.ids();
     mirror.close();
     assert.equal(ids[ids.length - 1], summary.clone.lastSync.id);
+  });
+
+  it('goes on with one line when the state cannot be captured (a file open after it was unlinked)', async () => {
+    const elf = compileC(path.join(ROOT, 'spec', 'fixtures', 'unlinked-open.c'));
+    const root = path.join(dir, 'root');
+    fs.mkdirSync(path.join(root, 'tmp'), { recursive: true });
+    const args = ['boot', '--elf', elf, '--root', root, '--json'];
+    const alone = await cli(args);
+    const r = await cli([...args, '--clone', `127.0.0.1:${clone.port}`, '--token-file', tokenFile, '--phone-id', 'unlinked', '--sync-every', '1M']);
+    assert.equal(r.status, 0, r.lines.join('\n'));
+    assert.ok(r.stdout.equals(alone.stdout), 'the guest prints the same');
+    assert.equal(r.summary?.memoryHash, alone.summary?.memoryHash);
+    const warnings = r.lines.filter((l) => l.startsWith('clonecloud: '));
+    assert.ok(warnings.length >= 1, r.lines.join('\n'));
+    for (const w of warnings) assert.match(w, /^clonecloud: no sync at [\d,]+ instructions: an open file was deleted \(\/tmp\/scratch\)/);
+    assert.equal(r.summary?.clone?.syncs, 0);
   });
 });
