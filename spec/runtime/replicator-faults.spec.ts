@@ -12,38 +12,13 @@ import * as path from 'path';
 import { initHashing } from '../../emulator/snapshot/page-hash';
 import { CheckpointStore } from '../../emulator/store/store';
 import { CloneProcess, startClone } from '../support/clone-process';
+import { CliRun, runCliAsync } from '../support/cli-run';
 import { compileC, tempDir } from '../support/toolchain';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'clonecloud');
 
-interface Run {
-  status: number | null;
-  stdout: Buffer;
-  lines: string[];
-  summary?: { instructions: number; memoryHash: string; clone?: { syncs: number; failed: number } };
-}
-
-/** The CLI run asynchronously, so that a proxy in this process can serve it. */
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('exit', (status) => {
-      const lines = err.trimEnd().split('\n');
-      let summary: Run['summary'] | undefined;
-      try {
-        summary = JSON.parse(lines[lines.length - 1]) as Run['summary'];
-      } catch {
-        // a refused command ends with its one-line error instead
-      }
-      resolve({ status, stdout: Buffer.concat(out), lines, summary });
-    });
-  });
-}
+const cli = runCliAsync;
 
 /** A proxy to `port` that cuts its first connection after `cutAfter` bytes from the phone; later ones pass. */
 function cuttingProxy(port: number, cutAfter: number): Promise<{ port: number; cuts: () => number; close: () => void }> {
@@ -81,7 +56,7 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
   const store = path.join(dir, 'mirrors');
   const tokenFile = path.join(dir, 'token');
   let clone: CloneProcess;
-  let plain: Run;
+  let plain: CliRun;
   before(async () => {
     await initHashing();
     clone = await startClone(store, tokenFile, crypto.randomBytes(32).toString('hex'));
@@ -195,7 +170,8 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));
-    const exited = new Promise<number | null>((res) => child.on('exit', res));
+    // 'close', not 'exit': only then has all of its output been read.
+    const exited = new Promise<number | null>((res) => child.on('close', res));
     // Kill the clone with SIGKILL once the first sync is acknowledged, and bring it back.
     let restarted: Promise<void> | undefined;
     child.stderr.on('data', (b: Buffer) => {

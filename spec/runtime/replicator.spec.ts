@@ -5,28 +5,19 @@
  * mirror prints what the phone printed from that point on.
  */
 import { strict as assert } from 'assert';
-import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { initHashing } from '../../emulator/snapshot/page-hash';
 import { CheckpointStore } from '../../emulator/store/store';
 import * as crypto from 'crypto';
 import { CloneProcess, startClone } from '../support/clone-process';
+import { runCli } from '../support/cli-run';
 import { tempDir } from '../support/toolchain';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const BIN = path.join(ROOT, 'bin', 'clonecloud');
-
-interface Run {
-  status: number | null;
-  stdout: Buffer;
-  lines: string[];
-  summary: { exitStatus: number; instructions: number; memoryHash: string; clone?: { syncs: number; failed: number; radioJoules: number; bytesUp: number } };
-}
-
-function cli(args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 1 << 28 });
-  const lines = r.stderr.toString().trimEnd().split('\n');
-  return { status: r.status, stdout: r.stdout, lines, summary: JSON.parse(lines[lines.length - 1]) as Run['summary'] };
+/** A run that must end with its JSON summary. */
+function cli(args: string[]) {
+  const r = runCli(args);
+  assert.ok(r.summary, r.lines.join('\n'));
+  return { ...r, summary: r.summary };
 }
 
 /** Each sync line's checkpoint id and mirror hash. */
