@@ -72,7 +72,16 @@ export async function clonesCommand(opts: ClonesOptions): Promise<number> {
     process.stdout.write(`the clone at ${formatAddress(host, port)} mirrors no phone yet\n`);
     return 0;
   }
-  const rows = list.map((m) => [m.phoneId, m.lastSync ?? '-', m.syncedAt ?? '-', String(m.pages), String(m.bytes), m.memoryHash ?? '-']);
-  process.stdout.write(table(['phone', 'last sync', 'synced at', 'pages', 'bytes', 'memory hash'], rows));
+  const rows = list.map((m) => [
+    m.phoneId,
+    m.lastSync ?? '-',
+    m.syncedAt ?? '-',
+    String(m.pages),
+    String(m.bytes),
+    m.memoryHash ?? '-',
+    m.filesSync ?? '-',
+    m.filesSyncedAt ?? '-',
+  ]);
+  process.stdout.write(table(['phone', 'last sync', 'synced at', 'pages', 'bytes', 'memory hash', 'last file sync', 'files synced at'], rows));
   return 0;
 }

@@ -25,10 +25,12 @@ export function defaultPhoneId(image: string): string {
 /** The line printed for each acknowledged sync. */
 export function syncLine(r: SyncReport): string {
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  const files = r.level === 'files';
   return (
-    `clonecloud: sync ${r.id} at ${r.instructions.toLocaleString('en-US')} instructions (${r.atSeconds.toFixed(3)} s) over ${r.link}: ` +
-    `${r.pagesSent} of ${r.pagesCaptured} changed pages sent, ${kib(r.bytesUp)} up, ${kib(r.bytesDown)} down, ` +
-    `${r.transferSeconds.toFixed(3)} s and ${r.radioJoules.toFixed(3)} J on the link; guest stopped ${r.stoppedMs.toFixed(1)} ms; mirror ${r.memoryHash} (${r.reason})\n`
+    `clonecloud: ${files ? 'file sync' : 'sync'} ${r.id} at ${r.instructions.toLocaleString('en-US')} instructions (${r.atSeconds.toFixed(3)} s) over ${r.link}: ` +
+    `${r.pagesSent} of ${r.pagesCaptured} changed ${files ? 'file blocks' : 'pages'} sent, ${kib(r.bytesUp)} up, ${kib(r.bytesDown)} down, ` +
+    `${r.transferSeconds.toFixed(3)} s and ${r.radioJoules.toFixed(3)} J on the link; guest stopped ${r.stoppedMs.toFixed(1)} ms; ` +
+    `${files ? 'files' : 'mirror'} ${r.memoryHash} (${r.reason})\n`
   );
 }
 
@@ -37,7 +39,8 @@ export function cloneSummaryLine(t: ReplicationTotals): string {
   const last = t.lastSync ? `last ${t.lastSync.id} at ${t.lastSync.atSeconds.toFixed(3)} s` : 'none acknowledged';
   return (
     `clone syncs     ${t.syncs} (${t.failed} failed; ${last}); ${(t.bytesUp / 1048576).toFixed(2)} MiB up, ` +
-    `${(t.bytesDown / 1048576).toFixed(2)} MiB down; radio ${t.radioJoules.toFixed(4)} J; mean staleness ${t.meanStalenessSeconds.toFixed(3)} s\n`
+    `${(t.bytesDown / 1048576).toFixed(2)} MiB down; radio ${t.radioJoules.toFixed(4)} J; mean staleness ${t.meanStalenessSeconds.toFixed(3)} s\n` +
+    (t.fileSyncs ? `clone files     ${t.fileSyncs} file-only syncs; files mean staleness ${t.meanFilesStalenessSeconds.toFixed(3)} s\n` : '')
   );
 }
 
@@ -46,14 +49,23 @@ const SYNC_POINT_EVERY = 20_000_000n;
 
 /** How many instructions apart the run should stop to offer the Replicator a sync point. */
 export function syncPointEvery(o: CloneOptions): bigint {
-  const every = o.syncEvery ? parseInterval(o.syncEvery, '--sync-every').instructions : undefined;
-  return every !== undefined && every < SYNC_POINT_EVERY ? every : SYNC_POINT_EVERY;
+  let points = SYNC_POINT_EVERY;
+  for (const [text, flag] of [
+    [o.syncEvery, '--sync-every'],
+    [o.syncFilesEvery, '--sync-files-every'],
+  ] as const) {
+    const every = text ? parseInterval(text, flag).instructions : undefined;
+    if (every !== undefined && every < points) points = every;
+  }
+  return points;
 }
 
 /** The Replicator the options ask for, or undefined without --clone. */
 export function replicatorFor(machine: Machine, o: CloneOptions, write: (line: string) => void): Replicator | undefined {
   if (!o.clone) {
-    const stray = (['tokenFile', 'link', 'syncEvery', 'syncPolicy', 'phoneTimeline', 'staleness', 'phoneId'] as const).find((k) => o[k] !== undefined);
+    const stray = (['tokenFile', 'link', 'syncEvery', 'syncFilesEvery', 'syncPolicy', 'phoneTimeline', 'staleness', 'phoneId'] as const).find(
+      (k) => o[k] !== undefined,
+    );
     if (stray) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --clone HOST:PORT`);
     return undefined;
   }

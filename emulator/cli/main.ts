@@ -44,6 +44,10 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--link <id>', 'with --clone: the link to the clone (see clonecloud links; default wifi-2009; the opportunistic policy reads it from the timeline)')
     .option('--sync-policy <name>', 'with --clone: periodic (default), on-demand or opportunistic')
     .option('--sync-every <period>', 'with --clone: modelled time (2s, 500ms) or instructions (50M) between syncs (default 2s)')
+    .option(
+      '--sync-files-every <period>',
+      'with --clone: sync the files alone this often, between full syncs (periodic and opportunistic; default: only with them)',
+    )
     .option('--phone-timeline <file>', 'with --sync-policy opportunistic: when the phone has which link and is charging (JSON)')
     .option('--staleness <time>', 'with --sync-policy opportunistic: sync on a cellular link once the mirror is this old (default 60s)')
     .option('--json', 'print the run summary as one JSON object on stderr')

@@ -2,13 +2,14 @@
 import { UsageError } from '../errors';
 import { DEFAULT_LINK, findLink } from '../model/links';
 import { PhoneTimeline } from '../runtime/phone-timeline';
-import { onDemandPolicy, opportunisticPolicy, periodicPolicy, SyncInterval, SyncPolicy } from '../runtime/sync-policy';
+import { LevelIntervals, onDemandPolicy, opportunisticPolicy, periodicPolicy, SyncInterval, SyncPolicy } from '../runtime/sync-policy';
 import { parseCount } from './counts';
 
 /** The sync options as given. */
 export interface SyncOptions {
   link?: string;
   syncEvery?: string;
+  syncFilesEvery?: string;
   syncPolicy?: string;
   phoneTimeline?: string;
   staleness?: string;
@@ -46,12 +47,15 @@ function parseSeconds(text: string, what: string): number {
 export function syncPolicyFrom(o: SyncOptions): SyncPolicy {
   const link = findLink(o.link ?? DEFAULT_LINK).id;
   const name = o.syncPolicy ?? 'periodic';
-  const every = parseInterval(o.syncEvery ?? DEFAULT_EVERY, '--sync-every');
+  const intervals: LevelIntervals = { memory: parseInterval(o.syncEvery ?? DEFAULT_EVERY, '--sync-every') };
+  if (o.syncFilesEvery !== undefined) intervals.files = parseInterval(o.syncFilesEvery, '--sync-files-every');
   if (name !== 'opportunistic' && o.phoneTimeline) throw new UsageError('--phone-timeline goes with --sync-policy opportunistic');
   switch (name) {
     case 'periodic':
-      return periodicPolicy(link, { memory: every });
+      return periodicPolicy(link, intervals);
     case 'on-demand':
+      if (o.syncFilesEvery !== undefined)
+        throw new UsageError('--sync-files-every goes with the periodic and opportunistic policies; on-demand syncs only when asked');
       return onDemandPolicy(link);
     case 'opportunistic': {
       if (!o.phoneTimeline) throw new UsageError('--sync-policy opportunistic needs --phone-timeline <file> (when the phone has which link, and is charging)');
@@ -65,7 +69,7 @@ export function syncPolicyFrom(o: SyncOptions): SyncPolicy {
       };
       return opportunisticPolicy({
         timeline: PhoneTimeline.load(o.phoneTimeline, known),
-        intervals: { memory: every },
+        intervals,
         stalenessBound: parseSeconds(o.staleness ?? DEFAULT_STALENESS, '--staleness'),
         isCellular: (id) => findLink(id).kind === 'cellular',
       });

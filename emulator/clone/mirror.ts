@@ -6,14 +6,20 @@
  * phone's mirror, and every page sent or borrowed matches its hash. A half-received or refused
  * increment therefore never becomes the mirror, and a clone killed at any moment restarts with the
  * last complete one.
+ *
+ * File-only syncs (the persistent level, sent more often than memory) are kept beside the mirror
+ * in a store of their own (`.files/<phone>` under the clone's folder), the last one only: they
+ * keep the clone's copy of the phone's files fresh, and an increment that references their blocks
+ * takes them from there instead of the link.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { CloneCloudError } from '../errors';
+import { checkFilesManifest, filesDigest, FilesManifest } from '../snapshot/files-record';
 import { CheckpointManifest, checkManifest } from '../snapshot/manifest';
 import { tableDigest } from '../snapshot/memory-digest';
 import { HASH_BYTES, hashBytes, hashHex } from '../snapshot/page-hash';
-import { applyDelta, decodeDelta, decodePageTable, isDelta, PageTable } from '../snapshot/page-table';
+import { applyDelta, decodeDelta, decodePageTable, encodePageTable, isDelta, PageTable } from '../snapshot/page-table';
 import { PutPage, SnapshotRecord } from '../snapshot/sink';
 import { CheckpointStore } from '../store/store';
 
@@ -39,6 +45,32 @@ export interface MirrorStatus {
   syncs: number;
 }
 
+/** The last file-only sync a mirror holds. */
+export interface FilesStatus {
+  id: string;
+  /** Digest of the files state (snapshot/files-record.ts filesDigest), equal to the phone's at that point. */
+  filesHash: string;
+  instructions: string;
+  /** Host time the phone captured it. */
+  captured: string;
+}
+
+/** A file-only sync as it arrives: its manifest and the block hashes it references. */
+export interface FilesSyncRecord {
+  id: string;
+  manifest: object;
+  extraHashes: Uint8Array;
+}
+
+/** What applying a file-only sync did. */
+export interface FilesApplied {
+  id: string;
+  filesHash: string;
+  pagesWritten: number;
+  bytesWritten: number;
+  pagesBorrowed: number;
+}
+
 /** What applying an increment did. */
 export interface Applied {
   id: string;
@@ -48,6 +80,8 @@ export interface Applied {
   bytesWritten: number;
   /** Pages taken from another phone's mirror instead of the link. */
   pagesBorrowed: number;
+  /** Pages taken from this phone's last file-only sync instead of the link. */
+  pagesStaged: number;
 }
 
 /** Finds a page in another mirror (bytes as stored, verified by the caller), or undefined. */
@@ -59,71 +93,122 @@ export function checkPhoneId(phone: string): void {
     throw new MirrorError(`phone id ${JSON.stringify(phone)}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
 }
 
+/** Folder, under the clone's store folder, of the phones' file-only syncs (a name no phone id can take). */
+const FILES_FOLDER = '.files';
+
 /** One phone's mirror. */
 export class Mirror {
   private constructor(
     readonly phone: string,
     private readonly store: CheckpointStore,
+    private readonly filesDir: string,
+    private files: CheckpointStore | undefined,
   ) {}
 
   /** Open (or create) the mirror of `phone` under the clone's store folder `root`. */
   static open(root: string, phone: string): Mirror {
     checkPhoneId(phone);
-    return new Mirror(phone, CheckpointStore.open(path.join(root, phone)));
+    const filesDir = path.join(root, FILES_FOLDER, phone);
+    const files = fs.existsSync(filesDir) ? CheckpointStore.open(filesDir) : undefined;
+    return new Mirror(phone, CheckpointStore.open(path.join(root, phone)), filesDir, files);
   }
 
-  /** True when the mirror's store holds a page with this hash. */
+  /** True when the mirror's store, or its last file-only sync, holds a page with this hash. */
   holds(hash: Uint8Array): boolean {
-    return this.store.hasPage(hash);
+    return this.store.hasPage(hash) || (this.files?.hasPage(hash) ?? false);
   }
 
   /** The bytes of a held page (verified against its hash), or undefined. */
   lend(hash: Uint8Array): Uint8Array | undefined {
-    return this.store.hasPage(hash) ? this.store.readPage(hash) : undefined;
+    if (this.store.hasPage(hash)) return this.store.readPage(hash);
+    return this.staged(hash);
+  }
+
+  /** A block of the last file-only sync, or undefined. */
+  private staged(hash: Uint8Array): Uint8Array | undefined {
+    return this.files?.hasPage(hash) ? this.files.readPage(hash) : undefined;
   }
 
   /** Check `record` and `pages` whole, then commit them as the new mirror. */
   apply(record: SnapshotRecord, pages: PutPage[], borrow: PageLender = () => undefined): Applied {
     const manifest = checkManifest(record.manifest, record.id);
     const table = this.fullTable(record);
-    const sent = new Map<string, Uint8Array>();
-    for (const [hash, bytes] of pages) {
-      if (hash.byteLength !== HASH_BYTES || hashHex(hashBytes(bytes)) !== hashHex(hash)) {
-        throw new MirrorError(`increment ${record.id}: a page sent as ${hashHex(hash)} does not match its hash; nothing applied`);
-      }
-      sent.set(hashHex(hash), bytes);
-    }
-    const put: PutPage[] = [];
-    // A content can be referenced more than once (two equal pages, a page equal to a file block).
-    const putHashes = new Set<string>();
-    let borrowed = 0;
-    let missing = 0;
-    let firstMissing = '';
-    for (const hash of referencedHashes(table, record.extraHashes)) {
-      const hex = hashHex(hash);
-      if (putHashes.has(hex) || this.store.hasPage(hash)) continue;
-      const bytes = sent.get(hex) ?? lendVerified(borrow, hash);
-      if (!bytes) {
-        if (missing++ === 0) firstMissing = hex;
-        continue;
-      }
-      if (!sent.has(hex)) borrowed++;
-      putHashes.add(hex);
-      put.push([hash, bytes]);
-    }
-    if (missing) {
-      throw new MirrorError(
-        `increment ${record.id} references ${missing} page(s) the mirror lacks and the phone did not send (first ${firstMissing}); nothing applied`,
-      );
-    }
-    const r = this.store.commit(record, put);
+    const sent = sentPages(`increment ${record.id}`, pages);
+    const got = this.gather(`increment ${record.id}`, referencedHashes(table, record.extraHashes), sent, this.store, borrow);
+    const r = this.store.commit(record, got.put);
     return {
       id: record.id,
       memoryHash: tableDigest(manifest.state.regions, table),
       pagesWritten: r.pagesWritten,
       bytesWritten: r.bytesWritten,
-      pagesBorrowed: borrowed,
+      pagesBorrowed: got.borrowed,
+      pagesStaged: got.staged,
     };
+  }
+
+  /**
+   * Check a file-only sync whole (its manifest, every block sent matching its hash, every block
+   * it names held, sent or borrowable), then keep it as this phone's last file-only sync.
+   */
+  applyFiles(record: FilesSyncRecord, pages: PutPage[], borrow: PageLender = () => undefined): FilesApplied {
+    const manifest = checkFilesManifest(record.manifest, record.id, record.extraHashes);
+    const sent = sentPages(`file sync ${record.id}`, pages);
+    this.files ??= CheckpointStore.open(this.filesDir);
+    const files = this.files;
+    // The mirror's own pages count as held too: a block unchanged since the last increment is there.
+    const fromMirror: PageLender = (hash) => (this.store.hasPage(hash) ? this.store.readPage(hash) : borrow(hash));
+    const got = this.gather(`file sync ${record.id}`, referencedHashes(EMPTY_TABLE, record.extraHashes), sent, files, fromMirror);
+    const older = files.ids();
+    const r = files.commit({ id: record.id, parent: null, manifest, pageTable: encodePageTable(EMPTY_TABLE), extraHashes: record.extraHashes }, got.put);
+    // Only the last one is kept; a kill between the two transactions leaves an older one too, which the next sync removes.
+    if (older.length) files.prune(older.filter((id) => id !== record.id));
+    return { id: record.id, filesHash: filesDigest(manifest.vfs), pagesWritten: r.pagesWritten, bytesWritten: r.bytesWritten, pagesBorrowed: got.borrowed };
+  }
+
+  /** The last file-only sync held, or undefined. */
+  filesStatus(): FilesStatus | undefined {
+    const ids = this.files?.ids() ?? [];
+    const id = ids[ids.length - 1];
+    if (id === undefined) return undefined;
+    const m = this.files!.manifest(id) as FilesManifest;
+    return { id, filesHash: filesDigest(m.vfs), instructions: m.instructions, captured: m.created };
+  }
+
+  /**
+   * The pages `target` must take so that every hash in `refs` is held: sent ones, then staged
+   * file blocks, then borrowed ones (verified); MirrorError naming the first missing one otherwise.
+   */
+  private gather(
+    what: string,
+    refs: Iterable<Uint8Array>,
+    sent: Map<string, Uint8Array>,
+    target: CheckpointStore,
+    borrow: PageLender,
+  ): { put: PutPage[]; borrowed: number; staged: number } {
+    const put: PutPage[] = [];
+    // A content can be referenced more than once (two equal pages, a page equal to a file block).
+    const putHashes = new Set<string>();
+    let borrowed = 0;
+    let staged = 0;
+    let missing = 0;
+    let firstMissing = '';
+    for (const hash of refs) {
+      const hex = hashHex(hash);
+      if (putHashes.has(hex) || target.hasPage(hash)) continue;
+      let bytes = sent.get(hex);
+      if (!bytes && target !== this.files && (bytes = this.staged(hash))) staged++;
+      else if (!bytes && (bytes = lendVerified(borrow, hash))) borrowed++;
+      if (!bytes) {
+        if (missing++ === 0) firstMissing = hex;
+        continue;
+      }
+      putHashes.add(hex);
+      put.push([hash, bytes]);
+    }
+    if (missing) {
+      throw new MirrorError(`${what} references ${missing} page(s) the mirror lacks and the phone did not send (first ${firstMissing}); nothing applied`);
+    }
+    return { put, borrowed, staged };
   }
 
   /** Where the mirror stands, or undefined before its first increment. */
@@ -144,9 +229,10 @@ export class Mirror {
     };
   }
 
-  /** Close the mirror's store. */
+  /** Close the mirror's stores. */
   close(): void {
     this.store.close();
+    this.files?.close();
   }
 
   /** The increment's full page table: as sent, or its delta applied to the parent's. */
@@ -164,6 +250,21 @@ function* referencedHashes(table: PageTable, extras: Uint8Array): Generator<Uint
   for (let i = 0; i < table.pages.length; i++) yield table.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
   if (extras.byteLength % HASH_BYTES !== 0) throw new MirrorError(`extra hashes of ${extras.byteLength} bytes are not whole ${HASH_BYTES}-byte hashes`);
   for (let off = 0; off < extras.byteLength; off += HASH_BYTES) yield extras.subarray(off, off + HASH_BYTES);
+}
+
+/** A table of no pages (a file-only sync has no memory). */
+const EMPTY_TABLE: PageTable = { pages: new Uint32Array(0), hashes: new Uint8Array(0) };
+
+/** The pages sent, by hex hash, each checked against its hash. */
+function sentPages(what: string, pages: PutPage[]): Map<string, Uint8Array> {
+  const sent = new Map<string, Uint8Array>();
+  for (const [hash, bytes] of pages) {
+    if (hash.byteLength !== HASH_BYTES || hashHex(hashBytes(bytes)) !== hashHex(hash)) {
+      throw new MirrorError(`${what}: a page sent as ${hashHex(hash)} does not match its hash; nothing applied`);
+    }
+    sent.set(hashHex(hash), bytes);
+  }
+  return sent;
 }
 
 /** A page from another mirror, only if its bytes match the hash. */
@@ -203,18 +304,28 @@ export class MirrorSet {
   /** Apply an increment to `phone`'s mirror, borrowing pages other mirrors hold. */
   apply(phone: string, record: SnapshotRecord, pages: PutPage[]): Applied {
     const target = this.get(phone);
-    const lend: PageLender = (hash) => {
+    return target.apply(record, pages, this.lenderFor(target));
+  }
+
+  /** Keep a file-only sync as `phone`'s last, borrowing blocks other mirrors hold. */
+  applyFiles(phone: string, record: FilesSyncRecord, pages: PutPage[]): FilesApplied {
+    const target = this.get(phone);
+    return target.applyFiles(record, pages, this.lenderFor(target));
+  }
+
+  /** Pages of every mirror but `target`. */
+  private lenderFor(target: Mirror): PageLender {
+    return (hash) => {
       for (const m of this.mirrors.values()) if (m !== target && m.holds(hash)) return m.lend(hash);
       return undefined;
     };
-    return target.apply(record, pages, lend);
   }
 
-  /** Every mirror's status, by phone id. */
-  list(): MirrorStatus[] {
+  /** Every mirror's status, by phone id (a phone that has sent only file syncs has no memory mirror yet, and is listed with it). */
+  list(): { phone: string; mirror: MirrorStatus | undefined; files: FilesStatus | undefined }[] {
     return [...this.mirrors.values()]
-      .map((m) => m.status())
-      .filter((s): s is MirrorStatus => s !== undefined)
+      .map((m) => ({ phone: m.phone, mirror: m.status(), files: m.filesStatus() }))
+      .filter((e) => e.mirror !== undefined || e.files !== undefined)
       .sort((a, b) => a.phone.localeCompare(b.phone));
   }
 

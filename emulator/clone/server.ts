@@ -24,13 +24,25 @@ export type ServerEvent =
       kind: 'sync';
       phone: string;
       checkpoint: string;
-      /** Pages that came over the link, and pages taken from other phones' mirrors instead. */
+      /** Pages that came over the link, pages taken from other phones' mirrors instead, and file blocks taken from this phone's last file-only sync. */
       pagesReceived: number;
       pagesBorrowed: number;
+      pagesStaged: number;
       /** Bytes read from the phone for this sync, frames included (its hash queries too). */
       bytes: number;
       memoryHash: string;
       /** Host milliseconds from IncrementStart to Ack. */
+      hostMs: number;
+    }
+  | {
+      kind: 'files';
+      phone: string;
+      id: string;
+      /** Blocks that came over the link, and blocks taken from the mirrors instead. */
+      pagesReceived: number;
+      pagesBorrowed: number;
+      bytes: number;
+      filesHash: string;
       hostMs: number;
     }
   | { kind: 'refused'; peer: string; phone: string | null; code: number; message: string };
@@ -53,8 +65,14 @@ export interface CloneServerOptions {
 export function formatEvent(e: ServerEvent): string {
   if (e.kind === 'sync') {
     return (
-      `sync ${e.phone} ${e.checkpoint}: ${e.pagesReceived} pages received, ${e.pagesBorrowed} borrowed, ` +
+      `sync ${e.phone} ${e.checkpoint}: ${e.pagesReceived} pages received, ${e.pagesBorrowed} borrowed, ${e.pagesStaged} from file syncs, ` +
       `${e.bytes} bytes, memory ${e.memoryHash}, ${e.hostMs.toFixed(1)} ms`
+    );
+  }
+  if (e.kind === 'files') {
+    return (
+      `files ${e.phone} ${e.id}: ${e.pagesReceived} blocks received, ${e.pagesBorrowed} borrowed, ` +
+      `${e.bytes} bytes, files ${e.filesHash}, ${e.hostMs.toFixed(1)} ms`
     );
   }
   return `refused ${e.peer}${e.phone ? ` (phone ${e.phone})` : ''}: ${e.message} [code ${e.code}]`;
@@ -68,10 +86,11 @@ interface Served {
   done: Promise<void>;
 }
 
-/** Bytes received per phone and when it last synced, since the server started. */
+/** Bytes received per phone and when it last synced each level, since the server started. */
 interface Tally {
   bytes: number;
   syncedAt: string | null;
+  filesSyncedAt: string | null;
 }
 
 /** The clone server; start() it, close() it. */
@@ -121,15 +140,17 @@ export class CloneServer {
 
   /** Mirrors held, as `clonecloud clones` lists them. */
   listing(): MirrorInfo[] {
-    return this.mirrors.list().map((s) => {
-      const t = this.tallies.get(s.phone);
+    return this.mirrors.list().map(({ phone, mirror, files }) => {
+      const t = this.tallies.get(phone);
       return {
-        phoneId: s.phone,
-        lastSync: s.checkpoint,
-        syncedAt: t?.syncedAt ?? s.captured,
-        pages: s.pages,
+        phoneId: phone,
+        lastSync: mirror?.checkpoint ?? null,
+        syncedAt: t?.syncedAt ?? mirror?.captured ?? null,
+        pages: mirror?.pages ?? 0,
         bytes: t?.bytes ?? 0,
-        memoryHash: s.memoryHash,
+        memoryHash: mirror?.memoryHash ?? null,
+        filesSync: files?.id ?? null,
+        filesSyncedAt: t?.filesSyncedAt ?? files?.captured ?? null,
       };
     });
   }
@@ -203,6 +224,10 @@ export class CloneServer {
           if (s.phone === null) throw unexpected(f.type, 'before a Phone frame');
           await this.receiveIncrement(s, s.phone, f);
           break;
+        case FrameType.FilesStart:
+          if (s.phone === null) throw unexpected(f.type, 'before a Phone frame');
+          await this.receiveFiles(s, s.phone, f);
+          break;
         default:
           throw unexpected(f.type, s.phone === null ? 'here' : `from phone ${s.phone} outside an increment`);
       }
@@ -232,28 +257,7 @@ export class CloneServer {
   /** Gather an increment's page batches and commit, check it whole, apply it, and acknowledge. */
   private async receiveIncrement(s: Served, phone: string, start: FrameOf<FrameType.IncrementStart>): Promise<void> {
     const t0 = performance.now();
-    s.inIncrement = true;
-    const pages: PutPage[] = [];
-    for (;;) {
-      const f = await s.conn.next();
-      if (f.type === FrameType.PageBatch) {
-        if (pages.length + f.pages.length > start.pageCount) {
-          throw new ProtocolError(ErrorCode.Unexpected, `increment ${start.id}: more pages than the ${start.pageCount} announced; nothing applied`);
-        }
-        for (const p of f.pages) pages.push([p.hash, unpackPage(p)]);
-      } else if (f.type === FrameType.IncrementCommit) {
-        if (f.id !== start.id) throw new ProtocolError(ErrorCode.Unexpected, `IncrementCommit for ${f.id} inside increment ${start.id}; nothing applied`);
-        if (f.pageCount !== start.pageCount || pages.length !== start.pageCount) {
-          throw new ProtocolError(
-            ErrorCode.Unexpected,
-            `increment ${start.id}: ${pages.length} pages received, ${start.pageCount} announced, ${f.pageCount} committed; nothing applied`,
-          );
-        }
-        break;
-      } else if (f.type === FrameType.Error) {
-        throw new ProtocolError(f.code, `the phone gave up increment ${start.id}: ${f.message}`);
-      } else throw unexpected(f.type, `inside increment ${start.id}`);
-    }
+    const pages = await this.gatherPages(s, `increment ${start.id}`, start.id, start.pageCount);
     const record = {
       id: start.id,
       parent: start.parent,
@@ -272,22 +276,84 @@ export class CloneServer {
     }
     s.inIncrement = false;
     s.conn.send({ type: FrameType.Ack, id: applied.id, memoryHash: applied.memoryHash });
-    const tally = this.tallies.get(phone) ?? { bytes: 0, syncedAt: null };
-    const bytes = s.conn.socket.bytesRead - (this.readMark.get(s) ?? 0);
-    this.readMark.set(s, s.conn.socket.bytesRead);
-    tally.bytes += bytes;
-    tally.syncedAt = new Date().toISOString();
-    this.tallies.set(phone, tally);
+    const bytes = this.count(s, phone, 'syncedAt');
     this.o.log?.({
       kind: 'sync',
       phone,
       checkpoint: applied.id,
       pagesReceived: pages.length,
       pagesBorrowed: applied.pagesBorrowed,
+      pagesStaged: applied.pagesStaged,
       bytes,
       memoryHash: applied.memoryHash,
       hostMs: performance.now() - t0,
     });
+  }
+
+  /** Gather a file-only sync's blocks and commit, check it whole, keep it, and acknowledge. */
+  private async receiveFiles(s: Served, phone: string, start: FrameOf<FrameType.FilesStart>): Promise<void> {
+    const t0 = performance.now();
+    const pages = await this.gatherPages(s, `file sync ${start.id}`, start.id, start.pageCount);
+    let applied;
+    try {
+      applied = this.mirrors.applyFiles(phone, { id: start.id, manifest: start.manifest, extraHashes: start.extraHashes }, pages);
+    } catch (e) {
+      if (e instanceof CloneCloudError) throw new ProtocolError(ErrorCode.Mismatch, `${e.message}${e instanceof MirrorError ? '' : '; nothing applied'}`);
+      throw e;
+    }
+    s.inIncrement = false;
+    s.conn.send({ type: FrameType.FilesAck, id: applied.id, filesHash: applied.filesHash });
+    const bytes = this.count(s, phone, 'filesSyncedAt');
+    this.o.log?.({
+      kind: 'files',
+      phone,
+      id: applied.id,
+      pagesReceived: pages.length,
+      pagesBorrowed: applied.pagesBorrowed,
+      bytes,
+      filesHash: applied.filesHash,
+      hostMs: performance.now() - t0,
+    });
+  }
+
+  /**
+   * The page batches of one increment or file sync up to its IncrementCommit, every page
+   * decompressed and checked against the count announced; the connection is inside it meanwhile.
+   */
+  private async gatherPages(s: Served, what: string, id: string, pageCount: number): Promise<PutPage[]> {
+    s.inIncrement = true;
+    const pages: PutPage[] = [];
+    for (;;) {
+      const f = await s.conn.next();
+      if (f.type === FrameType.PageBatch) {
+        if (pages.length + f.pages.length > pageCount) {
+          throw new ProtocolError(ErrorCode.Unexpected, `${what}: more pages than the ${pageCount} announced; nothing applied`);
+        }
+        for (const p of f.pages) pages.push([p.hash, unpackPage(p)]);
+      } else if (f.type === FrameType.IncrementCommit) {
+        if (f.id !== id) throw new ProtocolError(ErrorCode.Unexpected, `IncrementCommit for ${f.id} inside ${what}; nothing applied`);
+        if (f.pageCount !== pageCount || pages.length !== pageCount) {
+          throw new ProtocolError(
+            ErrorCode.Unexpected,
+            `${what}: ${pages.length} pages received, ${pageCount} announced, ${f.pageCount} committed; nothing applied`,
+          );
+        }
+        return pages;
+      } else if (f.type === FrameType.Error) {
+        throw new ProtocolError(f.code, `the phone gave up ${what}: ${f.message}`);
+      } else throw unexpected(f.type, `inside ${what}`);
+    }
+  }
+
+  /** Count the bytes read from `phone` since its last sync of either level, and stamp the level's time. */
+  private count(s: Served, phone: string, level: 'syncedAt' | 'filesSyncedAt'): number {
+    const tally = this.tallies.get(phone) ?? { bytes: 0, syncedAt: null, filesSyncedAt: null };
+    const bytes = s.conn.socket.bytesRead - (this.readMark.get(s) ?? 0);
+    this.readMark.set(s, s.conn.socket.bytesRead);
+    tally.bytes += bytes;
+    tally[level] = new Date().toISOString();
+    this.tallies.set(phone, tally);
+    return bytes;
   }
 
   /** Bytes read from each connection up to its last sync (the next sync's bytes are counted from there). */

@@ -26,6 +26,19 @@ export interface AckResult {
   memoryHash: string;
 }
 
+/** What the clone acknowledged of a file-only sync. */
+export interface FilesAckResult {
+  id: string;
+  filesHash: string;
+}
+
+/** A file-only sync as it is sent: id, files manifest (snapshot/files-record.ts), the block hashes it references. */
+export interface FilesSyncRecord {
+  id: string;
+  manifest: object;
+  extraHashes: Uint8Array;
+}
+
 /** One mirrored phone, as the clone lists it (the Mirrors frame's entries). */
 export type MirrorListing = MirrorInfo;
 
@@ -37,6 +50,8 @@ export interface CloneClient {
   have(hashes: Uint8Array[]): Promise<boolean[]>;
   /** IncrementStart, PageBatch..., IncrementCommit -> Ack; rejects with ProtocolError/PeerRefusedError (state mismatch = code 7). */
   sendIncrement(record: SnapshotRecord, pages: PutPage[]): Promise<AckResult>;
+  /** FilesStart, PageBatch..., IncrementCommit -> FilesAck (protocol 1.1): a file-only sync; rejects as sendIncrement does. */
+  sendFiles(sync: FilesSyncRecord, pages: PutPage[]): Promise<FilesAckResult>;
   /** The mirrors the clone holds. */
   listMirrors(): Promise<MirrorListing[]>;
   /** Bytes this connection has written so far, frames included (for pricing the link). */
@@ -134,11 +149,7 @@ class Client implements CloneClient {
 
   sendIncrement(record: SnapshotRecord, pages: PutPage[]): Promise<AckResult> {
     return this.serial(async () => {
-      try {
-        await this.sendParts(record, pages);
-      } catch (e) {
-        throw await this.refusal(e);
-      }
+      await this.sendParts(incrementStart(record, pages.length), pages);
       const ack = await this.conn.expect(FrameType.Ack);
       if (ack.id !== record.id) {
         throw this.conn.fail(new ProtocolError(ErrorCode.Mismatch, `the clone acknowledged ${ack.id}; ${record.id} was sent`));
@@ -148,15 +159,31 @@ class Client implements CloneClient {
     });
   }
 
-  /** IncrementStart, the page batches and IncrementCommit. */
-  private async sendParts(record: SnapshotRecord, pages: PutPage[]): Promise<void> {
-    this.conn.send(incrementStart(record, pages.length));
-    for (let i = 0; i < pages.length; i += PAGES_PER_ROUND) {
-      const packed: WirePage[] = pages.slice(i, i + PAGES_PER_ROUND).map(([hash, bytes]) => packPage(hash, bytes));
-      for (const batch of pageBatches(packed)) this.conn.send(batch);
-      await this.drained();
+  sendFiles(sync: FilesSyncRecord, pages: PutPage[]): Promise<FilesAckResult> {
+    return this.serial(async () => {
+      const start = { type: FrameType.FilesStart as const, id: sync.id, manifest: sync.manifest, extraHashes: sync.extraHashes, pageCount: pages.length };
+      await this.sendParts(start, pages);
+      const ack = await this.conn.expect(FrameType.FilesAck);
+      if (ack.id !== sync.id) {
+        throw this.conn.fail(new ProtocolError(ErrorCode.Mismatch, `the clone acknowledged file sync ${ack.id}; ${sync.id} was sent`));
+      }
+      return { id: ack.id, filesHash: ack.filesHash };
+    });
+  }
+
+  /** The start frame, the page batches and IncrementCommit; a refusal the clone gave while they went out is what rejects. */
+  private async sendParts(start: FrameOf<FrameType.IncrementStart> | FrameOf<FrameType.FilesStart>, pages: PutPage[]): Promise<void> {
+    try {
+      this.conn.send(start);
+      for (let i = 0; i < pages.length; i += PAGES_PER_ROUND) {
+        const packed: WirePage[] = pages.slice(i, i + PAGES_PER_ROUND).map(([hash, bytes]) => packPage(hash, bytes));
+        for (const batch of pageBatches(packed)) this.conn.send(batch);
+        await this.drained();
+      }
+      this.conn.send({ type: FrameType.IncrementCommit, id: start.id, pageCount: pages.length });
+    } catch (e) {
+      throw await this.refusal(e);
     }
-    this.conn.send({ type: FrameType.IncrementCommit, id: record.id, pageCount: pages.length });
   }
 
   /** When sending failed because the clone closed, the reason it gave in an error frame (if one came) rather than the bare close. */

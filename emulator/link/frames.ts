@@ -38,6 +38,8 @@ export enum FrameType {
   PageBatch = 0x21,
   IncrementCommit = 0x22,
   Ack = 0x23,
+  FilesStart = 0x24,
+  FilesAck = 0x25,
   ListMirrors = 0x30,
   Mirrors = 0x31,
   Error = 0x7e,
@@ -57,6 +59,9 @@ export interface MirrorInfo {
   bytes: number;
   /** The mirror's memory hash, or null. */
   memoryHash: string | null;
+  /** The last file-only sync held (since protocol 1.1; absent from a 1.0 clone), and the host time it came. */
+  filesSync?: string | null;
+  filesSyncedAt?: string | null;
 }
 
 /** Every frame, by type. */
@@ -97,6 +102,13 @@ export type Frame =
   | { type: FrameType.IncrementCommit; id: string; pageCount: number }
   /** The clone applied increment `id`; its mirror's memory hash. */
   | { type: FrameType.Ack; id: string; memoryHash: string }
+  /**
+   * A file-only sync begins (protocol 1.1): its files manifest (snapshot/files-record.ts), the
+   * block hashes it references, and how many blocks follow in page batches; IncrementCommit ends it.
+   */
+  | { type: FrameType.FilesStart; id: string; manifest: object; extraHashes: Uint8Array; pageCount: number }
+  /** The clone holds file sync `id`; the digest of the files state it holds. */
+  | { type: FrameType.FilesAck; id: string; filesHash: string }
   /** Ask for the mirrors the clone holds. */
   | { type: FrameType.ListMirrors }
   /** The mirrors the clone holds. */
@@ -155,6 +167,16 @@ export function encodePayload(f: Frame): Uint8Array {
       return w.str(f.id).u32(f.pageCount).bytes();
     case FrameType.Ack:
       return w.str(f.id).str(f.memoryHash).bytes();
+    case FrameType.FilesStart:
+      return w
+        .str(f.id)
+        .json(f.manifest)
+        .u32(f.extraHashes.length / HASH_BYTES)
+        .raw(f.extraHashes)
+        .u32(f.pageCount)
+        .bytes();
+    case FrameType.FilesAck:
+      return w.str(f.id).str(f.filesHash).bytes();
     case FrameType.Mirrors:
       return w.json(f.mirrors).bytes();
     case FrameType.Error:
@@ -191,6 +213,8 @@ const isMirror = (m: unknown): m is MirrorInfo => {
     strOrNull(o.lastSync) &&
     strOrNull(o.syncedAt) &&
     strOrNull(o.memoryHash) &&
+    (o.filesSync === undefined || strOrNull(o.filesSync)) &&
+    (o.filesSyncedAt === undefined || strOrNull(o.filesSyncedAt)) &&
     Number.isSafeInteger(o.pages) &&
     Number.isSafeInteger(o.bytes)
   );
@@ -280,6 +304,18 @@ function decodeFields(type: FrameType, r: ByteReader): Frame {
       return { type, id: r.str(), pageCount: r.u32() };
     case FrameType.Ack:
       return { type, id: r.str(), memoryHash: r.str() };
+    case FrameType.FilesStart: {
+      const id = r.str();
+      if (!id) r.fail('empty file sync id');
+      const manifest = r.json();
+      const m = manifest as { id?: unknown } | null;
+      if (!m || typeof m !== 'object' || Array.isArray(m)) r.fail('manifest is not a JSON object');
+      if (m.id !== id) r.fail('manifest id differs from the frame');
+      const extraHashes = copy(r.raw(r.count(HASH_BYTES) * HASH_BYTES));
+      return { type, id, manifest: m, extraHashes, pageCount: r.u32() };
+    }
+    case FrameType.FilesAck:
+      return { type, id: r.str(), filesHash: r.str() };
     case FrameType.Mirrors: {
       const mirrors = r.json();
       if (!Array.isArray(mirrors) || !mirrors.every(isMirror)) r.fail('not a list of mirrors');

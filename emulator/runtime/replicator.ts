@@ -10,13 +10,24 @@
  * priced on its link (transfer time, radio energy with tails); the phone does not wait for these
  * background syncs, so they add energy, not modelled time.
  *
- * Both levels of state travel together for now: a sync is a whole increment (memory, registers,
- * kernel state and the changed file blocks), so a policy's file-only decisions are not acted on.
+ * The two levels: a memory sync is a whole increment (memory, registers, kernel state and the
+ * changed file blocks), so the mirror is always one moment of the phone; a file-only sync, when
+ * the policy asks for files more often than memory, sends the writable layer alone. The clone
+ * keeps the last one beside the mirror, and its blocks then count as held, so the next increment
+ * carries fewer.
+ *
+ * What the clone holds is only assumed from what it acknowledged: when it reports a mirror other
+ * than the last acknowledged one on reconnecting, or refuses an increment as not matching its
+ * state, the pages believed held are forgotten and the next sync asks about every page again.
  */
+import { ErrorCode, ProtocolError } from '../link/errors';
 import { Machine } from '../machine/machine';
 import { LinkMeter } from '../model/link-meter';
 import { LinkProfile } from '../model/links';
 import { Checkpointer } from '../snapshot/capture';
+import { newRunPart } from '../snapshot/checkpoint-id';
+import { captureFiles, FilesCapture } from '../snapshot/files-capture';
+import { filesDigest } from '../snapshot/files-record';
 import { CheckpointManifest } from '../snapshot/manifest';
 import { tableDigest } from '../snapshot/memory-digest';
 import { hashHex } from '../snapshot/page-hash';
@@ -26,8 +37,11 @@ import { LastSync, SyncLevel, SyncPolicy } from './sync-policy';
 
 /** What the Replicator needs of a connection to the clone (link/clone-client.ts provides it). */
 export interface CloneConnection {
+  /** The checkpoint the clone's mirror of this phone was at when the connection opened (null: none). */
+  readonly position: { checkpoint: string | null };
   have(hashes: Uint8Array[]): Promise<boolean[]>;
   sendIncrement(record: SnapshotRecord, pages: PutPage[]): Promise<{ id: string; memoryHash: string }>;
+  sendFiles(sync: { id: string; manifest: object; extraHashes: Uint8Array }, pages: PutPage[]): Promise<{ id: string; filesHash: string }>;
   /** Bytes the connection has written and read so far. */
   readonly bytesOut: number;
   readonly bytesIn: number;
@@ -36,13 +50,15 @@ export interface CloneConnection {
 
 /** One sync, as reported. */
 export interface SyncReport {
+  /** 'memory': a whole increment (files included); 'files': the writable layer alone. */
+  level: 'memory' | 'files';
   id: string;
   link: string;
   reason: string;
   instructions: bigint;
   /** Modelled second the sync was taken at. */
   atSeconds: number;
-  /** Pages the capture found changed and not known to be on the clone; those the clone lacked and were sent. */
+  /** Pages (or file blocks) the capture found changed and not known to be on the clone; those the clone lacked and were sent. */
   pagesCaptured: number;
   pagesSent: number;
   bytesUp: number;
@@ -54,12 +70,15 @@ export interface SyncReport {
   stoppedMs: number;
   /** Of those, the Checkpointer's capture alone (the rest is taking the increment from the sink). */
   captureMs: number;
+  /** The mirror's memory hash (memory syncs) or the files digest (file syncs), equal on both sides. */
   memoryHash: string;
 }
 
 /** What all syncs of a run came to. */
 export interface ReplicationTotals {
+  /** Memory syncs acknowledged (each carries the files too), and file-only syncs acknowledged. */
   syncs: number;
+  fileSyncs: number;
   failed: number;
   bytesUp: number;
   bytesDown: number;
@@ -70,6 +89,8 @@ export interface ReplicationTotals {
   lastSync: { id: string; atSeconds: number } | null;
   /** The mirror's age averaged over the run's modelled time, each sync counting from when its bytes reached the clone over the modelled link. */
   meanStalenessSeconds: number;
+  /** The same for the clone's copy of the files, which memory syncs and file-only syncs both refresh. */
+  meanFilesStalenessSeconds: number;
 }
 
 /** How to replicate. */
@@ -140,7 +161,11 @@ export class Replicator {
   private readonly meters = new Map<string, LinkMeter>();
   private readonly last: Partial<Record<SyncLevel, LastSync>> = {};
   private readonly acked: MirrorUpdate[] = [];
-  private totals = { syncs: 0, failed: 0, bytesUp: 0, bytesDown: 0, transferSeconds: 0 };
+  private readonly filesAcked: MirrorUpdate[] = [];
+  private totals = { syncs: 0, fileSyncs: 0, failed: 0, bytesUp: 0, bytesDown: 0, transferSeconds: 0 };
+  /** File-only syncs are named `<run>-f<n>`, apart from the checkpoints' `<run>-<n>`. */
+  private readonly filesRun = newRunPart();
+  private filesNumber = 0;
   private lastSync: ReplicationTotals['lastSync'] = null;
 
   constructor(
@@ -159,10 +184,25 @@ export class Replicator {
     const m = this.machine;
     const point = { seconds: m.clock.seconds(), instructions: m.instructions, requested: this.requested };
     const decision = this.opts.policy.decide(point, this.last);
-    if (!decision.levels.includes('memory') || decision.link === null) return;
+    if (decision.levels.length === 0 || decision.link === null) return;
     this.requested = false;
     const link = decision.link;
     const t0 = process.hrtime.bigint();
+    const at = { seconds: point.seconds, instructions: point.instructions };
+    if (!decision.levels.includes('memory')) {
+      let files: FilesCapture;
+      try {
+        files = captureFiles(m, `${this.filesRun}-f${++this.filesNumber}`, (h) => this.side.hasPage(h));
+      } catch (e) {
+        this.fail(`no file sync at ${m.instructions.toLocaleString('en-US')} instructions: ${(e as Error).message}`);
+        return;
+      }
+      const stoppedMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      this.inFlight = this.sendFiles(files, at, link, decision.reason, stoppedMs).finally(() => {
+        this.inFlight = undefined;
+      });
+      return;
+    }
     if (this.fullNext || !this.checkpointer) {
       this.checkpointer = new Checkpointer(this.side, m);
       this.fullNext = false;
@@ -178,7 +218,6 @@ export class Replicator {
     }
     const { record, pages } = this.side.take();
     const stoppedMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    const at = { seconds: point.seconds, instructions: point.instructions };
     this.inFlight = this.send(record, pages, manifest, at, link, decision.reason, stoppedMs).finally(() => {
       this.inFlight = undefined;
     });
@@ -194,7 +233,13 @@ export class Replicator {
       radioJoules += meter.totals().joules;
     }
     await this.dropConnection();
-    return { ...this.totals, radioJoules, lastSync: this.lastSync, meanStalenessSeconds: meanStaleness(this.acked, atSeconds) };
+    return {
+      ...this.totals,
+      radioJoules,
+      lastSync: this.lastSync,
+      meanStalenessSeconds: meanStaleness(this.acked, atSeconds),
+      meanFilesStalenessSeconds: meanStaleness(this.filesAcked, atSeconds),
+    };
   }
 
   private async send(
@@ -217,9 +262,7 @@ export class Replicator {
       }
       out0 = conn.bytesOut;
       in0 = conn.bytesIn;
-      const answers = pages.length ? await conn.have(pages.map(([h]) => h)) : [];
-      for (const [i, [h]] of pages.entries()) if (answers[i]) this.side.held.add(hashHex(h));
-      const missing = pages.filter((_, i) => !answers[i]);
+      const missing = await this.lacking(conn, pages);
       const ack = await conn.sendIncrement(record, missing);
       // The full table (the phone's side of the hash check, and the base of the next delta) is
       // rebuilt here, while the guest runs on, not while it is stopped for the capture: it costs
@@ -228,16 +271,20 @@ export class Replicator {
       for (const [h] of missing) this.side.held.add(hashHex(h));
       const cost = this.price(link, at.seconds, conn.bytesOut - out0, conn.bytesIn - in0);
       if (ack.memoryHash !== phoneHash) {
+        this.side.held.clear();
         this.fail(`sync ${record.id}: the clone's mirror has memory hash ${ack.memoryHash}, the phone ${phoneHash}; the next sync is a full one`);
         return;
       }
       this.last.memory = at;
       this.last.files = at;
       // The clone holds this state once the bytes have crossed the modelled link.
-      this.acked.push({ capturedAt: at.seconds, arrivedAt: at.seconds + cost.seconds });
+      const update = { capturedAt: at.seconds, arrivedAt: at.seconds + cost.seconds };
+      this.acked.push(update);
+      this.filesAcked.push(update);
       this.lastSync = { id: record.id, atSeconds: at.seconds };
       this.totals.syncs++;
       this.opts.onSync?.({
+        level: 'memory',
         id: record.id,
         link,
         reason,
@@ -254,11 +301,71 @@ export class Replicator {
         memoryHash: phoneHash,
       });
     } catch (e) {
-      // The radio was on for whatever went out before the failure.
-      if (conn) this.price(link, at.seconds, conn.bytesOut - out0, conn.bytesIn - in0);
-      await this.dropConnection();
-      this.fail(`sync ${record.id} failed: ${(e as Error).message}; the phone runs on and the next sync resends what the clone lacks`);
+      await this.failed(e, conn, link, at.seconds, out0, in0, `sync ${record.id}`);
     }
+  }
+
+  /** Send a file-only sync: the blocks the clone lacks, then check the files digest it acknowledges. */
+  private async sendFiles(files: FilesCapture, at: { seconds: number; instructions: bigint }, link: string, reason: string, stoppedMs: number): Promise<void> {
+    const id = files.manifest.id;
+    let conn: CloneConnection | undefined;
+    let out0 = 0;
+    let in0 = 0;
+    try {
+      conn = await this.connection();
+      if (!conn) return;
+      out0 = conn.bytesOut;
+      in0 = conn.bytesIn;
+      const missing = await this.lacking(conn, files.pages);
+      const ack = await conn.sendFiles({ id, manifest: files.manifest, extraHashes: files.extraHashes }, missing);
+      const phoneHash = filesDigest(files.manifest.vfs);
+      for (const [h] of missing) this.side.held.add(hashHex(h));
+      const cost = this.price(link, at.seconds, conn.bytesOut - out0, conn.bytesIn - in0);
+      if (ack.filesHash !== phoneHash) {
+        this.side.held.clear();
+        this.fail(`file sync ${id}: the clone holds files ${ack.filesHash}, the phone ${phoneHash}; the next sync is a full one`);
+        return;
+      }
+      this.last.files = at;
+      this.filesAcked.push({ capturedAt: at.seconds, arrivedAt: at.seconds + cost.seconds });
+      this.totals.fileSyncs++;
+      this.opts.onSync?.({
+        level: 'files',
+        id,
+        link,
+        reason,
+        instructions: at.instructions,
+        atSeconds: at.seconds,
+        pagesCaptured: files.pages.length,
+        pagesSent: missing.length,
+        bytesUp: conn.bytesOut - out0,
+        bytesDown: conn.bytesIn - in0,
+        transferSeconds: cost.seconds,
+        radioJoules: cost.joules,
+        stoppedMs,
+        captureMs: stoppedMs,
+        memoryHash: phoneHash,
+      });
+    } catch (e) {
+      await this.failed(e, conn, link, at.seconds, out0, in0, `file sync ${id}`);
+    }
+  }
+
+  /** The pages the clone says it lacks (those it holds are remembered as held). */
+  private async lacking(conn: CloneConnection, pages: PutPage[]): Promise<PutPage[]> {
+    const answers = pages.length ? await conn.have(pages.map(([h]) => h)) : [];
+    for (const [i, [h]] of pages.entries()) if (answers[i]) this.side.held.add(hashHex(h));
+    return pages.filter((_, i) => !answers[i]);
+  }
+
+  /** A sync that threw: price what went out, drop the connection, and say so. */
+  private async failed(e: unknown, conn: CloneConnection | undefined, link: string, atSeconds: number, out0: number, in0: number, what: string): Promise<void> {
+    // The radio was on for whatever went out before the failure.
+    if (conn) this.price(link, atSeconds, conn.bytesOut - out0, conn.bytesIn - in0);
+    // The clone's state is not what the phone believed: nothing it was thought to hold is assumed any more.
+    if (e instanceof ProtocolError && e.code === ErrorCode.Mismatch) this.side.held.clear();
+    await this.dropConnection();
+    this.fail(`${what} failed: ${(e as Error).message}; the phone runs on and the next sync resends what the clone lacks`);
   }
 
   /** The open connection, opening one if needed; undefined (with one warning per outage) when the clone is out of reach. */
@@ -267,6 +374,11 @@ export class Replicator {
     try {
       this.conn = await this.opts.connect();
       this.unreachable = false;
+      if (this.lastSync && this.conn.position.checkpoint !== this.lastSync.id) {
+        // The mirror is not the one last acknowledged (the clone lost it, or was reset): start over.
+        this.side.held.clear();
+        this.fullNext = true;
+      }
       return this.conn;
     } catch (e) {
       if (!this.unreachable) this.opts.onWarning?.(`${(e as Error).message}; the phone runs on locally and retries at the next sync`);

@@ -8,9 +8,9 @@ import { saveMachineState } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
 import { PAGE_COUNT, PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
 import { PageBitmap } from '../memory/page-bitmap';
-import { LayerState } from '../vfs/vfs';
-import { CheckpointManifest, SNAPSHOT_VERSION, VfsNodeRecord, VfsRecord } from './manifest';
-import { HASH_BYTES, hashBytes, hashHex, hashInto, isZero } from './page-hash';
+import { CheckpointManifest, SNAPSHOT_VERSION } from './manifest';
+import { collectBlockHashes, vfsRecord } from './files-record';
+import { HASH_BYTES, hashHex, hashInto, isZero } from './page-hash';
 import { checkpointId, newRunPart } from './checkpoint-id';
 import { encodeDelta, encodePageTable, MAX_DELTA_DEPTH, PageTable } from './page-table';
 import { PutPage, SnapshotRecord, SnapshotSink } from './sink';
@@ -222,27 +222,4 @@ function freshRun(sink: SnapshotSink): string {
     const run = newRunPart();
     if (!sink.has(checkpointId(run, 1))) return run;
   }
-}
-
-/** The writable layer with blocks replaced by hashes; `consider` sees every non-zero block. */
-function vfsRecord(layer: LayerState, consider: (bytes: Uint8Array, hash: Uint8Array) => void): VfsRecord {
-  const nodes = layer.nodes.map((n): VfsNodeRecord => {
-    if (n.kind !== 'file') return { ...n };
-    const blocks = n.blocks.map((b) => {
-      if (isZero(b.data)) return { index: b.index, length: b.data.length };
-      const hash = hashBytes(b.data);
-      consider(b.data, hash);
-      return { index: b.index, length: b.data.length, hash: hashHex(hash) };
-    });
-    return { ...n, blocks };
-  });
-  return { nextIno: layer.nextIno, nodes };
-}
-
-/** Hashes of every stored block a VFS record refers to, concatenated (the store's extra references). */
-function collectBlockHashes(vfs: VfsRecord): Uint8Array {
-  const hexes = vfs.nodes.flatMap((n) => (n.kind === 'file' ? n.blocks : []).filter((b) => b.hash).map((b) => b.hash!));
-  const out = new Uint8Array(hexes.length * HASH_BYTES);
-  hexes.forEach((h, i) => out.set(Buffer.from(h, 'hex'), i * HASH_BYTES));
-  return out;
 }

@@ -59,8 +59,8 @@ describe('cli clone serve and clones', function () {
     const r = await cli(['clones', '--clone', `127.0.0.1:${server.port}`, '--token-file', file]);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
-    assert.match(lines[0], /^phone +last sync +synced at +pages +bytes +memory hash$/);
-    assert.match(lines[1], new RegExp(`^pixel-1 +${last.record.id} +\\d{4}-\\d\\d-\\d\\dT\\S+ +[1-9]\\d* +[1-9]\\d* +${last.phoneHash}$`));
+    assert.match(lines[0], /^phone +last sync +synced at +pages +bytes +memory hash +last file sync +files synced at$/);
+    assert.match(lines[1], new RegExp(`^pixel-1 +${last.record.id} +\\d{4}-\\d\\d-\\d\\dT\\S+ +[1-9]\\d* +[1-9]\\d* +${last.phoneHash} +- +-$`));
 
     const j = await cli(['clones', '--clone', `127.0.0.1:${server.port}`, '--token-file', file, '--json']);
     assert.equal(j.status, 0, j.stderr);
@@ -71,7 +71,7 @@ describe('cli clone serve and clones', function () {
 
     assert.equal(await server.stop(), 0);
     assert.match(server.output(), /clone dell-t7400 \(Dell Precision T7400\), store .*: 0 mirrors\nlistening on 127\.0\.0\.1:\d+\n/);
-    assert.match(server.output(), /sync pixel-1 \S+: \d+ pages received, 0 borrowed, \d+ bytes, memory [0-9a-f]+, [\d.]+ ms\n/);
+    assert.match(server.output(), /sync pixel-1 \S+: \d+ pages received, 0 borrowed, 0 from file syncs, \d+ bytes, memory [0-9a-f]+, [\d.]+ ms\n/);
     assert.match(server.output(), /stopped\n$/);
   });
 
@@ -120,7 +120,7 @@ describe('cli clone serve and clones', function () {
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
     try {
       const port = (fake.address() as net.AddressInfo).port;
-      oneLine(await cli(['clones', '--clone', `127.0.0.1:${port}`, '--token-file', file]), /wire protocol "2.0"; this clonecloud speaks 1.0: upgrade/);
+      oneLine(await cli(['clones', '--clone', `127.0.0.1:${port}`, '--token-file', file]), /wire protocol "2.0"; this clonecloud speaks 1.1: upgrade/);
     } finally {
       fake.close();
     }

@@ -10,7 +10,9 @@ import { Mirror, MirrorError, MirrorSet } from '../../emulator/clone/mirror';
 import { Checkpointer } from '../../emulator/snapshot/capture';
 import { MemorySnapshots } from '../../emulator/snapshot/memory-snapshots';
 import { memoryDigest } from '../../emulator/snapshot/memory-digest';
-import { hashHex, initHashing } from '../../emulator/snapshot/page-hash';
+import { collectBlockHashes, filesDigest } from '../../emulator/snapshot/files-record';
+import { SNAPSHOT_VERSION, VfsRecord } from '../../emulator/snapshot/manifest';
+import { hashBytes, hashHex, initHashing } from '../../emulator/snapshot/page-hash';
 import { decodePageTable, hashAt } from '../../emulator/snapshot/page-table';
 import { restoreCheckpoint } from '../../emulator/snapshot/restore';
 import { PutPage, SnapshotRecord } from '../../emulator/snapshot/sink';
@@ -91,8 +93,8 @@ describe('clone/mirror', function () {
       const status = set.list();
       set.close();
       assert.equal(status.length, 1);
-      assert.equal(status[0].checkpoint, phone.sent[phone.sent.length - 1].record.id);
-      assert.equal(status[0].syncs, points.length);
+      assert.equal(status[0].mirror?.checkpoint, phone.sent[phone.sent.length - 1].record.id);
+      assert.equal(status[0].mirror?.syncs, points.length);
       // Reopened as after a restart: the same mirror.
       const again = new MirrorSet(root);
       assert.deepEqual(again.list(), status);
@@ -169,5 +171,75 @@ describe('clone/mirror', function () {
     }
     assert.throws(() => Mirror.open(root, '../escape'), MirrorError);
     assert.throws(() => Mirror.open(root, ''), MirrorError);
+  });
+});
+
+describe('clone/mirror: file-only syncs', function () {
+  before(async () => {
+    await initHashing();
+  });
+
+  const block = (seed: number, length = 4096) => Uint8Array.from({ length }, (_, i) => (i * 131 + seed * 7919) & 0xff || 1);
+  /** A file sync of one file whose blocks are `blocks`, as the phone would send it. */
+  const filesSync = (id: string, blocks: Uint8Array[]) => {
+    const hashes = blocks.map((b) => hashBytes(b));
+    const meta = { mode: 0o100644, uid: 0, gid: 0, ino: 7, nlink: 1, atime: { sec: 1, nsec: 0 }, mtime: { sec: 1, nsec: 0 }, ctime: { sec: 1, nsec: 0 } };
+    const vfs = {
+      nextIno: 8,
+      nodes: [
+        { path: '/tmp/log', kind: 'file', meta, size: 4096 * blocks.length, blocks: hashes.map((h, index) => ({ index, length: 4096, hash: hashHex(h) })) },
+      ],
+    } as unknown as VfsRecord;
+    const manifest = { version: SNAPSHOT_VERSION, kind: 'files', id, created: new Date(0).toISOString(), instructions: '1000', modelledSeconds: 0.5, vfs };
+    const pages: PutPage[] = blocks.map((b, i) => [hashes[i], b]);
+    return { record: { id, manifest, extraHashes: collectBlockHashes(vfs) }, pages, digest: filesDigest(vfs) };
+  };
+
+  it('keeps the last one beside the mirror, sends only new blocks, and survives a reopen', () => {
+    const root = tempDir('cc-files-');
+    const set = new MirrorSet(root);
+    const a = filesSync('run-f1', [block(1), block(2)]);
+    const first = set.applyFiles('phone-f', a.record, a.pages);
+    assert.deepEqual([first.filesHash, first.pagesWritten], [a.digest, 2]);
+    // The second sends one new block; the unchanged one is already held.
+    const b = filesSync('run-f2', [block(1), block(3)]);
+    const second = set.applyFiles('phone-f', b.record, [b.pages[1]]);
+    assert.deepEqual([second.filesHash, second.pagesWritten], [b.digest, 1]);
+    const listed = set.list();
+    assert.deepEqual(
+      listed.map((e) => [e.phone, e.mirror, e.files?.id, e.files?.filesHash]),
+      [['phone-f', undefined, 'run-f2', b.digest]],
+    );
+    assert.ok(set.holds(hashBytes(block(3))));
+    set.close();
+    const again = new MirrorSet(root);
+    assert.deepEqual(again.list(), listed);
+    again.close();
+    const files = CheckpointStore.open(path.join(root, '.files', 'phone-f'), { readOnly: true });
+    assert.deepEqual(files.ids(), ['run-f2'], 'only the last file sync is kept');
+    // Block 2 was only in the first one: gone with it.
+    assert.equal(files.hasPage(hashBytes(block(2))), false);
+    files.close();
+  });
+
+  it('refuses one whose references, blocks or manifest are wrong, and keeps the one before', () => {
+    const root = tempDir('cc-files-');
+    const set = new MirrorSet(root);
+    const good = filesSync('run-f1', [block(4)]);
+    set.applyFiles('phone-g', good.record, good.pages);
+    const next = filesSync('run-f2', [block(5), block(6)]);
+    assert.throws(() => set.applyFiles('phone-g', next.record, [next.pages[0]]), /references 1 page\(s\) the mirror lacks .*nothing applied/);
+    const altered = block(6);
+    altered[9] ^= 1;
+    assert.throws(() => set.applyFiles('phone-g', next.record, [next.pages[0], [next.pages[1][0], altered]]), /does not match its hash; nothing applied/);
+    const fewer = { ...next.record, extraHashes: next.record.extraHashes.subarray(16) };
+    assert.throws(() => set.applyFiles('phone-g', fewer, next.pages), /block references differ from the hashes sent with it/);
+    const notFiles = { ...next.record, manifest: { ...next.record.manifest, kind: 'checkpoint' } };
+    assert.throws(() => set.applyFiles('phone-g', notFiles, next.pages), /not a clonecloud file sync/);
+    const future = { ...next.record, manifest: { ...next.record.manifest, version: '9.0' } };
+    assert.throws(() => set.applyFiles('phone-g', future, next.pages), /9\.0/);
+    assert.equal(set.list()[0].files?.id, 'run-f1');
+    assert.equal(set.list()[0].files?.filesHash, good.digest);
+    set.close();
   });
 });

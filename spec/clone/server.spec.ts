@@ -187,7 +187,9 @@ describe('clone/server (a separate process over loopback TCP)', function () {
     await c.close();
     assert.match(
       server.output(),
-      new RegExp(`sync syscalls-b ${second[0].record.id}: \\d+ pages received, [1-9]\\d* borrowed, \\d+ bytes, memory ${second[0].phoneHash}`),
+      new RegExp(
+        `sync syscalls-b ${second[0].record.id}: \\d+ pages received, [1-9]\\d* borrowed, 0 from file syncs, \\d+ bytes, memory ${second[0].phoneHash}`,
+      ),
     );
 
     assert.equal(await server.stop(), 0);

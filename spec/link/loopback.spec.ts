@@ -6,6 +6,7 @@ import { connect, FrameConnection } from '../../emulator/link/connection';
 import { ErrorCode, PeerRefusedError, ProtocolError } from '../../emulator/link/errors';
 import { encodeFrame, FrameType } from '../../emulator/link/frames';
 import { answeringHandshake, connectingHandshake } from '../../emulator/link/handshake';
+import { PROTOCOL_VERSION } from '../../emulator/link/version';
 import { packPage, unpackPage } from '../../emulator/link/page-codec';
 import { hashBytes, initHashing } from '../../emulator/snapshot/page-hash';
 import { pattern } from './samples';
@@ -53,7 +54,7 @@ describe('link over loopback TCP', () => {
       const send = conn.send.bind(conn);
       conn.send = (f) => (sent.push(encodeFrame(f)), send(f));
       const session = await connectingHandshake(conn, TOKEN);
-      assert.equal(session.version, '1.0');
+      assert.equal(session.version, PROTOCOL_VERSION);
       const query = { type: FrameType.HaveQuery as const, hashes: Buffer.concat(hashes) };
       conn.send(query);
       assert.deepEqual(readHaveAnswer(query, await conn.expect(FrameType.HaveAnswer)), [false, true, false]);

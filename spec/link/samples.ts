@@ -70,12 +70,21 @@ export function sampleFrames(): Frame[] {
     { type: FrameType.PageBatch, pages: [...pages.map((p, i) => packPage(hashes[i], p)), packPage(hashBytes(random), random)] },
     { type: FrameType.IncrementCommit, id: 'c2', pageCount: 3 },
     { type: FrameType.Ack, id: 'c2', memoryHash: '0123456789abcdef' },
+    {
+      type: FrameType.FilesStart,
+      id: 'kq7m3x-f1',
+      manifest: { version: '2.0', kind: 'files', id: 'kq7m3x-f1', vfs: { nextIno: 3, nodes: [] } },
+      extraHashes: Buffer.concat([hashes[0], hashes[2]]),
+      pageCount: 2,
+    },
+    { type: FrameType.FilesAck, id: 'kq7m3x-f1', filesHash: '00ff00ff00ff00ff00ff00ff00ff00ff' },
     { type: FrameType.ListMirrors },
     {
       type: FrameType.Mirrors,
       mirrors: [
         { phoneId: 'g1', lastSync: 'c2', syncedAt: '2009-06-01T10:00:00.000Z', pages: 1234, bytes: 5678, memoryHash: 'abcd' },
         { phoneId: 'g2', lastSync: null, syncedAt: null, pages: 0, bytes: 0, memoryHash: null },
+        { phoneId: 'g3', lastSync: 'c9', syncedAt: null, pages: 1, bytes: 2, memoryHash: 'ef', filesSync: 'c9-f2', filesSyncedAt: '2009-06-01T10:00:01.000Z' },
       ],
     },
     { type: FrameType.Error, code: ErrorCode.Auth, message: 'no: check --token-file' },

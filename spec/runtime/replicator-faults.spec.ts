@@ -216,3 +216,78 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
     assert.equal(r.summary?.clone?.syncs, 0);
   });
 });
+
+describe('runtime/replicator: files synced more often than memory', function () {
+  this.timeout(300_000);
+  const dir = tempDir('cc-files-sync-');
+  const store = path.join(dir, 'mirrors');
+  const tokenFile = path.join(dir, 'token');
+  let clone: CloneProcess;
+  before(async () => {
+    await initHashing();
+    clone = await startClone(store, tokenFile, crypto.randomBytes(32).toString('hex'));
+  });
+  after(async () => {
+    assert.equal(await clone.stop(), 0, clone.output());
+  });
+
+  it("sends file-only syncs between memory syncs; the clone holds the phone's files, and the next increment takes their blocks from there", async () => {
+    const elf = compileC(path.join(ROOT, 'spec', 'fixtures', 'file-writer.c'));
+    const root = path.join(dir, 'root');
+    fs.mkdirSync(path.join(root, 'tmp'), { recursive: true });
+    const args = ['boot', '--elf', elf, '--root', root, '--json'];
+    const alone = await cli(args);
+    const r = await cli([
+      ...args,
+      '--clone',
+      `127.0.0.1:${clone.port}`,
+      '--token-file',
+      tokenFile,
+      '--phone-id',
+      'writer',
+      '--sync-every',
+      '150M',
+      '--sync-files-every',
+      '20M',
+    ]);
+    assert.equal(r.status, 0, r.lines.join('\n'));
+    assert.ok(r.stdout.equals(alone.stdout), 'the guest prints the same');
+    assert.equal(r.summary?.memoryHash, alone.summary?.memoryHash);
+    const notes = r.lines.filter((l) => l.startsWith('clonecloud: '));
+    assert.deepEqual(
+      notes.filter((l) => !/^clonecloud: (file )?sync \S+ at /.test(l)),
+      [],
+      'no sync failed, and no mirror or files hash differed',
+    );
+    const fileSyncs = notes.filter((l) => l.startsWith('clonecloud: file sync '));
+    const memorySyncs = notes.filter((l) => l.startsWith('clonecloud: sync '));
+    assert.ok(fileSyncs.length >= 1 && memorySyncs.length >= 2, notes.join('\n'));
+    for (const l of fileSyncs) assert.match(l, /: \d+ of \d+ changed file blocks sent, .* files [0-9a-f]{32} \(period reached \(files\)\)$/);
+    const clone1 = r.summary!.clone!;
+    assert.deepEqual([clone1.syncs, clone1.fileSyncs, clone1.failed], [memorySyncs.length, fileSyncs.length, 0]);
+    // The files were refreshed more often than the memory, so on average they are younger.
+    assert.ok(clone1.meanFilesStalenessSeconds < clone1.meanStalenessSeconds, JSON.stringify(clone1));
+    // The clone lists the last file sync, and an increment after a file sync took blocks from it.
+    const lastFiles = /^clonecloud: file sync (\S+) /.exec(fileSyncs[fileSyncs.length - 1])![1];
+    const listed = await cli(['clones', '--clone', `127.0.0.1:${clone.port}`, '--token-file', tokenFile, '--json']);
+    const entry = (JSON.parse(listed.stdout.toString()) as { phoneId: string; filesSync: string | null }[]).find((m) => m.phoneId === 'writer');
+    assert.equal(entry?.filesSync, lastFiles);
+    assert.match(clone.output(), /files writer \S+-f1: \d+ blocks received/);
+    assert.match(clone.output(), /sync writer \S+: \d+ pages received, \d+ borrowed, [1-9]\d* from file syncs, /);
+    // The mirror restored on the clone runs on to the phone's end.
+    const last = /^clonecloud: sync (\S+) /.exec(memorySyncs[memorySyncs.length - 1])![1];
+    const restored = await cli(['restore', last, '--store', path.join(store, 'writer'), '--json']);
+    assert.equal(restored.status, 0, restored.lines.join('\n'));
+    assert.equal(restored.summary?.memoryHash, alone.summary?.memoryHash);
+  });
+
+  it('refuses --sync-files-every with the on-demand policy, and a bad period, in one line', async () => {
+    const base = ['boot', 'images/hello', '--clone', `127.0.0.1:${clone.port}`, '--token-file', tokenFile];
+    const a = await cli([...base, '--sync-policy', 'on-demand', '--sync-files-every', '1s']);
+    assert.equal(a.status, 2);
+    assert.match(a.lines.join('\n'), /--sync-files-every goes with the periodic and opportunistic policies/);
+    const b = await cli([...base, '--sync-files-every', 'often']);
+    assert.equal(b.status, 2);
+    assert.match(b.lines.join('\n'), /--sync-files-every: expected modelled time like 2s or 500ms, or instructions like 50M, got "often"/);
+  });
+});

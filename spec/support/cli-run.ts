@@ -14,7 +14,16 @@ export interface CliRun {
     exitStatus: number;
     instructions: number;
     memoryHash: string;
-    clone?: { syncs: number; failed: number; radioJoules: number; bytesUp: number; lastSync: { id: string } | null };
+    clone?: {
+      syncs: number;
+      fileSyncs: number;
+      failed: number;
+      meanStalenessSeconds: number;
+      meanFilesStalenessSeconds: number;
+      radioJoules: number;
+      bytesUp: number;
+      lastSync: { id: string } | null;
+    };
   };
 }
 
