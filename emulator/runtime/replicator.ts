@@ -185,6 +185,16 @@ export class Replicator {
     const point = { seconds: m.clock.seconds(), instructions: m.instructions, requested: this.requested };
     const decision = this.opts.policy.decide(point, this.last);
     if (decision.levels.length === 0 || decision.link === null) return;
+    if (!this.conn && this.lastSync) {
+      // The connection was lost after the clone had acknowledged a sync: learn where its mirror
+      // stands before capturing against it (the sync itself then goes at the next point).
+      this.inFlight = this.connection().then(
+        () => undefined,
+        () => undefined,
+      );
+      void this.inFlight.finally(() => (this.inFlight = undefined));
+      return;
+    }
     this.requested = false;
     const link = decision.link;
     const t0 = process.hrtime.bigint();

@@ -155,16 +155,20 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
     assert.deepEqual(bad.lines, ['clonecloud: --sync-policy opportunistic needs --phone-timeline <file> (when the phone has which link, and is charging)']);
   });
 
-  it('carries on when the clone is killed mid-run, and syncs again once it is back on the same port', async () => {
+  /**
+   * Boot `image` syncing to a clone on a port of its own; SIGKILL the clone once the first sync is
+   * acknowledged and start it again on the same port over `restartStore` (the same folder, or an
+   * empty one: a clone that lost its mirrors). The run's summary, stderr and the restarted clone's output.
+   */
+  async function killMidRun(own: string, restartStore: string, phone: string, image = 'compute', alone = plain, every = '20M') {
     // A port of its own, so the restarted server can take it again.
     const free = net.createServer();
     const port = await new Promise<number>((res) => free.listen(0, '127.0.0.1', () => res((free.address() as net.AddressInfo).port)));
     free.close();
-    const own = path.join(dir, 'killed');
     let server = await startClone(own, tokenFile, undefined, ['--listen', `127.0.0.1:${port}`]);
     const child = spawn(
       process.execPath,
-      [BIN, 'boot', 'images/compute', '--json', '--clone', `127.0.0.1:${port}`, '--token-file', tokenFile, '--phone-id', 'killed', '--sync-every', '20M'],
+      [BIN, 'boot', `images/${image}`, '--json', '--clone', `127.0.0.1:${port}`, '--token-file', tokenFile, '--phone-id', phone, '--sync-every', every],
       { cwd: ROOT },
     );
     const out: Buffer[] = [];
@@ -172,14 +176,13 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
     child.stdout.on('data', (b: Buffer) => out.push(b));
     // 'close', not 'exit': only then has all of its output been read.
     const exited = new Promise<number | null>((res) => child.on('close', res));
-    // Kill the clone with SIGKILL once the first sync is acknowledged, and bring it back.
     let restarted: Promise<void> | undefined;
     child.stderr.on('data', (b: Buffer) => {
       err += b.toString();
       if (!restarted && /clonecloud: sync \S+ at /.test(err)) {
         restarted = (async () => {
           await server.kill();
-          server = await startClone(own, tokenFile, undefined, ['--listen', `127.0.0.1:${port}`]);
+          server = await startClone(restartStore, tokenFile, undefined, ['--listen', `127.0.0.1:${port}`]);
         })();
       }
     });
@@ -187,17 +190,38 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
     await restarted;
     const afterRestart = server.output();
     await server.stop();
-    assert.match(afterRestart, /sync killed /, 'the phone synced with the restarted clone');
-    assert.ok(Buffer.concat(out).equals(plain.stdout), 'the guest prints the same');
+    assert.ok(Buffer.concat(out).equals(alone.stdout), 'the guest prints the same');
     const lines = err.trimEnd().split('\n');
-    const summary = JSON.parse(lines[lines.length - 1]) as { memoryHash: string; clone: { syncs: number; lastSync: { id: string } } };
-    assert.equal(summary.memoryHash, plain.summary?.memoryHash);
+    const summary = JSON.parse(lines[lines.length - 1]) as { memoryHash: string; clone: { syncs: number; failed: number; lastSync: { id: string } } };
+    assert.equal(summary.memoryHash, alone.summary?.memoryHash);
+    return { summary, err, afterRestart };
+  }
+
+  it('carries on when the clone is killed mid-run, and syncs again once it is back on the same port', async () => {
+    const own = path.join(dir, 'killed');
+    const { summary, err, afterRestart } = await killMidRun(own, own, 'killed');
+    assert.match(afterRestart, /sync killed /, 'the phone synced with the restarted clone');
     assert.ok(summary.clone.syncs >= 2, err);
     // The restarted clone's mirror is the phone's last acknowledged sync.
     const mirror = CheckpointStore.open(path.join(own, 'killed'), { readOnly: true });
     const ids = mirror.ids();
     mirror.close();
     assert.equal(ids[ids.length - 1], summary.clone.lastSync.id);
+  });
+
+  it('assumes nothing of a clone that comes back without its mirror: the next syncs send it whole', async () => {
+    const empty = path.join(dir, 'lost-after');
+    // fsscan runs long enough for the clone to come back well before its end.
+    const fsscan = await cli(['boot', 'images/fsscan', '--json']);
+    const { summary, err, afterRestart } = await killMidRun(path.join(dir, 'lost-before'), empty, 'lost', 'fsscan', fsscan, '100M');
+    assert.match(afterRestart, /sync lost /, err);
+    // At most the increment captured before the phone learned the mirror was gone fails.
+    assert.ok(summary.clone.failed <= 1, err);
+    const mirror = CheckpointStore.open(path.join(empty, 'lost'), { readOnly: true });
+    const list = mirror.list();
+    mirror.close();
+    assert.equal(list[0].parent, null, 'the first sync to the new clone is a full one');
+    assert.equal(list[list.length - 1].id, summary.clone.lastSync.id);
   });
 
   it('goes on with one line when the state cannot be captured (a file open after it was unlinked)', async () => {
