@@ -48,7 +48,17 @@ export type LinkFigure = 'uplinkBps' | 'downlinkBps' | 'rttSeconds' | 'promotion
 export const LINK_FIGURES: readonly LinkFigure[] = ['uplinkBps', 'downlinkBps', 'rttSeconds', 'promotion', 'active', 'tails', 'idleW'];
 
 const POWERTUTOR = 'PowerTutor (Zhang et al., CODES+ISSS 2010) HTC G1 model';
+const PT_CODE = "PowerTutor's released code (DreamConstants.java)";
 const HUANG_2012 = 'Huang et al., "A Close Examination of Performance and Power Characteristics of 4G LTE Networks", MobiSys 2012';
+// Figures from a paper that this text could not be read from again; said so in each source text.
+const AS_CITED = 'as cited, not re-checked against the text';
+
+// PowerTutor's Wi-Fi high state: a base power plus, while sending, a link ratio times the uplink rate
+// (released code: DreamPowerCalculator, rate in 2^20 bit/s units as Wifi.java computes it); the ratio
+// for a 54 Mbit/s 802.11g channel is DreamConstants.wifiLinkRatios' last entry, in mW per unit.
+const WIFI_HIGH_W = 0.71;
+const WIFI_BPS = 20_000_000;
+const WIFI_RATIO_54_W = 0.006427122;
 
 // Huang et al.'s LTE data power model: P = 438.39 mW/Mbps x uplink + 51.97 mW/Mbps x downlink + 1288.04 mW.
 const LTE_BASE_W = 1.28804;
@@ -76,40 +86,37 @@ export const BUILTIN_LINKS: readonly LinkProfile[] = [
     ],
     idleW: 0.01,
     sources: {
-      uplinkBps:
-        'PCWorld/Novarum 13-city 3G test, Dec 2009-Jan 2010: smartphone uploads 100-200 kbps on every carrier; 215 kbps is the fastest pair (iPhone 3G on AT&T HSPA). The CloneCloud paper gives no link figures',
-      downlinkBps:
-        'PCWorld/Novarum 13-city 3G test, Dec 2009-Jan 2010: iPhone 3G on AT&T HSPA averaged 1259 kbps (other carriers 851-1000 kbps); the fastest pair is taken so 3G is not made to look worse than it was',
-      rttSeconds: 'MAUI (Cuervo et al., MobiSys 2010): 220 ms round trip over 3G to the offload server',
-      promotion: `IDLE->DCH promotion delay 582 ms: ${HUANG_2012} (3G, measured 2011; PowerTutor models no promotion delay). Power during promotion: the G1's DCH power (570 mW, ${POWERTUTOR}), as PowerTutor has no promotion state`,
-      active: `DCH 570 mW: ${POWERTUTOR}`,
-      tails: `DCH 570 mW then FACH 401 mW, inactivity timers DCH->FACH 6 s and FACH->IDLE 4 s (T-Mobile USA, the G1's carrier; PowerTutor uses 5 s and 12 s for AT&T): ${POWERTUTOR} and its released HTC Dream constants`,
-      idleW: `IDLE 10 mW: ${POWERTUTOR}`,
+      uplinkBps: `215 kbit/s, the iPhone 3G on AT&T HSPA, PCWorld/Novarum 13-city 3G test (Dec 2009-Jan 2010), ${AS_CITED}; PCWorld's summary confirms that pair was the fastest smartphone one both ways. The CloneCloud paper gives no link figures`,
+      downlinkBps: `1259 kbit/s, the same pair (PCWorld/Novarum, ${AS_CITED}); the fastest smartphone pair is taken so 3G is not made to look worse than it was (PCWorld gives AT&T's overall average as 1410 kbit/s)`,
+      rttSeconds: `220 ms round trip over 3G to the offload server: MAUI (Cuervo et al., MobiSys 2010), ${AS_CITED}`,
+      promotion: `IDLE->DCH promotion 582 ms: ${HUANG_2012}, Table 3 (3G), ${AS_CITED}; PowerTutor has no promotion delay. Charged at the DCH 570 mW (${PT_CODE}), a modelling choice: PowerTutor has no promotion state`,
+      active: `DCH 570 mW: ${POWERTUTOR}; ${PT_CODE} threegDchPower`,
+      tails: `DCH 570 mW for 6 s, then FACH 401 mW for 4 s: ${PT_CODE}, T-Mobile's timers (the G1's carrier; AT&T's are 5 s and 12 s there)`,
+      idleW: `IDLE 10 mW: ${POWERTUTOR}; ${PT_CODE} threegIdlePower`,
     },
   },
   {
     id: 'wifi-2009',
     name: 'Wi-Fi 802.11g to a nearby clone (HTC G1 radio)',
     kind: 'wifi',
-    uplinkBps: 20_000_000,
-    downlinkBps: 20_000_000,
+    uplinkBps: WIFI_BPS,
+    downlinkBps: WIFI_BPS,
     rttSeconds: 0.01,
     promotionSeconds: 0,
     promotionW: 0,
-    activeUpW: 0.71,
-    activeDownW: 0.71,
-    tails: [{ state: 'high', seconds: 0.238, watts: 0.71 }],
+    activeUpW: round6(WIFI_HIGH_W + WIFI_RATIO_54_W * (WIFI_BPS / 2 ** 20)),
+    activeDownW: WIFI_HIGH_W,
+    tails: [{ state: 'high', seconds: 0.238, watts: WIFI_HIGH_W }],
     idleW: 0.02,
     sources: {
       uplinkBps:
         'Modelling assumption: IEEE 802.11g signals at up to 54 Mbit/s; one client close to its access point gets about 20 Mbit/s of TCP throughput. The CloneCloud paper gives no Wi-Fi figure',
       downlinkBps: 'Modelling assumption: as the uplink (802.11g shares one channel both ways)',
-      rttSeconds:
-        'MAUI (Cuervo et al., MobiSys 2010): 10 ms round trip, its Wi-Fi setting with the server on the same network, as the paper\'s "nearby computer" clone',
-      promotion: `None: ${POWERTUTOR} switches Wi-Fi between its low and high states by packet rate, with no wake-up delay`,
-      active: `High state 710 mW: ${POWERTUTOR}, paper figure (PowerTutor's released code uses 720 mW; the paper's measured figure is taken)`,
-      tails: `High state 710 mW (${POWERTUTOR}) for 238 ms, the Wi-Fi tail measured by ${HUANG_2012}; PowerTutor itself has no timer and drops to low once the packet rate falls, within its 1 s sampling interval`,
-      idleW: `Low state 20 mW: ${POWERTUTOR}, paper figure (its released code uses 38.554 mW; the paper's measured figure is taken)`,
+      rttSeconds: `10 ms round trip, MAUI's Wi-Fi setting with the server on the same network, as the paper's "nearby computer" clone: MAUI (Cuervo et al., MobiSys 2010), ${AS_CITED}`,
+      promotion: `None: ${PT_CODE} (Wifi.java) switches low->high when the packet rate passes 15/s, with no wake-up delay`,
+      active: `High state 710 mW (${POWERTUTOR}, paper figure; the released code's 720 mW is not taken), plus, sending only, the code's uplink term: 6.427122 mW per 2^20 bit/s on a 54 Mbit/s channel x 19.07 units at 20 Mbit/s = 122.6 mW`,
+      tails: `High state 710 mW for 238 ms, the Wi-Fi tail of ${HUANG_2012}, Table 3, ${AS_CITED}. PowerTutor has no timer: its code drops to low once the packet rate falls below 8/s`,
+      idleW: `Low state 20 mW: ${POWERTUTOR}, paper figure (also in libpowertutor's transcription of it); the released code's 38.554 mW is not taken`,
     },
   },
   {
@@ -126,13 +133,13 @@ export const BUILTIN_LINKS: readonly LinkProfile[] = [
     tails: [{ state: 'RRC_CONNECTED', seconds: 11.576, watts: 1.06 }],
     idleW: 0.02,
     sources: {
-      uplinkBps: `Median LTE uplink 6 Mbit/s: ${HUANG_2012} (4GTest, 3000+ users)`,
-      downlinkBps: `Median LTE downlink 13 Mbit/s: ${HUANG_2012} (4GTest)`,
-      rttSeconds: `About 70 ms median round trip on LTE: ${HUANG_2012} (4GTest)`,
-      promotion: `RRC_IDLE->RRC_CONNECTED promotion 260.1 ms at 1210.7 mW: ${HUANG_2012}`,
-      active: `Data power model P = 438.39 mW/Mbps x uplink + 51.97 mW/Mbps x downlink + 1288.04 mW (${HUANG_2012}) at this profile's 6 and 13 Mbit/s`,
-      tails: `Tail 11.576 s at the 1060 mW tail base power (DRX in RRC_CONNECTED): ${HUANG_2012}`,
-      idleW: `Idle DRX: on 43.2 ms every 1280.2 ms at 594.3 mW, about 20 mW on average: ${HUANG_2012}`,
+      uplinkBps: `Median LTE uplink 6 Mbit/s from 4GTest (3000+ users): ${HUANG_2012}, abstract`,
+      downlinkBps: `Median LTE downlink 13 Mbit/s from 4GTest: ${HUANG_2012}, abstract`,
+      rttSeconds: `About 70 ms median LTE round trip from 4GTest: ${HUANG_2012}, ${AS_CITED}`,
+      promotion: `RRC_IDLE->RRC_CONNECTED 260.1 ms at 1210.7 mW: ${HUANG_2012}, Table 3, ${AS_CITED}; AT&T's ARO tool defaults to the same rounded (0.26 s, 1.21 W)`,
+      active: `Data power model 438.39 mW/Mbps x up + 51.97 mW/Mbps x down + 1288.04 mW (${HUANG_2012}, ${AS_CITED}) at 6 and 13 Mbit/s; ARO's defaults have the same slopes and round the base to 1.2 W, the paper's figure is taken`,
+      tails: `Tail 11.576 s at the 1060 mW tail base power: ${HUANG_2012}, Table 3, ${AS_CITED}; ARO's default tail power is also 1.06 W`,
+      idleW: `Idle DRX: on 43.2 ms every 1280.2 ms at 594.3 mW, about 20 mW on average: ${HUANG_2012}, Table 3, ${AS_CITED}; ARO's defaults (43 ms every 1.28 s at 0.594 W) give the same average`,
     },
   },
   {
@@ -149,15 +156,13 @@ export const BUILTIN_LINKS: readonly LinkProfile[] = [
     tails: [{ state: 'RRC_CONNECTED', seconds: 11.576, watts: round6(NR_OVER_LTE * 1.06) }],
     idleW: 0.02,
     sources: {
-      uplinkBps:
-        'About 60 Mbit/s uplink on commercial mmWave 5G: Narayanan et al., "A First Look at Commercial 5G Performance on Smartphones", WWW 2020 (uplink stays far below downlink)',
-      downlinkBps:
-        'About 1 Gbit/s downlink on commercial mmWave 5G with a clear line of sight: Narayanan et al., WWW 2020 (mid-band 5G gives 100-200 Mbit/s; Xu et al., SIGCOMM 2020, found TCP using under a third of the link)',
-      rttSeconds: 'About 30 ms round trip to a nearby server over mmWave 5G: Narayanan et al., WWW 2020',
-      promotion: `Non-standalone 5G attaches through its LTE anchor: LTE's promotion delay (260.1 ms, ${HUANG_2012}); power ${NR_OVER_LTE}x LTE's, the middle of the 2-3x that Xu et al. (SIGCOMM 2020) measured for 5G over 4G`,
-      active: `${NR_OVER_LTE}x LTE's 1288.04 mW data base power (${HUANG_2012}; Xu et al., SIGCOMM 2020: 5G radio power 2-3x 4G's; Narayanan et al., SIGCOMM 2021, likewise find mmWave 5G costlier per second than LTE)`,
-      tails: `LTE's 11.576 s tail (the non-standalone control plane is LTE's RRC; ${HUANG_2012}) at ${NR_OVER_LTE}x LTE's 1060 mW tail power (Xu et al., SIGCOMM 2020)`,
-      idleW: `Idle on the LTE anchor: LTE's idle DRX average, about 20 mW (${HUANG_2012})`,
+      uplinkBps: `About 60 Mbit/s uplink on commercial mmWave 5G: Narayanan et al., "A First Look at Commercial 5G Performance on Smartphones", WWW 2020, ${AS_CITED}`,
+      downlinkBps: `About 1 Gbit/s downlink on mmWave 5G with a clear line of sight: Narayanan et al., WWW 2020, ${AS_CITED}. Xu et al., SIGCOMM 2020 (abstract), found TCP using under 32 % of a 5G link; the radio figure is taken`,
+      rttSeconds: `About 30 ms round trip to a nearby server over mmWave 5G: Narayanan et al., WWW 2020, ${AS_CITED}`,
+      promotion: `Modelling assumption: non-standalone 5G attaches through its LTE anchor, so LTE's 260.1 ms (${HUANG_2012}); power ${NR_OVER_LTE}x LTE's, the middle of the 2-3x over 4G in Xu et al., SIGCOMM 2020, abstract`,
+      active: `${NR_OVER_LTE}x LTE's 1288.04 mW data base power (${HUANG_2012}): the middle of the 2-3x over 4G in Xu et al., SIGCOMM 2020, abstract; a modelling assumption, as no per-rate 5G model is used`,
+      tails: `Modelling assumption: LTE's 11.576 s tail (the non-standalone control plane is LTE's RRC; ${HUANG_2012}) at ${NR_OVER_LTE}x LTE's 1060 mW (Xu et al., SIGCOMM 2020, abstract: 2-3x)`,
+      idleW: `Modelling assumption: idle on the LTE anchor, LTE's idle DRX average of about 20 mW (${HUANG_2012})`,
     },
   },
   {
@@ -174,8 +179,8 @@ export const BUILTIN_LINKS: readonly LinkProfile[] = [
     tails: [],
     idleW: 0,
     sources: {
-      uplinkBps: 'CloneCloud HotOS 2009, Table 2: the clone computers connect by 1 Gbit/s Ethernet',
-      downlinkBps: 'CloneCloud HotOS 2009, Table 2 (1 Gbit/s Ethernet)',
+      uplinkBps: `1 Gbit/s Ethernet to the clone computers: CloneCloud HotOS 2009, Table 2, ${AS_CITED}`,
+      downlinkBps: `1 Gbit/s Ethernet: CloneCloud HotOS 2009, Table 2, ${AS_CITED}`,
       rttSeconds: 'Modelling assumption: 0.5 ms, phone and clone on one switched LAN',
       promotion: 'None: a wired link has no radio to wake',
       active: 'None: no radio (the NIC is not modelled)',

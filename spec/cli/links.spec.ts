@@ -22,7 +22,7 @@ describe('cli links', () => {
       r.stdout,
       /\n3g-2009 +cellular +215 kbit\/s +1\.26 Mbit\/s +220 ms +582 ms @ 570 mW +570 mW +DCH 6 s @ 570 mW, then FACH 4 s @ 401 mW +10 mW\n/,
     );
-    assert.match(r.stdout, /\nwifi-2009 \* +wifi +20 Mbit\/s +20 Mbit\/s +10 ms +- +710 mW +high 238 ms @ 710 mW +20 mW\n/);
+    assert.match(r.stdout, /\nwifi-2009 \* +wifi +20 Mbit\/s +20 Mbit\/s +10 ms +- +832\.6 mW \/ 710 mW +high 238 ms @ 710 mW +20 mW\n/);
     assert.match(r.stdout, /\nlte +cellular +6 Mbit\/s +13 Mbit\/s +70 ms .*RRC_CONNECTED 11\.576 s @ 1\.06 W/);
     assert.match(r.stdout, /\n5g +cellular /);
     assert.match(r.stdout, /\nethernet +wired +1 Gbit\/s +1 Gbit\/s +0\.5 ms +- +- +- +-\n/);

@@ -29,7 +29,9 @@ describe('model/links', () => {
         ['FACH', 4, 0.401],
       ],
     );
-    assert.equal(findLink('wifi-2009').activeUpW, 0.71);
+    // Wi-Fi: PowerTutor's 710 mW high state, plus its uplink term while sending at 20 Mbit/s on a 54 Mbit/s channel.
+    assert.equal(findLink('wifi-2009').activeUpW, 0.832588);
+    assert.equal(findLink('wifi-2009').activeDownW, 0.71);
     assert.equal(findLink('lte').tails[0].seconds, 11.576);
     assert.equal(findLink('ethernet').tails.length, 0);
   });
