@@ -147,6 +147,10 @@ class CloneSide implements SnapshotSink {
   }
 }
 
+/** Connection attempts, and milliseconds between them, while the clone still holds a connection of this phone. */
+const BUSY_ATTEMPTS = 10;
+const BUSY_RETRY_MS = 100;
+
 /** Keeps one phone's clone mirror current while its machine runs. */
 export class Replicator {
   private readonly side = new CloneSide();
@@ -382,7 +386,7 @@ export class Replicator {
   private async connection(): Promise<CloneConnection | undefined> {
     if (this.conn) return this.conn;
     try {
-      this.conn = await this.opts.connect();
+      this.conn = await this.connectPatiently();
       this.unreachable = false;
       if (this.lastSync && this.conn.position.checkpoint !== this.lastSync.id) {
         // The mirror is not the one last acknowledged (the clone lost it, or was reset): start over.
@@ -394,6 +398,21 @@ export class Replicator {
       if (!this.unreachable) this.opts.onWarning?.(`${(e as Error).message}; the phone runs on locally and retries at the next sync`);
       this.unreachable = true;
       return undefined;
+    }
+  }
+
+  /**
+   * Connect; while the clone says this phone is still connected (it has not yet seen the close of
+   * a connection that was just cut), try again a few times before giving up.
+   */
+  private async connectPatiently(): Promise<CloneConnection> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.opts.connect();
+      } catch (e) {
+        if (!(e instanceof ProtocolError && e.code === ErrorCode.Busy) || attempt >= BUSY_ATTEMPTS) throw e;
+        await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+      }
     }
   }
 
