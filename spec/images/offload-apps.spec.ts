@@ -32,14 +32,15 @@ interface Boot {
   stdout: Buffer;
   exitStatus: number;
   instructions: number;
+  unimplementedSyscalls: unknown[];
 }
 
 /** `clonecloud boot images/NAME SIZE --json`. */
 function boot(name: string, size: string): Boot {
   const r = spawnSync(process.execPath, [BIN, 'boot', path.join(ROOT, 'images', name), size, '--json'], { cwd: ROOT, maxBuffer: 1 << 26 });
   if (r.error) throw r.error;
-  const summary = JSON.parse(r.stderr.toString().trimEnd().split('\n').pop()!) as { exitStatus: number; instructions: number };
-  return { stdout: r.stdout, exitStatus: summary.exitStatus, instructions: summary.instructions };
+  const summary = JSON.parse(r.stderr.toString().trimEnd().split('\n').pop()!) as Omit<Boot, 'stdout'>;
+  return { stdout: r.stdout, ...summary };
 }
 
 type Entry = { type: string; target: string; content?: string };
@@ -120,6 +121,7 @@ describe('offload sample applications', function () {
         it(`${size}: prints what qemu-arm prints, within its instruction budget`, () => {
           const got = run(name, size);
           assert.equal(got.exitStatus, 0, got.stdout.toString());
+          assert.deepEqual(got.unimplementedSyscalls, [], 'no unimplemented syscalls');
           const [lo, hi] = BOUNDS[size];
           assert.ok(got.instructions >= lo && got.instructions <= hi, `${got.instructions} instructions, want ${lo}..${hi}`);
           const img = images.get(name)!;
