@@ -271,12 +271,16 @@ int cc_tlb_virtual(uc_engine *uc) { return uc_ctl_tlb_mode(uc, UC_TLB_VIRTUAL); 
 int cc_flush_tlb(uc_engine *uc) { return uc_ctl_flush_tlb(uc); }
 int cc_flush_tb(uc_engine *uc) { return uc_ctl_flush_tb(uc); }
 /* Exits are addresses where emulation halts before running the instruction there. clonecloud uses
- * them only to stop in the middle of a translated block; otherwise the list is empty (so, unlike
- * uc_emu_start's `until`, no address halts a guest by accident). */
+ * them to stop in the middle of a translated block and for breakpoints; otherwise the list is empty
+ * (so, unlike uc_emu_start's `until`, no address halts a guest by accident). */
 int cc_exits_enable(uc_engine *uc) { return uc_ctl_exits_enable(uc); }
 int cc_set_exit(uc_engine *uc, uint64_t addr, int on) {
     uint64_t exit = addr;
     return uc_ctl_set_exits(uc, &exit, on ? 1 : 0);
+}
+/* Replace the whole exits list (breakpoints): Unicorn copies the `n` addresses. */
+int cc_set_exits(uc_engine *uc, const uint64_t *addrs, int n) {
+    return uc_ctl_set_exits(uc, (uint64_t *)addrs, n > 0 ? (size_t)n : 0);
 }
 int cc_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end) {
     return uc_ctl_remove_cache(uc, begin, end);

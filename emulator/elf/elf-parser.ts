@@ -146,9 +146,11 @@ export function parseElf(bytes: Uint8Array, name: string): ElfImage {
   };
 }
 
-type Fail = (problem: string) => never;
+/** Throws an ImageError about the file with the given problem. */
+export type Fail = (problem: string) => never;
 
-function failer(name: string): Fail {
+/** A Fail for file `name`, whose messages stay one line whatever the name holds. */
+export function failer(name: string): Fail {
   // Keep the message one line even when the file name contains control characters.
   const shown = printable(name);
   return (problem: string): never => {
@@ -156,7 +158,8 @@ function failer(name: string): Fail {
   };
 }
 
-function checkIdent(bytes: Uint8Array, fail: Fail): void {
+/** Check the magic, class and byte order of the ELF identification (needs 16 bytes). */
+export function checkIdent(bytes: Uint8Array, fail: Fail): void {
   if (bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     const start = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
     fail(`not an ELF file (starts with ${start}, not 7f 45 4c 46); give the path of an ARM Linux program, ${BUILD_HINT}`);
@@ -296,7 +299,8 @@ function machineName(machine: number): string {
   return names[machine] ?? 'another architecture';
 }
 
-function hex(n: number): string {
+/** `n` as unsigned hexadecimal without a prefix. */
+export function hex(n: number): string {
   return (n >>> 0).toString(16);
 }
 

@@ -55,10 +55,11 @@ function stdinSource(stdin: HostWiring['stdin']): InputSource | null {
 
 /**
  * How a call to run() ended: the process exited, the instruction budget ran out, a syscall the
- * caller asked to stop after was made, or the CPU reached a syscall the caller asked to stop before
- * (it is served at the start of the next run()).
+ * caller asked to stop after was made, the CPU reached a syscall the caller asked to stop before
+ * (it is served at the start of the next run()), or the next instruction is at a breakpoint (the
+ * next run() executes it and goes on).
  */
-export type RunOutcome = 'exited' | 'budget' | 'syscall' | 'syscall-entry';
+export type RunOutcome = 'exited' | 'budget' | 'syscall' | 'syscall-entry' | 'breakpoint';
 
 /** Decides, after each syscall, whether run() should return. */
 export type SyscallStop = (nr: number) => boolean;
@@ -88,6 +89,8 @@ export class Machine {
   private hintResumedAt: number | undefined;
   private readonly counting: boolean;
   private consoleStreams: ConsoleStream[] | undefined;
+  /** The breakpoint the last run() stopped before, until the CPU goes past it. */
+  private stoppedAt: number | undefined;
 
   /**
    * Build the machine. With `host.elf` the program is loaded and its stack built, ready to run;
@@ -189,6 +192,19 @@ export class Machine {
     this.pc = pc >>> 0;
   }
 
+  /**
+   * Make run() stop with 'breakpoint' whenever the next instruction is at one of `addresses` (the
+   * Thumb bit is ignored); an empty list removes them all.
+   */
+  setBreakpoints(addresses: readonly number[]): void {
+    this.engine.setBreakpoints(addresses);
+  }
+
+  /** The breakpoint the machine is stopped before (after run() returned 'breakpoint'), if any. */
+  get breakpointHit(): number | undefined {
+    return this.stoppedAt !== undefined && (this.pc & ~1) >>> 0 === this.stoppedAt ? this.stoppedAt : undefined;
+  }
+
   /** Instructions executed so far. */
   get instructions(): bigint {
     return this.engine.counters.instructions;
@@ -196,8 +212,9 @@ export class Machine {
 
   /**
    * Run until the process exits or `until` instructions have executed (stopping at the last
-   * block boundary that does not pass it), or until `stopAfter` says yes after a syscall.
-   * A guest fault raises GuestFault.
+   * block boundary that does not pass it), until `stopAfter` says yes after a syscall, or until
+   * the next instruction is at a breakpoint (a breakpoint reached exactly at `until` counts as
+   * the breakpoint). A guest fault raises GuestFault.
    */
   run(until?: bigint, stopAfter?: SyscallStop): RunOutcome {
     const started = process.hrtime.bigint();
@@ -208,6 +225,12 @@ export class Machine {
         this.completeSyscall();
         if (this.stoppedAtSyscall) return 'syscall';
       }
+      if (this.breakpointHit !== undefined) {
+        if (until !== undefined && this.instructions >= until) return 'budget';
+        const stepped = this.stepPastBreakpoint();
+        if (stepped) return stepped;
+      }
+      this.stoppedAt = undefined;
       while (!this.kernel.exitState) {
         const sliceEnd = this.instructions + SLICE;
         const lastSlice = until !== undefined && until <= sliceEnd;
@@ -220,11 +243,12 @@ export class Machine {
         if (this.kernel.exitState) break;
         if (this.pendingSyscall) return 'syscall-entry';
         if (this.stoppedAtSyscall) return 'syscall';
+        if (this.atBreakpoint()) return 'breakpoint';
         if (lastSlice && this.engine.counters.budgetStopped) {
           // The next block would pass `until`: run just its first instructions, so that a run
           // can stop (and resume) at any instruction, not only at block boundaries.
           if (this.counting && this.instructions < until) this.runTail(until);
-          return 'budget';
+          return this.atBreakpoint() ? 'breakpoint' : 'budget';
         }
         // A slice ended: flushing lets QEMU grow the TLB to the working set.
         this.engine.flushTlb();
@@ -265,6 +289,8 @@ export class Machine {
     this.engine.counters.clearRefusal();
     this.lastIntno = undefined;
     this.settle(this.engine.runTo(this.pc, exit));
+    // A breakpoint in the straight-line stretch ends it early (run() reports it).
+    if (this.atBreakpoint()) return;
     if (this.instructions !== until || (this.pc & ~1) >>> 0 !== exit) {
       throw new CloneCloudError(
         `internal: a stop inside a block at 0x${exit.toString(16)} ended at 0x${this.pc.toString(16)} after ${this.instructions} instructions, not ${until}`,
@@ -273,10 +299,49 @@ export class Machine {
   }
 
   /**
+   * True (and noted) when the CPU stopped because the next instruction is at a breakpoint. Only
+   * the breakpoints halt there without some other reason, so the PC alone tells.
+   */
+  private atBreakpoint(): boolean {
+    const at = (this.pc & ~1) >>> 0;
+    if (!this.engine.breakpoints.includes(at)) return false;
+    this.stoppedAt = at;
+    return true;
+  }
+
+  /**
+   * Execute the one instruction at the breakpoint the machine is stopped before, with that
+   * breakpoint out of the way (a run from an exit halts at once). Like runTail it stops at the
+   * address after the instruction, or by the budget at the next block when it branches. Returns
+   * how run() ends when that instruction ended it (a syscall stop, the exit).
+   */
+  private stepPastBreakpoint(): RunOutcome | undefined {
+    this.stoppedAt = undefined;
+    const at = (this.pc & ~1) >>> 0;
+    const next = at + ((this.pc & 1) !== 0 ? thumbInstructionSize(this.space.bytes, at) : 4);
+    const before = this.instructions;
+    this.engine.counters.setBudget(before + 1n);
+    this.engine.counters.clearRefusal();
+    this.lastIntno = undefined;
+    this.stoppedAtSyscall = false;
+    this.settle(this.engine.runTo(this.pc, next));
+    if (this.kernel.exitState) return 'exited';
+    if (this.pendingSyscall) return 'syscall-entry';
+    if (this.stoppedAtSyscall) return 'syscall';
+    if (this.counting && this.instructions !== before + 1n) {
+      throw new CloneCloudError(
+        `internal: stepping the instruction at breakpoint 0x${at.toString(16)} executed ${this.instructions - before} instructions, not 1`,
+      );
+    }
+    return undefined;
+  }
+
+  /**
    * Forget how the last run() ended (a syscall left pending, a hint exit, a parked error), as a
    * newly built machine has nothing of it: a checkpoint's state is replacing this machine's.
    */
   forgetRunState(): void {
+    this.stoppedAt = undefined;
     this.pendingSyscall = false;
     this.stoppedAtSyscall = false;
     this.pendingError = null;

@@ -35,6 +35,7 @@ export class Engine {
   private intrCb: unknown;
   private readonly scratch = new Uint8Array(8);
   private readonly scratchView = new DataView(this.scratch.buffer);
+  private breakpointList: number[] = [];
 
   /** Open an engine, configure it (Cortex-A15, 4 KiB pages, virtual TLB) and map `space`. */
   constructor(
@@ -80,20 +81,58 @@ export class Engine {
   }
 
   /**
-   * Run from `pc` until the instruction at `exit` is about to execute (the budget still applies).
-   * For stopping inside a translated block: the blocks over [pc, exit] are translated anew with
-   * the exit in them, and dropped again afterwards so that later runs go through.
+   * Run from `pc` until the instruction at `exit` (or at a breakpoint other than `pc`'s own) is
+   * about to execute; the budget still applies. For stopping inside a translated block: the blocks
+   * over [pc, exit] are translated anew with the exit in them, and dropped again afterwards so that
+   * later runs go through; then the breakpoints are the exits again.
    */
   runTo(pc: number, exit: number): number {
     const start = (pc & ~1) >>> 0;
     const end = exit + 4;
     this.forgetCode(start, end);
-    this.check('uc_ctl(exits)', this.u.cc_set_exit(this.handle, BigInt(exit >>> 0), 1));
+    // The start's own breakpoint is left out: running from there means going past it.
+    this.setExits([exit >>> 0, ...this.breakpointList.filter((b) => b !== start)]);
     try {
       return this.u.uc_emu_start(this.handle, BigInt(pc >>> 0), 0n, 0n, 0n);
     } finally {
-      this.check('uc_ctl(exits)', this.u.cc_set_exit(this.handle, 0n, 0));
+      this.setExits(this.breakpointList);
       this.forgetCode(start, end);
+      // Blocks translated during the run (a branch's target) saw the start's breakpoint missing.
+      if (this.breakpointList.includes(start)) this.retranslate([start]);
+    }
+  }
+
+  /**
+   * Halt before the instructions at `addresses` (even addresses, no Thumb bit) from now on; an
+   * empty list removes them all. Exits are looked at when code is translated, so the blocks over
+   * both the old and the new addresses are translated again.
+   */
+  setBreakpoints(addresses: readonly number[]): void {
+    const next = [...new Set(addresses.map((a) => (a & ~1) >>> 0))].sort((a, b) => a - b);
+    const old = this.breakpointList;
+    this.breakpointList = next;
+    this.setExits(next);
+    this.retranslate([...old, ...next]);
+  }
+
+  /** The addresses execution halts before (sorted, no Thumb bit). */
+  get breakpoints(): readonly number[] {
+    return this.breakpointList;
+  }
+
+  /** Make Unicorn's exits list exactly `addresses`. */
+  private setExits(addresses: readonly number[]): void {
+    const list = BigUint64Array.from(addresses, (a) => BigInt(a >>> 0));
+    this.check('uc_ctl(exits)', this.u.cc_set_exits(this.handle, list, list.length));
+  }
+
+  /**
+   * Drop the translated blocks that contain any of `addresses`, so that they are translated with
+   * the current exits. The code is unchanged, so the cached block sizes stay valid.
+   */
+  private retranslate(addresses: readonly number[]): void {
+    for (const a of addresses) {
+      this.check('uc_ctl(remove cache)', this.u.cc_remove_cache(this.handle, BigInt(a), BigInt(a + 4)));
     }
   }
 
@@ -193,6 +232,9 @@ export class Engine {
     const saved = this.space.bytes.slice(page, page + PAGE_SIZE);
     const insns = this.counters.instructions;
     this.check('cc_probe_begin', this.u.cc_probe_begin(this.handle, this.state));
+    // A breakpoint at the faulting instruction would halt the probe before it ran.
+    const breakpoints = this.breakpointList.length > 0;
+    if (breakpoints) this.setExits([]);
     try {
       this.flushTlb();
       this.check('uc_ctl(flush tb)', this.u.cc_flush_tb(this.handle));
@@ -200,6 +242,10 @@ export class Engine {
       return this.counters.probedAccess();
     } finally {
       this.check('cc_probe_end', this.u.cc_probe_end(this.handle, this.state));
+      if (breakpoints) {
+        this.setExits(this.breakpointList);
+        this.check('uc_ctl(flush tb)', this.u.cc_flush_tb(this.handle));
+      }
       this.flushTlb();
       this.space.bytes.set(saved, page);
       this.counters.instructions = insns;
