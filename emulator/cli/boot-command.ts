@@ -31,6 +31,8 @@ interface Target {
   boot: (profile: DeviceProfile, elf: Uint8Array) => BootSpec;
   elfPath: string;
   profileId: string;
+  /** Paths the image marks phone-only. */
+  phoneOnly: string[];
 }
 
 function resolveImage(dir: string): Target {
@@ -39,7 +41,7 @@ function resolveImage(dir: string): Target {
   if (!fs.existsSync(img.elfPath)) {
     throw new ImageError(`${dir}: program ${m.program.elf} is not built: run 'bash scripts/setup.sh' (or scripts/build-images.sh)`);
   }
-  return { boot: (profile, elf) => imageBootSpec(img, profile, elf), elfPath: img.elfPath, profileId: m.profile ?? DEFAULT_PROFILE };
+  return { boot: (profile, elf) => imageBootSpec(img, profile, elf), elfPath: img.elfPath, profileId: m.profile ?? DEFAULT_PROFILE, phoneOnly: m.phoneOnly };
 }
 
 /** Largest program accepted; real static programs are a few megabytes. */
@@ -108,7 +110,7 @@ function resolveElf(elf: string, opts: BootOptions): Target {
     rootfsBase: process.cwd(),
     seed: 1,
   });
-  return { boot, elfPath, profileId: DEFAULT_PROFILE };
+  return { boot, elfPath, profileId: DEFAULT_PROFILE, phoneOnly: [] };
 }
 
 /** Boot and run; returns the process exit code (the guest's). */
@@ -155,5 +157,5 @@ export async function bootCommand(image: string | undefined, args: string[], opt
     machine.close();
     throw e;
   }
-  return runToEnd(machine, opts);
+  return runToEnd(machine, { ...opts, phoneOnly: [...t.phoneOnly, ...(opts.phoneOnly ?? [])] });
 }

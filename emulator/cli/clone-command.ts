@@ -28,7 +28,7 @@ export async function cloneServeCommand(opts: CloneServeOptions): Promise<number
   const log = opts.jsonLog
     ? (e: ServerEvent) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n')
     : (e: ServerEvent) => process.stdout.write(`${new Date().toISOString()} ${formatEvent(e)}\n`);
-  const server = await CloneServer.start({ store: opts.store, token, host, port, log });
+  const server = await CloneServer.start({ store: opts.store, token, host, port, log, profile });
   const mirrors = server.listing().length;
   process.stdout.write(`clone ${profile.id} (${profile.name}), store ${path.resolve(opts.store)}: ${mirrors} mirror${mirrors === 1 ? '' : 's'}\n`);
   process.stdout.write(`listening on ${formatAddress(server.host, server.port)}\n`);

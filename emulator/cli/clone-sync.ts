@@ -6,6 +6,8 @@ import { connectClone, parseAddress } from '../link/clone-client';
 import { readTokenFile } from '../link/token-file';
 import { Machine } from '../machine/machine';
 import { findLink } from '../model/links';
+import { resolveFunction, SymbolTable } from '../elf/symbols';
+import { OffloadedCall, Offloader, OffloadTotals } from '../runtime/offloader';
 import { Replicator, ReplicationTotals, SyncReport } from '../runtime/replicator';
 import { parseInterval, SyncOptions, syncPolicyFrom } from './sync-options';
 
@@ -14,6 +16,12 @@ export interface CloneOptions extends SyncOptions {
   clone?: string;
   tokenFile?: string;
   phoneId?: string;
+  /** Functions (symbol names or addresses) whose calls run on the clone. */
+  offload?: string[];
+  /** Guest paths only the phone has (the image's and --phone-only's). */
+  phoneOnly?: string[];
+  /** Seconds to wait for the clone to run one offloaded call. */
+  offloadTimeout?: string;
 }
 
 /** A phone id from the host's name and the image's: the same phone gets the same mirror run after run. */
@@ -63,9 +71,9 @@ export function syncPointEvery(o: CloneOptions): bigint {
 /** The Replicator the options ask for, or undefined without --clone. */
 export function replicatorFor(machine: Machine, o: CloneOptions, write: (line: string) => void): Replicator | undefined {
   if (!o.clone) {
-    const stray = (['tokenFile', 'link', 'syncEvery', 'syncFilesEvery', 'syncPolicy', 'phoneTimeline', 'staleness', 'phoneId'] as const).find(
-      (k) => o[k] !== undefined,
-    );
+    const stray = (
+      ['tokenFile', 'link', 'syncEvery', 'syncFilesEvery', 'syncPolicy', 'phoneTimeline', 'staleness', 'phoneId', 'offload', 'offloadTimeout'] as const
+    ).find((k) => o[k] !== undefined);
     if (stray) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --clone HOST:PORT`);
     return undefined;
   }
@@ -81,5 +89,59 @@ export function replicatorFor(machine: Machine, o: CloneOptions, write: (line: s
     link: findLink,
     onSync: (r) => write(syncLine(r)),
     onWarning: (m) => write(`clonecloud: ${m}\n`),
+  });
+}
+
+/** The line printed for each call to an offloaded function. */
+export function offloadLine(c: OffloadedCall): string {
+  if (c.outcome === 'local') return `clonecloud: ${c.target} at ${c.atSeconds.toFixed(3)} s runs on the phone: ${c.why}\n`;
+  const kib = (n: number | undefined) => `${((n ?? 0) / 1024).toFixed(1)} KiB`;
+  return (
+    `clonecloud: ${c.target} at ${c.atSeconds.toFixed(3)} s ran on the clone: ${(c.cloneInstructions ?? 0).toLocaleString('en-US')} instructions in ` +
+    `${(c.cloneSeconds ?? 0).toFixed(3)} s there; the phone waited ${(c.waitSeconds ?? 0).toFixed(3)} s; ${kib(c.bytesUp)} up, ${kib(c.bytesDown)} down, ` +
+    `${(c.radioJoules ?? 0).toFixed(3)} J radio; came back at ${c.stop}\n`
+  );
+}
+
+/** The summary's lines about offloading. */
+export function offloadSummaryLines(t: OffloadTotals): string {
+  return (
+    `offloaded       ${t.offloaded} of ${t.calls} calls (${t.local} local); clone ${t.cloneInstructions.toLocaleString('en-US')} instructions in ${t.cloneSeconds.toFixed(3)} s; ` +
+    `phone waited ${t.waitSeconds.toFixed(3)} s; ${(t.bytesUp / 1048576).toFixed(2)} MiB up, ${(t.bytesDown / 1048576).toFixed(2)} MiB down\n`
+  );
+}
+
+/** Default seconds to wait for the clone to run one offloaded call. */
+const DEFAULT_OFFLOAD_TIMEOUT = 1800;
+
+/** The Offloader the options ask for (its Replicator given), or undefined without --offload. */
+export function offloaderFor(machine: Machine, o: CloneOptions, replicator: Replicator | undefined, write: (line: string) => void): Offloader | undefined {
+  if (!o.offload?.length) {
+    if (o.offloadTimeout !== undefined) throw new UsageError('--offload-timeout goes with --offload');
+    return undefined;
+  }
+  if (!replicator) throw new UsageError('--offload needs --clone HOST:PORT and --token-file');
+  const elf = machine.host.elf;
+  if (!elf) throw new UsageError('--offload needs the program: boot it (a restored run cannot offload yet)');
+  const table = SymbolTable.fromElf(elf, machine.spec.program.path);
+  const targets = o.offload
+    .flatMap((spec) => spec.split(','))
+    .map((spec) => {
+      const f = resolveFunction(table, spec.trim());
+      return { name: f.name, address: f.address };
+    });
+  const timeout = o.offloadTimeout === undefined ? DEFAULT_OFFLOAD_TIMEOUT : Number(o.offloadTimeout);
+  if (!(timeout > 0 && Number.isFinite(timeout))) throw new UsageError(`--offload-timeout ${o.offloadTimeout}: give seconds above 0`);
+  return new Offloader(machine, {
+    replicator,
+    targets,
+    link: () => {
+      const id = replicator.currentLink();
+      return id === null ? null : { id, profile: findLink(id) };
+    },
+    phoneOnly: o.phoneOnly ?? [],
+    timeoutMs: timeout * 1000,
+    write: (fd, data) => machine.host[fd === 1 ? 'stdout' : 'stderr'](data),
+    onCall: (c) => write(offloadLine(c)),
   });
 }

@@ -48,6 +48,13 @@ export function buildProgram(exit: (code: number) => void): Command {
       '--sync-files-every <period>',
       'with --clone: sync the files alone this often, between full syncs (periodic and opportunistic; default: only with them)',
     )
+    .option('--offload <function>', 'with --clone: run calls to this function (ELF symbol or 0x address; repeatable, or comma-separated) on the clone', collect)
+    .option(
+      '--phone-only <path>',
+      "with --offload: a guest path only the phone has (added to the image's); a call that uses it comes back (repeatable)",
+      collect,
+    )
+    .option('--offload-timeout <seconds>', 'with --offload: how long to wait for the clone to run one call (default 1800)')
     .option('--phone-timeline <file>', 'with --sync-policy opportunistic: when the phone has which link and is charging (JSON)')
     .option('--staleness <time>', 'with --sync-policy opportunistic: sync on a cellular link once the mirror is this old (default 60s)')
     .option('--json', 'print the run summary as one JSON object on stderr')

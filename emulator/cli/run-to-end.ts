@@ -10,7 +10,7 @@ import { initHashing } from '../snapshot/page-hash';
 import { CheckpointTarget, openStoreTarget } from '../runtime/checkpoint-target';
 import { CheckpointSchedule } from '../runtime/schedule';
 import { CheckpointTaken, RunSession } from '../runtime/session';
-import { cloneSummaryLine, CloneOptions, replicatorFor, syncPointEvery } from './clone-sync';
+import { cloneSummaryLine, CloneOptions, offloaderFor, offloadSummaryLines, replicatorFor, syncPointEvery } from './clone-sync';
 import { parseCount } from './counts';
 
 /** Options shared by boot and restore. */
@@ -58,12 +58,14 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
   const limit = opts.maxInstructions ? parseCount(opts.maxInstructions, '--max-instructions') : undefined;
   const ck = await checkpointsFor(opts, machine, parent);
   const replicator = replicatorFor(machine, opts, (line) => process.stderr.write(line));
+  const offloader = offloaderFor(machine, opts, replicator, (line) => process.stderr.write(line));
   const session = new RunSession(machine, {
     checkpoints: ck?.target,
     schedule: ck?.schedule,
     maxInstructions: limit,
     // The clone is kept current at the points the run yields.
     yieldEvery: replicator ? syncPointEvery(opts) : undefined,
+    breakpoints: offloader ? { addresses: offloader.breakpoints(), hit: (a) => offloader.atEntry(a) } : undefined,
     events: {
       onProgress: () => replicator?.atPoint(),
       onCheckpoint: (t) => process.stderr.write(takenLine(t)),
@@ -94,6 +96,8 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
   const clone = replicator ? await replicator.finish(machine.clock.seconds()) : undefined;
   machine.close();
   if (clone) Object.assign(summary, { energyJoules: summary.energyJoules + clone.radioJoules, clone });
+  const offload = offloader?.totals(summary.modelledSeconds);
+  if (offload) Object.assign(summary, { offload });
   if (fault) process.stderr.write(`clonecloud: ${fault.message}\n`);
   if (result.outcome === 'limit') process.stderr.write(`clonecloud: stopped after ${summary.instructions} instructions (--max-instructions)\n`);
   // Checkpoints queued behind a failed one fail for want of their parent: the first says why.
@@ -103,7 +107,12 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
   }
   if (opts.json) process.stderr.write(JSON.stringify(summary) + '\n');
   else if (opts.summary !== false)
-    process.stderr.write(formatSummary(summary) + (clone ? cloneSummaryLine(clone) : '') + `memory hash     ${summary.memoryHash}\n`);
+    process.stderr.write(
+      formatSummary(summary) +
+        (clone ? cloneSummaryLine(clone) : '') +
+        (offload ? offloadSummaryLines(offload) : '') +
+        `memory hash     ${summary.memoryHash}\n`,
+    );
   if (failures.length) return 2;
   return summary.exitStatus;
 }

@@ -165,6 +165,11 @@ export class Mirror {
     return { id: record.id, filesHash: filesDigest(manifest.vfs), pagesWritten: r.pagesWritten, bytesWritten: r.bytesWritten, pagesBorrowed: got.borrowed };
   }
 
+  /** The mirror's checkpoint store (a migrated call runs from it and commits where it stopped). */
+  checkpoints(): CheckpointStore {
+    return this.store;
+  }
+
   /** The last file-only sync held, or undefined. */
   filesStatus(): FilesStatus | undefined {
     const ids = this.files?.ids() ?? [];

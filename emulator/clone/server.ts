@@ -16,6 +16,13 @@ import { answeringHandshake } from '../link/handshake';
 import { unpackPage } from '../link/page-codec';
 import { initHashing } from '../snapshot/page-hash';
 import { PutPage } from '../snapshot/sink';
+import { CheckpointStore } from '../store/store';
+import { DeviceProfile } from '../model/profiles';
+import { HASH_BYTES, hashHex } from '../snapshot/page-hash';
+import { incrementStart } from '../link/clone-client';
+import { pageBatches } from '../link/batches';
+import { packPage } from '../link/page-codec';
+import { MigrationError, runMigrated } from './augmenter';
 import { checkPhoneId, MirrorError, MirrorSet } from './mirror';
 
 /** What the server reports: one event per sync and one per connection refused or broken. */
@@ -45,6 +52,20 @@ export type ServerEvent =
       filesHash: string;
       hostMs: number;
     }
+  | {
+      kind: 'migration';
+      phone: string;
+      /** The checkpoint the call ran from, and the one it stopped at. */
+      from: string;
+      to: string;
+      reason: string;
+      detail: string;
+      instructions: string;
+      /** Pages and bytes sent back to the phone. */
+      pagesSent: number;
+      bytesSent: number;
+      hostMs: number;
+    }
   | { kind: 'refused'; peer: string; phone: string | null; code: number; message: string };
 
 /** Options of a clone server. */
@@ -57,6 +78,8 @@ export interface CloneServerOptions {
   port: number;
   /** Receives one event per sync and per refused connection. */
   log?: (event: ServerEvent) => void;
+  /** The clone's device profile: migrated calls run on it (default: the phone's own). */
+  profile?: DeviceProfile;
   /** Milliseconds to wait for a phone's next frame (default 10 minutes: phones sync seldom). */
   readTimeoutMs?: number;
 }
@@ -67,6 +90,12 @@ export function formatEvent(e: ServerEvent): string {
     return (
       `sync ${e.phone} ${e.checkpoint}: ${e.pagesReceived} pages received, ${e.pagesBorrowed} borrowed, ${e.pagesStaged} from file syncs, ` +
       `${e.bytes} bytes, memory ${e.memoryHash}, ${e.hostMs.toFixed(1)} ms`
+    );
+  }
+  if (e.kind === 'migration') {
+    return (
+      `migration ${e.phone} ${e.from} -> ${e.to}: ${e.reason} (${e.detail}), ${e.instructions} instructions, ` +
+      `${e.pagesSent} pages and ${e.bytesSent} bytes back, ${e.hostMs.toFixed(1)} ms`
     );
   }
   if (e.kind === 'files') {
@@ -228,6 +257,10 @@ export class CloneServer {
           if (s.phone === null) throw unexpected(f.type, 'before a Phone frame');
           await this.receiveFiles(s, s.phone, f);
           break;
+        case FrameType.Migrate:
+          if (s.phone === null) throw unexpected(f.type, 'before a Phone frame');
+          this.migrate(s, s.phone, f);
+          break;
         default:
           throw unexpected(f.type, s.phone === null ? 'here' : `from phone ${s.phone} outside an increment`);
       }
@@ -286,6 +319,76 @@ export class CloneServer {
       pagesStaged: applied.pagesStaged,
       bytes,
       memoryHash: applied.memoryHash,
+      hostMs: performance.now() - t0,
+    });
+  }
+
+  /**
+   * Run a migrated call from the phone's mirror and send back what the phone lacks of where it
+   * stopped: the output, the increment (pages whose content differs from the migration point's,
+   * and file blocks the phone did not have), and Returned.
+   */
+  private migrate(s: Served, phone: string, f: FrameOf<FrameType.Migrate>): void {
+    const t0 = performance.now();
+    const mirror = this.mirrors.get(phone);
+    const at = mirror.status()?.checkpoint ?? null;
+    if (at !== f.checkpoint) {
+      throw new ProtocolError(ErrorCode.Mismatch, `the mirror of ${phone} is at ${at ?? 'nothing'}, not ${f.checkpoint}: sync before migrating; nothing run`);
+    }
+    const store = mirror.checkpoints();
+    const output: { fd: 1 | 2; data: Uint8Array }[] = [];
+    let run;
+    try {
+      run = runMigrated(
+        store,
+        { checkpoint: f.checkpoint, returnPc: f.returnPc, returnSp: f.returnSp, budget: f.budget ? BigInt(f.budget) : undefined, phoneOnly: f.phoneOnly },
+        this.o.profile ?? (store.manifest(f.checkpoint) as { boot: { profile: DeviceProfile } }).boot.profile,
+        (fd, data) => output.push({ fd, data }),
+      );
+    } catch (e) {
+      if (e instanceof MigrationError || e instanceof CloneCloudError)
+        throw new ProtocolError(ErrorCode.Mismatch, `${(e as Error).message}; the phone runs the call itself`);
+      throw e;
+    }
+    const out0 = s.conn.socket.bytesWritten;
+    for (const o of output)
+      for (let i = 0; i < o.data.length || i === 0; i += OUTPUT_CHUNK)
+        s.conn.send({ type: FrameType.Output, fd: o.fd, data: o.data.subarray(i, i + OUTPUT_CHUNK) });
+    const pages = pagesBack(store, f.checkpoint, run.id);
+    const record = {
+      id: run.id,
+      parent: f.checkpoint,
+      manifest: store.manifest(run.id),
+      pageTable: store.pageTable(run.id),
+      extraHashes: store.extraHashes(run.id),
+      chain: run.chain,
+      parentChain: store.chainOf(f.checkpoint),
+    };
+    s.conn.send(incrementStart(record, pages.length));
+    for (let i = 0; i < pages.length; i += 1024) {
+      for (const batch of pageBatches(pages.slice(i, i + 1024).map(([h, b]) => packPage(h, b)))) s.conn.send(batch);
+    }
+    s.conn.send({ type: FrameType.IncrementCommit, id: run.id, pageCount: pages.length });
+    s.conn.send({
+      type: FrameType.Returned,
+      id: run.id,
+      reason: run.reason,
+      detail: run.detail,
+      memoryHash: run.memoryHash,
+      chain: run.chain,
+      instructions: run.instructions.toString(),
+      cloneSeconds: run.cloneSeconds,
+    });
+    this.o.log?.({
+      kind: 'migration',
+      phone,
+      from: f.checkpoint,
+      to: run.id,
+      reason: run.reason,
+      detail: run.detail,
+      instructions: run.instructions.toString(),
+      pagesSent: pages.length,
+      bytesSent: s.conn.socket.bytesWritten - out0,
       hostMs: performance.now() - t0,
     });
   }
@@ -358,6 +461,37 @@ export class CloneServer {
 
   /** Bytes read from each connection up to its last sync (the next sync's bytes are counted from there). */
   private readonly readMark = new WeakMap<Served, number>();
+}
+
+/** Largest piece of guest output in one Output frame. */
+const OUTPUT_CHUNK = 1 << 20;
+
+/**
+ * What the phone, standing at checkpoint `from`, lacks of checkpoint `to`: the pages whose
+ * content at their address differs (the phone writes them where they go), and the file blocks
+ * `from` did not reference.
+ */
+function pagesBack(store: CheckpointStore, from: string, to: string): PutPage[] {
+  const before = store.readTable(from);
+  const after = store.readTable(to);
+  const had = new Map<number, string>();
+  before.pages.forEach((p, i) => had.set(p, hashHex(before.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES))));
+  const out = new Map<string, Uint8Array>();
+  after.pages.forEach((p, i) => {
+    const h = after.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
+    const hex = hashHex(h);
+    if (had.get(p) !== hex && !out.has(hex)) out.set(hex, h.slice());
+  });
+  const blocksBefore = new Set<string>();
+  const eb = store.extraHashes(from);
+  for (let o = 0; o < eb.length; o += HASH_BYTES) blocksBefore.add(hashHex(eb.subarray(o, o + HASH_BYTES)));
+  const ea = store.extraHashes(to);
+  for (let o = 0; o < ea.length; o += HASH_BYTES) {
+    const h = ea.subarray(o, o + HASH_BYTES);
+    const hex = hashHex(h);
+    if (!blocksBefore.has(hex) && !out.has(hex)) out.set(hex, h.slice());
+  }
+  return [...out.values()].map((h) => [h, store.readPage(h)]);
 }
 
 /** A well-formed frame this point of the conversation does not expect. */

@@ -34,6 +34,8 @@ export interface ImageManifest {
   seed: number;
   /** Root file system entries, passed to the VFS as they are (it validates them). */
   rootfs: unknown[];
+  /** Guest paths only the phone has (a camera, a contacts database): an offloaded call that uses one comes back to the phone. */
+  phoneOnly: string[];
 }
 
 /** A manifest together with where it was found. */
@@ -82,6 +84,10 @@ export function parseManifest(data: unknown, file: string): ImageManifest {
   const rootfs = m.rootfs ?? [];
   if (!Array.isArray(rootfs)) fail(file, '"rootfs" must be an array');
   if (m.profile !== undefined && typeof m.profile !== 'string') fail(file, '"profile" must be a profile id');
+  const phoneOnly = m.phoneOnly ?? [];
+  if (!Array.isArray(phoneOnly) || !phoneOnly.every((x) => typeof x === 'string' && x.startsWith('/'))) {
+    fail(file, '"phoneOnly" must be an array of absolute guest paths');
+  }
   return {
     format: MANIFEST_FORMAT,
     name,
@@ -97,6 +103,7 @@ export function parseManifest(data: unknown, file: string): ImageManifest {
     profile: m.profile as string | undefined,
     seed,
     rootfs,
+    phoneOnly: phoneOnly as string[],
   };
 }
 

@@ -12,7 +12,7 @@ import { connect, formatAddress, FrameConnection } from './connection';
 import { ErrorCode, PeerRefusedError, ProtocolError } from './errors';
 import { FrameOf, FrameType, MirrorInfo } from './frames';
 import { connectingHandshake } from './handshake';
-import { packPage, WirePage } from './page-codec';
+import { packPage, unpackPage, WirePage } from './page-codec';
 
 /** Where the clone's mirror of this phone stands (after the Phone frame). */
 export interface MirrorPosition {
@@ -39,6 +39,16 @@ export interface FilesSyncRecord {
   extraHashes: Uint8Array;
 }
 
+/** The Migrate request as the phone fills it. */
+export type MigrateFrame = Omit<FrameOf<FrameType.Migrate>, 'type'>;
+
+/** What a migration brings back: the checkpoint where the clone stopped, the pages the phone lacks, and the clone's account. */
+export interface MigrationBack {
+  record: SnapshotRecord;
+  pages: PutPage[];
+  returned: Omit<FrameOf<FrameType.Returned>, 'type'>;
+}
+
 /** One mirrored phone, as the clone lists it (the Mirrors frame's entries). */
 export type MirrorListing = MirrorInfo;
 
@@ -52,6 +62,12 @@ export interface CloneClient {
   sendIncrement(record: SnapshotRecord, pages: PutPage[]): Promise<AckResult>;
   /** FilesStart, PageBatch..., IncrementCommit -> FilesAck (protocol 1.1): a file-only sync; rejects as sendIncrement does. */
   sendFiles(sync: FilesSyncRecord, pages: PutPage[]): Promise<FilesAckResult>;
+  /**
+   * Migrate (protocol 1.2): run the mirror on the clone from `request.checkpoint` until the call
+   * returns; the guest's output on the clone goes to `onOutput` in order; resolves with the
+   * increment back and why it stopped. Waits up to `timeoutMs` for the clone's run.
+   */
+  migrate(request: MigrateFrame, onOutput: (fd: 1 | 2, data: Uint8Array) => void, timeoutMs: number): Promise<MigrationBack>;
   /** The mirrors the clone holds. */
   listMirrors(): Promise<MirrorListing[]>;
   /** Bytes this connection has written so far, frames included (for pricing the link). */
@@ -195,6 +211,60 @@ class Client implements CloneClient {
     } catch {
       // nothing queued: the close itself is the reason
     }
+    return e;
+  }
+
+  migrate(request: MigrateFrame, onOutput: (fd: 1 | 2, data: Uint8Array) => void, timeoutMs: number): Promise<MigrationBack> {
+    return this.serial(async () => {
+      this.conn.send({ type: FrameType.Migrate, ...request });
+      // The clone runs the call before it answers: the first frame may be long in coming.
+      let f = await this.conn.next(timeoutMs);
+      while (f.type === FrameType.Output) {
+        onOutput(f.fd as 1 | 2, f.data);
+        f = await this.conn.next();
+      }
+      if (f.type === FrameType.Error) throw this.refused(f);
+      if (f.type !== FrameType.IncrementStart)
+        throw this.conn.fail(new ProtocolError(ErrorCode.Unexpected, `expected the increment back, got ${FrameType[f.type]}`));
+      if (f.parent !== request.checkpoint) {
+        throw this.conn.fail(new ProtocolError(ErrorCode.Mismatch, `the clone sent ${f.id} on top of ${String(f.parent)}, not ${request.checkpoint}`));
+      }
+      const pages: PutPage[] = [];
+      for (;;) {
+        const g = await this.conn.next();
+        if (g.type === FrameType.PageBatch) {
+          for (const p of g.pages) pages.push([p.hash, unpackPage(p)]);
+          if (pages.length > f.pageCount) throw this.conn.fail(new ProtocolError(ErrorCode.Unexpected, `more pages back than the ${f.pageCount} announced`));
+        } else if (g.type === FrameType.IncrementCommit) {
+          if (g.id !== f.id || g.pageCount !== pages.length || pages.length !== f.pageCount) {
+            throw this.conn.fail(new ProtocolError(ErrorCode.Unexpected, `increment back ${f.id}: ${pages.length} pages, ${f.pageCount} announced`));
+          }
+          break;
+        } else if (g.type === FrameType.Error) {
+          throw this.refused(g);
+        } else throw this.conn.fail(new ProtocolError(ErrorCode.Unexpected, `a ${FrameType[g.type]} frame inside the increment back`));
+      }
+      const r = await this.conn.expect(FrameType.Returned);
+      if (r.id !== f.id) throw this.conn.fail(new ProtocolError(ErrorCode.Mismatch, `Returned names ${r.id}; ${f.id} was sent`));
+      this.position = { checkpoint: r.id, memoryHash: r.memoryHash };
+      const record: SnapshotRecord = {
+        id: f.id,
+        parent: f.parent,
+        manifest: f.manifest,
+        pageTable: f.pageTable,
+        extraHashes: f.extraHashes,
+        chain: f.chain || undefined,
+        parentChain: f.parentChain ?? undefined,
+      };
+      const { type: _t, ...returned } = r;
+      return { record, pages, returned };
+    });
+  }
+
+  /** The error frame `f` as the rejection, the connection closed. */
+  private refused(f: FrameOf<FrameType.Error>): PeerRefusedError {
+    const e = new PeerRefusedError(f.code as ErrorCode, `${this.conn.peer} refused: ${f.message}`);
+    this.conn.socket.destroy();
     return e;
   }
 

@@ -88,8 +88,8 @@ export class FrameConnection {
     this.socket.write(encodeFrame(frame));
   }
 
-  /** The next frame; fails on timeout, on close, or when the stream broke the protocol. */
-  next(): Promise<Frame> {
+  /** The next frame; fails on timeout (the connection's, or `timeoutMs`), on close, or when the stream broke the protocol. */
+  next(timeoutMs = this.readTimeoutMs): Promise<Frame> {
     if (this.queue.length) {
       const f = this.queue.shift()!;
       if (this.queue.length < QUEUE_LIMIT) this.socket.resume();
@@ -100,8 +100,8 @@ export class FrameConnection {
     this.socket.resume();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.fail(new ProtocolError(ErrorCode.Closed, `no frame from ${this.peer} within ${this.readTimeoutMs} ms`));
-      }, this.readTimeoutMs);
+        this.fail(new ProtocolError(ErrorCode.Closed, `no frame from ${this.peer} within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.waiter = { resolve, reject, timer };
     });
   }
@@ -110,8 +110,8 @@ export class FrameConnection {
    * The next frame, which must be of `type`: an error frame from the peer fails with
    * PeerRefusedError, any other type closes the connection with an Unexpected error.
    */
-  async expect<T extends FrameType>(type: T): Promise<FrameOf<T>> {
-    const f = await this.next();
+  async expect<T extends FrameType>(type: T, timeoutMs?: number): Promise<FrameOf<T>> {
+    const f = await this.next(timeoutMs);
     if (f.type === type) return f as FrameOf<T>;
     if (f.type === FrameType.Error) {
       const e = new PeerRefusedError(f.code as ErrorCode, `${this.peer} refused: ${f.message}`);

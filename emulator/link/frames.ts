@@ -40,6 +40,9 @@ export enum FrameType {
   Ack = 0x23,
   FilesStart = 0x24,
   FilesAck = 0x25,
+  Migrate = 0x40,
+  Output = 0x41,
+  Returned = 0x42,
   ListMirrors = 0x30,
   Mirrors = 0x31,
   Error = 0x7e,
@@ -109,6 +112,31 @@ export type Frame =
   | { type: FrameType.FilesStart; id: string; manifest: object; extraHashes: Uint8Array; pageCount: number }
   /** The clone holds file sync `id`; the digest of the files state it holds. */
   | { type: FrameType.FilesAck; id: string; filesHash: string }
+  /**
+   * Run the mirror on the clone from checkpoint `checkpoint` (protocol 1.2), which must be the
+   * mirror's last, until the instruction at `returnPc` (bit 0: Thumb) executes with SP at
+   * `returnSp`, a syscall the phone must serve itself comes, or `budget` instructions (decimal
+   * text, empty for none) have run; the clone answers with Output frames, the increment back
+   * (IncrementStart, PageBatch..., IncrementCommit) and Returned.
+   */
+  | { type: FrameType.Migrate; checkpoint: string; returnPc: number; returnSp: number; budget: string; phoneOnly: string[] }
+  /** Bytes the guest wrote to fd 1 or 2 on the clone, in order (protocol 1.2). */
+  | { type: FrameType.Output; fd: number; data: Uint8Array }
+  /**
+   * The migrated run stopped (protocol 1.2): the checkpoint it stopped at (just sent), why
+   * ('return', 'syscall', 'budget'), a detail for the log, the mirror's memory hash and chain
+   * there, and the clone's instructions and modelled seconds for the call.
+   */
+  | {
+      type: FrameType.Returned;
+      id: string;
+      reason: string;
+      detail: string;
+      memoryHash: string;
+      chain: string;
+      instructions: string;
+      cloneSeconds: number;
+    }
   /** Ask for the mirrors the clone holds. */
   | { type: FrameType.ListMirrors }
   /** The mirrors the clone holds. */
@@ -177,6 +205,12 @@ export function encodePayload(f: Frame): Uint8Array {
         .bytes();
     case FrameType.FilesAck:
       return w.str(f.id).str(f.filesHash).bytes();
+    case FrameType.Migrate:
+      return w.str(f.checkpoint).u32(f.returnPc).u32(f.returnSp).str(f.budget).json(f.phoneOnly).bytes();
+    case FrameType.Output:
+      return w.u8(f.fd).blob(f.data).bytes();
+    case FrameType.Returned:
+      return w.str(f.id).str(f.reason).str(f.detail).str(f.memoryHash).str(f.chain).str(f.instructions).json(f.cloneSeconds).bytes();
     case FrameType.Mirrors:
       return w.json(f.mirrors).bytes();
     case FrameType.Error:
@@ -316,6 +350,31 @@ function decodeFields(type: FrameType, r: ByteReader): Frame {
     }
     case FrameType.FilesAck:
       return { type, id: r.str(), filesHash: r.str() };
+    case FrameType.Migrate: {
+      const checkpoint = r.str();
+      const returnPc = r.u32();
+      const returnSp = r.u32();
+      const budget = r.str();
+      if (!checkpoint) r.fail('empty checkpoint id');
+      if (budget !== '' && !/^[1-9]\d{0,19}$/.test(budget)) r.fail(`budget ${JSON.stringify(budget)} is not a count of instructions`);
+      const phoneOnly = r.json();
+      if (!Array.isArray(phoneOnly) || !phoneOnly.every((p) => typeof p === 'string' && p.startsWith('/')))
+        r.fail('phone-only paths are not a list of absolute paths');
+      return { type, checkpoint, returnPc, returnSp, budget, phoneOnly };
+    }
+    case FrameType.Output: {
+      const fd = r.u8();
+      if (fd !== 1 && fd !== 2) r.fail(`output for fd ${fd}; only 1 and 2 travel`);
+      return { type, fd, data: copy(r.blob()) };
+    }
+    case FrameType.Returned: {
+      const f = { type, id: r.str(), reason: r.str(), detail: r.str(), memoryHash: r.str(), chain: r.str(), instructions: r.str() };
+      const cloneSeconds = r.json();
+      if (!['return', 'syscall', 'budget'].includes(f.reason)) r.fail(`unknown reason ${JSON.stringify(f.reason)}`);
+      if (!/^\d{1,20}$/.test(f.instructions)) r.fail('instructions is not a count');
+      if (typeof cloneSeconds !== 'number' || !(cloneSeconds >= 0)) r.fail('clone seconds is not a time');
+      return { ...f, cloneSeconds };
+    }
     case FrameType.Mirrors: {
       const mirrors = r.json();
       if (!Array.isArray(mirrors) || !mirrors.every(isMirror)) r.fail('not a list of mirrors');

@@ -6,7 +6,7 @@
 import { ErrorCode, ProtocolError } from './errors';
 
 /** The version this build speaks. */
-export const PROTOCOL_VERSION = '1.1';
+export const PROTOCOL_VERSION = '1.2';
 
 /** [major, minor] of a `major.minor` string, or undefined when it is not one. */
 export function parseVersion(v: string): [number, number] | undefined {

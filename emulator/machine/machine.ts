@@ -397,6 +397,20 @@ export class Machine {
     this.serveSyscall();
   }
 
+  /**
+   * Undo the SVC a 'syscall-entry' stop left pending: the PC goes back to the SVC and the
+   * instruction count back by one, so the machine stands exactly before it and can be captured;
+   * whoever runs it next executes the SVC and serves the syscall (the phone, for a call that
+   * must not be served on the clone).
+   */
+  rewindSyscall(): void {
+    if (!this.pendingSyscall) throw new CloneCloudError('internal: no syscall is pending to rewind');
+    this.pendingSyscall = false;
+    const thumb = (this.pc & 1) !== 0;
+    this.pc = (this.pc - (thumb ? 2 : 4)) >>> 0;
+    this.engine.counters.instructions = this.engine.counters.instructions - 1n;
+  }
+
   /** Serve the syscall a 'syscall-entry' stop left pending (run() also does it first thing). */
   completeSyscall(): void {
     if (!this.pendingSyscall) return;

@@ -85,6 +85,32 @@ export class ModelClock implements Persist<ClockState> {
   }
 
   /**
+   * Continue after this CPU sat idle for `waitNs` while the work went on elsewhere (an offloaded
+   * call ran on the clone): time and energy are `saved`'s as of when the counter read `at`, plus
+   * `waitNs` at idle power; the instructions the counter shows beyond `at` ran elsewhere and cost
+   * this CPU nothing.
+   */
+  continueAfterWait(saved: ClockState, at: bigint, waitNs: bigint): void {
+    const old = new ModelClock(saved.profile, () => at, saved.epochSeconds);
+    old.sleptNs = BigInt(saved.sleptNs);
+    old.base = {
+      instructions: BigInt(saved.base.instructions),
+      busyNs: BigInt(saved.base.busyNs),
+      sleptNs: BigInt(saved.base.sleptNs),
+      energyJoules: saved.base.energyJoules,
+    };
+    this.epochSeconds = saved.epochSeconds;
+    const wait = waitNs > 0n ? waitNs : 0n;
+    this.sleptNs = old.sleptNs + wait;
+    this.base = {
+      instructions: this.instructions(),
+      busyNs: old.busyNs(),
+      sleptNs: this.sleptNs,
+      energyJoules: old.energyJoules() + (Number(wait) / 1e9) * this.profile.cpuIdleW,
+    };
+  }
+
+  /**
    * Continue from a saved state, at the instruction count the counter shows now (restore it
    * first). When the saved profile ran at the same rate, the saved base is kept so the figures
    * are exactly those of an uninterrupted run; otherwise what was spent so far becomes the base

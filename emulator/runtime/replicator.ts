@@ -30,7 +30,7 @@ import { captureFiles, FilesCapture } from '../snapshot/files-capture';
 import { filesDigest } from '../snapshot/files-record';
 import { CheckpointManifest } from '../snapshot/manifest';
 import { tableDigest } from '../snapshot/memory-digest';
-import { hashHex } from '../snapshot/page-hash';
+import { HASH_BYTES, hashHex } from '../snapshot/page-hash';
 import { applyDelta, decodeDelta, decodePageTable, isDelta, PageTable } from '../snapshot/page-table';
 import { ParentBaseline, PutPage, SnapshotRecord, SnapshotSink } from '../snapshot/sink';
 import { LastSync, SyncLevel, SyncPolicy } from './sync-policy';
@@ -42,10 +42,41 @@ export interface CloneConnection {
   have(hashes: Uint8Array[]): Promise<boolean[]>;
   sendIncrement(record: SnapshotRecord, pages: PutPage[]): Promise<{ id: string; memoryHash: string }>;
   sendFiles(sync: { id: string; manifest: object; extraHashes: Uint8Array }, pages: PutPage[]): Promise<{ id: string; filesHash: string }>;
+  /** Run a migrated call on the clone (link/clone-client.ts). */
+  migrate(
+    request: MigrateRequestFrame,
+    onOutput: (fd: 1 | 2, data: Uint8Array) => void,
+    timeoutMs: number,
+  ): Promise<Omit<MigrationBackResult, 'bytesUp' | 'bytesDown'>>;
   /** Bytes the connection has written and read so far. */
   readonly bytesOut: number;
   readonly bytesIn: number;
   close(): Promise<void>;
+}
+
+/** A sync the clone acknowledged, waited for: its checkpoint id, full page table, and report. */
+export interface AcknowledgedSync {
+  id: string;
+  table: PageTable;
+  report: SyncReport;
+}
+
+/** A migration request (link/frames.ts Migrate, without its type). */
+export interface MigrateRequestFrame {
+  checkpoint: string;
+  returnPc: number;
+  returnSp: number;
+  budget: string;
+  phoneOnly: string[];
+}
+
+/** What a migration brought back (link/clone-client.ts MigrationBack) and the bytes it took each way. */
+export interface MigrationBackResult {
+  record: SnapshotRecord;
+  pages: PutPage[];
+  returned: { id: string; reason: string; detail: string; memoryHash: string; chain: string; instructions: string; cloneSeconds: number };
+  bytesUp: number;
+  bytesDown: number;
 }
 
 /** One sync, as reported. */
@@ -133,6 +164,12 @@ class CloneSide implements SnapshotSink {
     this.staged = { record, pages };
   }
 
+  /** Know checkpoint `id` (one the clone made) as a baseline increments may be taken against. */
+  adopt(id: string, baseline: ParentBaseline): void {
+    this.baselines.clear();
+    this.baselines.set(id, baseline);
+  }
+
   commitAsync(record: SnapshotRecord, pages: PutPage[]): Promise<void> {
     this.commit(record, pages);
     return Promise.resolve();
@@ -177,6 +214,12 @@ export class Replicator {
     private readonly opts: ReplicatorOptions,
   ) {}
 
+  /** The link the policy would sync over now (null: no connectivity). */
+  currentLink(): string | null {
+    const m = this.machine;
+    return this.opts.policy.decide({ seconds: m.clock.seconds(), instructions: m.instructions, requested: true }, this.last).link;
+  }
+
   /** Sync at the next point, whatever the policy's periods say (SIGUSR1, or code that needs the clone current). */
   request(): void {
     this.requested = true;
@@ -217,6 +260,19 @@ export class Replicator {
       });
       return;
     }
+    const captured = this.captureIncrement(t0);
+    if (!captured) return;
+    const { record, pages, manifest, stoppedMs } = captured;
+    this.inFlight = this.send(record, pages, manifest, at, link, decision.reason, stoppedMs)
+      .then(() => undefined)
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+  }
+
+  /** Capture an increment of the stopped machine for the clone; undefined (said in one line) when the state cannot be captured now. */
+  private captureIncrement(t0: bigint): { record: SnapshotRecord; pages: PutPage[]; manifest: CheckpointManifest; stoppedMs: number } | undefined {
+    const m = this.machine;
     if (this.fullNext || !this.checkpointer) {
       this.checkpointer = new Checkpointer(this.side, m);
       this.fullNext = false;
@@ -228,13 +284,73 @@ export class Replicator {
       // The state cannot be captured now (an open file was deleted, say): no sync this time,
       // the guest runs on, and the next sync is a full one.
       this.fail(`no sync at ${m.instructions.toLocaleString('en-US')} instructions: ${(e as Error).message}`);
-      return;
+      return undefined;
     }
     const { record, pages } = this.side.take();
-    const stoppedMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    this.inFlight = this.send(record, pages, manifest, at, link, decision.reason, stoppedMs).finally(() => {
-      this.inFlight = undefined;
-    });
+    return { record, pages, manifest, stoppedMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+  }
+
+  /**
+   * Sync now over `link` and wait for the clone's acknowledgement, so that its mirror is this
+   * machine as it stands (a migration runs from there). Undefined, said in one line, when that
+   * cannot be done; the caller then goes on locally.
+   */
+  async syncAndWait(link: string, reason: string): Promise<AcknowledgedSync | undefined> {
+    await this.inFlight;
+    if (!(await this.connection())) return undefined;
+    const m = this.machine;
+    const captured = this.captureIncrement(process.hrtime.bigint());
+    if (!captured) return undefined;
+    const at = { seconds: m.clock.seconds(), instructions: m.instructions };
+    const { record, pages, manifest, stoppedMs } = captured;
+    const report = await this.send(record, pages, manifest, at, link, reason, stoppedMs);
+    if (!report) return undefined;
+    return { id: record.id, table: this.lastTable!, report };
+  }
+
+  /**
+   * Ask the clone to run the migrated call from its mirror (which must be the last acknowledged
+   * sync) and bring back where it stopped; the connection is dropped on any failure, which
+   * rejects. The bytes each way are priced on `link` by the caller (see price()).
+   */
+  async migrate(request: MigrateRequestFrame, onOutput: (fd: 1 | 2, data: Uint8Array) => void, timeoutMs: number): Promise<MigrationBackResult> {
+    const conn = await this.connection();
+    if (!conn) throw new Error('the clone cannot be reached');
+    const out0 = conn.bytesOut;
+    const in0 = conn.bytesIn;
+    try {
+      const back = await conn.migrate(request, onOutput, timeoutMs);
+      return { ...back, bytesUp: conn.bytesOut - out0, bytesDown: conn.bytesIn - in0 };
+    } catch (e) {
+      await this.dropConnection();
+      this.fullNext = true;
+      throw e;
+    }
+  }
+
+  /**
+   * The machine was brought to checkpoint `id`, which the clone committed as its mirror (a
+   * migrated call's return): the next increment is taken against it, and all its pages count as
+   * held. `arrivedAt` is the modelled second its last byte reached the phone.
+   */
+  adopt(id: string, table: PageTable, depth: number, chain: string, extraHashes: Uint8Array, arrivedAt: number): void {
+    this.side.adopt(id, { table, depth, chain });
+    for (let i = 0; i < table.pages.length; i++) this.side.held.add(hashHex(table.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)));
+    for (let o = 0; o < extraHashes.length; o += HASH_BYTES) this.side.held.add(hashHex(extraHashes.subarray(o, o + HASH_BYTES)));
+    this.checkpointer = new Checkpointer(this.side, this.machine, id);
+    this.fullNext = false;
+    this.lastTable = table;
+    const at = { seconds: arrivedAt, instructions: this.machine.instructions };
+    this.last.memory = at;
+    this.last.files = at;
+    this.acked.push({ capturedAt: arrivedAt, arrivedAt });
+    this.filesAcked.push({ capturedAt: arrivedAt, arrivedAt });
+    this.lastSync = { id, atSeconds: arrivedAt };
+  }
+
+  /** Price a transfer the phone waited for on `link`'s meter (a migration's request and return), counted in the totals. */
+  priceWaited(link: string, atSeconds: number, up: number, down: number): { seconds: number; joules: number } {
+    return this.price(link, atSeconds, up, down, 1);
   }
 
   /** Wait for the sync in flight, add the radios' final tails at `atSeconds`, and close the connection. */
@@ -264,7 +380,7 @@ export class Replicator {
     link: string,
     reason: string,
     stoppedMs: number,
-  ): Promise<void> {
+  ): Promise<SyncReport | undefined> {
     let conn: CloneConnection | undefined;
     let out0 = 0;
     let in0 = 0;
@@ -272,7 +388,7 @@ export class Replicator {
       conn = await this.connection();
       if (!conn) {
         this.fullNext = true;
-        return;
+        return undefined;
       }
       out0 = conn.bytesOut;
       in0 = conn.bytesIn;
@@ -287,7 +403,7 @@ export class Replicator {
       if (ack.memoryHash !== phoneHash) {
         this.side.held.clear();
         this.fail(`sync ${record.id}: the clone's mirror has memory hash ${ack.memoryHash}, the phone ${phoneHash}; the next sync is a full one`);
-        return;
+        return undefined;
       }
       this.last.memory = at;
       this.last.files = at;
@@ -297,7 +413,7 @@ export class Replicator {
       this.filesAcked.push(update);
       this.lastSync = { id: record.id, atSeconds: at.seconds };
       this.totals.syncs++;
-      this.opts.onSync?.({
+      const report: SyncReport = {
         level: 'memory',
         id: record.id,
         link,
@@ -313,9 +429,12 @@ export class Replicator {
         stoppedMs,
         captureMs: manifest.stats.captureMs,
         memoryHash: phoneHash,
-      });
+      };
+      this.opts.onSync?.(report);
+      return report;
     } catch (e) {
       await this.failed(e, conn, link, at.seconds, out0, in0, `sync ${record.id}`);
+      return undefined;
     }
   }
 
@@ -428,15 +547,14 @@ export class Replicator {
     this.opts.onWarning?.(message);
   }
 
-  /** Price a transfer on `link`'s meter and count it. */
-  private price(link: string, atSeconds: number, up: number, down: number): { seconds: number; joules: number } {
+  /** Price a transfer on `link`'s meter and count it (a sync: two exchanges, which pages are held, then the increment and its acknowledgement). */
+  private price(link: string, atSeconds: number, up: number, down: number, roundTrips = 2): { seconds: number; joules: number } {
     let meter = this.meters.get(link);
     if (!meter) {
       meter = new LinkMeter(this.opts.link(link));
       this.meters.set(link, meter);
     }
-    // Two exchanges: which pages are held, then the increment and its acknowledgement.
-    const cost = meter.transfer(atSeconds, up, down, 2);
+    const cost = meter.transfer(atSeconds, up, down, roundTrips);
     this.totals.bytesUp += up;
     this.totals.bytesDown += down;
     this.totals.transferSeconds += cost.seconds;

@@ -54,6 +54,8 @@ export interface SessionOptions {
    */
   yieldEvery?: bigint;
   events?: SessionEvents;
+  /** Stop at these code addresses and let the handler act (an offloaded call's entry) before the run goes on. */
+  breakpoints?: { addresses: number[]; hit(address: number): Promise<void> };
 }
 
 /** The summary a session ends with: the machine's figures, its memory hash and the checkpoints taken. */
@@ -105,6 +107,8 @@ export class RunSession {
     const stepSize = () => this.opts.yieldEvery ?? (checkpointing ? YIELD_EVERY : undefined);
     // A budget stops at the last block boundary before the point, so count from the point itself.
     let reached = machine.instructions;
+    const breakpoints = this.opts.breakpoints;
+    if (breakpoints) machine.setBreakpoints(breakpoints.addresses);
     try {
       for (;;) {
         const point = checkpointing ? schedule.next(reached > machine.instructions ? reached : machine.instructions) : undefined;
@@ -113,6 +117,10 @@ export class RunSession {
         const step = size !== undefined ? machine.instructions + size : undefined;
         const until = step !== undefined && (stopAt === undefined || step < stopAt) ? step : stopAt;
         outcome = machine.run(until);
+        if (outcome === 'breakpoint') {
+          await breakpoints?.hit(machine.breakpointHit!);
+          continue;
+        }
         if (outcome !== 'budget') break;
         if (until !== stopAt) {
           events.onProgress?.(machine.instructions);

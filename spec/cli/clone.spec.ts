@@ -120,7 +120,7 @@ describe('cli clone serve and clones', function () {
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
     try {
       const port = (fake.address() as net.AddressInfo).port;
-      oneLine(await cli(['clones', '--clone', `127.0.0.1:${port}`, '--token-file', file]), /wire protocol "2.0"; this clonecloud speaks 1.1: upgrade/);
+      oneLine(await cli(['clones', '--clone', `127.0.0.1:${port}`, '--token-file', file]), /wire protocol "2.0"; this clonecloud speaks 1.2: upgrade/);
     } finally {
       fake.close();
     }

@@ -13,6 +13,7 @@ export interface CliRun {
   summary?: {
     exitStatus: number;
     instructions: number;
+    modelledSeconds: number;
     memoryHash: string;
     clone?: {
       syncs: number;

@@ -1,0 +1,128 @@
+/**
+ * Running a migrated call on the clone: restore the phone's mirror at the migration checkpoint
+ * onto the clone's own profile, run it until the call returns to its caller (the return address
+ * executes with the stack pointer the call was entered with), a syscall the phone must serve
+ * comes (phone-only.ts), or a budget runs out, and capture where it stopped into the mirror's
+ * store as the next checkpoint. The phone then takes that checkpoint back.
+ */
+import { CloneCloudError } from '../errors';
+import { Machine } from '../machine/machine';
+import { DeviceProfile } from '../model/profiles';
+import { Checkpointer } from '../snapshot/capture';
+import { tableDigest } from '../snapshot/memory-digest';
+import { restoreCheckpoint } from '../snapshot/restore';
+import { CheckpointStore } from '../store/store';
+import { mustRunOnPhone } from './phone-only';
+
+/** What the phone asks the clone to run. */
+export interface MigrateRequest {
+  /** The checkpoint to run from: the mirror's last. */
+  checkpoint: string;
+  /** The caller's return address (bit 0: Thumb) and the stack pointer at the call's entry. */
+  returnPc: number;
+  returnSp: number;
+  /** Stop after this many instructions of the call (undefined: no limit). */
+  budget?: bigint;
+  /** Paths only the phone has. */
+  phoneOnly: readonly string[];
+}
+
+/** How a migrated run stopped, and where. */
+export interface MigratedRun {
+  /** The checkpoint it stopped at, committed in the mirror's store after the request's. */
+  id: string;
+  reason: 'return' | 'syscall' | 'budget';
+  /** For the log: the return address, or the syscall and why. */
+  detail: string;
+  memoryHash: string;
+  /** The chain the checkpoint was committed in (the phone's next increment names it as its parent's). */
+  chain: string;
+  /** Instructions the call ran on the clone, and the clone's modelled seconds for them. */
+  instructions: bigint;
+  cloneSeconds: number;
+}
+
+/** A migrated run that could not be done (the guest faulted, say): the phone runs the call itself. */
+export class MigrationError extends CloneCloudError {}
+
+/** Stack pointer register. */
+const SP = 13;
+
+/** Run `req` from the mirror in `store` on `profile`; `output` receives what the guest writes to fd 1 and 2, in order. */
+export function runMigrated(store: CheckpointStore, req: MigrateRequest, profile: DeviceProfile, output: (fd: 1 | 2, bytes: Uint8Array) => void): MigratedRun {
+  const { machine } = restoreCheckpoint(store, req.checkpoint, {
+    profile,
+    stdout: (b) => output(1, Uint8Array.prototype.slice.call(b)),
+    stderr: (b) => output(2, Uint8Array.prototype.slice.call(b)),
+    warn: () => undefined,
+  });
+  try {
+    const start = machine.instructions;
+    const t0 = machine.clock.seconds();
+    const stop = runToReturn(machine, req);
+    const capture = new Checkpointer(store, machine, req.checkpoint).capture();
+    const chain = store.chainOf(capture.id);
+    if (chain === undefined) throw new MigrationError(`internal: checkpoint ${capture.id} has no chain`);
+    return {
+      id: capture.id,
+      ...stop,
+      memoryHash: tableDigest(capture.manifest.state.regions, store.readTable(capture.id)),
+      chain,
+      instructions: machine.instructions - start,
+      cloneSeconds: machine.clock.seconds() - t0,
+    };
+  } finally {
+    machine.close();
+  }
+}
+
+/** Run until the call returns, a syscall must go to the phone, or the budget ends. */
+function runToReturn(machine: Machine, req: MigrateRequest): { reason: MigratedRun['reason']; detail: string } {
+  const returnAt = (req.returnPc & ~1) >>> 0;
+  let why: string | undefined;
+  machine.beforeSyscall = (nr) => {
+    why = mustRunOnPhone(
+      {
+        nr,
+        args: [0, 1, 2, 3, 4, 5].map((i) => machine.engine.r(i) >>> 0),
+        cwd: machine.kernel.group.cwd,
+        readString: (addr) => {
+          try {
+            return machine.space.readCString(addr);
+          } catch {
+            return undefined;
+          }
+        },
+        fdPath: (fd) => (machine.kernel.fds.has(fd) ? machine.kernel.fds.get(fd).file.path : undefined),
+      },
+      req.phoneOnly,
+    );
+    return why !== undefined;
+  };
+  machine.setBreakpoints([returnAt]);
+  const end = req.budget === undefined ? undefined : machine.instructions + req.budget;
+  try {
+    for (;;) {
+      const outcome = machine.run(end);
+      switch (outcome) {
+        case 'breakpoint':
+          // A recursive call returns through the same address with a deeper stack: go on.
+          if (machine.engine.r(SP) >>> 0 === req.returnSp >>> 0) return { reason: 'return', detail: `returned to 0x${returnAt.toString(16)}` };
+          continue;
+        case 'syscall-entry':
+          machine.rewindSyscall();
+          return { reason: 'syscall', detail: why ?? 'a syscall the phone serves' };
+        case 'budget':
+          return { reason: 'budget', detail: `stopped after the budget of ${req.budget} instructions` };
+        default:
+          throw new MigrationError(`the migrated run ended unexpectedly (${outcome})`);
+      }
+    }
+  } catch (e) {
+    if (e instanceof MigrationError) throw e;
+    throw new MigrationError(`the migrated run failed on the clone: ${(e as Error).message}`);
+  } finally {
+    machine.beforeSyscall = undefined;
+    machine.setBreakpoints([]);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * `boot --offload` against a clone server in its own process over loopback TCP: calls to the
+ * chosen function run on the clone and the phone goes on from where the clone stopped. The run
+ * must be the local run exactly (output, exit status, instruction count, memory hash) whichever
+ * function is offloaded (one that calls others, a recursive one, one that touches a phone-only
+ * device), on every link, and when the connection breaks in the middle of a call.
+ */
+import { strict as assert } from 'assert';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { initHashing } from '../../emulator/snapshot/page-hash';
+import { CloneProcess, startClone } from '../support/clone-process';
+import { CliRun, runCliAsync } from '../support/cli-run';
+import { compileC, tempDir } from '../support/toolchain';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** The guest's own stderr lines (the run's notes and summary taken out). */
+const guestErr = (r: CliRun) => r.lines.filter((l) => !l.startsWith('clonecloud: ') && !l.startsWith('{')).join('\n');
+
+/** A proxy to `port` whose first connection is cut once `cutAfter` bytes came back from the clone; later ones pass. */
+function cuttingProxy(port: number, cutAfter: number): Promise<{ port: number; close: () => void }> {
+  let first = true;
+  const server = net.createServer((phone) => {
+    const cut = first;
+    first = false;
+    const clone = net.connect(port, '127.0.0.1');
+    let back = 0;
+    phone.on('data', (b: Buffer) => clone.write(b));
+    clone.on('data', (b: Buffer) => {
+      back += b.length;
+      if (cut && back > cutAfter) {
+        phone.destroy();
+        clone.destroy();
+        return;
+      }
+      phone.write(b);
+    });
+    for (const [a, b] of [
+      [phone, clone],
+      [clone, phone],
+    ]) {
+      a.on('error', () => b.destroy());
+      a.on('close', () => b.destroy());
+    }
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as net.AddressInfo).port, close: () => server.close() })),
+  );
+}
+
+describe('runtime/offloader: boot --offload with a clone server in its own process', function () {
+  this.timeout(300_000);
+  const dir = tempDir('cc-offload-');
+  const tokenFile = path.join(dir, 'token');
+  const root = path.join(dir, 'root');
+  let clone: CloneProcess;
+  let elf = '';
+  let local: CliRun;
+  before(async () => {
+    await initHashing();
+    elf = compileC(path.join(ROOT, 'spec', 'fixtures', 'offload-work.c'));
+    fs.mkdirSync(path.join(root, 'tmp'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'dev'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'dev', 'camera'), 'frame-0001 pixels of the phone camera');
+    clone = await startClone(path.join(dir, 'mirrors'), tokenFile, crypto.randomBytes(32).toString('hex'));
+    local = await runCliAsync(['boot', '--elf', elf, '--root', root, '--json']);
+    assert.equal(local.status, 0, local.lines.join('\n'));
+  });
+  after(async () => {
+    assert.equal(await clone.stop(), 0, clone.output());
+  });
+
+  const offload = (fn: string, phone: string, extra: string[] = [], port = clone.port) =>
+    runCliAsync([
+      'boot',
+      '--elf',
+      elf,
+      '--root',
+      root,
+      '--json',
+      '--clone',
+      `127.0.0.1:${port}`,
+      '--token-file',
+      tokenFile,
+      '--phone-id',
+      phone,
+      '--offload',
+      fn,
+      '--phone-only',
+      '/dev/camera',
+      ...extra,
+    ]);
+
+  /** The run is the local one, exactly. */
+  function sameAsLocal(r: CliRun): void {
+    assert.equal(r.status, local.status, r.lines.join('\n'));
+    assert.ok(r.stdout.equals(local.stdout), `stdout differs:\n${r.stdout.toString()}`);
+    assert.equal(guestErr(r), guestErr(local));
+    assert.equal(r.summary?.instructions, local.summary?.instructions);
+    assert.equal(r.summary?.memoryHash, local.summary?.memoryHash);
+  }
+
+  type Offload = {
+    calls: number;
+    offloaded: number;
+    local: number;
+    waitSeconds: number;
+    cloneSeconds: number;
+    log: { outcome: string; stop?: string; why?: string }[];
+  };
+  const offloadOf = (r: CliRun) => (r.summary as unknown as { offload: Offload }).offload;
+
+  for (const [fn, calls] of [
+    ['crunch', 4],
+    ['work', 4],
+    ['fib', 4],
+  ] as const) {
+    it(`${fn}: every call runs on the clone and the run is the local one`, async () => {
+      const r = await offload(fn, `offload-${fn}`);
+      sameAsLocal(r);
+      const o = offloadOf(r);
+      assert.deepEqual([o.calls, o.offloaded, o.local], [calls, calls, 0], r.lines.join('\n'));
+      for (const c of o.log) assert.match(c.stop ?? '', /^return: returned to 0x[0-9a-f]+$/);
+      assert.ok(o.cloneSeconds > 0 && o.waitSeconds > o.cloneSeconds, JSON.stringify(o));
+      assert.match(clone.output(), new RegExp(`migration offload-${fn} \\S+ -> \\S+: return `));
+    });
+  }
+
+  it('a call that opens a phone-only device comes back to the phone at that syscall', async () => {
+    const r = await offload('camera', 'offload-camera');
+    sameAsLocal(r);
+    const o = offloadOf(r);
+    assert.equal(o.offloaded, 1);
+    assert.match(o.log[0].stop ?? '', /^syscall: it names \/dev\/camera, which is phone-only$/);
+  });
+
+  it('prices the wait by the link: 3G waits far longer than Wi-Fi for the same calls', async () => {
+    const wifi = await offload('crunch', 'offload-wifi', ['--link', 'wifi-2009']);
+    const g3 = await offload('crunch', 'offload-3g', ['--link', '3g-2009']);
+    sameAsLocal(wifi);
+    sameAsLocal(g3);
+    assert.ok(offloadOf(g3).waitSeconds > 5 * offloadOf(wifi).waitSeconds, `${offloadOf(g3).waitSeconds} vs ${offloadOf(wifi).waitSeconds}`);
+    assert.ok((g3.summary?.modelledSeconds ?? 0) > (wifi.summary?.modelledSeconds ?? 0));
+  });
+
+  it('runs the call locally when the connection breaks while the clone answers, with the same output', async () => {
+    const proxy = await cuttingProxy(clone.port, 8192);
+    try {
+      const r = await offload('work', 'offload-cut', [], proxy.port);
+      sameAsLocal(r);
+      const o = offloadOf(r);
+      assert.ok(o.local >= 1, r.lines.join('\n'));
+      assert.match(o.log.find((c) => c.outcome === 'local')?.why ?? '', /the clone did not run it|the sync before it did not go through/);
+      assert.ok(o.offloaded >= 1, 'later calls went to the clone again');
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it('refuses --offload of an unknown function, and without --clone, in one line', async () => {
+    const bad = await runCliAsync([
+      'boot',
+      '--elf',
+      elf,
+      '--root',
+      root,
+      '--clone',
+      `127.0.0.1:${clone.port}`,
+      '--token-file',
+      tokenFile,
+      '--offload',
+      'no_such_fn',
+    ]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.lines.join('\n'), /no_such_fn/);
+    const alone = await runCliAsync(['boot', '--elf', elf, '--root', root, '--offload', 'crunch']);
+    assert.equal(alone.status, 2);
+    assert.match(alone.lines.join('\n'), /--offload needs --clone HOST:PORT/);
+  });
+});
