@@ -107,7 +107,8 @@ export function offloadLine(c: OffloadedCall): string {
 export function offloadSummaryLines(t: OffloadTotals): string {
   return (
     `offloaded       ${t.offloaded} of ${t.calls} calls (${t.local} local); clone ${t.cloneInstructions.toLocaleString('en-US')} instructions in ${t.cloneSeconds.toFixed(3)} s; ` +
-    `phone waited ${t.waitSeconds.toFixed(3)} s; ${(t.bytesUp / 1048576).toFixed(2)} MiB up, ${(t.bytesDown / 1048576).toFixed(2)} MiB down\n`
+    `phone waited ${t.waitSeconds.toFixed(3)} s; ${(t.bytesUp / 1048576).toFixed(2)} MiB up, ${(t.bytesDown / 1048576).toFixed(2)} MiB down\n` +
+    `local estimate  ${(t.localEstimate.modelledSeconds * 1000).toFixed(3)} ms, ${t.localEstimate.energyJoules.toFixed(4)} J on the phone alone\n`
   );
 }
 

@@ -96,7 +96,7 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
   const clone = replicator ? await replicator.finish(machine.clock.seconds()) : undefined;
   machine.close();
   if (clone) Object.assign(summary, { energyJoules: summary.energyJoules + clone.radioJoules, clone });
-  const offload = offloader?.totals(summary.modelledSeconds);
+  const offload = offloader?.totals(summary.modelledSeconds, summary.energyJoules - (clone?.radioJoules ?? 0));
   if (offload) Object.assign(summary, { offload });
   if (fault) process.stderr.write(`clonecloud: ${fault.message}\n`);
   if (result.outcome === 'limit') process.stderr.write(`clonecloud: stopped after ${summary.instructions} instructions (--max-instructions)\n`);

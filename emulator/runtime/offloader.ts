@@ -65,6 +65,11 @@ export interface OffloadTotals {
   bytesDown: number;
   timeline: TimelineSegment[];
   log: OffloadedCall[];
+  /**
+   * The same run on the phone alone, estimated: the offloaded instructions priced on the phone's
+   * CPU instead of the waits, no radio. Exact for a program whose work does not depend on time.
+   */
+  localEstimate: { modelledSeconds: number; energyJoules: number };
 }
 
 /** How to offload. */
@@ -171,12 +176,15 @@ export class Offloader {
     });
   }
 
-  /** What offloading came to, the run having ended at `endSeconds`. */
-  totals(endSeconds: number): OffloadTotals {
+  /** What offloading came to, the run having ended at `endSeconds` with `cpuJoules` of CPU energy (the radio's not included). */
+  totals(endSeconds: number, cpuJoules: number): OffloadTotals {
     const done = this.log.filter((c) => c.outcome === 'offloaded');
     const sum = (f: (c: OffloadedCall) => number | undefined) => done.reduce((n, c) => n + (f(c) ?? 0), 0);
     const timeline = [...this.timeline];
     if (endSeconds > this.phoneFrom) timeline.push({ lane: 'phone', what: 'compute', from: this.phoneFrom, to: endSeconds });
+    const p = this.machine.spec.profile;
+    const wait = sum((c) => c.waitSeconds);
+    const cloneBusy = sum((c) => c.cloneInstructions) / (p.clockHz * p.ipc);
     return {
       calls: this.log.length,
       offloaded: done.length,
@@ -188,6 +196,7 @@ export class Offloader {
       bytesDown: sum((c) => c.bytesDown),
       timeline,
       log: [...this.log],
+      localEstimate: { modelledSeconds: endSeconds - wait + cloneBusy, energyJoules: cpuJoules - wait * p.cpuIdleW + cloneBusy * p.cpuActiveW },
     };
   }
 

@@ -110,6 +110,8 @@ describe('runtime/offloader: boot --offload with a clone server in its own proce
     waitSeconds: number;
     cloneSeconds: number;
     log: { outcome: string; stop?: string; why?: string }[];
+    localEstimate: { modelledSeconds: number; energyJoules: number };
+    timeline: { lane: string; from: number; to: number }[];
   };
   const offloadOf = (r: CliRun) => (r.summary as unknown as { offload: Offload }).offload;
 
@@ -125,6 +127,18 @@ describe('runtime/offloader: boot --offload with a clone server in its own proce
       assert.deepEqual([o.calls, o.offloaded, o.local], [calls, calls, 0], r.lines.join('\n'));
       for (const c of o.log) assert.match(c.stop ?? '', /^return: returned to 0x[0-9a-f]+$/);
       assert.ok(o.cloneSeconds > 0 && o.waitSeconds > o.cloneSeconds, JSON.stringify(o));
+      // Priced on the phone instead, the offloaded instructions give back the local run's time and energy.
+      assert.ok(
+        Math.abs(o.localEstimate.modelledSeconds - local.summary!.modelledSeconds) < 1e-6,
+        `${o.localEstimate.modelledSeconds} vs ${local.summary!.modelledSeconds}`,
+      );
+      assert.ok(
+        Math.abs(o.localEstimate.energyJoules - local.summary!.energyJoules) < 1e-6,
+        `${o.localEstimate.energyJoules} vs ${local.summary!.energyJoules}`,
+      );
+      // The timeline's lanes take turns: the phone waits while the link and the clone work.
+      const lanes = o.timeline.map((t) => t.lane).join(' ');
+      assert.match(lanes, /^(phone link clone link )+phone$/);
       assert.match(clone.output(), new RegExp(`migration offload-${fn} \\S+ -> \\S+: return `));
     });
   }
@@ -135,6 +149,28 @@ describe('runtime/offloader: boot --offload with a clone server in its own proce
     const o = offloadOf(r);
     assert.equal(o.offloaded, 1);
     assert.match(o.log[0].stop ?? '', /^syscall: it names \/dev\/camera, which is phone-only$/);
+  });
+
+  it('describes the clone to an offloaded call: memory, processors and affinity of its profile', async () => {
+    const hw = compileC(path.join(ROOT, 'spec', 'fixtures', 'hardware.c'));
+    const args = ['boot', '--elf', hw, '--no-summary'];
+    const phone = await runCliAsync(args);
+    const dell = await runCliAsync([...args, '--profile', 'dell-t7400']);
+    assert.equal(phone.stdout.toString(), 'here: MemTotal 196608 kB, sysinfo 201326592 bytes, 1 processors, affinity 1\n');
+    assert.equal(dell.stdout.toString(), 'here: MemTotal 8388608 kB, sysinfo 8589934592 bytes, 4 processors, affinity 4\n');
+    const offloaded = await runCliAsync([
+      ...args,
+      '--clone',
+      `127.0.0.1:${clone.port}`,
+      '--token-file',
+      tokenFile,
+      '--phone-id',
+      'offload-hardware',
+      '--offload',
+      'describe_hardware',
+    ]);
+    assert.equal(offloaded.status, 0, offloaded.lines.join('\n'));
+    assert.ok(offloaded.stdout.equals(dell.stdout), offloaded.stdout.toString());
   });
 
   it('prices the wait by the link: 3G waits far longer than Wi-Fi for the same calls', async () => {

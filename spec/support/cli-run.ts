@@ -14,6 +14,7 @@ export interface CliRun {
     exitStatus: number;
     instructions: number;
     modelledSeconds: number;
+    energyJoules: number;
     memoryHash: string;
     clone?: {
       syncs: number;

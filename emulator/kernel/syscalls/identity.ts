@@ -49,6 +49,44 @@ function sysinfo(t: Task, a: number[]): number {
   return 0;
 }
 
+/** Bytes of the kernel's CPU mask on a 32-bit kernel with up to 32 CPUs: one unsigned long. */
+const CPUMASK_BYTES = 4;
+
+/** The pid a sched_*affinity call names, when it is this process's only thread (0 or its tid). */
+function selfOrEsrch(t: Task, pid: number): number {
+  return pid === 0 || pid === t.tid ? 0 : -ESRCH;
+}
+
+/**
+ * sched_getaffinity: every CPU of the device profile (what a process not pinned anywhere gets).
+ * As in Linux, the buffer must hold a bit per CPU and be a whole number of longs, and the return
+ * value is the bytes of the kernel's mask written.
+ */
+function schedGetaffinity(t: Task, a: number[]): number {
+  const [pid, len, ptr] = a;
+  const cores = t.profile.cores;
+  if (len * 8 < cores || len % 4 !== 0) return -EINVAL;
+  const who = selfOrEsrch(t, pid);
+  if (who) return who;
+  const mask = new StructWriter(CPUMASK_BYTES).u32(0, cores >= 32 ? 0xffffffff : (1 << cores) - 1).bytes;
+  const n = Math.min(len, CPUMASK_BYTES);
+  t.space.write(ptr, mask.subarray(0, n));
+  return n;
+}
+
+/** sched_setaffinity: accepted when the mask names at least one of the profile's CPUs (one task: nothing to pin). */
+function schedSetaffinity(t: Task, a: number[]): number {
+  const [pid, len, ptr] = a;
+  const who = selfOrEsrch(t, pid);
+  if (who) return who;
+  const bytes = t.space.read(ptr, Math.min(len, CPUMASK_BYTES));
+  let word = 0;
+  bytes.forEach((b, i) => (word |= b << (8 * i)));
+  const cores = t.profile.cores;
+  const online = cores >= 32 ? 0xffffffff : (1 << cores) - 1;
+  return (word & online) !== 0 ? 0 : -EINVAL;
+}
+
 function ugetrlimit(t: Task, a: number[]): number {
   const l = limits(a[0]);
   if (!l) return -EINVAL;
@@ -108,6 +146,8 @@ export const identitySyscalls = syscallTable(
     setgid32: (t, a) => (a[0] === t.group.gid ? 0 : -EPERM),
     uname,
     sysinfo,
+    sched_getaffinity: schedGetaffinity,
+    sched_setaffinity: schedSetaffinity,
     ugetrlimit,
     prlimit64,
     umask(t, a) {
@@ -138,6 +178,8 @@ export const identitySyscalls = syscallTable(
     setgid32: partial('only the current group id can be set'),
     uname: SUPPORTED,
     sysinfo: SUPPORTED,
+    sched_getaffinity: SUPPORTED,
+    sched_setaffinity: partial('accepted when the mask names a CPU of the profile; a single task is not pinned'),
     ugetrlimit: SUPPORTED,
     prlimit64: SUPPORTED,
     umask: SUPPORTED,
