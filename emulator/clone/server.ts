@@ -22,7 +22,7 @@ import { HASH_BYTES, hashHex } from '../snapshot/page-hash';
 import { incrementStart } from '../link/clone-client';
 import { pageBatches } from '../link/batches';
 import { packPage } from '../link/page-codec';
-import { MigrationError, runMigrated } from './augmenter';
+import { Augmenter, MigrationError } from './augmenter';
 import { checkPhoneId, MirrorError, MirrorSet } from './mirror';
 
 /** What the server reports: one event per sync and one per connection refused or broken. */
@@ -128,6 +128,7 @@ export class CloneServer {
   private readonly phones = new Map<string, Served>();
   private readonly tallies = new Map<string, Tally>();
   private closing = false;
+  private readonly augmenter = new Augmenter();
 
   private constructor(
     private readonly server: net.Server,
@@ -196,6 +197,7 @@ export class CloneServer {
     }
     await Promise.all([...this.served].map((s) => s.done));
     await stopped;
+    this.augmenter.close();
     this.mirrors.close();
   }
 
@@ -339,7 +341,8 @@ export class CloneServer {
     const output: { fd: 1 | 2; data: Uint8Array }[] = [];
     let run;
     try {
-      run = runMigrated(
+      run = this.augmenter.run(
+        phone,
         store,
         { checkpoint: f.checkpoint, returnPc: f.returnPc, returnSp: f.returnSp, budget: f.budget ? BigInt(f.budget) : undefined, phoneOnly: f.phoneOnly },
         this.o.profile ?? (store.manifest(f.checkpoint) as { boot: { profile: DeviceProfile } }).boot.profile,

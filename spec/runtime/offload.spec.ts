@@ -147,7 +147,7 @@ describe('runtime/offloader: boot --offload with a clone server in its own proce
     const r = await offload('camera', 'offload-camera');
     sameAsLocal(r);
     const o = offloadOf(r);
-    assert.equal(o.offloaded, 1);
+    assert.equal(o.offloaded, 1, r.lines.join('\n') + clone.output());
     assert.match(o.log[0].stop ?? '', /^syscall: it names \/dev\/camera, which is phone-only$/);
   });
 
@@ -178,6 +178,7 @@ describe('runtime/offloader: boot --offload with a clone server in its own proce
     const g3 = await offload('crunch', 'offload-3g', ['--link', '3g-2009']);
     sameAsLocal(wifi);
     sameAsLocal(g3);
+    assert.ok(offloadOf(wifi).offloaded > 0 && offloadOf(g3).offloaded > 0, [...wifi.lines, ...g3.lines].join('\n') + clone.output());
     assert.ok(offloadOf(g3).waitSeconds > 5 * offloadOf(wifi).waitSeconds, `${offloadOf(g3).waitSeconds} vs ${offloadOf(wifi).waitSeconds}`);
     assert.ok((g3.summary?.modelledSeconds ?? 0) > (wifi.summary?.modelledSeconds ?? 0));
   });
@@ -190,7 +191,7 @@ describe('runtime/offloader: boot --offload with a clone server in its own proce
       const o = offloadOf(r);
       assert.ok(o.local >= 1, r.lines.join('\n'));
       assert.match(o.log.find((c) => c.outcome === 'local')?.why ?? '', /the clone did not run it|the sync before it did not go through/);
-      assert.ok(o.offloaded >= 1, 'later calls went to the clone again');
+      assert.ok(o.offloaded >= 1, `later calls went to the clone again:\n${r.lines.join('\n')}\n${clone.output()}`);
     } finally {
       proxy.close();
     }
