@@ -72,7 +72,19 @@ export function syncPointEvery(o: CloneOptions): bigint {
 export function replicatorFor(machine: Machine, o: CloneOptions, write: (line: string) => void): Replicator | undefined {
   if (!o.clone) {
     const stray = (
-      ['tokenFile', 'link', 'syncEvery', 'syncFilesEvery', 'syncPolicy', 'phoneTimeline', 'staleness', 'phoneId', 'offload', 'offloadTimeout'] as const
+      [
+        'tokenFile',
+        'link',
+        'syncEvery',
+        'syncFilesEvery',
+        'syncPolicy',
+        'phoneTimeline',
+        'staleness',
+        'phoneId',
+        'offload',
+        'offloadTimeout',
+        'syncWait',
+      ] as const
     ).find((k) => o[k] !== undefined);
     if (stray) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --clone HOST:PORT`);
     return undefined;
@@ -89,6 +101,7 @@ export function replicatorFor(machine: Machine, o: CloneOptions, write: (line: s
     link: findLink,
     onSync: (r) => write(syncLine(r)),
     onWarning: (m) => write(`clonecloud: ${m}\n`),
+    wait: o.syncWait === true,
   });
 }
 

@@ -45,6 +45,10 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--sync-policy <name>', 'with --clone: periodic (default), on-demand or opportunistic')
     .option('--sync-every <period>', 'with --clone: modelled time (2s, 500ms) or instructions (50M) between syncs (default 2s)')
     .option(
+      '--sync-wait',
+      'with --clone: the phone waits for each sync (its modelled time includes the transfers; which points sync does not depend on the host)',
+    )
+    .option(
       '--sync-files-every <period>',
       'with --clone: sync the files alone this often, between full syncs (periodic and opportunistic; default: only with them)',
     )

@@ -10,6 +10,7 @@ export interface SyncOptions {
   link?: string;
   syncEvery?: string;
   syncFilesEvery?: string;
+  syncWait?: boolean;
   syncPolicy?: string;
   phoneTimeline?: string;
   staleness?: string;

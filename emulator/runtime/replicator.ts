@@ -134,6 +134,12 @@ export interface ReplicatorOptions {
   onSync?: (report: SyncReport) => void;
   /** A sync that failed, or the clone out of reach, in one line. */
   onWarning?: (message: string) => void;
+  /**
+   * Wait for each sync's acknowledgement before the guest goes on: the phone's modelled time then
+   * includes every transfer (idle CPU meanwhile), and which points sync no longer depends on how
+   * fast the host is, so the run's figures are reproducible.
+   */
+  wait?: boolean;
 }
 
 /**
@@ -225,8 +231,16 @@ export class Replicator {
     this.requested = true;
   }
 
-  /** A point where the run has stopped and may sync: decide, capture if due, send in the background. */
-  atPoint(): void {
+  /**
+   * A point where the run has stopped and may sync: decide, capture if due, send in the
+   * background; with `wait`, the returned promise settles once the sync is done.
+   */
+  atPoint(): Promise<void> | undefined {
+    this.offer();
+    return this.opts.wait ? this.inFlight : undefined;
+  }
+
+  private offer(): void {
     if (this.inFlight) return;
     const m = this.machine;
     const point = { seconds: m.clock.seconds(), instructions: m.instructions, requested: this.requested };
@@ -400,6 +414,7 @@ export class Replicator {
       const phoneHash = tableDigest(manifest.state.regions, this.fullTable(record));
       for (const [h] of missing) this.side.held.add(hashHex(h));
       const cost = this.price(link, at.seconds, conn.bytesOut - out0, conn.bytesIn - in0);
+      this.waited(cost.seconds);
       if (ack.memoryHash !== phoneHash) {
         this.side.held.clear();
         this.fail(`sync ${record.id}: the clone's mirror has memory hash ${ack.memoryHash}, the phone ${phoneHash}; the next sync is a full one`);
@@ -454,6 +469,7 @@ export class Replicator {
       const phoneHash = filesDigest(files.manifest.vfs);
       for (const [h] of missing) this.side.held.add(hashHex(h));
       const cost = this.price(link, at.seconds, conn.bytesOut - out0, conn.bytesIn - in0);
+      this.waited(cost.seconds);
       if (ack.filesHash !== phoneHash) {
         this.side.held.clear();
         this.fail(`file sync ${id}: the clone holds files ${ack.filesHash}, the phone ${phoneHash}; the next sync is a full one`);
@@ -499,6 +515,11 @@ export class Replicator {
     if (e instanceof ProtocolError && e.code === ErrorCode.Mismatch) this.side.held.clear();
     await this.dropConnection();
     this.fail(`${what} failed: ${(e as Error).message}; the phone runs on and the next sync resends what the clone lacks`);
+  }
+
+  /** With `wait`, the phone sat idle for the transfer: its modelled time moves on by it. */
+  private waited(seconds: number): void {
+    if (this.opts.wait) this.machine.clock.sleep(BigInt(Math.round(seconds * 1e9)));
   }
 
   /** The open connection, opening one if needed; undefined (with one warning per outage) when the clone is out of reach. */

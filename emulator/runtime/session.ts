@@ -36,8 +36,8 @@ export interface SessionEvents {
   onCheckpoint?(taken: CheckpointTaken): void;
   /** The target refused a checkpoint (a full disk, say): earlier ones stay, the run goes on without more. */
   onCheckpointsStopped?(instructions: bigint, error: Error): void;
-  /** The run reached a point where it returned to the event loop. */
-  onProgress?(instructions: bigint): void;
+  /** The run reached a point where it returned to the event loop; a promise returned holds the run until it settles. */
+  onProgress?(instructions: bigint): void | Promise<void>;
 }
 
 /** How to run. */
@@ -123,7 +123,7 @@ export class RunSession {
         }
         if (outcome !== 'budget') break;
         if (until !== stopAt) {
-          events.onProgress?.(machine.instructions);
+          await events.onProgress?.(machine.instructions);
           await yieldToEventLoop();
           if (!this.requested || !checkpointing) continue;
         } else if (stopAt === limit) {

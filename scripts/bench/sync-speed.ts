@@ -115,7 +115,7 @@ class AckWaiter {
     const acked = new Promise<SyncReport>((resolve, reject) => (this.pending = { resolve, reject }));
     const t0 = process.hrtime.bigint();
     rep.request();
-    rep.atPoint();
+    void rep.atPoint();
     const report = await acked;
     return { report, ackMs: Number(process.hrtime.bigint() - t0) / 1e6 };
   }

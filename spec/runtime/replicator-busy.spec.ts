@@ -44,7 +44,7 @@ describe("runtime/replicator: the clone still holds the phone's previous connect
         onWarning: (m) => refusals.push(m),
       });
       assert.equal(r.machine.run(5_000_000n), 'budget');
-      replicator.atPoint();
+      void replicator.atPoint();
       const totals = await replicator.finish(r.machine.clock.seconds());
       r.machine.close();
       collect();

@@ -156,11 +156,14 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
   });
 
   /**
-   * Boot `image` syncing to a clone on a port of its own; SIGKILL the clone once the first sync is
+   * Boot fsscan syncing to a clone on a port of its own; SIGKILL the clone once the first sync is
    * acknowledged and start it again on the same port over `restartStore` (the same folder, or an
    * empty one: a clone that lost its mirrors). The run's summary, stderr and the restarted clone's output.
    */
-  async function killMidRun(own: string, restartStore: string, phone: string, image = 'compute', alone = plain, every = '20M') {
+  // fsscan runs long enough (seconds of host time) for a restarted clone to be back well before its end.
+  let fsscanAlone: CliRun | undefined;
+  async function killMidRun(own: string, restartStore: string, phone: string) {
+    const alone = (fsscanAlone ??= await cli(['boot', 'images/fsscan', '--json']));
     // A port of its own, so the restarted server can take it again.
     const free = net.createServer();
     const port = await new Promise<number>((res) => free.listen(0, '127.0.0.1', () => res((free.address() as net.AddressInfo).port)));
@@ -168,7 +171,7 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
     let server = await startClone(own, tokenFile, undefined, ['--listen', `127.0.0.1:${port}`]);
     const child = spawn(
       process.execPath,
-      [BIN, 'boot', `images/${image}`, '--json', '--clone', `127.0.0.1:${port}`, '--token-file', tokenFile, '--phone-id', phone, '--sync-every', every],
+      [BIN, 'boot', 'images/fsscan', '--json', '--clone', `127.0.0.1:${port}`, '--token-file', tokenFile, '--phone-id', phone, '--sync-every', '100M'],
       { cwd: ROOT },
     );
     const out: Buffer[] = [];
@@ -211,9 +214,7 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
 
   it('assumes nothing of a clone that comes back without its mirror: the next syncs send it whole', async () => {
     const empty = path.join(dir, 'lost-after');
-    // fsscan runs long enough for the clone to come back well before its end.
-    const fsscan = await cli(['boot', 'images/fsscan', '--json']);
-    const { summary, err, afterRestart } = await killMidRun(path.join(dir, 'lost-before'), empty, 'lost', 'fsscan', fsscan, '100M');
+    const { summary, err, afterRestart } = await killMidRun(path.join(dir, 'lost-before'), empty, 'lost');
     assert.match(afterRestart, /sync lost /, err);
     // At most the increment captured before the phone learned the mirror was gone fails.
     assert.ok(summary.clone.failed <= 1, err);
@@ -273,6 +274,8 @@ describe('runtime/replicator: files synced more often than memory', function () 
       '150M',
       '--sync-files-every',
       '20M',
+      // Each sync waits for its acknowledgement, so every due point syncs whatever the host's load.
+      '--sync-wait',
     ]);
     assert.equal(r.status, 0, r.lines.join('\n'));
     assert.ok(r.stdout.equals(alone.stdout), 'the guest prints the same');
@@ -285,7 +288,8 @@ describe('runtime/replicator: files synced more often than memory', function () 
     );
     const fileSyncs = notes.filter((l) => l.startsWith('clonecloud: file sync '));
     const memorySyncs = notes.filter((l) => l.startsWith('clonecloud: sync '));
-    assert.ok(fileSyncs.length >= 1 && memorySyncs.length >= 2, notes.join('\n'));
+    // Points every 20M instructions to 434.8M: memory at 20M, 180M and 340M (150M apart), files at the 18 others.
+    assert.deepEqual([memorySyncs.length, fileSyncs.length], [3, 18], notes.join('\n'));
     for (const l of fileSyncs) assert.match(l, /: \d+ of \d+ changed file blocks sent, .* files [0-9a-f]{32} \(period reached \(files\)\)$/);
     const clone1 = r.summary!.clone!;
     assert.deepEqual([clone1.syncs, clone1.fileSyncs, clone1.failed], [memorySyncs.length, fileSyncs.length, 0]);

@@ -141,7 +141,7 @@ describe('run session', function () {
   it('ignores a request without a checkpoint target', async () => {
     const b = bootElf(count);
     try {
-      const session = new RunSession(b.machine, { yieldEvery: 1000n, events: { onProgress: () => session.requestCheckpoint() } });
+      const session: RunSession = new RunSession(b.machine, { yieldEvery: 1000n, events: { onProgress: (): void => session.requestCheckpoint() } });
       const r = await session.run();
       assert.equal(r.outcome, 'exited');
       assert.deepEqual(r.checkpoints, []);
