@@ -11,6 +11,9 @@ import { Machine } from '../machine/machine';
 import { DEFAULT_PROFILE, DeviceProfile, findProfile } from '../model/profiles';
 import { parseCount } from './counts';
 import { RunOptions, runToEnd } from './run-to-end';
+import { Bootable, DEFAULT_CLONE, parseObjective, planFor } from './partition-plan';
+import { Plan } from '../runtime/partitioner';
+import { DEFAULT_LINK, findLink } from '../model/links';
 import { rawOperands } from './raw-args';
 import { guestStdin } from './stdin';
 
@@ -113,8 +116,8 @@ function resolveElf(elf: string, opts: BootOptions): Target {
   return { boot, elfPath, profileId: DEFAULT_PROFILE, phoneOnly: [] };
 }
 
-/** Boot and run; returns the process exit code (the guest's). */
-export async function bootCommand(image: string | undefined, args: string[], opts: BootOptions): Promise<number> {
+/** Resolve what `boot` would boot (image or --elf, operands, --env, --cwd, --seed, --stdin), without booting it. */
+export function bootable(image: string | undefined, args: string[], opts: BootOptions): Bootable {
   // With --elf every operand belongs to the program: commander hands the first one over as the image.
   if (opts.elf && image !== undefined) {
     args = [image, ...args];
@@ -143,19 +146,53 @@ export async function bootCommand(image: string | undefined, args: string[], opt
   }
   if (opts.cwd !== undefined) spec.cwd = opts.cwd;
   if (seed !== undefined) spec.seed = seed;
-  const machine = new Machine(spec, {
+  return {
+    profile,
     elf,
-    stdin,
-    stdout: (b) => writeFully(1, b),
-    stderr: (b) => writeFully(2, b),
+    phoneOnly: [...t.phoneOnly, ...(opts.phoneOnly ?? [])],
+    machine(p, wiring) {
+      const machine = new Machine({ ...spec, profile: p }, { ...wiring, elf, stdin: wiring.stdin ?? stdin });
+      try {
+        // The working directory must exist in the guest's own tree, which only the machine knows.
+        machine.kernel.group.cwd = guestDirectory(machine, machine.kernel.group.cwd);
+      } catch (e) {
+        machine.close();
+        throw e;
+      }
+      return machine;
+    },
+  };
+}
+
+/** The partition plan for `--offload auto`, announced in one line. */
+function autoPlan(b: Bootable, opts: BootOptions): Plan {
+  if (!opts.clone) throw new UsageError('--offload needs --clone HOST:PORT and --token-file');
+  if (opts.syncPolicy === 'opportunistic') throw new UsageError('--offload auto plans for one link: use it with the periodic or on-demand policy and --link');
+  const plan = planFor(b, {
+    phone: b.profile,
+    clone: findProfile(opts.cloneProfile ?? DEFAULT_CLONE),
+    link: findLink(opts.link ?? DEFAULT_LINK),
+    objective: parseObjective(opts.objective),
+    phoneOnly: b.phoneOnly,
+  });
+  const c = (x: { seconds: number; joules: number }) => `${x.seconds.toFixed(3)} s, ${x.joules.toFixed(3)} J`;
+  process.stderr.write(
+    `clonecloud: partition over ${plan.link} (${plan.clone} clone, minimising ${plan.objective}): ` +
+      `${plan.chosen.length ? `offload ${plan.chosen.join(', ')}` : 'nothing to offload'}; predicted ${c(plan.predicted.partitioned)} against ${c(plan.predicted.local)} on the phone alone\n`,
+  );
+  return plan;
+}
+
+/** Boot and run; returns the process exit code (the guest's). */
+export async function bootCommand(image: string | undefined, args: string[], opts: BootOptions): Promise<number> {
+  const b = bootable(image, args, opts);
+  // --offload auto: a profiling run on each side first, then the functions the plan picks.
+  const plan = opts.offload?.includes('auto') ? autoPlan(b, opts) : undefined;
+  if (plan) opts = { ...opts, offload: [...opts.offload!.filter((f) => f !== 'auto'), ...plan.chosen], plan };
+  const machine = b.machine(b.profile, {
+    stdout: (bytes) => writeFully(1, bytes),
+    stderr: (bytes) => writeFully(2, bytes),
     warn: (msg) => process.stderr.write(`clonecloud: ${msg}\n`),
   });
-  try {
-    // The working directory must exist in the guest's own tree, which only the machine knows.
-    machine.kernel.group.cwd = guestDirectory(machine, machine.kernel.group.cwd);
-  } catch (e) {
-    machine.close();
-    throw e;
-  }
-  return runToEnd(machine, { ...opts, phoneOnly: [...t.phoneOnly, ...(opts.phoneOnly ?? [])] });
+  return runToEnd(machine, { ...opts, phoneOnly: b.phoneOnly });
 }

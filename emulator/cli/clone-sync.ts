@@ -8,6 +8,7 @@ import { Machine } from '../machine/machine';
 import { findLink } from '../model/links';
 import { resolveFunction, SymbolTable } from '../elf/symbols';
 import { OffloadedCall, Offloader, OffloadTotals } from '../runtime/offloader';
+import { Plan } from '../runtime/partitioner';
 import { Replicator, ReplicationTotals, SyncReport } from '../runtime/replicator';
 import { parseInterval, SyncOptions, syncPolicyFrom } from './sync-options';
 
@@ -22,6 +23,10 @@ export interface CloneOptions extends SyncOptions {
   phoneOnly?: string[];
   /** Seconds to wait for the clone to run one offloaded call. */
   offloadTimeout?: string;
+  /** With --offload auto: what to minimise, the clone's profile, and the plan made. */
+  objective?: string;
+  cloneProfile?: string;
+  plan?: Plan;
 }
 
 /** A phone id from the host's name and the image's: the same phone gets the same mirror run after run. */
@@ -84,6 +89,8 @@ export function replicatorFor(machine: Machine, o: CloneOptions, write: (line: s
         'offload',
         'offloadTimeout',
         'syncWait',
+        'objective',
+        'cloneProfile',
       ] as const
     ).find((k) => o[k] !== undefined);
     if (stray) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --clone HOST:PORT`);
@@ -132,6 +139,7 @@ const DEFAULT_OFFLOAD_TIMEOUT = 1800;
 export function offloaderFor(machine: Machine, o: CloneOptions, replicator: Replicator | undefined, write: (line: string) => void): Offloader | undefined {
   if (!o.offload?.length) {
     if (o.offloadTimeout !== undefined) throw new UsageError('--offload-timeout goes with --offload');
+    if (!o.plan && (o.objective !== undefined || o.cloneProfile !== undefined)) throw new UsageError('--objective and --clone-profile go with --offload auto');
     return undefined;
   }
   if (!replicator) throw new UsageError('--offload needs --clone HOST:PORT and --token-file');

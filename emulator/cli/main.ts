@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CloneCloudError } from '../errors';
 import { benchCommand } from './bench-command';
+import { partitionCommand } from './partition-command';
 import { bootCommand } from './boot-command';
 import { clonesCommand, cloneServeCommand } from './clone-command';
 import { checkpointsCommand, diffCommand, pruneCommand, restoreCommand, verifyCommand } from './checkpoint-commands';
@@ -52,18 +53,41 @@ export function buildProgram(exit: (code: number) => void): Command {
       '--sync-files-every <period>',
       'with --clone: sync the files alone this often, between full syncs (periodic and opportunistic; default: only with them)',
     )
-    .option('--offload <function>', 'with --clone: run calls to this function (ELF symbol or 0x address; repeatable, or comma-separated) on the clone', collect)
+    .option(
+      '--offload <function>',
+      'with --clone: run calls to this function (ELF symbol or 0x address; repeatable, or comma-separated) on the clone; auto: the partitioner picks',
+      collect,
+    )
     .option(
       '--phone-only <path>',
       "with --offload: a guest path only the phone has (added to the image's); a call that uses it comes back (repeatable)",
       collect,
     )
+    .option('--objective <what>', 'with --offload auto: minimise time (default) or energy')
+    .option('--clone-profile <id>', "with --offload auto: the clone's device profile to plan for (default dell-t7400)")
     .option('--offload-timeout <seconds>', 'with --offload: how long to wait for the clone to run one call (default 1800)')
     .option('--phone-timeline <file>', 'with --sync-policy opportunistic: when the phone has which link and is charging (JSON)')
     .option('--staleness <time>', 'with --sync-policy opportunistic: sync on a cellular link once the mirror is this old (default 60s)')
     .option('--json', 'print the run summary as one JSON object on stderr')
     .option('--no-summary', 'print no summary')
     .action(async (image: string | undefined, args: string[], opts) => exit(await bootCommand(image, args, opts)));
+
+  program
+    .command('partition')
+    .description('profile a program on the phone and on the clone, and say which functions to offload over a link (and what it would save)')
+    .argument('[image]', 'image folder, e.g. images/virusscan')
+    .argument('[args...]', "arguments for the program (after --), replacing the manifest's")
+    .option('--elf <file>', 'a static ARM ELF instead of an image')
+    .option('--root <dir>', "with --elf: a host folder to serve as the guest's root file system")
+    .option('--phone <id>', "the phone's device profile (default: the image's)")
+    .option('--clone <id>', "the clone's device profile (default dell-t7400)")
+    .option('--link <id>', 'the link between them (see clonecloud links; default wifi-2009)')
+    .option('--objective <what>', 'minimise time (default) or energy')
+    .option('--candidates <function>', "functions to consider (symbol or 0x address; repeatable, or comma-separated; default: the program's own)", collect)
+    .option('--phone-only <path>', "a guest path only the phone has, besides the image's (repeatable)", collect)
+    .option('--seed <n>', "seed for the guest's randomness")
+    .option('--json', 'print the plan as JSON')
+    .action(async (image: string | undefined, args: string[], opts) => exit(await partitionCommand(image, args, opts)));
 
   program
     .command('checkpoints')

@@ -98,6 +98,10 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
   if (clone) Object.assign(summary, { energyJoules: summary.energyJoules + clone.radioJoules, clone });
   const offload = offloader?.totals(summary.modelledSeconds, summary.energyJoules - (clone?.radioJoules ?? 0));
   if (offload) Object.assign(summary, { offload });
+  // --offload auto: the plan's prediction beside what the run measured.
+  const plan = opts.plan;
+  if (plan)
+    Object.assign(summary, { partition: { objective: plan.objective, link: plan.link, clone: plan.clone, chosen: plan.chosen, predicted: plan.predicted } });
   if (fault) process.stderr.write(`clonecloud: ${fault.message}\n`);
   if (result.outcome === 'limit') process.stderr.write(`clonecloud: stopped after ${summary.instructions} instructions (--max-instructions)\n`);
   // Checkpoints queued behind a failed one fail for want of their parent: the first says why.
@@ -111,6 +115,10 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
       formatSummary(summary) +
         (clone ? cloneSummaryLine(clone) : '') +
         (offload ? offloadSummaryLines(offload) : '') +
+        (plan
+          ? `partition       predicted ${plan.predicted.partitioned.seconds.toFixed(3)} s, ${plan.predicted.partitioned.joules.toFixed(4)} J; ` +
+            `measured ${summary.modelledSeconds.toFixed(3)} s, ${summary.energyJoules.toFixed(4)} J\n`
+          : '') +
         `memory hash     ${summary.memoryHash}\n`,
     );
   if (failures.length) return 2;
