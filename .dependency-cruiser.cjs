@@ -12,7 +12,9 @@
 
 /** Each layer (a folder of emulator/) and the folders below it that it may import. */
 const LAYERS = {
-  cli: 'experiments runtime clone link image difftest store snapshot machine kernel vfs elf unicorn memory model abi',
+  cli: 'report experiments runtime clone link image difftest store snapshot machine kernel vfs elf unicorn memory model abi',
+  // The run report: a page drawn from what a run reports.
+  report: 'experiments runtime clone link image difftest store snapshot machine kernel vfs elf unicorn memory model abi',
   experiments: 'runtime clone link image difftest store snapshot machine kernel vfs elf unicorn memory model abi',
   // The run session, the clone server and the link between phone and clone sit side by side.
   runtime: 'clone link image difftest store snapshot machine kernel vfs elf unicorn memory model abi',
