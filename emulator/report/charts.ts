@@ -19,9 +19,11 @@ async function toSvg(spec: vl.TopLevelSpec): Promise<string> {
   }
 }
 
-/** The lanes chart: one row per lane, each stretch a bar over modelled seconds; short transfers also get a tick so they show. */
+/** The lanes chart: one row per lane, each stretch a bar over modelled seconds; a stretch too short to see also gets a tick. */
 export function lanesChartSvg(lanes: Lane[], segments: LaneSegment[], endSeconds: number): Promise<string> {
-  const rows = segments.map((s) => ({ ...s }));
+  const end = segments.reduce((m, s) => Math.max(m, s.to), endSeconds);
+  // Narrower than two pixels: drawn as a one-pixel tick as well, so that a short sync or call still shows.
+  const rows = segments.map((s) => ({ ...s, short: end > 0 && ((s.to - s.from) / end) * WIDTH < 2 }));
   const kinds = KINDS.filter((k) => segments.some((s) => s.kind === k));
   const colour = {
     field: 'kind',
@@ -30,7 +32,6 @@ export function lanesChartSvg(lanes: Lane[], segments: LaneSegment[], endSeconds
     title: null,
   };
   const y = { field: 'lane', type: 'nominal' as const, sort: [...lanes], scale: { domain: [...lanes] }, title: null };
-  const end = segments.reduce((m, s) => Math.max(m, s.to), endSeconds);
   const x = { field: 'from', type: 'quantitative' as const, title: 'modelled seconds', scale: { domain: [0, end] } };
   return toSvg({
     width: WIDTH,
@@ -38,13 +39,9 @@ export function lanesChartSvg(lanes: Lane[], segments: LaneSegment[], endSeconds
     data: { values: rows },
     layer: [
       { mark: { type: 'bar' }, encoding: { y, x, x2: { field: 'to' }, color: colour } },
-      {
-        transform: [{ filter: "datum.lane !== 'phone'" }],
-        mark: { type: 'tick', thickness: 1 },
-        encoding: { y, x, color: { ...colour, legend: null } },
-      },
+      { transform: [{ filter: 'datum.short' }], mark: { type: 'tick', thickness: 1 }, encoding: { y, x, color: colour } },
     ],
-    config: { legend: { orient: 'bottom', columns: 4 } },
+    config: { legend: { orient: 'bottom', columns: 4, labelLimit: 200 } },
   });
 }
 
