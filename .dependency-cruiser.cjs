@@ -1,7 +1,7 @@
 /**
  * The layers of emulator/, enforced: `npm run lint:deps`.
  *
- * Top to bottom: cli -> experiments -> runtime (clone, link) -> difftest -> store -> snapshot ->
+ * Top to bottom: cli -> report -> experiments -> runtime (clone, link) -> difftest -> store -> snapshot ->
  * machine -> kernel -> vfs / elf / unicorn / memory -> model -> abi, with emulator/errors.ts and
  * emulator/persist.ts as the base every layer may use. image/ (image manifests) sits above the
  * machine and below the run session, beside difftest, store and snapshot, which do not use it. A layer imports only
@@ -12,7 +12,9 @@
 
 /** Each layer (a folder of emulator/) and the folders below it that it may import. */
 const LAYERS = {
-  cli: 'experiments runtime clone link image difftest store snapshot machine kernel vfs elf unicorn memory model abi',
+  cli: 'report experiments runtime clone link image difftest store snapshot machine kernel vfs elf unicorn memory model abi',
+  // The run report: a page drawn from what a run reports.
+  report: 'experiments runtime clone link image difftest store snapshot machine kernel vfs elf unicorn memory model abi',
   experiments: 'runtime clone link image difftest store snapshot machine kernel vfs elf unicorn memory model abi',
   // The run session, the clone server and the link between phone and clone sit side by side.
   runtime: 'clone link image difftest store snapshot machine kernel vfs elf unicorn memory model abi',

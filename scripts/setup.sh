@@ -2,6 +2,7 @@
 # Install what clonecloud needs and build it. Idempotent: every step checks first and returns
 # quickly when its result is already there.
 #   - distro packages: the ARM cross compiler (sample images) and qemu-user (the test oracle)
+#   - Chromium from the distro: the run report's spec loads the page in a real headless browser
 #   - libunicorn 2.1.4 from Unicorn's official wheel, unpacked into vendor/unicorn
 #   - npm packages (npm ci), which also builds the native hook helper with node-gyp
 #   - the TypeScript build (dist/) and the sample images' ARM programs
@@ -30,6 +31,17 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null ||
     die "apt-get install ${missing[*]} failed"
+fi
+
+# 1b. Chromium, without the desktop's recommended extras (the report spec only runs it headless).
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed"; then
+  command -v apt-get >/dev/null || die "missing package chromium and no apt-get: install it by hand"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  say "installing chromium"
+  $sudo apt-get update -qq >/dev/null || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null ||
+    die "apt-get install chromium failed"
 fi
 
 # 2. libunicorn from the official wheel (the distro's 2.0.1 is too slow; see the README).

@@ -73,8 +73,8 @@ export function syncPointEvery(o: CloneOptions): bigint {
   return points;
 }
 
-/** The Replicator the options ask for, or undefined without --clone. */
-export function replicatorFor(machine: Machine, o: CloneOptions, write: (line: string) => void): Replicator | undefined {
+/** The Replicator the options ask for, or undefined without --clone; `onSync` also sees each sync (the report gathers them). */
+export function replicatorFor(machine: Machine, o: CloneOptions, write: (line: string) => void, onSync?: (r: SyncReport) => void): Replicator | undefined {
   if (!o.clone) {
     const stray = (
       [
@@ -106,7 +106,10 @@ export function replicatorFor(machine: Machine, o: CloneOptions, write: (line: s
     connect: () => connectClone({ host, port, token, phone }),
     policy,
     link: findLink,
-    onSync: (r) => write(syncLine(r)),
+    onSync: (r) => {
+      write(syncLine(r));
+      onSync?.(r);
+    },
     onWarning: (m) => write(`clonecloud: ${m}\n`),
     wait: o.syncWait === true,
   });

@@ -70,6 +70,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--staleness <time>', 'with --sync-policy opportunistic: sync on a cellular link once the mirror is this old (default 60s)')
     .option('--json', 'print the run summary as one JSON object on stderr')
     .option('--no-summary', 'print no summary')
+    .option('--report <file>', 'at the end, write the run report: one self-contained HTML page (lanes of phone, link and clone; energy over time; figures)')
     .action(async (image: string | undefined, args: string[], opts) => exit(await bootCommand(image, args, opts)));
 
   program

@@ -12,6 +12,7 @@ import { CheckpointSchedule } from '../runtime/schedule';
 import { CheckpointTaken, RunSession } from '../runtime/session';
 import { cloneSummaryLine, CloneOptions, offloaderFor, offloadSummaryLines, replicatorFor, syncPointEvery } from './clone-sync';
 import { parseCount } from './counts';
+import { ReportCollector, writeRunReport } from '../report/write-report';
 
 /** Options shared by boot and restore. */
 export interface RunOptions extends CloneOptions {
@@ -21,6 +22,8 @@ export interface RunOptions extends CloneOptions {
   checkpointEvery?: string;
   checkpointAt?: string;
   store?: string;
+  /** Write the run report (HTML) here at the end. */
+  report?: string;
 }
 
 /** Check checkpoint options and open the store they name (undefined when none is asked for). */
@@ -57,7 +60,8 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
   await initHashing();
   const limit = opts.maxInstructions ? parseCount(opts.maxInstructions, '--max-instructions') : undefined;
   const ck = await checkpointsFor(opts, machine, parent);
-  const replicator = replicatorFor(machine, opts, (line) => process.stderr.write(line));
+  const collector = opts.report !== undefined ? new ReportCollector() : undefined;
+  const replicator = replicatorFor(machine, opts, (line) => process.stderr.write(line), collector?.onSync);
   const offloader = offloaderFor(machine, opts, replicator, (line) => process.stderr.write(line));
   const session = new RunSession(machine, {
     checkpoints: ck?.target,
@@ -92,6 +96,7 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
     process.off('SIGUSR1', onSignal);
   }
   const { summary, fault, checkpointFailures: failures } = result;
+  const profile = machine.spec.profile;
   // Background syncs cost the phone radio energy, not time: it never waited for them.
   const clone = replicator ? await replicator.finish(machine.clock.seconds()) : undefined;
   machine.close();
@@ -121,6 +126,14 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
           : '') +
         `memory hash     ${summary.memoryHash}\n`,
     );
+  if (collector && opts.report !== undefined) {
+    try {
+      await writeRunReport(opts.report, { summary: { ...summary, clone, offload }, profile, syncs: collector.syncs, syncWait: opts.syncWait === true });
+    } catch (e) {
+      process.stderr.write(`clonecloud: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
   if (failures.length) return 2;
   return summary.exitStatus;
 }
