@@ -9,6 +9,9 @@ import { findLink } from '../model/links';
 import { resolveFunction, SymbolTable } from '../elf/symbols';
 import { OffloadedCall, Offloader, OffloadTotals } from '../runtime/offloader';
 import { Plan } from '../runtime/partitioner';
+import { callCost, pageBytes } from '../model/offload-cost';
+import { LinkProfile } from '../model/links';
+import { findProfile } from '../model/profiles';
 import { Replicator, ReplicationTotals, SyncReport } from '../runtime/replicator';
 import { parseInterval, SyncOptions, syncPolicyFrom } from './sync-options';
 
@@ -168,5 +171,39 @@ export function offloaderFor(machine: Machine, o: CloneOptions, replicator: Repl
     timeoutMs: timeout * 1000,
     write: (fd, data) => machine.host[fd === 1 ? 'stdout' : 'stderr'](data),
     onCall: (c) => write(offloadLine(c)),
+    decide: o.plan ? perCall(machine, o.plan, o.cloneProfile) : undefined,
   });
+}
+
+/**
+ * Each call of a planned function decided on its own: the plan's instructions and return state
+ * per call, and the pages the phone has written since its last capture (all resident pages before
+ * the first) as the state up, priced on the link of the moment.
+ */
+function perCall(
+  machine: Machine,
+  plan: Plan,
+  cloneProfile: string | undefined,
+): (t: { name: string }, link: LinkProfile) => { offload: boolean; why: string } {
+  const clone = findProfile(cloneProfile ?? plan.clone);
+  let synced = false;
+  return (t, link) => {
+    const e = plan.entries.find((x) => x.name === t.name);
+    if (!e) return { offload: true, why: 'named on the command line' };
+    const pages = synced ? machine.space.dirty.count() : machine.space.touched.count();
+    const cost = callCost(
+      { phoneInstructions: e.phoneInstructions, cloneInstructions: e.cloneInstructions, upBytes: pageBytes(pages), downBytes: e.downBytes },
+      machine.spec.profile,
+      clone,
+      link,
+    );
+    const by = (c: { seconds: number; joules: number }) => (plan.objective === 'time' ? c.seconds : c.joules);
+    const unit = plan.objective === 'time' ? 's' : 'J';
+    const offload = by(cost.offloaded) < by(cost.local);
+    synced ||= offload;
+    return {
+      offload,
+      why: `predicted ${by(cost.offloaded).toFixed(3)} ${unit} offloaded against ${by(cost.local).toFixed(3)} ${unit} here`,
+    };
+  };
 }

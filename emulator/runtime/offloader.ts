@@ -86,6 +86,8 @@ export interface OffloaderOptions {
   write: (fd: 1 | 2, data: Uint8Array) => void;
   /** One line per call decided. */
   onCall?: (call: OffloadedCall) => void;
+  /** Decide this call (the partitioner's cost model with the state to ship now); absent: offload every call. */
+  decide?: (target: OffloadTarget, link: LinkProfile) => { offload: boolean; why: string };
 }
 
 /** ARM registers the migration reads at a function's entry. */
@@ -121,6 +123,8 @@ export class Offloader {
     const local = (why: string) => this.record({ target: target.name, outcome: 'local', why, atSeconds: t0 });
     const link = this.o.link();
     if (!link) return local('no link to the clone');
+    const verdict = this.o.decide?.(target, link.profile);
+    if (verdict && !verdict.offload) return local(verdict.why);
     const returnPc = m.engine.r(LR) >>> 0;
     const returnSp = m.engine.r(SP) >>> 0;
     const clockBefore = m.clock.save();
