@@ -138,14 +138,21 @@ export function buildProgram(exit: (code: number) => void): Command {
 
   program
     .command('bench')
-    .description("run an experiment: fsscan = the paper's GC-heavy file scan on the phone and on the clone, one advantage at a time")
-    .argument('<name>', 'benchmark name (fsscan)')
+    .description(
+      "run an experiment: fsscan = the paper's GC-heavy file scan on the phone and on the clone, one advantage at a time; " +
+        'offload = the sample apps on the phone alone and with --offload auto over each link',
+    )
+    .argument('<name>', 'benchmark name (fsscan, offload)')
     .option('--entries <n>', 'entries in the synthesized tree (default 100000, as in the paper)')
     .option('--profiles <ids>', 'comma-separated profiles to compare instead of the phone-to-clone ladder')
     .option('--phone <id>', 'the phone of the ladder (default htc-g1)')
-    .option('--clone <id>', 'the clone of the ladder (default clone-2009)')
+    .option('--clone <id>', 'the clone of the ladder (default clone-2009); offload: the clone profile (default dell-t7400)')
     .option('--profile-file <json>', 'extra device profiles from a JSON file')
-    .option('--out <dir>', 'where to write results.json and chart.svg (default bench-results/fsscan-<entries>)')
+    .option('--apps <names>', 'offload: comma-separated sample apps (default virusscan,imagesearch,behavior)')
+    .option('--sizes <names>', 'offload: comma-separated input sizes (default small,medium,large)')
+    .option('--links <ids>', 'offload: comma-separated links (default wifi-2009,3g-2009)')
+    .option('--objective <what>', 'offload: what the partitioner minimises, time (default) or energy')
+    .option('--out <dir>', 'where to write results.json and chart.svg (default bench-results/fsscan-<entries>, bench-results/offload)')
     .option('--json', 'print the results as JSON')
     .action(async (name: string, opts) => exit(await benchCommand(name, opts)));
 
