@@ -48,7 +48,11 @@
 /* MemTotal in KiB from /proc/meminfo, or 0 when unavailable. */
 static uint64_t meminfo_total_kb(void)
 {
-    char buf[4096];
+    /* Not on the stack, and cleared after use: the file is read again before
+       every collection, and its other lines (MemFree, ...) change from one
+       reading to the next. Left in memory, they would make the memory of two
+       runs that computed the same thing differ. */
+    static char buf[4096];
     int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -67,13 +71,14 @@ static uint64_t meminfo_total_kb(void)
     buf[got] = '\0';
     /* MemTotal is the first line in practice, but search for it anyway. */
     const char *line = buf;
-    while (strncmp(line, "MemTotal:", 9) != 0) {
+    while (line && strncmp(line, "MemTotal:", 9) != 0) {
         line = strchr(line, '\n');
-        if (!line)
-            return 0;
-        line++;
+        if (line)
+            line++;
     }
-    return strtoull(line + 9, NULL, 10);
+    uint64_t kb = line ? strtoull(line + 9, NULL, 10) : 0;
+    memset(buf, 0, got);
+    return kb;
 }
 
 size_t heap_limit_from_ram(char *why, size_t whylen)
