@@ -17,12 +17,20 @@
 /* ------------------------------------------------------------------------
  * The managed heap: a non-moving mark-sweep collector
  *
- * The heap is one reserved region of exactly `limit` bytes. Blocks of fewer
- * than BIG_MIN bytes fill it from the bottom up to `top`; bigger ones (I/O
- * buffers, large arrays) fill it from the top down to `lbot`, as allocators
- * keep large objects apart: short-lived buffers interleaved with long-lived
- * small objects would leave, once freed, holes far too small for a big
- * array. The limit is reached when the two ends meet.
+ * The heap is one reserved region as large as the limit can ever become.
+ * Blocks of fewer than BIG_MIN bytes fill it from the bottom up to `top`;
+ * bigger ones (I/O buffers, large arrays) fill it from the top down to
+ * `lbot`, as allocators keep large objects apart: short-lived buffers
+ * interleaved with long-lived small objects would leave, once freed, holes
+ * far too small for a big array. The limit is reached when the two parts
+ * together would pass it. Reserving the largest heap up front is what lets
+ * the limit rise without moving an object; the reservation costs no memory,
+ * because pages are committed only as the two ends first reach them (a
+ * phone could not hold the whole reservation).
+ *
+ * Before a collection the limit is worked out again from the device's RAM
+ * (heaplimit.c): when it is now larger, because the process has moved to a
+ * machine with more memory, the heap grows instead of collecting.
  *
  * Every block starts with an 8-byte header holding the block size (a
  * multiple of 8, so bit 0 is free for the mark) and `nptrs`: the number of
@@ -38,7 +46,8 @@
  * between `top` and `lbot` has never been handed out (or was given back by
  * the last sweep).
  *
- * A collection runs only when an allocation fits nowhere within the limit.
+ * A collection runs only when an allocation fits nowhere within the limit,
+ * even a raised one.
  * Roots are the globals listed in gc_mark_roots() plus an explicit root stack:
  * code that holds an object across a call that may allocate pushes it. The
  * collector never moves objects, so a rooted pointer stays valid as is.
@@ -56,20 +65,24 @@
 #define SMALL_MAX 256u
 #define NCLASSES ((SMALL_MAX - MIN_BLOCK) / 8 + 1)
 #define BIG_MIN 2048u /* blocks this size and up are allocated from the top */
+#define COMMIT_CHUNK (256u * 1024u) /* pages are committed this many at a time */
 
 _Static_assert(sizeof(hdr_t) == 8, "header keeps payloads 8-byte aligned");
 _Static_assert(sizeof(void *) <= MIN_BLOCK - sizeof(hdr_t), "a free block holds a link");
 _Static_assert(NCLASSES <= 32, "one bitmap word covers the small classes");
 
 static uint8_t *heap_base, *heap_top, *heap_lbot, *heap_end;
+/* The committed pages: [heap_base, low_committed) and [high_committed, heap_end). */
+static uint8_t *low_committed, *high_committed;
+static size_t heap_most; /* the largest the limit may become */
 static hdr_t *class_head[NCLASSES];
 static uint32_t class_bits; /* bit k set when class_head[k] is non-empty */
 static hdr_t *large_head;   /* free blocks above SMALL_MAX below `top` */
 static hdr_t *big_head;     /* free blocks above `lbot` */
 
 /* Collector statistics for stderr. */
-uint64_t gc_collections, gc_ns, alloc_objects, alloc_bytes;
-size_t heap_high_water;
+uint64_t gc_collections, gc_ns, alloc_objects, alloc_bytes, heap_raises;
+size_t heap_high_water, heap_limit;
 
 /* The root stack: objects the running code still needs. */
 void *root_stack[ROOT_STACK_MAX];
@@ -90,7 +103,7 @@ uint64_t cpu_ns(void)
 _Noreturn void out_of_memory(const char *what, size_t bytes)
 {
     fprintf(stderr, "fsscan: out of memory (%s of %zu bytes; heap limit %zu bytes, %" PRIu64 " collections)\n", what,
-            bytes, (size_t)(heap_end - heap_base), gc_collections);
+            bytes, heap_limit, gc_collections);
     exit(3);
 }
 
@@ -110,13 +123,51 @@ static uint32_t block_size(const hdr_t *b)
     return b->size & SIZE_MASK;
 }
 
-void heap_init(size_t limit)
+void heap_init(size_t limit, size_t most)
 {
-    void *p = mmap(NULL, limit, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /* Whole chunks, so that committing never has to deal with a partial one. */
+    size_t reserve = (most + COMMIT_CHUNK - 1) / COMMIT_CHUNK * COMMIT_CHUNK;
+    void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
-        out_of_memory("heap reservation", limit);
-    heap_base = heap_top = p;
-    heap_end = heap_lbot = heap_base + limit;
+        out_of_memory("heap reservation", reserve);
+    heap_base = heap_top = low_committed = p;
+    heap_end = heap_lbot = high_committed = heap_base + reserve;
+    heap_limit = limit;
+    heap_most = most;
+}
+
+/* Bytes the two parts of the heap take, free blocks inside them included. */
+static size_t heap_used(void)
+{
+    return (size_t)(heap_top - heap_base) + (size_t)(heap_end - heap_lbot);
+}
+
+/* Make the pages of [from, to) usable, whole chunks at a time. Out of
+   memory when the device has no memory left for them. */
+static void commit(uint8_t *from, uint8_t *to)
+{
+    if (mprotect(from, (size_t)(to - from), PROT_READ | PROT_WRITE) != 0)
+        out_of_memory("heap pages", (size_t)(to - from));
+}
+
+/* Commit what the bottom part needs to reach `top`. */
+static void commit_low(uint8_t *top)
+{
+    if (top <= low_committed)
+        return;
+    size_t want = ((size_t)(top - heap_base) + COMMIT_CHUNK - 1) / COMMIT_CHUNK * COMMIT_CHUNK;
+    commit(low_committed, heap_base + want);
+    low_committed = heap_base + want;
+}
+
+/* Commit what the top part needs to reach down to `lbot`. */
+static void commit_high(uint8_t *lbot)
+{
+    if (lbot >= high_committed)
+        return;
+    size_t want = ((size_t)(heap_end - lbot) + COMMIT_CHUNK - 1) / COMMIT_CHUNK * COMMIT_CHUNK;
+    commit(heap_end - want, high_committed);
+    high_committed = heap_end - want;
 }
 
 /* Put a free block on its list. A large block goes to the front: only split
@@ -148,9 +199,8 @@ static void *init_block(hdr_t *b, uint32_t size, uint32_t nptrs)
 
 static void note_high_water(void)
 {
-    size_t used = (size_t)(heap_top - heap_base) + (size_t)(heap_end - heap_lbot);
-    if (used > heap_high_water)
-        heap_high_water = used;
+    if (heap_used() > heap_high_water)
+        heap_high_water = heap_used();
 }
 
 /* try_alloc() for a block of at least BIG_MIN bytes: first fit above
@@ -171,7 +221,8 @@ static void *try_alloc_big(uint32_t size, uint32_t nptrs)
         *link = *link_of(b);
         return init_block(b, bsize, nptrs);
     }
-    if ((size_t)(heap_lbot - heap_top) >= size) {
+    if (heap_used() + size <= heap_limit) {
+        commit_high(heap_lbot - size);
         heap_lbot -= size;
         note_high_water();
         return init_block((hdr_t *)heap_lbot, size, nptrs);
@@ -222,7 +273,8 @@ static void *try_alloc(uint32_t size, uint32_t nptrs)
         return init_block(b, size, nptrs);
     }
 
-    if ((size_t)(heap_lbot - heap_top) >= size) {
+    if (heap_used() + size <= heap_limit) {
+        commit_low(heap_top + size);
         hdr_t *b = (hdr_t *)heap_top;
         heap_top += size;
         note_high_water();
@@ -386,10 +438,29 @@ uint64_t gc_live_bytes(void)
     return live;
 }
 
-/* Allocate (see heap.h): collect only when nothing within the limit fits. */
+/* Before collecting, apply the RAM rule again and raise the limit when it
+   now gives more: true when it did. A limit already at its largest is
+   either fixed (FSSCAN_HEAP_MB) or at the rule's ceiling, so nothing is
+   re-read then. The limit never falls: what the heap holds stays. */
+static int raise_limit(void)
+{
+    if (heap_limit >= heap_most)
+        return 0;
+    char why[160];
+    size_t now = heap_limit_from_ram(why, sizeof why);
+    if (now <= heap_limit)
+        return 0;
+    heap_limit = now < heap_most ? now : heap_most;
+    heap_raises++;
+    fprintf(stderr, "fsscan: heap limit raised to %zu bytes (%s)\n", heap_limit, why);
+    return 1;
+}
+
+/* Allocate (see heap.h): grow or else collect only when nothing within the
+   limit fits. */
 void *gc_alloc(size_t bytes, uint32_t nptrs)
 {
-    if (bytes > (size_t)(heap_end - heap_base))
+    if (bytes > heap_most)
         out_of_memory("allocation", bytes);
     uint32_t size = (uint32_t)((bytes + HDR + 7) & ~(size_t)7);
     if (size < MIN_BLOCK)
@@ -398,6 +469,8 @@ void *gc_alloc(size_t bytes, uint32_t nptrs)
     gc_collect();
 #endif
     void *p = try_alloc(size, nptrs);
+    if (!p && raise_limit())
+        p = try_alloc(size, nptrs);
     if (!p) {
         gc_collect();
         p = try_alloc(size, nptrs);

@@ -23,8 +23,8 @@ typedef struct hdr {
 } hdr_t;
 
 /* Collector statistics, reported on stderr at the end of the scan. */
-extern uint64_t gc_collections, gc_ns, alloc_objects, alloc_bytes;
-extern size_t heap_high_water;
+extern uint64_t gc_collections, gc_ns, alloc_objects, alloc_bytes, heap_raises;
+extern size_t heap_high_water, heap_limit;
 
 /* The root stack. Pushing and popping happen several times per scanned
    entry, so they are inline; only the overflow check leaves the caller. */
@@ -58,11 +58,15 @@ static inline uint32_t array_len(const void *a)
 }
 
 /* Chooses the heap limit in bytes and describes the choice in `why`
-   (heaplimit.c). */
-size_t heap_limit_bytes(char *why, size_t whylen);
+   (heaplimit.c); `*most` is the largest the limit may later become: the
+   rule's ceiling when it follows RAM, the limit itself when fixed. */
+size_t heap_limit_bytes(char *why, size_t whylen, size_t *most);
 
-/* Reserve the heap: exactly `limit` bytes, never more. */
-void heap_init(size_t limit);
+/* The RAM rule's limit for the memory the device reports now. */
+size_t heap_limit_from_ram(char *why, size_t whylen);
+
+/* Reserve room for a heap of up to `most` bytes that may use `limit`. */
+void heap_init(size_t limit, size_t most);
 
 /* Allocate a zeroed object with `bytes` of payload whose first `nptrs`
    pointer-sized words are references. May collect: every object the caller

@@ -31,6 +31,12 @@
  * be read. The floor is the least Android's compatibility definition let a
  * device give an app; the ceiling stands for "more than this scan needs".
  * FSSCAN_HEAP_MB replaces the rule (unclamped) for experiments.
+ *
+ * Under the rule the limit is not final: like a Java VM whose heap limit
+ * follows physical memory, the heap applies the rule again whenever it is
+ * about to collect (heap_limit_from_ram), so a process that finds itself on
+ * a machine with more RAM, as a scan migrated to the clone does, grows its
+ * heap there instead of collecting. An FSSCAN_HEAP_MB limit stays fixed.
  * ---------------------------------------------------------------------- */
 
 #define HEAP_RAM_DIVISOR 12
@@ -42,7 +48,11 @@
 /* MemTotal in KiB from /proc/meminfo, or 0 when unavailable. */
 static uint64_t meminfo_total_kb(void)
 {
-    char buf[4096];
+    /* Not on the stack, and cleared after use: the file is read again before
+       every collection, and its other lines (MemFree, ...) change from one
+       reading to the next. Left in memory, they would make the memory of two
+       runs that computed the same thing differ. */
+    static char buf[4096];
     int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -61,33 +71,18 @@ static uint64_t meminfo_total_kb(void)
     buf[got] = '\0';
     /* MemTotal is the first line in practice, but search for it anyway. */
     const char *line = buf;
-    while (strncmp(line, "MemTotal:", 9) != 0) {
+    while (line && strncmp(line, "MemTotal:", 9) != 0) {
         line = strchr(line, '\n');
-        if (!line)
-            return 0;
-        line++;
+        if (line)
+            line++;
     }
-    return strtoull(line + 9, NULL, 10);
+    uint64_t kb = line ? strtoull(line + 9, NULL, 10) : 0;
+    memset(buf, 0, got);
+    return kb;
 }
 
-/* Chooses the heap limit in bytes and describes the choice in `why`. */
-size_t heap_limit_bytes(char *why, size_t whylen)
+size_t heap_limit_from_ram(char *why, size_t whylen)
 {
-    const char *env = getenv("FSSCAN_HEAP_MB");
-    if (env && *env) {
-        char *end;
-        double mb = strtod(env, &end);
-        if (*end != '\0' || !(mb > 0) || mb > HEAP_OVERRIDE_MAX_MB) {
-            fprintf(stderr, "fsscan: FSSCAN_HEAP_MB must be a number in (0, %.0f]\n", HEAP_OVERRIDE_MAX_MB);
-            exit(2);
-        }
-        size_t bytes = (size_t)(mb * MiB) & ~(size_t)7;
-        if (bytes < HEAP_OVERRIDE_MIN)
-            bytes = HEAP_OVERRIDE_MIN;
-        snprintf(why, whylen, "FSSCAN_HEAP_MB=%s", env);
-        return bytes;
-    }
-
     const char *source = "MemTotal";
     uint64_t kb = meminfo_total_kb();
     if (kb == 0) {
@@ -105,4 +100,25 @@ size_t heap_limit_bytes(char *why, size_t whylen)
     snprintf(why, whylen, "%s %" PRIu64 " kB: %" PRIu64 " MB RAM / %d, clamped to [%d, %d] MB", source, kb, ram_mb,
              HEAP_RAM_DIVISOR, HEAP_MIN_MB, HEAP_MAX_MB);
     return (size_t)mb * MiB;
+}
+
+size_t heap_limit_bytes(char *why, size_t whylen, size_t *most)
+{
+    const char *env = getenv("FSSCAN_HEAP_MB");
+    if (env && *env) {
+        char *end;
+        double mb = strtod(env, &end);
+        if (*end != '\0' || !(mb > 0) || mb > HEAP_OVERRIDE_MAX_MB) {
+            fprintf(stderr, "fsscan: FSSCAN_HEAP_MB must be a number in (0, %.0f]\n", HEAP_OVERRIDE_MAX_MB);
+            exit(2);
+        }
+        size_t bytes = (size_t)(mb * MiB) & ~(size_t)7;
+        if (bytes < HEAP_OVERRIDE_MIN)
+            bytes = HEAP_OVERRIDE_MIN;
+        snprintf(why, whylen, "FSSCAN_HEAP_MB=%s", env);
+        *most = bytes;
+        return bytes;
+    }
+    *most = (size_t)HEAP_MAX_MB * MiB;
+    return heap_limit_from_ram(why, whylen);
 }
