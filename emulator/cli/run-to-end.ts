@@ -92,6 +92,10 @@ export async function runToEnd(machine: Machine, opts: RunOptions, parent: strin
   let result;
   try {
     result = await session.run();
+  } catch (e) {
+    // An open connection to the clone would keep the process alive after the error.
+    await replicator?.abort();
+    throw e;
   } finally {
     process.off('SIGUSR1', onSignal);
   }

@@ -14,6 +14,7 @@ import { Machine } from '../machine/machine';
 import { LinkProfile } from '../model/links';
 import { CheckpointManifest, checkManifest } from '../snapshot/manifest';
 import { applyCheckpointLive } from '../snapshot/live-apply';
+import { profileMismatch } from '../snapshot/restore';
 import { tableDigest } from '../snapshot/memory-digest';
 import { HASH_BYTES, hashBytes, hashHex } from '../snapshot/page-hash';
 import { applyDelta, decodeDelta, decodePageTable, isDelta, PageTable } from '../snapshot/page-table';
@@ -145,6 +146,9 @@ export class Offloader {
     let checked: Checked;
     try {
       checked = check(back, sync.id, sync.table, () => layerBlocks(m));
+      // A call that grew memory on the clone beyond the phone's RAM cannot come back.
+      const tooBig = profileMismatch(checkManifest(back.record.manifest, back.record.id), checked.table.pages.length, m.spec.profile);
+      if (tooBig) throw new Error(`${tooBig}: it does not fit the phone`);
     } catch (e) {
       return local(`the increment back did not check: ${(e as Error).message}`);
     }

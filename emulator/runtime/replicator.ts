@@ -367,6 +367,11 @@ export class Replicator {
     return this.price(link, atSeconds, up, down, 1);
   }
 
+  /** Close the connection at once (the run failed: no totals are wanted). */
+  async abort(): Promise<void> {
+    await this.dropConnection();
+  }
+
   /** Wait for the sync in flight, add the radios' final tails at `atSeconds`, and close the connection. */
   async finish(atSeconds: number): Promise<ReplicationTotals> {
     await this.inFlight;

@@ -6,6 +6,7 @@
 import { strict as assert } from 'assert';
 import { spawn } from 'child_process';
 import * as crypto from 'crypto';
+import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { FrameConnection } from '../../emulator/link/connection';
@@ -15,7 +16,7 @@ import { answeringHandshake } from '../../emulator/link/handshake';
 import { initHashing } from '../../emulator/snapshot/page-hash';
 import { BIN, startClone } from '../support/clone-process';
 import { CliRun, runCliAsync } from '../support/cli-run';
-import { tempDir } from '../support/toolchain';
+import { compileC, tempDir } from '../support/toolchain';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -98,8 +99,40 @@ describe('runtime/offloader: the clone fails the phone', function () {
     assert.deepEqual([summary.offload.offloaded, summary.offload.local], [0, 1]);
   });
 
+  it('runs the call on the phone when what it grew to on the clone does not fit the phone', async () => {
+    const clone = await startClone(path.join(dir, 'mirrors-grow'), tokenFile, token);
+    try {
+      const elf = compileC(path.join(ROOT, 'spec', 'fixtures', 'grow.c'));
+      const profiles = path.join(dir, 'tiny.json');
+      fs.writeFileSync(profiles, JSON.stringify({ id: 'tiny-phone', clockHz: 412e6, ipc: 0.6, cores: 1, ramBytes: 24 << 20, cpuActiveW: 0.4, cpuIdleW: 0.05 }));
+      const args = ['boot', '--elf', elf, '--profile-file', profiles, '-p', 'tiny-phone', '--json'];
+      const alone = await runCliAsync(args);
+      const r = await runCliAsync([
+        ...args,
+        '--clone',
+        `127.0.0.1:${clone.port}`,
+        '--token-file',
+        tokenFile,
+        '--phone-id',
+        'grow',
+        '--sync-policy',
+        'on-demand',
+        '--offload',
+        'grow',
+      ]);
+      assert.equal(r.status, 0, r.lines.join('\n'));
+      assert.ok(r.stdout.equals(alone.stdout), r.stdout.toString());
+      assert.equal(r.summary?.memoryHash, alone.summary?.memoryHash);
+      assert.match(
+        r.lines.join('\n'),
+        /clonecloud: grow at [\d.]+ s runs on the phone: the increment back did not check: checkpoint \S+ holds [\d.]+ MB of resident memory; profile tiny-phone has only 24\.0 MB of RAM: it does not fit the phone/,
+      );
+    } finally {
+      assert.equal(await clone.stop(), 0);
+    }
+  });
+
   it("does not trust a clone whose mirror hash is not the phone's: the call runs on the phone", async () => {
-    const fs = await import('fs');
     fs.writeFileSync(path.join(dir, 'liar-token'), token + '\n', { mode: 0o600 });
     const liar = await lyingClone(Buffer.from(token));
     try {
