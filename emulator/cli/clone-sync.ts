@@ -120,7 +120,10 @@ export function replicatorFor(machine: Machine, o: CloneOptions, write: (line: s
 
 /** The line printed for each call to an offloaded function. */
 export function offloadLine(c: OffloadedCall): string {
-  if (c.outcome === 'local') return `clonecloud: ${c.target} at ${c.atSeconds.toFixed(3)} s runs on the phone: ${c.why}\n`;
+  if (c.outcome === 'local') {
+    const waited = c.waitSeconds ? `; the phone had waited ${c.waitSeconds.toFixed(3)} s for the clone` : '';
+    return `clonecloud: ${c.target} at ${c.atSeconds.toFixed(3)} s runs on the phone: ${c.why}${waited}\n`;
+  }
   const kib = (n: number | undefined) => `${((n ?? 0) / 1024).toFixed(1)} KiB`;
   return (
     `clonecloud: ${c.target} at ${c.atSeconds.toFixed(3)} s ran on the clone: ${(c.cloneInstructions ?? 0).toLocaleString('en-US')} instructions in ` +

@@ -121,7 +121,12 @@ export class Offloader {
     if (!target) return;
     const m = this.machine;
     const t0 = m.clock.seconds();
-    const local = (why: string) => this.record({ target: target.name, outcome: 'local', why, atSeconds: t0 });
+    const local = (why: string, waitSeconds?: number) => this.record({ target: target.name, outcome: 'local', why, atSeconds: t0, waitSeconds });
+    /** An attempt that failed after the phone had waited: the wait is the phone's, idle, before it runs the call itself. */
+    const gaveUp = (why: string, waited: number) => {
+      m.clock.sleep(BigInt(Math.round(waited * 1e9)));
+      return local(why, waited);
+    };
     const link = this.o.link();
     if (!link) return local('no link to the clone');
     const verdict = this.o.decide?.(target, link.profile);
@@ -141,16 +146,8 @@ export class Offloader {
         this.o.timeoutMs ?? 30 * 60_000,
       );
     } catch (e) {
-      return local(`the clone did not run it: ${(e as Error).message}`);
-    }
-    let checked: Checked;
-    try {
-      checked = check(back, sync.id, sync.table, () => layerBlocks(m));
-      // A call that grew memory on the clone beyond the phone's RAM cannot come back.
-      const tooBig = profileMismatch(checkManifest(back.record.manifest, back.record.id), checked.table.pages.length, m.spec.profile);
-      if (tooBig) throw new Error(`${tooBig}: it does not fit the phone`);
-    } catch (e) {
-      return local(`the increment back did not check: ${(e as Error).message}`);
+      // How long the clone ran before it failed is not known: the sync up is what the phone surely waited.
+      return gaveUp(`the clone did not run it: ${(e as Error).message}`, sync.report.transferSeconds);
     }
     // Priced in the order things happen: the sync, the request, the clone's run, the return.
     const upSeconds = sync.report.transferSeconds;
@@ -159,6 +156,15 @@ export class Offloader {
     const cloneFrom = t0 + upSeconds + request.seconds;
     const down = this.o.replicator.priceWaited(link.id, cloneFrom + ret.cloneSeconds, 0, back.bytesDown);
     const end = cloneFrom + ret.cloneSeconds + down.seconds;
+    let checked: Checked;
+    try {
+      checked = check(back, sync.id, sync.table, () => layerBlocks(m));
+      // A call that grew memory on the clone beyond the phone's RAM cannot come back.
+      const tooBig = profileMismatch(checkManifest(back.record.manifest, back.record.id), checked.table.pages.length, m.spec.profile);
+      if (tooBig) throw new Error(`${tooBig}: it does not fit the phone`);
+    } catch (e) {
+      return gaveUp(`the increment back did not check: ${(e as Error).message}`, end - t0);
+    }
     applyCheckpointLive(m, checked.source, back.record.id, { since: sync.id });
     m.clock.continueAfterWait(clockBefore, instructionsBefore, BigInt(Math.round((end - t0) * 1e9)));
     for (const o of output) this.o.write(o.fd, o.data);
@@ -188,10 +194,12 @@ export class Offloader {
   totals(endSeconds: number, cpuJoules: number): OffloadTotals {
     const done = this.log.filter((c) => c.outcome === 'offloaded');
     const sum = (f: (c: OffloadedCall) => number | undefined) => done.reduce((n, c) => n + (f(c) ?? 0), 0);
+    // The phone also waited for attempts that failed.
+    const waited = this.log.reduce((n, c) => n + (c.waitSeconds ?? 0), 0);
     const timeline = [...this.timeline];
     if (endSeconds > this.phoneFrom) timeline.push({ lane: 'phone', what: 'compute', from: this.phoneFrom, to: endSeconds });
     const p = this.machine.spec.profile;
-    const wait = sum((c) => c.waitSeconds);
+    const wait = waited;
     const cloneBusy = sum((c) => c.cloneInstructions) / (p.clockHz * p.ipc);
     return {
       calls: this.log.length,
@@ -199,7 +207,7 @@ export class Offloader {
       local: this.log.length - done.length,
       cloneInstructions: sum((c) => c.cloneInstructions),
       cloneSeconds: sum((c) => c.cloneSeconds),
-      waitSeconds: sum((c) => c.waitSeconds),
+      waitSeconds: waited,
       bytesUp: sum((c) => c.bytesUp),
       bytesDown: sum((c) => c.bytesDown),
       timeline,
