@@ -18,6 +18,7 @@ import { applyCheckpointLive } from '../snapshot/live-apply';
 import { restoreCheckpoint } from '../snapshot/restore';
 import { CheckpointStore } from '../store/store';
 import { mustRunOnPhone } from './phone-only';
+import { syscallView } from './syscall-view';
 
 /** What the phone asks the clone to run. */
 export interface MigrateRequest {
@@ -126,22 +127,7 @@ function runToReturn(machine: Machine, req: MigrateRequest): { reason: MigratedR
   const returnAt = (req.returnPc & ~1) >>> 0;
   let why: string | undefined;
   machine.beforeSyscall = (nr) => {
-    why = mustRunOnPhone(
-      {
-        nr,
-        args: [0, 1, 2, 3, 4, 5].map((i) => machine.engine.r(i) >>> 0),
-        cwd: machine.kernel.group.cwd,
-        readString: (addr) => {
-          try {
-            return machine.space.readCString(addr);
-          } catch {
-            return undefined;
-          }
-        },
-        fdPath: (fd) => (machine.kernel.fds.has(fd) ? machine.kernel.fds.get(fd).file.path : undefined),
-      },
-      req.phoneOnly,
-    );
+    why = mustRunOnPhone(syscallView(machine, nr), req.phoneOnly);
     return why !== undefined;
   };
   machine.setBreakpoints([returnAt]);

@@ -8,6 +8,7 @@
  * and it is marked so.
  */
 import { mustRunOnPhone } from '../clone/phone-only';
+import { syscallView } from '../clone/syscall-view';
 import { GuestFault } from '../errors';
 import { Machine } from '../machine/machine';
 import { PageBitmap } from '../memory/page-bitmap';
@@ -90,22 +91,7 @@ export function profileRun(machine: Machine, targets: readonly ProfileTarget[], 
   };
   machine.beforeSyscall = (nr) => {
     if (stack.length === 0) return false;
-    const why = mustRunOnPhone(
-      {
-        nr,
-        args: [0, 1, 2, 3, 4, 5].map((i) => machine.engine.r(i) >>> 0),
-        cwd: machine.kernel.group.cwd,
-        readString: (addr) => {
-          try {
-            return machine.space.readCString(addr);
-          } catch {
-            return undefined;
-          }
-        },
-        fdPath: (fd) => (machine.kernel.fds.has(fd) ? machine.kernel.fds.get(fd).file.path : undefined),
-      },
-      o.phoneOnly,
-    );
+    const why = mustRunOnPhone(syscallView(machine, nr), o.phoneOnly);
     if (why) for (const f of stack) f.fn.pinned ??= why;
     return false;
   };
