@@ -1,6 +1,6 @@
 /** The mirror's mean staleness over a run, on hand-computed cases. */
 import { strict as assert } from 'assert';
-import { meanStaleness } from '../../emulator/runtime/replicator';
+import { meanStaleness } from '../../emulator/runtime/staleness';
 
 describe('runtime/replicator: mean staleness', () => {
   const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
