@@ -70,7 +70,9 @@ export class Augmenter {
       const start = machine.instructions;
       const t0 = machine.clock.seconds();
       const stop = runToReturn(machine, req);
-      const capture = new Checkpointer(store, machine, req.checkpoint).capture();
+      const checkpointer = new Checkpointer(store, machine, req.checkpoint);
+      const capture = checkpointer.capture();
+      checkpointer.close();
       const chain = store.chainOf(capture.id);
       if (chain === undefined) throw new MigrationError(`internal: checkpoint ${capture.id} has no chain`);
       this.kept.set(phone, { machine, at: capture.id, profile });

@@ -7,6 +7,7 @@ import { parseElf } from '../elf/elf-parser';
 import { buildInitialStack } from '../elf/initial-stack';
 import { loadElf } from '../elf/loader';
 import { AddressSpace, PAGE_SIZE } from '../memory/address-space';
+import { PageBitmap } from '../memory/page-bitmap';
 import { bytesInput, ConsoleStream, InputSource } from '../kernel/console';
 import { FdTable } from '../kernel/fd-table';
 import { Kernel } from '../kernel/kernel';
@@ -63,6 +64,14 @@ export type RunOutcome = 'exited' | 'budget' | 'syscall' | 'syscall-entry' | 'br
 
 /** Decides, after each syscall, whether run() should return. */
 export type SyscallStop = (nr: number) => boolean;
+
+/** Pages dirtied since a consumer last looked, kept for it across other consumers' rearms (Machine.openDirtyLedger). */
+export interface DirtyLedger {
+  /** Pages written since the last clear(), ascending. */
+  pages(): number[];
+  clear(): void;
+  close(): void;
+}
 
 /** A booted phone. */
 export class Machine {
@@ -349,10 +358,49 @@ export class Machine {
     this.hintResumedAt = undefined;
   }
 
-  /** Start a new dirty interval: clear the bitmap and revoke the TLB's write grants. */
+  /**
+   * Start a new dirty interval: clear the bitmap and revoke the TLB's write grants. The pages
+   * dirtied so far are first added to every open dirty ledger, so that each consumer of the
+   * bitmap (a checkpoint store's capture, a clone's replicator) still sees them.
+   */
   rearmDirtyTracking(): void {
+    const dirty = this.space.dirty.words;
+    for (const ledger of this.ledgers) {
+      const w = ledger.words;
+      for (let i = 0; i < dirty.length; i++) if (dirty[i]) w[i] |= dirty[i];
+    }
     this.space.dirty.reset();
     this.engine.flushTlb();
+  }
+
+  private readonly ledgers = new Set<PageBitmap>();
+
+  /**
+   * A dirty ledger for one consumer of the dirty bitmap: `pages()` gives the pages dirtied since
+   * the consumer's last `clear()`, whoever rearmed the bitmap in between; `close()` when done.
+   */
+  openDirtyLedger(): DirtyLedger {
+    const ledger = new PageBitmap(this.space.dirty.pageCount);
+    this.ledgers.add(ledger);
+    const dirty = this.space.dirty;
+    return {
+      pages: () => {
+        const out: number[] = [];
+        const a = ledger.words;
+        const b = dirty.words;
+        for (let i = 0; i < a.length; i++) {
+          let w = (a[i] | b[i]) >>> 0;
+          while (w !== 0) {
+            const bit = 31 - Math.clz32(w & -w);
+            out.push(i * 32 + bit);
+            w = (w & (w - 1)) >>> 0;
+          }
+        }
+        return out;
+      },
+      clear: () => ledger.reset(),
+      close: () => void this.ledgers.delete(ledger),
+    };
   }
 
   /** The figures of the run so far. */

@@ -25,7 +25,14 @@ export async function openStoreTarget(dir: string, machine: Machine, parent: str
   probeStore(dir);
   const store = CheckpointStore.open(dir);
   try {
-    return { checkpointer: new Checkpointer(store, machine, parent), close: () => store.close() };
+    const checkpointer = new Checkpointer(store, machine, parent);
+    return {
+      checkpointer,
+      close: () => {
+        checkpointer.close();
+        store.close();
+      },
+    };
   } catch (e) {
     store.close();
     throw e;

@@ -289,6 +289,7 @@ export class Replicator {
   private captureIncrement(t0: bigint): { record: SnapshotRecord; pages: PutPage[]; manifest: CheckpointManifest; stoppedMs: number } | undefined {
     const m = this.machine;
     if (this.fullNext || !this.checkpointer) {
+      this.checkpointer?.close();
       this.checkpointer = new Checkpointer(this.side, m);
       this.fullNext = false;
     }
@@ -352,6 +353,7 @@ export class Replicator {
     this.side.adopt(id, { table, depth, chain });
     for (let i = 0; i < table.pages.length; i++) this.side.held.add(hashHex(table.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)));
     for (let o = 0; o < extraHashes.length; o += HASH_BYTES) this.side.held.add(hashHex(extraHashes.subarray(o, o + HASH_BYTES)));
+    this.checkpointer?.close();
     this.checkpointer = new Checkpointer(this.side, this.machine, id);
     this.fullNext = false;
     this.lastTable = table;
@@ -370,6 +372,7 @@ export class Replicator {
 
   /** Close the connection at once (the run failed: no totals are wanted). */
   async abort(): Promise<void> {
+    this.checkpointer?.close();
     await this.dropConnection();
   }
 
@@ -382,6 +385,7 @@ export class Replicator {
       meter.finish(atSeconds);
       radioJoules += meter.totals().joules;
     }
+    this.checkpointer?.close();
     await this.dropConnection();
     return {
       ...this.totals,

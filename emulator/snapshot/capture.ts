@@ -5,7 +5,7 @@
  */
 import * as crypto from 'crypto';
 import { saveMachineState } from '../machine/machine-state';
-import { Machine } from '../machine/machine';
+import { DirtyLedger, Machine } from '../machine/machine';
 import { PAGE_COUNT, PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
 import { PageBitmap } from '../memory/page-bitmap';
 import { CheckpointManifest, SNAPSHOT_VERSION } from './manifest';
@@ -76,6 +76,8 @@ export class Checkpointer {
   /** This run's chain token, and the chain the next checkpoint's parent belongs to. */
   private readonly chain = crypto.randomBytes(8).toString('hex');
   private parentChain: string | undefined;
+  /** Pages dirtied since this checkpointer's last capture, whoever else rearms the bitmap. */
+  private readonly ledger: DirtyLedger;
 
   /** `parent`: the checkpoint the machine was restored from, whose page table is the baseline. */
   constructor(
@@ -86,12 +88,18 @@ export class Checkpointer {
   ) {
     this.parent = parent;
     this.run = opts.run ?? freshRun(sink);
+    this.ledger = machine.openDirtyLedger();
     if (parent) {
       const base = sink.baseline(parent);
       this.table.load(base.table);
       this.depth = base.depth;
       this.parentChain = base.chain;
     }
+  }
+
+  /** Stop following the machine's dirty pages (the checkpointer takes no more captures). */
+  close(): void {
+    this.ledger.close();
   }
 
   /** Capture the stopped machine now and commit it; returns the new checkpoint's id and manifest. */
@@ -128,7 +136,7 @@ export class Checkpointer {
     const space = m.space;
     const state = saveMachineState(m);
     // Without a parent every page that can hold data is new; after one, only the dirty ones.
-    const candidates = this.parent === null ? space.touched.pages() : space.dirty.pages();
+    const candidates = this.parent === null ? space.touched.pages() : this.ledger.pages();
     const newPages = new Map<string, PutPage>();
     const id = checkpointId(this.run, this.lastNumber + 1);
     let dedupHits = 0;
@@ -199,6 +207,7 @@ export class Checkpointer {
   private advance(s: Staged): CaptureResult {
     const manifest = s.record.manifest;
     this.machine.rearmDirtyTracking();
+    this.ledger.clear();
     this.parent = s.record.id;
     this.parentChain = this.chain;
     this.depth = s.asDelta ? this.depth + 1 : 0;

@@ -99,6 +99,42 @@ describe('runtime/replicator: boot --clone with a clone server in its own proces
     });
   }
 
+  it("checkpoints into a store while syncing the clone: every checkpoint on both sides restores to the phone's end", () => {
+    // Both take increments off one dirty bitmap; each must still see every page written since its own last capture.
+    const phone = 'spec-store-and-clone';
+    const local = path.join(dir, 'local-store');
+    const plain = cli(['boot', 'images/compute', '--json']);
+    const both = cli([
+      'boot',
+      'images/compute',
+      '--json',
+      '--store',
+      local,
+      '--checkpoint-every',
+      '100M',
+      '--clone',
+      address,
+      '--token-file',
+      tokenFile,
+      '--phone-id',
+      phone,
+      '--sync-every',
+      '30M',
+      '--sync-wait',
+    ]);
+    assert.equal(both.status, 0, both.lines.join('\n'));
+    for (const where of [local, path.join(store, phone)]) {
+      const s = CheckpointStore.open(where, { readOnly: true });
+      const ids = s.ids();
+      s.close();
+      assert.ok(ids.length >= 4, `${where}: ${ids.join(' ')}`);
+      for (const id of ids) {
+        const r = cli(['restore', id, '--store', where, '--json']);
+        assert.equal(r.summary.memoryHash, plain.summary.memoryHash, `${where} ${id}`);
+      }
+    }
+  });
+
   it('a second phone of an image the clone already mirrors sends only the pages the clone lacks', () => {
     const args = ['boot', 'images/compute', '--json', '--clone', address, '--token-file', tokenFile, '--sync-every', '150M'];
     const first = cli([...args, '--phone-id', 'spec-compute-again']);
