@@ -171,6 +171,7 @@ export class Checkpointer {
     const encoded = asDelta
       ? encodeDelta({ base: this.parent!, depth: this.depth + 1, set: this.entries(setPages), removed: Uint32Array.from(removed) })
       : encodePageTable(this.table.toPageTable());
+    const zeroPages = zeroRuns(space.touched, this.table.present);
     const consoles = m.consoles();
     const manifest: CheckpointManifest = {
       version: SNAPSHOT_VERSION,
@@ -182,6 +183,7 @@ export class Checkpointer {
       vfs,
       modelledSeconds: m.clock.seconds(),
       output: { stdout: consoles[1].written, stderr: consoles[2].written },
+      zeroPages,
       stats: {
         pagesScanned: candidates.length,
         residentPages: this.table.present.count(),
@@ -223,6 +225,24 @@ export class Checkpointer {
     sorted.forEach((p, i) => hashes.set(this.table.hashes.subarray(p * HASH_BYTES, (p + 1) * HASH_BYTES), i * HASH_BYTES));
     return { pages: sorted, hashes };
   }
+}
+
+/** Runs of pages set in `touched` but not in `present` (written, yet all zeros), a word at a time. */
+function zeroRuns(touched: PageBitmap, present: PageBitmap): [number, number][] {
+  const runs: [number, number][] = [];
+  const t = touched.words;
+  const p = present.words;
+  for (let i = 0; i < t.length; i++) {
+    let w = (t[i] & ~p[i]) >>> 0;
+    while (w !== 0) {
+      const page = i * 32 + (31 - Math.clz32(w & -w));
+      const last = runs[runs.length - 1];
+      if (last && last[0] + last[1] === page) last[1]++;
+      else runs.push([page, 1]);
+      w = (w & (w - 1)) >>> 0;
+    }
+  }
+  return runs;
 }
 
 /** A random run part no checkpoint in `sink` uses yet (a clash is a one-in-a-billion draw). */

@@ -12,7 +12,7 @@ import { CheckpointError } from './errors';
 import { CheckpointManifest } from './manifest';
 import { HASH_BYTES, hashInto } from './page-hash';
 import { forEachDifference, hashAt, PageTable } from './page-table';
-import { importLayer, profileMismatch } from './restore';
+import { importLayer, markZeroPages, profileMismatch } from './restore';
 import { loadCheckpoint, SnapshotSource } from './source';
 
 /** How to apply. */
@@ -90,6 +90,7 @@ export function applyCheckpointLive(machine: Machine, source: SnapshotSource, id
   // A cold restore's resident pages are exactly the table's (the guest sees their count).
   space.touched.reset();
   for (const p of table.pages) space.touched.set(p);
+  markZeroPages(machine, manifest);
   // Pages were written behind the engine's back: translated code of a rewritten executable page
   // is stale, and the TLB's write grants must go so the next dirty interval starts clean.
   for (const p of codeChanged) machine.engine.forgetCode(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);

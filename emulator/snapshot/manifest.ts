@@ -59,6 +59,12 @@ export interface CheckpointManifest {
   modelledSeconds: number;
   /** Bytes the guest had written to stdout and stderr when captured. */
   output: { stdout: number; stderr: number };
+  /**
+   * Pages written since they were mapped whose content was all zeros when captured, as
+   * [first page, count] runs (since 2.1). They are not in the page table, yet they are resident
+   * memory the guest sees (sysinfo, /proc/meminfo, getrusage): a restore marks them again.
+   */
+  zeroPages?: [number, number][];
   stats: CaptureStats;
 }
 

@@ -8,10 +8,10 @@ import { InputSource, OutputSink } from '../kernel/console';
 import { restoreMachineState } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
 import { DEFAULT_STORAGE_BYTES, DeviceProfile } from '../model/profiles';
-import { PAGE_SIZE } from '../memory/address-space';
+import { PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
 import { displayName } from '../vfs/path';
 import { LayerNodeState, LayerState } from '../vfs/layer-state';
-import { CheckpointError } from './errors';
+import { CheckpointError, CheckpointFormatError } from './errors';
 import { CheckpointManifest, VfsRecord } from './manifest';
 import { hashAt } from './page-table';
 import { loadCheckpoint, SnapshotSource } from './source';
@@ -62,12 +62,25 @@ export function restoreCheckpoint(source: SnapshotSource, id: string, opts: Rest
       space.bytes.set(bytes, page * PAGE_SIZE);
       space.touched.set(page);
     }
+    markZeroPages(machine, manifest);
     machine.rearmDirtyTracking();
   } catch (e) {
     machine.close();
     throw e;
   }
   return { machine, manifest };
+}
+
+/** Mark the pages the guest had written with zeros as resident again (checkpoints of 2.1 and later list them). */
+export function markZeroPages(machine: Machine, manifest: CheckpointManifest): void {
+  const runs: unknown = manifest.zeroPages ?? [];
+  const space = machine.space;
+  const total = space.touched.pageCount;
+  const ok = (r: unknown): r is [number, number] =>
+    Array.isArray(r) && r.length === 2 && Number.isInteger(r[0]) && Number.isInteger(r[1]) && r[0] >= 0 && r[1] > 0 && r[0] + r[1] <= total;
+  if (!Array.isArray(runs) || !runs.every(ok))
+    throw new CheckpointFormatError(`checkpoint ${manifest.id}: zeroPages is not a list of [first, count] page runs`);
+  for (const [first, count] of runs) for (let p = first; p < first + count; p++) if (space.perms[p] & PAGE_MAPPED) space.touched.set(p);
 }
 
 /** Replace the machine's writable layer with the checkpoint's; refused when the profile's storage cannot hold it. */
