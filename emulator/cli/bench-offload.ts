@@ -32,14 +32,22 @@ export interface OffloadBenchCliOptions {
 
 /** Run the benchmark; prints a table (or JSON), writes results.json, chart.svg and energy.svg; 1 when an offloaded run's output differed. */
 export async function benchOffload(opts: OffloadBenchCliOptions): Promise<number> {
-  const apps = parseList<OffloadApp>(opts.apps, Object.keys(OFFLOAD_APPS), Object.keys(OFFLOAD_APPS) as OffloadApp[], '--apps');
+  const named = parseList<OffloadApp | 'fsscan'>(
+    opts.apps,
+    [...Object.keys(OFFLOAD_APPS), 'fsscan'],
+    [...(Object.keys(OFFLOAD_APPS) as OffloadApp[]), 'fsscan'],
+    '--apps',
+  );
+  // fsscan is the paper's migration experiment: one run of 100,000 entries on the first link.
+  const fsscan = named.includes('fsscan');
+  const apps = named.filter((a): a is OffloadApp => a !== 'fsscan');
   const sizes = parseList(opts.sizes, OFFLOAD_SIZES, OFFLOAD_SIZES, '--sizes');
   const links = parseList(opts.links, undefined, DEFAULT_OFFLOAD_LINKS, '--links');
   checkLinks(links);
   const clone = findProfile(opts.clone ?? DEFAULT_OFFLOAD_CLONE).id;
   const objective = parseObjective(opts.objective);
   const outDir = path.resolve(opts.out ?? path.join('bench-results', 'offload'));
-  const report = await runOffloadBench({ apps, sizes, links, clone, objective, progress: (line) => process.stderr.write(`clonecloud: ${line}\n`) });
+  const report = await runOffloadBench({ apps, sizes, links, clone, objective, fsscan, progress: (line) => process.stderr.write(`clonecloud: ${line}\n`) });
   fs.mkdirSync(outDir, { recursive: true });
   const files = { results: path.join(outDir, 'results.json'), chart: path.join(outDir, 'chart.svg'), energy: path.join(outDir, 'energy.svg') };
   fs.writeFileSync(files.results, JSON.stringify(report, null, 2) + '\n');
@@ -89,6 +97,17 @@ export function formatOffloadTable(r: OffloadReport): string {
     `Offload benchmark: ${r.phone} with a ${r.clone} clone, --offload auto minimising ${r.objective}; each offloaded run against a clone holding nothing yet\n` +
     table(header, rows) +
     `paper (${PUBLISHED.paper}): up to ${PUBLISHED.headline.speedup}x faster and ${PUBLISHED.headline.energySaving}x less phone energy (abstract); up to ${PUBLISHED.preprint.speedup}x (arXiv:1009.3088 abstract)\n` +
-    `paper, per app and size: not available here (${PUBLISHED.perAppNote})\n`
+    `paper, per app and size: not available here (${PUBLISHED.perAppNote})\n` +
+    (r.fsscan ? fsscanLines(r.fsscan) : '')
+  );
+}
+
+/** The file scan migrated at scan_tree beside the paper's measurement. */
+function fsscanLines(f: NonNullable<OffloadReport['fsscan']>): string {
+  const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+  return (
+    `file scan, ${f.entries.toLocaleString('en-US')} entries, migrated at scan_tree over ${f.link}: phone alone ${cost(f.phoneOnly)}; migrated ${cost(f.migrated)} ` +
+    `(waited ${f.migrated.waitSeconds.toFixed(3)} s, ${mib(f.migrated.bytesUp)} up, ${mib(f.migrated.bytesDown)} down; ${f.migrated.outcome})${f.migrated.sameOutput ? '' : ' OUTPUT DIFFERS'}\n` +
+    `paper (${f.paper.source}): ${f.paper.phoneSeconds} s on the phone, ${f.paper.migratedSeconds} s migrated\n`
   );
 }

@@ -13,6 +13,7 @@ import { CloneServer } from '../clone/server';
 import { CloneCloudError, UsageError } from '../errors';
 import { findLink } from '../model/links';
 import { findProfile } from '../model/profiles';
+import { PAPER } from './fsscan-experiment';
 
 /** The sample applications and the function each keeps its heavy work in. */
 export const OFFLOAD_APPS = { virusscan: 'scan_tree', imagesearch: 'search_gallery', behavior: 'profile_log' } as const;
@@ -102,8 +103,20 @@ export interface OffloadReport {
   objective: string;
   published: typeof PUBLISHED;
   rows: OffloadRow[];
+  /** The file scan migrated at scan_tree, beside the paper's one measurement (absent when not asked for). */
+  fsscan?: FsscanMigration;
   /** Offloaded runs whose output differs from the phone-only run: each one is a failure. */
   errors: string[];
+}
+
+/** The paper's file scan (HotOS 2009): phone alone against migrated, and ours. */
+export interface FsscanMigration {
+  entries: number;
+  link: string;
+  phoneOnly: Cost;
+  /** The run with `--offload scan_tree`: its time and energy, what became of the call, and the bytes each way. */
+  migrated: Cost & { outcome: string; waitSeconds: number; bytesUp: number; bytesDown: number; sameOutput: boolean };
+  paper: { phoneSeconds: number; migratedSeconds: number; source: string };
 }
 
 /** What to run. */
@@ -113,6 +126,8 @@ export interface OffloadBenchOptions {
   links: string[];
   clone: string;
   objective: 'time' | 'energy';
+  /** Also migrate the file scan at scan_tree over the first link (the paper's experiment). */
+  fsscan?: boolean;
   /** One line before each run. */
   progress?: (line: string) => void;
 }
@@ -250,6 +265,64 @@ async function offloaded(app: OffloadApp, size: string, link: string, o: Offload
   }
 }
 
+/** The file scan on the phone alone, and migrated at `scan_tree` over `link` to a fresh clone. */
+async function fsscanMigration(link: string, o: OffloadBenchOptions): Promise<FsscanMigration> {
+  const local = await boot([path.join('images', 'fsscan')]);
+  const ls = local.summary as unknown as Summary;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-bench-fsscan-'));
+  const tokenFile = path.join(dir, 'token');
+  const token = randomBytes(32).toString('hex');
+  fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
+  const server = await CloneServer.start({
+    store: path.join(dir, 'mirrors'),
+    token: Buffer.from(token),
+    host: '127.0.0.1',
+    port: 0,
+    profile: findProfile(o.clone),
+  });
+  try {
+    const b = await boot([
+      path.join('images', 'fsscan'),
+      '--clone',
+      `127.0.0.1:${server.port}`,
+      '--token-file',
+      tokenFile,
+      '--phone-id',
+      'bench-fsscan',
+      '--link',
+      link,
+      '--sync-policy',
+      'on-demand',
+      '--offload',
+      'scan_tree',
+    ]);
+    const s = b.summary as unknown as Summary & { offload?: { log: { outcome: string; why?: string; stop?: string }[] } };
+    const call = s.offload?.log[0];
+    return {
+      entries: PAPER.entries,
+      link,
+      phoneOnly: { seconds: ls.modelledSeconds, joules: ls.energyJoules },
+      migrated: {
+        seconds: s.modelledSeconds,
+        joules: s.energyJoules,
+        outcome: call ? (call.outcome === 'offloaded' ? `ran on the clone (${call.stop ?? ''})` : `ran on the phone: ${call.why ?? ''}`) : 'not reached',
+        waitSeconds: s.offload?.waitSeconds ?? 0,
+        bytesUp: s.clone?.bytesUp ?? 0,
+        bytesDown: s.clone?.bytesDown ?? 0,
+        sameOutput: b.stdout.equals(local.stdout),
+      },
+      paper: {
+        phoneSeconds: PAPER.phoneSeconds,
+        migratedSeconds: PAPER.cloneSeconds,
+        source: 'CloneCloud, HotOS 2009: 100,000 entries on the HTC G1 and in its clone',
+      },
+    };
+  } finally {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** One error per offloaded run whose stdout was not the phone-only run's: offloading must never change what a program prints. */
 export function outputErrors(rows: OffloadRow[]): string[] {
   return rows.flatMap((row) =>
@@ -277,6 +350,13 @@ export async function runOffloadBench(o: OffloadBenchOptions): Promise<OffloadRe
       rows.push({ app, size, function: OFFLOAD_APPS[app], phoneOnly: local.run, links });
     }
   }
+  let fsscan: FsscanMigration | undefined;
+  if (o.fsscan) {
+    o.progress?.(`fsscan ${PAPER.entries.toLocaleString('en-US')} entries: phone only, then migrated at scan_tree over ${o.links[0]}`);
+    fsscan = await fsscanMigration(o.links[0], o);
+  }
+  const errors = outputErrors(rows);
+  if (fsscan && !fsscan.migrated.sameOutput) errors.push('fsscan migrated at scan_tree printed different output from the phone-only run');
   return {
     benchmark: 'offload',
     phone: rows[0]?.phoneOnly.profile ?? '',
@@ -284,6 +364,7 @@ export async function runOffloadBench(o: OffloadBenchOptions): Promise<OffloadRe
     objective: o.objective,
     published: PUBLISHED,
     rows,
-    errors: outputErrors(rows),
+    fsscan,
+    errors,
   };
 }
