@@ -57,6 +57,7 @@ typedef struct {
     uc_hook block_hook;
     uc_hook tlb_hook;
     struct cc_finder *finder; /* difftest only: block-entry histogram, NULL normally */
+    uint32_t *reads;          /* profiling only: pages a load filled the TLB for since its flush, NULL normally */
 } cc_state;
 
 static void finder_note(struct cc_finder *f, uint32_t addr, uint64_t icount);
@@ -162,6 +163,8 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_
     default:
         if (!(p & UC_PROT_READ))
             goto refuse;
+        if (st->reads)
+            __atomic_fetch_or(&st->reads[word], bit, __ATOMIC_RELAXED);
         break;
     }
     /* EXEC only where the guest asked for it: a store to an executable page always takes
@@ -583,3 +586,7 @@ int cc_monitor_set(uc_engine *uc, uint64_t addr, uint64_t val) {
     uc_context_free(ctx);
     return rc;
 }
+
+/* Profiling: record in `reads` (one bit per page) every page a load reaches through a TLB fill;
+ * flush the TLB after setting it so that every page read from then on fills once. NULL stops. */
+void cc_set_reads(void *state, uint32_t *reads) { ((cc_state *)state)->reads = reads; }

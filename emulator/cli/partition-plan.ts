@@ -67,6 +67,7 @@ export function formatPlan(p: Plan, program: string): string {
     String(e.calls),
     m(e.phoneInstructions),
     m(e.cloneInstructions),
+    String(Math.round(e.pagesRead)),
     mib(e.upBytes),
     mib(e.downBytes),
     `${e.local.seconds.toFixed(3)} s ${e.local.joules.toFixed(3)} J`,
@@ -76,7 +77,10 @@ export function formatPlan(p: Plan, program: string): string {
   const c = (x: { seconds: number; joules: number }) => `${x.seconds.toFixed(3)} s, ${x.joules.toFixed(3)} J`;
   return (
     `partition of ${program}: ${p.phone} with a ${p.clone} clone over ${p.link}, minimising ${p.objective}\n` +
-    table(['function', 'calls', 'instr/call', 'on clone', 'up/call', 'down/call', 'local (all calls)', 'offloaded (all calls)', 'decision'], rows) +
+    table(
+      ['function', 'calls', 'instr/call', 'on clone', 'read pages/call', 'up/call', 'down/call', 'local (all calls)', 'offloaded (all calls)', 'decision'],
+      rows,
+    ) +
     `offload: ${p.chosen.length ? p.chosen.join(', ') : 'nothing (everything stays on the phone)'}\n` +
     `predicted: phone alone ${c(p.predicted.local)}; partitioned ${c(p.predicted.partitioned)}\n`
   );

@@ -27,6 +27,8 @@ export interface PlanEntry {
   cloneInstructions: number;
   upBytes: number;
   downBytes: number;
+  /** Pages the call read (the clone holds the whole mirror, so they cost no transfer; shown for what the call touches). */
+  pagesRead: number;
   syscalls: number;
   /** All its calls run locally, and all offloaded (sums). */
   local: Cost;
@@ -124,6 +126,7 @@ function entryOf(
     cloneInstructions: mean((i) => c?.recorded[i]?.instructions ?? f.recorded[i].instructions),
     upBytes: mean((i) => pageBytes(f.recorded[i].dirtiedBefore)),
     downBytes: mean((i) => pageBytes(f.recorded[i].dirtied)),
+    pagesRead: mean((i) => f.recorded[i].read),
     syscalls: mean((i) => f.recorded[i].syscalls),
     local,
     offloaded,

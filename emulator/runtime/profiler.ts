@@ -1,7 +1,7 @@
 /**
  * The partitioner's profiling run: a machine run to its end with breakpoints at the entries of
  * candidate functions and at the return address of every call in progress, recording per call
- * its instructions, the pages it dirtied, the pages the phone dirtied since the previous offload
+ * its instructions, the pages it read and the pages it dirtied, the pages the phone dirtied since the previous offload
  * point (what a sync before the call would send), its syscalls, and whether it touched anything
  * only the phone has (then it can never be offloaded). A function called very often is a poor
  * migration point (each call would pay a round trip): past `maxCalls` its breakpoint is removed
@@ -25,6 +25,8 @@ export interface CallRecord {
   instructions: number;
   /** Pages written during the call. */
   dirtied: number;
+  /** Pages loaded from during the call (a page written before it was first read counts as written only). */
+  read: number;
   /** Pages a sync before this call would send were the function offloaded: all resident pages before its first call, then those written since its previous call returned. */
   dirtiedBefore: number;
   syscalls: number;
@@ -69,6 +71,7 @@ interface Frame {
   syscalls: number;
   dirtiedBefore: number;
   dirty: PageBitmap;
+  read: PageBitmap;
 }
 
 const SP = 13;
@@ -83,10 +86,14 @@ export function profileRun(machine: Machine, targets: readonly ProfileTarget[], 
   const pageCount = machine.space.dirty.pageCount;
   // Per function, pages written since its last call returned (what a sync at its next entry sends).
   const sinceReturn = new Map<FunctionProfile, PageBitmap>();
+  // Pages loaded from since the last fold (the TLB is flushed at each fold, so each page read fills once).
+  const reads = new PageBitmap(pageCount);
   const fold = () => {
     const pages = machine.space.dirty.pages();
     for (const p of pages) for (const f of stack) f.dirty.set(p);
     for (const b of sinceReturn.values()) for (const p of pages) b.set(p);
+    for (const p of reads.pages()) for (const f of stack) f.read.set(p);
+    reads.reset();
     machine.rearmDirtyTracking();
   };
   machine.beforeSyscall = (nr) => {
@@ -98,6 +105,7 @@ export function profileRun(machine: Machine, targets: readonly ProfileTarget[], 
   const breakpoints = () =>
     machine.setBreakpoints([...[...byAddress.values()].filter((f) => !f.tooFrequent).map((f) => f.address), ...stack.map((f) => f.returnAt)]);
   breakpoints();
+  machine.engine.trackReads(reads);
   try {
     for (;;) {
       const outcome = machine.run();
@@ -118,6 +126,7 @@ export function profileRun(machine: Machine, targets: readonly ProfileTarget[], 
         top.fn.recorded.push({
           instructions: Number(machine.instructions - top.instructions),
           dirtied: top.dirty.count(),
+          read: top.read.count(),
           dirtiedBefore: top.dirtiedBefore,
           syscalls: machine.kernel.trace.total - top.syscalls,
         });
@@ -138,6 +147,7 @@ export function profileRun(machine: Machine, targets: readonly ProfileTarget[], 
           syscalls: machine.kernel.trace.total,
           dirtiedBefore: sinceReturn.get(fn)?.count() ?? machine.space.touched.count(),
           dirty: new PageBitmap(pageCount),
+          read: new PageBitmap(pageCount),
         });
         if (fn.calls >= maxCalls) fn.tooFrequent = true;
         changed = true;
@@ -149,6 +159,7 @@ export function profileRun(machine: Machine, targets: readonly ProfileTarget[], 
   } finally {
     machine.beforeSyscall = undefined;
     machine.setBreakpoints([]);
+    machine.engine.trackReads(undefined);
   }
   return { functions: [...byAddress.values()], instructions: Number(machine.instructions), residentPages: machine.space.touched.count() };
 }

@@ -5,6 +5,7 @@
  */
 import { UnicornError } from '../errors';
 import { AddressSpace, ADDRESS_SPACE_SIZE, PAGE_SIZE } from '../memory/address-space';
+import { PageBitmap } from '../memory/page-bitmap';
 import { CPSR_T, Reg, UC_ARCH_ARM, UC_CPU_ARM_CORTEX_A15, UC_MODE_ARM, coreReg, dReg } from './constants';
 import { NativeCounters } from './native-state';
 import { registerIntrCallback, unicorn, unregisterCallback, UnicornLib } from './ffi';
@@ -257,6 +258,15 @@ export class Engine {
   /** Revoke all TLB write grants so the next store to each page is seen (dirty re-arm). */
   flushTlb(): void {
     this.check('uc_ctl(flush tlb)', this.u.cc_flush_tlb(this.handle));
+  }
+
+  /**
+   * Profiling: set the bit of every page a load reaches in `pages` (undefined stops). A page is
+   * seen on its first load after a TLB flush, so the caller flushes (rearms) between readings.
+   */
+  trackReads(pages: PageBitmap | undefined): void {
+    this.u.cc_set_reads(this.state, pages ? pages.words : null);
+    this.flushTlb();
   }
 
   /** Drop translated code in [start, end) after it was rewritten or unmapped. */

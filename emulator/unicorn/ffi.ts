@@ -49,6 +49,7 @@ export interface UnicornLib {
   cc_exits_enable(uc: unknown): number;
   cc_set_exit(uc: unknown, addr: bigint, on: number): number;
   cc_set_exits(uc: unknown, addrs: BigUint64Array, n: number): number;
+  cc_set_reads(state: unknown, reads: Uint32Array | null): void;
   cc_trace_begin(uc: unknown, recs: Uint32Array, recCap: bigint, writes: Uint32Array, writeCap: bigint): unknown;
   cc_trace_counts(trace: unknown, out: BigUint64Array): void;
   cc_trace_reset(trace: unknown): void;
@@ -107,6 +108,7 @@ export function unicorn(): UnicornLib {
     cc_exits_enable: hooks.func('int cc_exits_enable(void *uc)'),
     cc_set_exit: hooks.func('int cc_set_exit(void *uc, uint64_t addr, int on)'),
     cc_set_exits: hooks.func('int cc_set_exits(void *uc, const uint64_t *addrs, int n)'),
+    cc_set_reads: hooks.func('void cc_set_reads(void *state, void *reads)'),
     cc_trace_begin: hooks.func('void *cc_trace_begin(void *uc, void *recs, uint64_t rec_cap, void *writes, uint64_t write_cap)'),
     cc_trace_counts: hooks.func('void cc_trace_counts(void *trace, void *out)'),
     cc_trace_reset: hooks.func('void cc_trace_reset(void *trace)'),
