@@ -208,8 +208,11 @@ async function phoneOnly(app: OffloadApp, size: string): Promise<{ run: PhoneOnl
   };
 }
 
-/** Run `app` at `size` with `--offload auto` over `link`, against a clone server of its own with an empty store. */
-async function offloaded(app: OffloadApp, size: string, link: string, o: OffloadBenchOptions, local: Buffer): Promise<LinkRun> {
+/**
+ * Run `use` against a clone server of its own on loopback (the bench's clone profile), with an
+ * empty store, so that the clone holds nothing of the phone yet; the server and its files go after.
+ */
+async function withFreshClone<T>(o: OffloadBenchOptions, use: (address: string, tokenFile: string) => Promise<T>): Promise<T> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-bench-offload-'));
   const tokenFile = path.join(dir, 'token');
   const token = randomBytes(32).toString('hex');
@@ -222,11 +225,21 @@ async function offloaded(app: OffloadApp, size: string, link: string, o: Offload
     profile: findProfile(o.clone),
   });
   try {
+    return await use(`127.0.0.1:${server.port}`, tokenFile);
+  } finally {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Run `app` at `size` with `--offload auto` over `link`, against a fresh clone. */
+async function offloaded(app: OffloadApp, size: string, link: string, o: OffloadBenchOptions, local: Buffer): Promise<LinkRun> {
+  return withFreshClone(o, async (address, tokenFile) => {
     const b = await boot([
       path.join('images', app),
       size,
       '--clone',
-      `127.0.0.1:${server.port}`,
+      address,
       '--token-file',
       tokenFile,
       '--phone-id',
@@ -259,32 +272,18 @@ async function offloaded(app: OffloadApp, size: string, link: string, o: Offload
       hostSeconds: s.hostSeconds,
       sameOutput: b.stdout.equals(local),
     };
-  } finally {
-    await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The file scan on the phone alone, and migrated at `scan_tree` over `link` to a fresh clone. */
 async function fsscanMigration(link: string, o: OffloadBenchOptions): Promise<FsscanMigration> {
   const local = await boot([path.join('images', 'fsscan')]);
   const ls = local.summary as unknown as Summary;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-bench-fsscan-'));
-  const tokenFile = path.join(dir, 'token');
-  const token = randomBytes(32).toString('hex');
-  fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
-  const server = await CloneServer.start({
-    store: path.join(dir, 'mirrors'),
-    token: Buffer.from(token),
-    host: '127.0.0.1',
-    port: 0,
-    profile: findProfile(o.clone),
-  });
-  try {
+  return withFreshClone(o, async (address, tokenFile) => {
     const b = await boot([
       path.join('images', 'fsscan'),
       '--clone',
-      `127.0.0.1:${server.port}`,
+      address,
       '--token-file',
       tokenFile,
       '--phone-id',
@@ -317,10 +316,7 @@ async function fsscanMigration(link: string, o: OffloadBenchOptions): Promise<Fs
         source: 'CloneCloud, HotOS 2009: 100,000 entries on the HTC G1 and in its clone',
       },
     };
-  } finally {
-    await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** One error per offloaded run whose stdout was not the phone-only run's: offloading must never change what a program prints. */
