@@ -21,6 +21,7 @@ import { PutPage } from '../../emulator/snapshot/sink';
 import { CloneProcess, startClone } from '../support/clone-process';
 import { PhoneIncrement, recordIncrements } from '../support/phone-increments';
 import { tempDir } from '../support/toolchain';
+import { cuttingProxy } from '../support/cutting-proxy';
 
 const TOKEN = 'a-token-for-the-clone-server-tests';
 const token = Buffer.from(TOKEN);
@@ -58,37 +59,6 @@ async function syncAll(port: number, phone: string, incs: PhoneIncrement[]): Pro
   } finally {
     await c.close();
   }
-}
-
-/** A TCP proxy that forwards to `port` and drops both sides once `limit` bytes went from the phone to the clone. */
-async function cuttingProxy(port: number, limit: number): Promise<net.Server> {
-  const server = net.createServer((down) => {
-    const up = net.connect(port, '127.0.0.1');
-    let sent = 0;
-    const cut = () => {
-      up.destroy();
-      down.destroy();
-    };
-    down.on('data', (b: Buffer) => {
-      const room = limit - sent;
-      if (b.length >= room) {
-        if (room > 0) up.write(b.subarray(0, room), cut);
-        else cut();
-        sent = limit;
-        down.pause();
-        return;
-      }
-      sent += b.length;
-      up.write(b);
-    });
-    up.on('data', (b: Buffer) => down.write(b));
-    up.on('error', cut);
-    down.on('error', cut);
-    up.on('close', cut);
-    down.on('close', cut);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
 }
 
 /** Write `bytes` on a raw connection (then half-close unless `keepOpen`), and collect the reply until the clone closes. */
@@ -263,7 +233,7 @@ describe('clone/server (a separate process over loopback TCP)', function () {
       for (const n of [...points].sort((a, b) => a - b)) {
         const proxy = await cuttingProxy(server.port, n);
         try {
-          const port = (proxy.address() as net.AddressInfo).port;
+          const port = proxy.port;
           await assert.rejects(async () => {
             const c = await connectClone({ host: '127.0.0.1', port, token, phone: 'cutme-1', timeoutMs: 20_000 });
             await c.sendIncrement(inc.record, inc.pages);

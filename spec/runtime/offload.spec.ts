@@ -8,48 +8,17 @@
 import { strict as assert } from 'assert';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { initHashing } from '../../emulator/snapshot/page-hash';
 import { CloneProcess, startClone } from '../support/clone-process';
 import { CliRun, runCliAsync } from '../support/cli-run';
 import { compileC, tempDir } from '../support/toolchain';
+import { cuttingProxy } from '../support/cutting-proxy';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** The guest's own stderr lines (the run's notes and summary taken out). */
 const guestErr = (r: CliRun) => r.lines.filter((l) => !l.startsWith('clonecloud: ') && !l.startsWith('{')).join('\n');
-
-/** A proxy to `port` whose first connection is cut once `cutAfter` bytes came back from the clone; later ones pass. */
-function cuttingProxy(port: number, cutAfter: number): Promise<{ port: number; close: () => void }> {
-  let first = true;
-  const server = net.createServer((phone) => {
-    const cut = first;
-    first = false;
-    const clone = net.connect(port, '127.0.0.1');
-    let back = 0;
-    phone.on('data', (b: Buffer) => clone.write(b));
-    clone.on('data', (b: Buffer) => {
-      back += b.length;
-      if (cut && back > cutAfter) {
-        phone.destroy();
-        clone.destroy();
-        return;
-      }
-      phone.write(b);
-    });
-    for (const [a, b] of [
-      [phone, clone],
-      [clone, phone],
-    ]) {
-      a.on('error', () => b.destroy());
-      a.on('close', () => b.destroy());
-    }
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as net.AddressInfo).port, close: () => server.close() })),
-  );
-}
 
 describe('runtime/offloader: boot --offload with a clone server in its own process', function () {
   this.timeout(300_000);
@@ -184,7 +153,7 @@ describe('runtime/offloader: boot --offload with a clone server in its own proce
   });
 
   it('runs the call locally when the connection breaks while the clone answers, with the same output', async () => {
-    const proxy = await cuttingProxy(clone.port, 8192);
+    const proxy = await cuttingProxy(clone.port, 8192, { direction: 'down', firstOnly: true });
     try {
       const r = await offload('work', 'offload-cut', [], proxy.port);
       sameAsLocal(r);

@@ -14,41 +14,12 @@ import { CheckpointStore } from '../../emulator/store/store';
 import { CloneProcess, startClone } from '../support/clone-process';
 import { CliRun, runCliAsync } from '../support/cli-run';
 import { compileC, tempDir } from '../support/toolchain';
+import { cuttingProxy } from '../support/cutting-proxy';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'clonecloud');
 
 const cli = runCliAsync;
-
-/** A proxy to `port` that cuts its first connection after `cutAfter` bytes from the phone; later ones pass. */
-function cuttingProxy(port: number, cutAfter: number): Promise<{ port: number; cuts: () => number; close: () => void }> {
-  let connections = 0;
-  let cuts = 0;
-  const server = net.createServer((phone) => {
-    const first = connections++ === 0;
-    const clone = net.connect(port, '127.0.0.1');
-    let passed = 0;
-    phone.on('data', (b: Buffer) => {
-      if (first && passed + b.length > cutAfter) {
-        clone.write(b.subarray(0, cutAfter - passed));
-        cuts++;
-        phone.destroy();
-        clone.destroy();
-        return;
-      }
-      passed += b.length;
-      clone.write(b);
-    });
-    clone.on('data', (b: Buffer) => phone.write(b));
-    phone.on('error', () => clone.destroy());
-    clone.on('error', () => phone.destroy());
-    phone.on('close', () => clone.destroy());
-    clone.on('close', () => phone.destroy());
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as net.AddressInfo).port, cuts: () => cuts, close: () => server.close() })),
-  );
-}
 
 describe('runtime/replicator: an unreachable clone, a dropped connection, the opportunistic policy', function () {
   this.timeout(300_000);
@@ -82,7 +53,7 @@ describe('runtime/replicator: an unreachable clone, a dropped connection, the op
 
   it('carries on when the connection drops mid-sync; the next sync resends and the mirror is the phone', async () => {
     for (const cutAfter of [200, 5_000, 300_000]) {
-      const proxy = await cuttingProxy(clone.port, cutAfter);
+      const proxy = await cuttingProxy(clone.port, cutAfter, { firstOnly: true });
       const phone = `cut-${cutAfter}`;
       const r = await cli([
         'boot',
