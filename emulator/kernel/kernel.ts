@@ -4,6 +4,7 @@
  * calling task; this file only routes and accounts.
  */
 import { EFAULT, ENOSYS, ErrnoError } from '../abi/errno';
+import { DeadlockError, WouldBlock } from './blocking';
 import { AddressSpace, GuestMemoryError } from '../memory/address-space';
 import { ModelClock } from '../model/model-clock';
 import { DeviceProfile } from '../model/profiles';
@@ -175,13 +176,25 @@ export class Kernel implements KernelServices {
       }
       return -ENOSYS;
     }
-    try {
-      return entry.handler(this.task, args);
-    } catch (e) {
-      if (e instanceof ErrnoError) return -e.errno;
-      if (e instanceof GuestMemoryError) return -EFAULT;
-      throw e;
+    for (;;) {
+      try {
+        return entry.handler(this.task, args);
+      } catch (e) {
+        if (!(e instanceof WouldBlock)) return this.failure(e);
+        // One task: nothing else can run while it waits, so only time can make it ready.
+        const { wait } = e;
+        if (wait.ready()) continue;
+        if (wait.deadlineNs === undefined) throw new DeadlockError([wait.what]);
+        this.clock.sleep(wait.deadlineNs - this.clock.monotonicNs());
+      }
     }
+  }
+
+  /** What r0 gets for a handler's error; errors that are not the guest's propagate. */
+  private failure(e: unknown): number {
+    if (e instanceof ErrnoError) return -e.errno;
+    if (e instanceof GuestMemoryError) return -EFAULT;
+    throw e;
   }
 
   /** Syscalls the guest made that are not implemented. */

@@ -52,6 +52,11 @@ export class Task implements Persist<TaskState> {
   altstack: [number, number, number] = [0, SS_DISABLE, 0];
   pdeathsig = 0;
   noNewPrivs = 0;
+  /**
+   * What a syscall that blocked midway had done (bytes written, say), so its retry goes on from
+   * there (kernel/blocking.ts); the handler resets it to 0 when it returns.
+   */
+  progress = 0;
 
   constructor(
     readonly group: ThreadGroup,
