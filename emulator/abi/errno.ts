@@ -35,6 +35,7 @@ export const ENOSYS = 38;
 export const ENOTEMPTY = 39;
 export const ELOOP = 40;
 export const EOVERFLOW = 75;
+export const ETIMEDOUT = 110;
 export const EDQUOT = 122;
 
 /** An operation failed with a Linux errno; the syscall layer returns -errno to the guest. */

@@ -20,7 +20,7 @@ export const MAX_ARG_STRLEN = 32 * PAGE_SIZE;
 export interface InitialStackOptions {
   /** Arguments: text (written as UTF-8) or the exact bytes, which need not be UTF-8. */
   argv: readonly (string | Uint8Array)[];
-  envp: readonly string[];
+  envp: readonly (string | Uint8Array)[];
   /** The path the program was executed as (AT_EXECFN). */
   execfn: string;
   /** The 16 bytes AT_RANDOM points at (stack protector and pointer guard seeds). */

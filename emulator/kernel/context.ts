@@ -2,7 +2,6 @@
  * What the kernel layer is built on: register access for the calling task, and the services
  * every task of the machine shares (memory, modelled clock, randomness, files, device profile).
  */
-import { AddressSpace } from '../memory/address-space';
 import { ModelClock } from '../model/model-clock';
 import { DeviceProfile } from '../model/profiles';
 import { Persist } from '../persist';
@@ -23,7 +22,6 @@ export interface TaskCpu extends CpuAccess, Persist<CpuContextState> {}
 
 /** The machine-wide services syscall handlers reach through their task. */
 export interface KernelServices {
-  readonly space: AddressSpace;
   readonly clock: ModelClock;
   readonly rng: GuestRandom;
   readonly vfs: Vfs;

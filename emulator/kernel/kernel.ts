@@ -4,12 +4,13 @@
  * calling task; this file only routes and accounts.
  */
 import { EFAULT, ENOSYS, ErrnoError } from '../abi/errno';
-import { DeadlockError, WouldBlock } from './blocking';
+import { WouldBlock } from './blocking';
+import { ProcessHost, ProgramReader, ProcessTable } from './process-table';
 import { AddressSpace, GuestMemoryError } from '../memory/address-space';
 import { ModelClock } from '../model/model-clock';
 import { DeviceProfile } from '../model/profiles';
 import { Vfs } from '../vfs/vfs';
-import { KernelServices, TaskCpu } from './context';
+import { KernelServices } from './context';
 import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';
 import { NR, SYSCALL_NAMES, syscallName } from '../abi/syscall-names';
@@ -25,6 +26,7 @@ import { memorySyscalls } from './syscalls/memory';
 import { pollSyscalls } from './syscalls/poll';
 import { prctlSyscalls } from './syscalls/prctl';
 import { processSyscalls } from './syscalls/process';
+import { lifecycleSyscalls } from './syscalls/lifecycle';
 import { signalSyscalls } from './syscalls/signals';
 import { statfsSyscalls } from './syscalls/statfs';
 import { timeSyscalls } from './syscalls/time';
@@ -38,6 +40,7 @@ const HANDLERS: ReadonlyMap<number, SyscallEntry> = buildTable([
   identitySyscalls,
   timeSyscalls,
   processSyscalls,
+  lifecycleSyscalls,
   prctlSyscalls,
   pollSyscalls,
   signalSyscalls,
@@ -90,9 +93,10 @@ export type { ExitState } from './thread-group';
 
 /** Construction parameters of a Kernel. */
 export interface KernelOptions {
+  /** The first process's memory. */
   space: AddressSpace;
-  /** The CPU the (one) task runs on. */
-  cpu: TaskCpu;
+  /** Makes the processes' memory and CPUs. */
+  host: ProcessHost;
   clock: ModelClock;
   profile: DeviceProfile;
   vfs: Vfs;
@@ -103,8 +107,8 @@ export interface KernelOptions {
   exePath: string;
   /** Told once per unimplemented syscall. */
   warn: (message: string) => void;
-  /** Asked to stop the CPU when the process exits. */
-  onExit: () => void;
+  /** Reads a program file for execve. */
+  readProgram: ProgramReader;
 }
 
 /**
@@ -114,60 +118,93 @@ export interface KernelOptions {
  */
 export type SyscallInterposer = (nr: number, args: number[], serve: (args: number[]) => number) => number;
 
-/** One process's kernel: its thread group, its task, and the services they use. */
+/** The machine's kernel: its processes and threads, the services they use, and syscall dispatch. */
 export class Kernel implements KernelServices {
-  readonly space: AddressSpace;
   readonly clock: ModelClock;
   readonly profile: DeviceProfile;
   readonly vfs: Vfs;
   readonly rng: GuestRandom;
+  /** The first process (the program the machine was booted with). */
   readonly group: ThreadGroup;
-  /** The task that runs (the only one, until threads come). */
+  /** The first process's first thread. */
   readonly task: Task;
+  readonly procs: ProcessTable;
   readonly trace = new SyscallTrace();
   /** When set, every syscall is served through it. */
   interposer: SyscallInterposer | undefined;
   private readonly unknownSeen = new Set<number>();
 
   constructor(private readonly opts: KernelOptions) {
-    this.space = opts.space;
     this.clock = opts.clock;
     this.profile = opts.profile;
     this.vfs = opts.vfs;
     this.rng = new GuestRandom(opts.seed);
-    this.group = new ThreadGroup(opts.group, opts.fds, opts.onExit);
+    this.procs = new ProcessTable(opts.host, opts.readProgram, (g, tid, comm) => this.newTask(g, tid, comm), opts.group.pid);
+    this.group = new ThreadGroup(opts.group, opts.fds, opts.space, (g) => this.procs.groupEnded(g));
     // The first thread's id is the process id, as in Linux.
-    this.task = new Task(this.group, opts.cpu, this, opts.group.pid, commOf(opts.exePath));
+    this.task = this.newTask(this.group, opts.group.pid, commOf(opts.exePath));
+    this.procs.adoptFirst(this.task);
   }
 
-  /** Every task of the group. */
+  private newTask(g: ThreadGroup, tid: number, comm: string): Task {
+    return new Task(g, (t) => this.opts.host.cpuFor(t), this, this.procs, tid, comm);
+  }
+
+  /** Every live task, in creation order. */
   get tasks(): Task[] {
-    return [this.task];
+    return this.procs.tasks;
   }
 
-  /** The group's descriptor table. */
+  /** The first process's descriptor table. */
   get fds(): FdTable {
     return this.group.fds;
   }
 
-  /** How the process ended, or null while it runs. */
+  /** How the first process ended, once every process has ended; null while any runs. */
   get exitState(): ExitState | null {
-    return this.group.exitState;
+    return this.procs.finished ? this.group.exitState : null;
   }
 
-  /** Serve the syscall the CPU is stopped at (SVC #0 with the number in r7); returns its number. */
-  handleSyscall(): number {
-    const cpu = this.task.cpu;
+  /**
+   * Serve the syscall task `t` is stopped at (SVC #0 with the number in r7); returns its number.
+   * When it must wait, the task is left blocked in it (see serveCall).
+   */
+  handleSyscall(t: Task = this.task): number {
+    const cpu = t.cpu;
     const nr = cpu.r(7);
-    const args = [cpu.r(0), cpu.r(1), cpu.r(2), cpu.r(3), cpu.r(4), cpu.r(5)];
-    const result = this.interposer ? this.interposer(nr, args, (a) => this.dispatch(nr, a)) : this.dispatch(nr, args);
-    cpu.setR(0, result);
-    this.trace.record(nr, args, result);
+    t.call = { nr, args: [cpu.r(0), cpu.r(1), cpu.r(2), cpu.r(3), cpu.r(4), cpu.r(5)] };
+    this.serveCall(t);
     return nr;
   }
 
-  /** Run syscall `nr` with `args`; returns what goes into r0. */
-  dispatch(nr: number, args: number[]): number {
+  /**
+   * Serve `t`'s pending syscall (first try or a retry after its wait); true when it completed
+   * (r0 holds its result), false when the task waits (blocked, with its wait condition).
+   */
+  serveCall(t: Task): boolean {
+    const call = t.call;
+    if (!call) return true;
+    const { nr, args } = call;
+    try {
+      const result = this.interposer ? this.interposer(nr, args, (a) => this.dispatch(nr, a, t)) : this.dispatch(nr, args, t);
+      t.call = undefined;
+      t.wait = undefined;
+      if (t.run === 'blocked') t.run = 'runnable';
+      // execve replaced the registers of a task that is no longer loaded; exit leaves none.
+      if (t.run !== 'exited') t.cpu.setR(0, result);
+      this.trace.record(nr, args, result);
+      return true;
+    } catch (e) {
+      if (!(e instanceof WouldBlock)) throw e;
+      t.run = 'blocked';
+      t.wait = e.wait;
+      this.opts.host.reschedule();
+      return false;
+    }
+  }
+
+  /** Run syscall `nr` with `args` for `t`; returns what goes into r0 (WouldBlock when it must wait). */
+  dispatch(nr: number, args: number[], t: Task = this.task): number {
     const entry = HANDLERS.get(nr);
     if (!entry) {
       if (!this.unknownSeen.has(nr)) {
@@ -176,25 +213,13 @@ export class Kernel implements KernelServices {
       }
       return -ENOSYS;
     }
-    for (;;) {
-      try {
-        return entry.handler(this.task, args);
-      } catch (e) {
-        if (!(e instanceof WouldBlock)) return this.failure(e);
-        // One task: nothing else can run while it waits, so only time can make it ready.
-        const { wait } = e;
-        if (wait.ready()) continue;
-        if (wait.deadlineNs === undefined) throw new DeadlockError([wait.what]);
-        this.clock.sleep(wait.deadlineNs - this.clock.monotonicNs());
-      }
+    try {
+      return entry.handler(t, args);
+    } catch (e) {
+      if (e instanceof ErrnoError) return -e.errno;
+      if (e instanceof GuestMemoryError) return -EFAULT;
+      throw e;
     }
-  }
-
-  /** What r0 gets for a handler's error; errors that are not the guest's propagate. */
-  private failure(e: unknown): number {
-    if (e instanceof ErrnoError) return -e.errno;
-    if (e instanceof GuestMemoryError) return -EFAULT;
-    throw e;
   }
 
   /** Syscalls the guest made that are not implemented. */

@@ -7,9 +7,47 @@
 import { SS_DISABLE } from '../abi/signal';
 import { Persist } from '../persist';
 import { CpuContextState } from '../unicorn/cpu-context';
+import { WaitCondition } from './blocking';
 import { KernelServices, TaskCpu } from './context';
 import { FdTable } from './fd-table';
+import { FutexTable } from './futex-table';
 import { ThreadGroup } from './thread-group';
+
+/** What clone(2) was asked for (ARM's argument order: flags, stack, parent tid, TLS, child tid). */
+export interface CloneRequest {
+  flags: number;
+  stack: number;
+  parentTid: number;
+  tls: number;
+  childTid: number;
+}
+
+/** The process-wide operations the process syscalls need; the Kernel provides them. */
+export interface ProcessOps {
+  /** Create a thread or process as clone(2) asks; returns its id (or -errno). */
+  clone(parent: Task, req: CloneRequest): number;
+  /** Replace the caller's program (execve): returns -errno, or 0 with the new image in place. */
+  execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[]): number;
+  /** The live task with id `tid`. */
+  findTask(tid: number): Task | undefined;
+  /** The process (live or zombie, not yet reaped) with id `pid`. */
+  findGroup(pid: number): ThreadGroup | undefined;
+  /** Every process not yet reaped, by pid ascending. */
+  groups(): ThreadGroup[];
+  /** The live threads of `g`. */
+  tasksOf(g: ThreadGroup): Task[];
+  /** Forget an ended child that has been waited for. */
+  reap(g: ThreadGroup): void;
+  /** End the calling thread only (exit(2)); the process ends with its last thread. */
+  exitThread(t: Task, status: number): void;
+  /** Let another runnable task run (sched_yield). */
+  yieldSlice(): void;
+  /** Futex wait queues. */
+  readonly futexes: FutexTable;
+}
+
+/** What the scheduler knows of a task: it can run, it waits in a syscall, or it has ended. */
+export type TaskRun = 'runnable' | 'blocked' | 'exited';
 
 /** TASK_COMM_LEN - 1: the bytes of a name Linux keeps. */
 const COMM_BYTES = 15;
@@ -57,18 +95,33 @@ export class Task implements Persist<TaskState> {
    * there (kernel/blocking.ts); the handler resets it to 0 when it returns.
    */
   progress = 0;
+  /** The absolute modelled deadline a blocked call computed on its first try (nanosleep). */
+  deadline: bigint | undefined;
+  /** Where execution resumes, with bit 0 set in Thumb state. */
+  pc = 0;
+  run: TaskRun = 'runnable';
+  /** What a blocked task waits for. */
+  wait: WaitCondition | undefined;
+  /** The syscall a blocked task is in: served again when its wait is over. */
+  call: { nr: number; args: number[] } | undefined;
+  /** The registers while the task is not loaded on its process's engine. */
+  parked: CpuContextState | undefined;
+  readonly cpu: TaskCpu;
 
   constructor(
-    readonly group: ThreadGroup,
-    readonly cpu: TaskCpu,
+    public group: ThreadGroup,
+    cpuOf: (t: Task) => TaskCpu,
     private readonly kernel: KernelServices,
+    readonly procs: ProcessOps,
     public tid: number,
     public comm: string,
-  ) {}
+  ) {
+    this.cpu = cpuOf(this);
+  }
 
   /** Guest memory (shared by the group's tasks). */
-  get space(): KernelServices['space'] {
-    return this.kernel.space;
+  get space(): ThreadGroup['space'] {
+    return this.group.space;
   }
 
   /** The modelled clock. */

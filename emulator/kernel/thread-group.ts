@@ -3,6 +3,7 @@
  * working directory, umask, the heap break and mmap bounds, signal dispositions, the descriptor
  * table and how the process ended.
  */
+import { AddressSpace } from '../memory/address-space';
 import { Persist } from '../persist';
 import { FdTable } from './fd-table';
 
@@ -46,6 +47,9 @@ export interface ThreadGroupInit {
   gid: number;
   cwd: string;
   mmapBase: number;
+  pgid?: number;
+  sid?: number;
+  exitSignal?: number;
 }
 
 /** One process: the state its threads share. */
@@ -63,12 +67,24 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
   actions: Record<number, number[]> = {};
   dumpable = 1;
   exitState: ExitState | null = null;
+  /** Process group and session ids (setpgid, setsid). */
+  pgid: number;
+  sid: number;
+  /** The signal the parent gets when this process ends (SIGCHLD, or clone's low byte). */
+  exitSignal: number;
+  /** Ended and waited for (or never to be waited for): nothing of it remains. */
+  reaped = false;
+  /** The thread of the parent that waits until this child execs or ends (CLONE_VFORK), or 0. */
+  vforkParentTid = 0;
+  /** What the machine keeps for this process (its engine); opaque to the kernel. */
+  host: unknown;
 
   /** `onExit` is told once, when the process ends. */
   constructor(
     init: ThreadGroupInit,
-    readonly fds: FdTable,
-    private readonly onExit: () => void,
+    public fds: FdTable,
+    public space: AddressSpace,
+    private readonly onExit: (g: ThreadGroup) => void,
   ) {
     this.pid = init.pid;
     this.ppid = init.ppid;
@@ -77,13 +93,16 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
     this.cwd = init.cwd;
     this.mmapBase = init.mmapBase;
     this.mmapTop = init.mmapBase;
+    this.pgid = init.pgid ?? init.pid;
+    this.sid = init.sid ?? init.pid;
+    this.exitSignal = init.exitSignal ?? 17;
   }
 
   /** End the process with an exit status (exit/exit_group) or a signal number; later calls change nothing. */
   exit(status: number, signal?: number): void {
     if (this.exitState) return;
     this.exitState = signal === undefined ? { status } : { status, signal };
-    this.onExit();
+    this.onExit(this);
   }
 
   /** The group's state (without the descriptor table). */

@@ -14,7 +14,15 @@ import { Kernel } from '../kernel/kernel';
 import { mapKuserHelpers } from '../kernel/kuser-helpers';
 import { GuestRandom } from '../kernel/rng';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
-import { CpuContext } from '../unicorn/cpu-context';
+import { CpuContext, CpuContextState } from '../unicorn/cpu-context';
+import { TaskCpu } from '../kernel/context';
+import { DeadlockError } from '../kernel/blocking';
+import { ProcessHost } from '../kernel/process-table';
+import { Task } from '../kernel/task';
+import { ThreadGroup } from '../kernel/thread-group';
+import { ErrnoError, ENOENT, ENOEXEC } from '../abi/errno';
+import { forkSpace } from './fork-space';
+import { readProgramFile } from './program-file';
 import { Engine } from '../unicorn/engine';
 import { CPSR_T, Reg, UcErr } from '../unicorn/constants';
 import { textName } from '../vfs/path';
@@ -36,6 +44,12 @@ const MMAP_BASE = 0x40000000;
  * at a flush, so without them a program that touches many pages keeps the initial 256 entries.
  */
 const SLICE = 20_000_000n;
+/**
+ * Instructions a task runs before another runnable task gets the CPU: about 4 ms of a 528 MHz
+ * phone, Linux's usual time slice. Slices end at exact instruction counts, so interleavings are
+ * the same on every run.
+ */
+const QUANTUM = 2_000_000n;
 /** Host-time slice (µs) used when instructions are not counted (hook-cost benchmarks only). */
 const UNCOUNTED_SLICE_US = 20_000;
 /** CPSR for user mode (ARM state; the Thumb bit comes from the entry address). */
@@ -73,6 +87,52 @@ export interface DirtyLedger {
   close(): void;
 }
 
+/** What the machine keeps per process: the engine its threads run on and which one is loaded. */
+interface ProcessSlot {
+  engine: Engine;
+  loaded: Task | undefined;
+}
+
+/**
+ * A process whose engine is not made yet: engines are made outside Unicorn's callbacks (koffi
+ * refuses callbacks of an engine registered from inside another engine's callback).
+ */
+const NO_ENGINE = null as unknown as Engine;
+
+/** The slot of process `g` (set when the process was made). */
+function slotOf(g: ThreadGroup): ProcessSlot {
+  return g.host as ProcessSlot;
+}
+
+/** Register access for task `t` on whichever engine its process has now (exec may change it). */
+function taskCpu(t: Task): TaskCpu {
+  const resume = { get: () => t.pc, set: (pc: number) => void (t.pc = pc >>> 0) };
+  const ctx = () => new CpuContext(slotOf(t.group).engine, resume);
+  return {
+    r: (n) => slotOf(t.group).engine.r(n),
+    setR: (n, v) => slotOf(t.group).engine.setR(n, v),
+    setTls: (v) => ctx().setTls(v),
+    save: () => ctx().save(),
+    restore: (st) => ctx().restore(st),
+  };
+}
+
+/** The registers a program starts with at `entry` with its stack at `sp`. */
+function startRegisters(entry: number, sp: number): CpuContextState {
+  const r = new Array<number>(15).fill(0);
+  r[13] = sp;
+  return {
+    r,
+    cpsr: CPSR_USER | (entry & 1 ? CPSR_T : 0),
+    fpscr: 0,
+    fpexc: 0x40000000,
+    tls: 0,
+    tlsRw: 0,
+    d: new Array<string>(32).fill('0'.repeat(16)),
+    pc: entry,
+  };
+}
+
 /** A booted phone. */
 export class Machine {
   readonly space = new AddressSpace();
@@ -80,7 +140,12 @@ export class Machine {
   readonly kernel: Kernel;
   readonly clock: ModelClock;
   readonly vfs: Vfs;
-  private pc: number;
+  private cur!: Task;
+  /** The engine inside engine.run(), if any (what a reschedule stops). */
+  private running: Engine | undefined;
+  /** Instructions of processes whose engines are gone. */
+  private retired = 0n;
+  private readonly engines = new Set<Engine>();
   private hostNs = 0n;
   private pendingError: unknown = null;
   private lastIntno: number | undefined;
@@ -111,9 +176,9 @@ export class Machine {
   ) {
     // Before the engine reserves its address space: a wrong program must cost nothing.
     if (host.elf) checkProgram(spec, host.elf);
-    this.engine = new Engine(this.space, (intno) => this.onInterrupt(intno), host.engine);
+    this.engine = this.newEngine(this.space);
     this.counting = host.engine?.countInstructions !== false;
-    this.clock = new ModelClock(spec.profile, () => this.engine.counters.instructions);
+    this.clock = new ModelClock(spec.profile, () => this.instructions);
     this.vfs = Vfs.fromManifest(spec.rootfs, spec.rootfsBase, deviceOf(spec.profile, this.space), {
       exePath: textName(spec.program.path),
       now: () => {
@@ -133,7 +198,8 @@ export class Machine {
     for (const c of this.consoles()) fds.install({ file: c, offset: 0, flags: c.path === '/dev/stdin' ? O_RDONLY : O_WRONLY, dirCursor: 0 });
     this.kernel = new Kernel({
       space: this.space,
-      cpu: new CpuContext(this.engine, { get: () => this.pc, set: (pc) => (this.pc = pc >>> 0) }),
+      host: this.processHost(),
+      readProgram: (t, path) => readProgramFile(this.vfs, t, path),
       clock: this.clock,
       profile: spec.profile,
       vfs: this.vfs,
@@ -142,9 +208,9 @@ export class Machine {
       group: { pid: PID, ppid: 1, uid: UID, gid: UID, cwd: textName(spec.cwd), mmapBase: MMAP_BASE },
       exePath: spec.program.path,
       warn: host.warn,
-      onExit: () => this.engine.stop(),
     });
-    this.pc = 0;
+    this.cur = this.kernel.task;
+    this.kernel.group.host = { engine: this.engine, loaded: this.cur } satisfies ProcessSlot;
     if (host.elf) this.loadProgram(host.elf);
   }
 
@@ -156,6 +222,102 @@ export class Machine {
       new ConsoleStream('/dev/stderr', null, this.host.stderr, 0x8802),
     ];
     return this.consoleStreams;
+  }
+
+  /** Where the running task resumes. */
+  private get pc(): number {
+    return this.cur.pc;
+  }
+
+  private set pc(pc: number) {
+    this.cur.pc = pc >>> 0;
+  }
+
+  /** The engine the current task runs on. */
+  private get eng(): Engine {
+    return slotOf(this.cur.group).engine;
+  }
+
+  /** The task that runs (or ran last). */
+  get currentTask(): Task {
+    return this.cur;
+  }
+
+  /** An engine over `space` whose interrupts go to this machine. */
+  private newEngine(space: AddressSpace): Engine {
+    const e = new Engine(space, (intno) => this.onInterrupt(intno), this.host.engine);
+    this.engines.add(e);
+    return e;
+  }
+
+  /** How the kernel makes processes on this machine. */
+  private processHost(): ProcessHost {
+    return {
+      attachProcess: (child, parent, shareVm) => {
+        if (shareVm) {
+          child.space = parent.space;
+          child.host = parent.host;
+          return;
+        }
+        child.space = forkSpace(parent.space);
+        child.host = { engine: NO_ENGINE, loaded: undefined } satisfies ProcessSlot;
+      },
+      cpuFor: (t) => taskCpu(t),
+      liveContext: (t) => {
+        const e = slotOf(t.group).engine;
+        const regs = t.cpu.save();
+        const thumb = (e.readReg(Reg.CPSR) & CPSR_T) !== 0;
+        regs.pc = (e.readReg(Reg.PC) | (thumb ? 1 : 0)) >>> 0;
+        return regs;
+      },
+      loadProgram: (t, bytes, path, argv, envp) => this.execProgram(t, bytes, path, argv, envp),
+      releaseProcess: (g, space) => {
+        const slot = slotOf(g);
+        if (space === this.space) return;
+        if (slot.engine.space === space && this.engines.has(slot.engine)) {
+          this.retired += slot.engine.counters.instructions;
+          this.engines.delete(slot.engine);
+          if (this.running !== slot.engine) slot.engine.close();
+          else this.closeAfterRun.push(slot.engine);
+        }
+        this.kernel.procs.futexes.dropSpace(space);
+      },
+      reschedule: () => this.running?.stop(),
+    };
+  }
+
+  private readonly closeAfterRun: Engine[] = [];
+
+  /**
+   * execve's loading: the program replaces the process's memory (fresh memory and engine when it
+   * shared its parent's, after vfork) and the task gets its start registers.
+   */
+  private execProgram(t: Task, bytes: Uint8Array, path: string, argv: Uint8Array[], envp: Uint8Array[]): CpuContextState {
+    let elf;
+    try {
+      elf = parseElf(bytes, path);
+    } catch (e) {
+      // A dynamic program's interpreter is not in the guest's root: Linux says ENOENT then.
+      throw new ErrnoError(e instanceof Error && e.message.includes('dynamically linked') ? ENOENT : ENOEXEC);
+    }
+    const g = t.group;
+    const old = slotOf(g);
+    old.loaded = undefined;
+    const shared = this.kernel.tasks.some((o) => o.group !== g && o.space === g.space);
+    if (shared) {
+      g.space = new AddressSpace();
+      g.host = { engine: NO_ENGINE, loaded: undefined } satisfies ProcessSlot;
+    } else {
+      g.space.restore([]);
+    }
+    const image = loadElf(g.space, elf, bytes, { name: path });
+    const random = new Uint8Array(16);
+    this.kernel.rng.fill(random);
+    const stack = buildInitialStack(g.space, { argv, envp, execfn: path, random, image, uid: g.uid, euid: g.uid, gid: g.gid, egid: g.gid });
+    Object.assign(g, { brkStart: image.brkStart, brk: image.brkStart, mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000), mmapTop: stack.stackStart });
+    mapKuserHelpers(g.space);
+    this.running?.stop();
+    return startRegisters(image.entry, stack.sp);
   }
 
   /** Load the ELF, build the initial stack and point the CPU at the entry. */
@@ -214,9 +376,17 @@ export class Machine {
     return this.stoppedAt !== undefined && (this.pc & ~1) >>> 0 === this.stoppedAt ? this.stoppedAt : undefined;
   }
 
-  /** Instructions executed so far. */
+  /** Instructions executed so far, by every process. */
   get instructions(): bigint {
-    return this.engine.counters.instructions;
+    if (this.engines.size === 1) return this.retired + this.engine.counters.instructions;
+    let n = this.retired;
+    for (const e of this.engines) n += e.counters.instructions;
+    return n;
+  }
+
+  /** The current engine's budget value for a machine-wide instruction target. */
+  private engineTarget(target: bigint): bigint {
+    return this.eng.counters.instructions + (target - this.instructions);
   }
 
   /**
@@ -241,31 +411,115 @@ export class Machine {
       }
       this.stoppedAt = undefined;
       while (!this.kernel.exitState) {
+        if (this.schedule(stopAfter)) return 'syscall';
+        if (this.kernel.exitState) break;
+        const eng = this.eng;
+        // Other runnable tasks get the CPU after a quantum; alone, a task runs whole slices.
+        const quantumEnd = this.kernel.tasks.filter((t) => t.run === 'runnable').length > 1 ? this.instructions + QUANTUM : undefined;
+        const target = until === undefined ? quantumEnd : quantumEnd === undefined || until < quantumEnd ? until : quantumEnd;
         const sliceEnd = this.instructions + SLICE;
-        const lastSlice = until !== undefined && until <= sliceEnd;
-        this.engine.counters.setBudget(lastSlice ? until : sliceEnd);
-        this.engine.counters.clearRefusal();
+        const lastSlice = target !== undefined && target <= sliceEnd;
+        eng.counters.setBudget(this.engineTarget(lastSlice ? target : sliceEnd));
+        eng.counters.clearRefusal();
         this.lastIntno = undefined;
         this.stoppedAtSyscall = false;
         // Without the block counter there is no budget: slice by host time instead.
-        if (this.settle(this.engine.run(this.pc, this.counting ? 0 : UNCOUNTED_SLICE_US))) continue;
+        if (this.settle(this.runEngine(eng, () => eng.run(this.pc, this.counting ? 0 : UNCOUNTED_SLICE_US)))) continue;
         if (this.kernel.exitState) break;
         if (this.pendingSyscall) return 'syscall-entry';
         if (this.stoppedAtSyscall) return 'syscall';
         if (this.atBreakpoint()) return 'breakpoint';
-        if (lastSlice && this.engine.counters.budgetStopped) {
-          // The next block would pass `until`: run just its first instructions, so that a run
-          // can stop (and resume) at any instruction, not only at block boundaries.
-          if (this.counting && this.instructions < until) this.runTail(until);
-          return this.atBreakpoint() ? 'breakpoint' : 'budget';
+        if (this.cur.run !== 'runnable' || slotOf(this.cur.group).loaded !== this.cur) continue;
+        if (lastSlice && eng.counters.budgetStopped) {
+          // The next block would pass the target: run just its first instructions, so that a
+          // run can stop (and resume) at any instruction, not only at block boundaries.
+          if (this.counting && this.instructions < target) this.runTail(target);
+          if (this.atBreakpoint()) return 'breakpoint';
+          if (target === until) return 'budget';
+          this.rotate();
+          continue;
+        }
+        if (this.kernel.procs.takeYield()) {
+          this.rotate();
+          continue;
         }
         // A slice ended: flushing lets QEMU grow the TLB to the working set.
-        this.engine.flushTlb();
+        eng.flushTlb();
       }
       return 'exited';
     } finally {
       this.hostNs += process.hrtime.bigint() - started;
     }
+  }
+
+  /** Run `eng` through `go`, so a reschedule knows which engine to stop. */
+  private runEngine(eng: Engine, go: () => number): number {
+    this.running = eng;
+    try {
+      return go();
+    } finally {
+      this.running = undefined;
+      for (const e of this.closeAfterRun.splice(0)) e.close();
+    }
+  }
+
+  /** Move the current task behind every other (its quantum is over, or it yielded). */
+  private rotate(): void {
+    const tasks = this.kernel.tasks;
+    const i = tasks.indexOf(this.cur);
+    if (i >= 0 && tasks.length > 1) tasks.push(...tasks.splice(i, 1));
+  }
+
+  /**
+   * Make a runnable task current: serve again the syscalls of blocked tasks whose wait is over,
+   * and when every task waits, let modelled time pass to the nearest deadline. True when a
+   * completed syscall is one `stopAfter` stops after. DeadlockError when nothing can ever run.
+   */
+  private schedule(stopAfter: SyscallStop | undefined): boolean {
+    for (;;) {
+      const tasks = this.kernel.tasks;
+      if (!tasks.length) return false;
+      const now = this.clock.monotonicNs();
+      for (const t of [...tasks]) {
+        const w = t.wait;
+        if (t.run !== 'blocked' || !w || !(w.ready() || (w.deadlineNs !== undefined && w.deadlineNs <= now))) continue;
+        this.switchTo(t);
+        const nr = t.call?.nr ?? -1;
+        if (this.kernel.serveCall(t) && stopAfter && !this.kernel.exitState && stopAfter(nr)) return true;
+      }
+      const next = this.kernel.tasks.find((t) => t.run === 'runnable');
+      if (next) {
+        this.switchTo(next);
+        return false;
+      }
+      if (!this.kernel.tasks.length) return false;
+      let earliest: bigint | undefined;
+      for (const t of this.kernel.tasks) {
+        const d = t.wait?.deadlineNs;
+        if (d !== undefined && (earliest === undefined || d < earliest)) earliest = d;
+      }
+      if (earliest === undefined) throw new DeadlockError(this.kernel.tasks.map((t) => `task ${t.tid} waits for ${t.wait?.what ?? 'nothing'}`));
+      this.clock.sleep(earliest - now);
+    }
+  }
+
+  /** Load `t`'s registers on its process's engine (parking the task loaded there) and make it current. */
+  private switchTo(t: Task): void {
+    const slot = slotOf(t.group);
+    if (slot.engine === NO_ENGINE) slot.engine = this.newEngine(t.group.space);
+    if (slot.loaded !== t) {
+      const prev = slot.loaded;
+      if (prev && prev.run !== 'exited') {
+        prev.parked = prev.cpu.save();
+        // Linux clears the exclusive monitor on a context switch: a STREX after it fails.
+        delete prev.parked.exclusive;
+      }
+      if (!t.parked) throw new CloneCloudError(`internal: task ${t.tid} has no saved registers to resume from`);
+      t.cpu.restore(t.parked);
+      t.parked = undefined;
+      slot.loaded = t;
+    }
+    this.cur = t;
   }
 
   /**
@@ -274,7 +528,8 @@ export class Machine {
    */
   private settle(err: number): boolean {
     this.raisePending();
-    this.pc = this.engine.resumePc();
+    // A task that exec'd or ended is no longer on the engine: its resume point is set elsewhere.
+    if (slotOf(this.cur.group).loaded === this.cur && this.cur.run !== 'exited') this.pc = this.eng.resumePc();
     // A YIELD/WFE exit looks like an invalid instruction; resume after the hint. The same PC
     // twice in a row is a real undefined instruction that happens to follow such bytes.
     const cpuException = this.lastIntno !== undefined && this.lastIntno !== EXCP_SWI;
@@ -294,10 +549,11 @@ export class Machine {
     const thumb = (this.pc & 1) !== 0;
     let exit = (this.pc & ~1) >>> 0;
     for (let i = 0n; i < until - this.instructions; i++) exit += thumb ? thumbInstructionSize(this.space.bytes, exit) : 4;
-    this.engine.counters.setBudget(until);
-    this.engine.counters.clearRefusal();
+    this.eng.counters.setBudget(this.engineTarget(until));
+    this.eng.counters.clearRefusal();
     this.lastIntno = undefined;
-    this.settle(this.engine.runTo(this.pc, exit));
+    const eng = this.eng;
+    this.settle(this.runEngine(eng, () => eng.runTo(this.pc, exit)));
     // A breakpoint in the straight-line stretch ends it early (run() reports it).
     if (this.atBreakpoint()) return;
     if (this.instructions !== until || (this.pc & ~1) >>> 0 !== exit) {
@@ -313,7 +569,7 @@ export class Machine {
    */
   private atBreakpoint(): boolean {
     const at = (this.pc & ~1) >>> 0;
-    if (!this.engine.breakpoints.includes(at)) return false;
+    if (!this.eng.breakpoints.includes(at)) return false;
     this.stoppedAt = at;
     return true;
   }
@@ -329,11 +585,12 @@ export class Machine {
     const at = (this.pc & ~1) >>> 0;
     const next = at + ((this.pc & 1) !== 0 ? thumbInstructionSize(this.space.bytes, at) : 4);
     const before = this.instructions;
-    this.engine.counters.setBudget(before + 1n);
-    this.engine.counters.clearRefusal();
+    this.eng.counters.setBudget(this.engineTarget(before + 1n));
+    this.eng.counters.clearRefusal();
     this.lastIntno = undefined;
     this.stoppedAtSyscall = false;
-    this.settle(this.engine.runTo(this.pc, next));
+    const eng = this.eng;
+    this.settle(this.runEngine(eng, () => eng.runTo(this.pc, next)));
     if (this.kernel.exitState) return 'exited';
     if (this.pendingSyscall) return 'syscall-entry';
     if (this.stoppedAtSyscall) return 'syscall';
@@ -428,18 +685,18 @@ export class Machine {
 
   /** Release the engine. */
   close(): void {
-    this.engine.close();
+    for (const e of this.engines) e.close();
   }
 
   private onInterrupt(intno: number): void {
     this.lastIntno = intno;
     if (intno !== EXCP_SWI) {
-      this.engine.stop();
+      this.stopCpu();
       return;
     }
-    if (this.beforeSyscall?.(this.engine.r(7))) {
+    if (this.beforeSyscall?.(this.eng.r(7))) {
       this.pendingSyscall = true;
-      this.engine.stop();
+      this.stopCpu();
       return;
     }
     this.serveSyscall();
@@ -456,7 +713,7 @@ export class Machine {
     this.pendingSyscall = false;
     const thumb = (this.pc & 1) !== 0;
     this.pc = (this.pc - (thumb ? 2 : 4)) >>> 0;
-    this.engine.counters.instructions = this.engine.counters.instructions - 1n;
+    this.eng.counters.instructions = this.eng.counters.instructions - 1n;
   }
 
   /** Serve the syscall a 'syscall-entry' stop left pending (run() also does it first thing). */
@@ -477,24 +734,31 @@ export class Machine {
 
   /** Serve the syscall the CPU stopped at (r7 holds its number). */
   private serveSyscall(): void {
+    const t = this.cur;
     try {
-      const nr = this.kernel.handleSyscall();
-      if (this.stopAfter && !this.kernel.exitState && this.stopAfter(nr)) {
+      const nr = this.kernel.handleSyscall(t);
+      // A syscall that blocked completes later (schedule() asks stopAfter then).
+      if (t.call === undefined && this.stopAfter && !this.kernel.exitState && this.stopAfter(nr)) {
         this.stoppedAtSyscall = true;
-        this.engine.stop();
+        this.stopCpu();
       }
     } catch (e) {
       // An exception must not unwind through Unicorn's C frames: park it and stop.
       this.pendingError = e;
-      this.engine.stop();
+      this.stopCpu();
     }
+  }
+
+  /** Stop the engine that is running (after exec that may no longer be the task's). */
+  private stopCpu(): void {
+    (this.running ?? this.eng).stop();
   }
 
   /** A syscall whose arguments the kernel layer could not serve ends the guest like a fault. */
   private syscallFault(e: unknown): GuestFaultInfo {
-    const thumb = (this.engine.readReg(Reg.CPSR) & CPSR_T) !== 0;
-    const pc = (this.engine.readReg(Reg.PC) - (thumb ? 2 : 4)) >>> 0;
-    const nr = this.engine.r(7);
+    const thumb = (this.eng.readReg(Reg.CPSR) & CPSR_T) !== 0;
+    const pc = (this.eng.readReg(Reg.PC) - (thumb ? 2 : 4)) >>> 0;
+    const nr = this.eng.r(7);
     return {
       kind: 'bad syscall',
       pc,
@@ -506,11 +770,11 @@ export class Machine {
   }
 
   private faultInfo(err: number): GuestFaultInfo {
-    const thumb = (this.engine.readReg(Reg.CPSR) & CPSR_T) !== 0;
-    const pc = this.engine.readReg(Reg.PC);
-    const refusal = this.engine.counters.lastRefusal();
+    const thumb = (this.eng.readReg(Reg.CPSR) & CPSR_T) !== 0;
+    const pc = this.eng.readReg(Reg.PC);
+    const refusal = this.eng.counters.lastRefusal();
     if (refusal.type !== 0) {
-      const probed = this.engine.probeFaultAddress(thumb ? pc | 1 : pc, refusal.address);
+      const probed = this.eng.probeFaultAddress(thumb ? pc | 1 : pc, refusal.address);
       // Keep the probe's answer only when it is on the page the TLB refused.
       if (probed && probed.address - refusal.address >= 0 && probed.address - refusal.address < PAGE_SIZE) {
         refusal.address = probed.address;
@@ -518,7 +782,7 @@ export class Machine {
     }
     return describeFault(this.space, {
       ucErr: err,
-      ucErrText: err ? this.engine.errorText(err) : '',
+      ucErrText: err ? this.eng.errorText(err) : '',
       intno: this.lastIntno,
       pc,
       thumb,

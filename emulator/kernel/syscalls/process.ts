@@ -1,47 +1,52 @@
 /** Process start-up and lifetime syscalls: TLS, tid address, robust lists, signals, exit. */
-import { EAGAIN, EINVAL, ENOSYS, ESRCH } from '../../abi/errno';
-import { FUTEX_CMD_MASK, FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET } from '../../abi/futex';
-import { SIGKILL } from '../../abi/signal';
+import { EINVAL, ENOSYS, ESRCH } from '../../abi/errno';
+import { FUTEX_NOTE, futexCall } from './futex';
 import { Task } from '../task';
+import { ThreadGroup } from '../thread-group';
 import { partial, SUPPORTED, syscallTable, unsupported } from '../syscall-table';
 import { postSignal } from '../signal-actions';
 
-/** A signal sent to ourselves: ignored, left pending while blocked, or acted on (see signal-actions). */
-function killSelf(t: Task, pid: number, sig: number): number {
-  if (sig < 0 || sig > 64) return -EINVAL;
-  // pid -1 means every process but the caller (and init): there is no other process to signal.
-  if (pid !== t.group.pid && pid !== 0) return -ESRCH;
-  if (sig !== 0) postSignal(t, sig);
-  return 0;
+/** Send `sig` to process `g`: to its first thread that does not block it, else its first thread. */
+function signalGroup(t: Task, g: ThreadGroup, sig: number): void {
+  if (sig === 0 || g.exitState) return;
+  const tasks = t.procs.tasksOf(g);
+  const bit = 1n << BigInt(sig - 1);
+  const target = tasks.find((x) => (((BigInt(x.blocked[1] >>> 0) << 32n) | BigInt(x.blocked[0] >>> 0)) & bit ? false : true)) ?? tasks[0];
+  if (target) postSignal(target, sig);
 }
 
-/** A signal sent to a thread: the only thread there is is the caller. */
-function killThread(t: Task, tid: number, sig: number): number {
+/** kill(2): one process, the caller's group, a group, or every process but init and the caller's. */
+function kill(t: Task, pid: number, sig: number): number {
   if (sig < 0 || sig > 64) return -EINVAL;
-  if (tid !== t.tid) return -ESRCH;
-  if (sig !== 0) postSignal(t, sig);
-  return 0;
-}
-
-/** futex for a single-threaded process: a wait whose value matches could never be woken. */
-function futex(t: Task, a: number[]): number {
-  const [uaddr, op, val] = a;
-  switch (op & FUTEX_CMD_MASK) {
-    case FUTEX_WAKE:
-    case FUTEX_WAKE_BITSET:
-      return 0;
-    case FUTEX_WAIT:
-    case FUTEX_WAIT_BITSET:
-      if (t.space.readU32(uaddr) !== val) return -EAGAIN;
-      // Nobody else can wake us: this is a deadlock in the guest; end it the way a watchdog would.
-      t.exit(128 + SIGKILL, SIGKILL);
-      return 0;
-    default:
-      return -ENOSYS;
+  let targets: ThreadGroup[];
+  if (pid > 0) {
+    const g = t.procs.findGroup(pid);
+    targets = g && !g.exitState ? [g] : [];
+  } else if (pid === 0 || pid < -1) {
+    const pgid = pid === 0 ? t.group.pgid : -pid;
+    targets = t.procs.groups().filter((g) => g.pgid === pgid && !g.exitState);
+  } else {
+    targets = t.procs.groups().filter((g) => g !== t.group && !g.exitState);
+    // -1 reaches every process the caller may signal but itself; with none, ESRCH.
+    if (!targets.length) return -ESRCH;
   }
+  if (!targets.length) return -ESRCH;
+  // The caller last: a fatal signal to itself must not stop it signalling the others.
+  for (const g of targets.filter((x) => x !== t.group)) signalGroup(t, g, sig);
+  if (targets.includes(t.group)) {
+    if (sig !== 0) postSignal(t, sig);
+  }
+  return 0;
 }
 
-const FUTEX_NOTE = 'one thread: FUTEX_WAKE wakes nobody; a FUTEX_WAIT that would block ends the process (nobody could wake it); other operations are ENOSYS';
+/** tgkill/tkill: one thread (of process `tgid` when it is not -1). */
+function killThread(t: Task, tgid: number, tid: number, sig: number): number {
+  if (sig < 0 || sig > 64 || tid <= 0) return -EINVAL;
+  const target = t.procs.findTask(tid);
+  if (!target || (tgid !== -1 && target.group.pid !== tgid)) return -ESRCH;
+  if (sig !== 0) postSignal(target, sig);
+  return 0;
+}
 
 /** The process syscalls. */
 export const processSyscalls = syscallTable(
@@ -57,19 +62,22 @@ export const processSyscalls = syscallTable(
     set_robust_list: (_t, a) => (a[1] === 12 ? 0 : -EINVAL),
     rseq: () => -ENOSYS,
     exit(t, a) {
-      t.exit(a[0] & 0xff);
+      t.procs.exitThread(t, a[0] & 0xff);
       return 0;
     },
     exit_group(t, a) {
       t.exit(a[0] & 0xff);
       return 0;
     },
-    kill: (t, a) => killSelf(t, a[0] | 0, a[1] | 0),
-    tgkill: (t, a) => killThread(t, a[1] | 0, a[2] | 0),
-    tkill: (t, a) => killThread(t, a[0] | 0, a[1] | 0),
-    futex,
-    futex_time64: futex,
-    sched_yield: () => 0,
+    kill: (t, a) => kill(t, a[0] | 0, a[1] | 0),
+    tgkill: (t, a) => killThread(t, a[0] | 0, a[1] | 0, a[2] | 0),
+    tkill: (t, a) => killThread(t, -1, a[0] | 0, a[1] | 0),
+    futex: futexCall(false),
+    futex_time64: futexCall(true),
+    sched_yield(t) {
+      t.procs.yieldSlice();
+      return 0;
+    },
     getrandom(t, a) {
       const [buf, len, flags] = a;
       // GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE; the modelled pool is always ready.
@@ -84,13 +92,13 @@ export const processSyscalls = syscallTable(
   {
     ARM_set_tls: SUPPORTED,
     set_tid_address: SUPPORTED,
-    set_robust_list: partial('accepted and kept nowhere: with one thread there is no robust futex to release'),
+    set_robust_list: partial('accepted and kept nowhere: a thread that dies holding a robust mutex does not release it'),
     rseq: unsupported('ENOSYS: restartable sequences are not offered (glibc falls back)'),
     exit: SUPPORTED,
     exit_group: SUPPORTED,
-    kill: partial('only the calling process can be signalled; a caught signal ends it as its default action would (handlers never run)'),
-    tgkill: partial('only the calling thread can be signalled; handlers never run'),
-    tkill: partial('only the calling thread can be signalled; handlers never run'),
+    kill: partial('a caught signal ends the process as its default action would (handlers never run)'),
+    tgkill: partial('handlers never run'),
+    tkill: partial('handlers never run'),
     futex: partial(FUTEX_NOTE),
     futex_time64: partial(FUTEX_NOTE),
     sched_yield: SUPPORTED,

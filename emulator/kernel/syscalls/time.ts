@@ -1,5 +1,6 @@
 /** Time syscalls, all answered from the modelled clock (never the host's). */
 import { EINVAL } from '../../abi/errno';
+import { WouldBlock } from '../blocking';
 import { StructWriter, splitNs } from '../guest-structs';
 import { Task } from '../task';
 import { SUPPORTED, syscallTable } from '../syscall-table';
@@ -80,17 +81,28 @@ function clockGetres(wide: boolean) {
   };
 }
 
-/** Sleep until a relative or absolute time; modelled time advances, the CPU is idle meanwhile. */
+/**
+ * Sleep until a relative or absolute time: the task waits (others run, or the CPU idles) until
+ * modelled time reaches the deadline, computed once on the first try.
+ */
 function sleepFor(t: Task, clock: number, flags: number, ns: bigint | undefined): number {
   if (ns === undefined) return -EINVAL;
-  if (flags & TIMER_ABSTIME) {
-    const now = clockNs(t, clock);
-    if (now === undefined) return -EINVAL;
-    t.clock.sleep(ns - now);
-  } else {
-    t.clock.sleep(ns);
+  const now = t.clock.monotonicNs();
+  if (t.deadline === undefined) {
+    if (flags & TIMER_ABSTIME) {
+      const clockNow = clockNs(t, clock);
+      if (clockNow === undefined) return -EINVAL;
+      t.deadline = now + (ns - clockNow);
+    } else {
+      t.deadline = now + ns;
+    }
   }
-  return 0;
+  const deadline = t.deadline;
+  if (now >= deadline) {
+    t.deadline = undefined;
+    return 0;
+  }
+  throw new WouldBlock({ ready: () => false, deadlineNs: deadline, what: 'a sleep to end' });
 }
 
 const RUSAGE_SELF = 0;

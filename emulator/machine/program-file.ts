@@ -1,0 +1,24 @@
+/** execve's reading of a program file from the guest's file system, with Linux's errors. */
+import { EACCES, ErrnoError } from '../abi/errno';
+import { Task } from '../kernel/task';
+import { Vfs } from '../vfs/vfs';
+
+/** The bytes of the program at `path` (relative to the caller's cwd) and its absolute path. */
+export function readProgramFile(vfs: Vfs, t: Task, path: string): { bytes: Uint8Array; path: string } {
+  const st = vfs.stat(path, t.group.cwd, true);
+  if ((st.mode & 0o170000) !== 0o100000) throw new ErrnoError(EACCES);
+  if ((st.mode & 0o111) === 0) throw new ErrnoError(EACCES);
+  const f = vfs.open(path, t.group.cwd, 0, 0);
+  try {
+    const bytes = new Uint8Array(f.size());
+    let off = 0;
+    while (off < bytes.length) {
+      const n = f.read(bytes.subarray(off), off);
+      if (n <= 0) break;
+      off += n;
+    }
+    return { bytes: bytes.subarray(0, off), path };
+  } finally {
+    f.close();
+  }
+}
