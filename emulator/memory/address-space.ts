@@ -114,9 +114,15 @@ export class AddressSpace implements Persist<Region[]> {
     this.assertLive();
     const { child: memory, remapped } = this.memory.fork(this.touched);
     const child = new AddressSpace(memory);
-    child.perms.set(this.perms);
-    child.touched.words.set(this.touched.words);
-    child.dirty.words.set(this.touched.words);
+    // Only the mapped ranges: copying whole tables would commit host memory for every fork.
+    for (const r of this.regionList) {
+      const first = r.start / PAGE_SIZE;
+      const last = r.end / PAGE_SIZE;
+      child.perms.set(this.perms.subarray(first, last), first);
+      const words = this.touched.words.subarray(first >>> 5, Math.ceil(last / 32));
+      child.touched.words.set(words, first >>> 5);
+      child.dirty.words.set(words, first >>> 5);
+    }
     child.regionList = this.save();
     // This space now reads its pages through an image at the same addresses: same bytes, but
     // engines drop their cached translations of the old mapping.
