@@ -7,7 +7,7 @@
  *   dirty[]     one bit per 4 KiB guest page, set on the first guest write since the last re-arm
  *   touched[]   one bit per page, set on any write since the page was mapped
  *   perms[]     one byte per page: PROT_READ|PROT_WRITE|PROT_EXEC bits | PAGE_MAPPED
- *   mem         the guest's memory: guest address == offset (a 4 GiB SharedArrayBuffer)
+ *   mem         the guest's memory: guest address == offset (a 4 GiB reservation, see below)
  *
  * Dirty tracking uses Unicorn's virtual TLB: write permission is granted only to pages already
  * dirty, so the first write to a clean page misses the TLB, lands here, and marks the page.
@@ -590,3 +590,132 @@ int cc_monitor_set(uc_engine *uc, uint64_t addr, uint64_t val) {
 /* Profiling: record in `reads` (one bit per page) every page a load reaches through a TLB fill;
  * flush the TLB after setting it so that every page read from then on fills once. NULL stops. */
 void cc_set_reads(void *state, uint32_t *reads) { ((cc_state *)state)->reads = reads; }
+
+/*
+ * Guest memory. Each guest's 4 GiB is a reservation of address space only (MAP_NORESERVE): the
+ * host commits a page when it is first touched, and fork(2) of the host does not count the range
+ * against its overcommit limit. A reservation is never unmapped, because JS views over it may
+ * outlive its guest; discarding one hands its pages back and leaves the range mapped.
+ *
+ * A forked guest shares unchanged pages with its parent through an image: a memfd holding the
+ * parent's pages, which both map MAP_PRIVATE in place of their reservations (same addresses, so JS
+ * views and Unicorn's pointer stay valid), the host copying a page when either side writes it.
+ * Later forks of the same parent map the same image and copy only the pages the parent has
+ * written since (found in /proc/self/pagemap: a private copy is an anonymous page).
+ */
+#include <fcntl.h>
+#include <linux/memfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define PAGE_BYTES ((uint64_t)1 << PAGE_SHIFT)
+
+/* The next run of set bits at or after bit *pos of `bits` (`words` 32-bit words): its first bit
+ * and length, *pos moved past it; 0 when there is none. */
+static int next_run(const uint32_t *bits, uint64_t words, uint64_t *pos, uint64_t *first, uint64_t *count) {
+    uint64_t total = words * 32, p = *pos;
+    while (p < total) {
+        uint32_t w = bits[p >> 5] >> (p & 31);
+        if (w) {
+            p += (uint64_t)__builtin_ctz(w);
+            break;
+        }
+        p = (p | 31) + 1;
+    }
+    if (p >= total)
+        return 0;
+    *first = p;
+    while (p < total && ((bits[p >> 5] >> (p & 31)) & 1))
+        p += ((p & 31) == 0 && bits[p >> 5] == 0xffffffffu) ? 32 : 1;
+    *count = p - *first;
+    *pos = p;
+    return 1;
+}
+
+/* Reserve `size` bytes of zero-filled address space; NULL when the host refuses. */
+void *cc_mem_reserve(uint64_t size) {
+    void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* Give every page of a reservation back to the host and drop any image under it: the range is
+ * mapped afresh, zero-filled, at the same address. 0, or -1 with errno. */
+int cc_mem_discard(void *base, uint64_t size) {
+    void *p = mmap(base, (size_t)size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    return p == MAP_FAILED ? -1 : 0;
+}
+
+/* A new image of `size` bytes holding the pages of `base` set in `pages` (holes elsewhere read as
+ * zeros): its file descriptor, or -1 with errno. */
+int cc_mem_image_new(const uint8_t *base, uint64_t size, const uint32_t *pages, uint64_t words) {
+    int fd = (int)syscall(SYS_memfd_create, "clonecloud-guest", MFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (ftruncate(fd, (off_t)size) != 0)
+        goto fail;
+    uint64_t pos = 0, first, count;
+    while (next_run(pages, words, &pos, &first, &count)) {
+        uint64_t off = first * PAGE_BYTES, end = (first + count) * PAGE_BYTES;
+        while (off < end) {
+            ssize_t n = pwrite(fd, base + off, (size_t)(end - off), (off_t)off);
+            if (n <= 0)
+                goto fail;
+            off += (uint64_t)n;
+        }
+    }
+    return fd;
+fail:
+    close(fd);
+    return -1;
+}
+
+/* Map image `fd` copy-on-write over [base, base+size). 0, or -1 with errno. */
+int cc_mem_map_image(void *base, uint64_t size, int fd) {
+    void *p = mmap(base, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, 0);
+    return p == MAP_FAILED ? -1 : 0;
+}
+
+/* Close an image's descriptor (its pages live on while a range maps them). */
+void cc_mem_image_close(int fd) { close(fd); }
+
+/* Of the pages of `base` set in `candidates`, set in `out` those that hold a private copy rather
+ * than the image's page (written since the image was mapped): returns their number, or -1. */
+int64_t cc_mem_diverged(const uint8_t *base, const uint32_t *candidates, uint64_t words, uint32_t *out) {
+    static int pagemap = -1;
+    if (pagemap < 0 && (pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    uint64_t entries[512];
+    uint64_t base_page = (uint64_t)(uintptr_t)base >> PAGE_SHIFT;
+    uint64_t pos = 0, first, count;
+    int64_t n = 0;
+    while (next_run(candidates, words, &pos, &first, &count)) {
+        for (uint64_t done = 0; done < count;) {
+            uint64_t chunk = count - done < 512 ? count - done : 512;
+            off_t at = (off_t)((base_page + first + done) * sizeof(uint64_t));
+            if (pread(pagemap, entries, (size_t)(chunk * sizeof(uint64_t)), at) != (ssize_t)(chunk * sizeof(uint64_t)))
+                return -1;
+            for (uint64_t k = 0; k < chunk; k++) {
+                uint64_t e = entries[k];
+                /* bit 63 present, 62 swapped, 61 file page or shared: a present page that is not
+                 * the file's, or a swapped one (only anonymous pages swap), is a private copy. */
+                int private_copy = ((e >> 63) & 1 && !((e >> 61) & 1)) || ((e >> 62) & 1);
+                if (private_copy) {
+                    uint64_t page = first + done + k;
+                    out[page >> 5] |= 1u << (page & 31);
+                    n++;
+                }
+            }
+            done += chunk;
+        }
+    }
+    return n;
+}
+
+/* Copy the pages set in `pages` from `src` to `dst`, a run of consecutive pages at a time. */
+void cc_mem_copy_pages(uint8_t *dst, const uint8_t *src, const uint32_t *pages, uint64_t words) {
+    uint64_t pos = 0, first, count;
+    while (next_run(pages, words, &pos, &first, &count))
+        memcpy(dst + first * PAGE_BYTES, src + first * PAGE_BYTES, (size_t)(count * PAGE_BYTES));
+}

@@ -1,13 +1,16 @@
 /**
- * The guest's 32-bit address space. One 4 GiB SharedArrayBuffer backs it, guest address ==
- * buffer offset, so the kernel layer and the checkpoint engine read guest memory with no copy and
- * no translation. The host commits only pages that are touched. Which pages exist, and with what
+ * The guest's 32-bit address space. One 4 GiB reservation of host address space backs it
+ * (guest-memory.ts), guest address == buffer offset, so the kernel layer and the checkpoint engine
+ * read guest memory with no copy and no translation. The host commits only pages that are touched;
+ * a fork shares unchanged pages with its parent, and release() gives the memory back. Which pages exist, and with what
  * permissions, is a per-page byte array that the native TLB-fill callback consults; the region list
  * is the same information grouped for people and for checkpoints.
  */
 import { CloneCloudError } from '../errors';
 import { Persist } from '../persist';
 import { PageBitmap } from './page-bitmap';
+import { GuestMemory, GuestMemoryReleasedError } from './guest-memory';
+export { GuestMemoryReleasedError };
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -61,8 +64,6 @@ export type MappingListener = (start: number, end: number, codeChanged: boolean)
 
 /** The guest address space: memory, page permissions, dirty and touched bitmaps, regions. */
 export class AddressSpace implements Persist<Region[]> {
-  readonly buffer: SharedArrayBuffer;
-  readonly bytes: Uint8Array;
   /** One byte per page: PROT_* bits | PAGE_MAPPED. Read by the native TLB-fill callback. */
   readonly perms: Uint8Array;
   /** Pages written since the last reset (by the guest or by the kernel layer). */
@@ -73,15 +74,74 @@ export class AddressSpace implements Persist<Region[]> {
   kernelWriteListener: ((addr: number, length: number) => void) | undefined;
   private regionList: Region[] = [];
   private listeners: MappingListener[] = [];
-  private readonly dv: DataView;
+  private memory: GuestMemory;
+  private byteView: Uint8Array;
+  private dv: DataView;
 
-  constructor() {
-    this.buffer = new SharedArrayBuffer(ADDRESS_SPACE_SIZE);
-    this.bytes = new Uint8Array(this.buffer);
-    this.dv = new DataView(this.buffer);
+  /** An empty space over fresh memory (or, for a fork, over `memory`). */
+  constructor(memory?: GuestMemory) {
+    this.memory = memory ?? GuestMemory.reserve(ADDRESS_SPACE_SIZE);
+    this.byteView = new Uint8Array(this.memory.buffer);
+    this.dv = new DataView(this.memory.buffer);
     this.perms = new Uint8Array(new SharedArrayBuffer(PAGE_COUNT));
     this.dirty = new PageBitmap(PAGE_COUNT);
     this.touched = new PageBitmap(PAGE_COUNT);
+    unreleased.register(this, this.memory, this);
+  }
+
+  /** The guest's memory, guest address == offset; throws once the space is released. */
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
+  /** The guest's memory as bytes (no copy); throws once the space is released. */
+  get bytes(): Uint8Array {
+    this.assertLive();
+    return this.byteView;
+  }
+
+  /** False once release() gave the memory back. */
+  get alive(): boolean {
+    return this.memory.alive;
+  }
+
+  /**
+   * A copy of this space for a forked process, as fork(2) gives the child: the same regions,
+   * permissions, touched pages and contents, unchanged pages shared with this space until either
+   * writes them. Every touched page counts as dirty in the child (it is new to checkpoints).
+   */
+  fork(): AddressSpace {
+    this.assertLive();
+    const { child: memory, remapped } = this.memory.fork(this.touched);
+    const child = new AddressSpace(memory);
+    // Only the mapped ranges: copying whole tables would commit host memory for every fork.
+    for (const r of this.regionList) {
+      const first = r.start / PAGE_SIZE;
+      const last = r.end / PAGE_SIZE;
+      child.perms.set(this.perms.subarray(first, last), first);
+      const words = this.touched.words.subarray(first >>> 5, Math.ceil(last / 32));
+      child.touched.words.set(words, first >>> 5);
+      child.dirty.words.set(words, first >>> 5);
+    }
+    child.regionList = this.save();
+    // This space now reads its pages through an image at the same addresses: same bytes, but
+    // engines drop their cached translations of the old mapping.
+    if (remapped) this.notify(0, ADDRESS_SPACE_SIZE, false);
+    return child;
+  }
+
+  /**
+   * Give the memory back to the host (a reaped process); the reservation is reused by a later
+   * space. Any later access through this space throws GuestMemoryReleasedError. Engines over it
+   * must be closed first.
+   */
+  release(): void {
+    unreleased.unregister(this);
+    this.memory.release();
+    this.byteView = new Uint8Array(0);
+    this.dv = new DataView(new ArrayBuffer(0));
+    this.regionList = [];
+    this.perms.fill(0);
   }
 
   /** Register a listener for mapping and permission changes. */
@@ -116,6 +176,7 @@ export class AddressSpace implements Persist<Region[]> {
 
   /** Map [start, start+length) with `prot`, replacing whatever was there (MAP_FIXED semantics). */
   map(start: number, length: number, prot: number, kind: RegionKind, name: string): void {
+    this.assertLive();
     checkRange(start, length);
     const end = start + pageAlignUp(length);
     this.unmap(start, end - start);
@@ -128,6 +189,7 @@ export class AddressSpace implements Persist<Region[]> {
 
   /** Unmap [start, start+length); contents are discarded (zeroed), as Linux does. */
   unmap(start: number, length: number): void {
+    this.assertLive();
     checkRange(start, length);
     const end = start + pageAlignUp(length);
     const { overlapped, hadCode } = this.reshape(start, end, () => undefined);
@@ -146,6 +208,7 @@ export class AddressSpace implements Persist<Region[]> {
 
   /** Change the permissions of [start, start+length); false if part of it is not mapped. */
   protect(start: number, length: number, prot: number): boolean {
+    this.assertLive();
     checkRange(start, length);
     const end = start + pageAlignUp(length);
     if (!this.isMapped(start, end - start)) return false;
@@ -246,7 +309,7 @@ export class AddressSpace implements Persist<Region[]> {
 
   /** Write guest bytes regardless of permissions (loading a program); marks pages dirty. */
   poke(addr: number, data: Uint8Array): void {
-    if (!this.isMapped(addr, data.length)) throw new GuestMemoryError(addr, 'write');
+    if (!this.isMapped(addr, data.length)) this.fail(addr, 'write');
     this.bytes.set(data, addr);
     this.markWritten(addr, data.length);
   }
@@ -270,7 +333,7 @@ export class AddressSpace implements Persist<Region[]> {
    */
   readCString(addr: number, max = 4096): string {
     for (let i = 0; i < max; i++) {
-      if (!this.isMapped(addr + i, 1, PROT_READ)) throw new GuestMemoryError(addr + i, 'read');
+      if (!this.isMapped(addr + i, 1, PROT_READ)) this.fail(addr + i, 'read');
       if (this.bytes[addr + i] === 0) return Buffer.from(this.buffer, addr, i).toString('latin1');
     }
     throw new GuestMemoryError(addr, 'read');
@@ -288,7 +351,17 @@ export class AddressSpace implements Persist<Region[]> {
   }
 
   private check(addr: number, length: number, need: number, access: 'read' | 'write'): void {
-    if (!this.isMapped(addr, length, need)) throw new GuestMemoryError(addr, access);
+    if (!this.isMapped(addr, length, need)) this.fail(addr, access);
+  }
+
+  /** Throw for a refused access: GuestMemoryReleasedError when the space is gone, else a fault. */
+  private fail(addr: number, access: 'read' | 'write'): never {
+    this.assertLive();
+    throw new GuestMemoryError(addr, access);
+  }
+
+  private assertLive(): void {
+    if (!this.memory.alive) throw new GuestMemoryReleasedError();
   }
 
   private mergeAdjacent(): void {
@@ -308,6 +381,9 @@ export class AddressSpace implements Persist<Region[]> {
     for (const l of this.listeners) l(start, end, codeChanged);
   }
 }
+
+/** Spaces dropped without release() give their memory back when collected. */
+const unreleased = new FinalizationRegistry<GuestMemory>((memory) => memory.release());
 
 function checkRange(start: number, length: number): void {
   if (start % PAGE_SIZE !== 0 || length <= 0 || start + length > ADDRESS_SPACE_SIZE) {

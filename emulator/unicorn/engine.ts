@@ -4,7 +4,7 @@
  * permissions and records dirty pages. Every failing Unicorn call raises UnicornError.
  */
 import { UnicornError } from '../errors';
-import { AddressSpace, ADDRESS_SPACE_SIZE, PAGE_SIZE } from '../memory/address-space';
+import { AddressSpace, ADDRESS_SPACE_SIZE, GuestMemoryReleasedError, PAGE_SIZE } from '../memory/address-space';
 import { PageBitmap } from '../memory/page-bitmap';
 import { CPSR_T, Reg, UC_ARCH_ARM, UC_CPU_ARM_CORTEX_A15, UC_MODE_ARM, coreReg, dReg } from './constants';
 import { NativeCounters } from './native-state';
@@ -78,6 +78,7 @@ export class Engine {
    * that much host time has passed; returns the uc_err code (0 = stopped normally).
    */
   run(pc: number, timeoutUs = 0): number {
+    if (!this.space.alive) throw new GuestMemoryReleasedError();
     return this.u.uc_emu_start(this.handle, BigInt(pc >>> 0), 0n, BigInt(timeoutUs), 0n);
   }
 
@@ -88,6 +89,7 @@ export class Engine {
    * later runs go through; then the breakpoints are the exits again.
    */
   runTo(pc: number, exit: number): number {
+    if (!this.space.alive) throw new GuestMemoryReleasedError();
     const start = (pc & ~1) >>> 0;
     const end = exit + 4;
     this.forgetCode(start, end);

@@ -7,12 +7,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import koffi from 'koffi';
 import { SetupError } from '../errors';
+import { HOOKS_LIB } from '../memory/native-memory';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** Where set-up unpacks libunicorn; overridable for unusual layouts. */
 export const UNICORN_LIB = process.env.CLONECLOUD_LIBUNICORN ?? path.join(ROOT, 'vendor', 'unicorn', 'lib', 'libunicorn.so.2');
-/** Where node-gyp puts the hook helper. */
-export const HOOKS_LIB = path.join(ROOT, 'build', 'Release', 'cchooks.so');
+export { HOOKS_LIB };
 
 const IntrCallback = koffi.proto('void cc_intr_cb(void *uc, uint32_t intno, void *user)');
 

@@ -1,0 +1,55 @@
+/**
+ * The native helper's guest-memory functions (native/cchooks.c): reservations of address space,
+ * copy-on-write images and page copies. Bound here, below the CPU engine, because the address
+ * space owns its memory; the helper is loaded once, on first use.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import koffi from 'koffi';
+import { SetupError } from '../errors';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+/** Where node-gyp puts the native helper. */
+export const HOOKS_LIB = path.join(ROOT, 'build', 'Release', 'cchooks.so');
+
+/** The C functions, typed (pointers are koffi's opaque values). */
+export interface NativeMemory {
+  cc_mem_reserve(size: number): unknown;
+  cc_mem_discard(base: unknown, size: number): number;
+  cc_mem_image_new(base: unknown, size: number, pages: Uint32Array, words: number): number;
+  cc_mem_map_image(base: unknown, size: number, fd: number): number;
+  cc_mem_image_close(fd: number): void;
+  cc_mem_diverged(base: unknown, candidates: Uint32Array, words: number, out: Uint32Array): number;
+  cc_mem_copy_pages(dst: unknown, src: unknown, pages: Uint32Array, words: number): void;
+}
+
+let lib: NativeMemory | undefined;
+
+/** The loaded functions; throws SetupError when the helper has not been built. */
+export function nativeMemory(): NativeMemory {
+  if (lib) return lib;
+  if (!fs.existsSync(HOOKS_LIB)) throw new SetupError(`the native hook helper is missing at ${HOOKS_LIB}: run 'bash scripts/setup.sh' first`);
+  const h = koffi.load(HOOKS_LIB);
+  lib = {
+    cc_mem_reserve: h.func('void *cc_mem_reserve(uint64_t size)'),
+    cc_mem_discard: h.func('int cc_mem_discard(void *base, uint64_t size)'),
+    cc_mem_image_new: h.func('int cc_mem_image_new(const void *base, uint64_t size, const uint32_t *pages, uint64_t words)'),
+    cc_mem_map_image: h.func('int cc_mem_map_image(void *base, uint64_t size, int fd)'),
+    cc_mem_image_close: h.func('void cc_mem_image_close(int fd)'),
+    cc_mem_diverged: h.func('int64_t cc_mem_diverged(const void *base, const uint32_t *candidates, uint64_t words, uint32_t *out)'),
+    cc_mem_copy_pages: h.func('void cc_mem_copy_pages(void *dst, const void *src, const uint32_t *pages, uint64_t words)'),
+  } as NativeMemory;
+  return lib;
+}
+
+/** An ArrayBuffer over `length` bytes of native memory at `pointer` (no copy, no ownership). */
+export function nativeView(pointer: unknown, length: number): ArrayBuffer {
+  return koffi.view(pointer as never, length);
+}
+
+/** The C library's errno after a failed call, as text for an error message. */
+export function lastErrorText(): string {
+  const e = koffi.errno();
+  const name = Object.entries(koffi.os.errno).find(([, v]) => v === e)?.[0];
+  return name ? `${name} (errno ${e})` : `errno ${e}`;
+}
