@@ -21,7 +21,6 @@ import { ProcessHost } from '../kernel/process-table';
 import { Task } from '../kernel/task';
 import { ThreadGroup } from '../kernel/thread-group';
 import { ErrnoError, ENOENT, ENOEXEC } from '../abi/errno';
-import { forkSpace } from './fork-space';
 import { readProgramFile } from './program-file';
 import { Engine } from '../unicorn/engine';
 import { CPSR_T, Reg, UcErr } from '../unicorn/constants';
@@ -259,7 +258,7 @@ export class Machine {
           child.host = parent.host;
           return;
         }
-        child.space = forkSpace(parent.space);
+        child.space = parent.space.fork();
         child.host = { engine: NO_ENGINE, loaded: undefined } satisfies ProcessSlot;
       },
       cpuFor: (t) => taskCpu(t),
@@ -272,21 +271,26 @@ export class Machine {
       },
       loadProgram: (t, bytes, path, argv, envp) => this.execProgram(t, bytes, path, argv, envp),
       releaseProcess: (g, space) => {
-        const slot = slotOf(g);
         if (space === this.space) return;
-        if (slot.engine.space === space && this.engines.has(slot.engine)) {
-          this.retired += slot.engine.counters.instructions;
-          this.engines.delete(slot.engine);
-          if (this.running !== slot.engine) slot.engine.close();
-          else this.closeAfterRun.push(slot.engine);
-        }
         this.kernel.procs.futexes.dropSpace(space);
+        const slot = slotOf(g);
+        const engine = slot.engine !== NO_ENGINE && slot.engine.space === space ? slot.engine : undefined;
+        if (engine) {
+          this.retired += engine.counters.instructions;
+          this.engines.delete(engine);
+        }
+        // An engine cannot be closed (nor its memory freed) from inside its own run.
+        if (engine && this.running === engine) this.releaseAfterRun.push({ engine, space });
+        else {
+          engine?.close();
+          space.release();
+        }
       },
       reschedule: () => this.running?.stop(),
     };
   }
 
-  private readonly closeAfterRun: Engine[] = [];
+  private readonly releaseAfterRun: { engine: Engine; space: AddressSpace }[] = [];
 
   /**
    * execve's loading: the program replaces the process's memory (fresh memory and engine when it
@@ -459,7 +463,10 @@ export class Machine {
       return go();
     } finally {
       this.running = undefined;
-      for (const e of this.closeAfterRun.splice(0)) e.close();
+      for (const { engine, space } of this.releaseAfterRun.splice(0)) {
+        engine.close();
+        space.release();
+      }
     }
   }
 
