@@ -82,6 +82,13 @@ export class PipeFs {
     throw new WouldBlock({ ready: () => peerOpens() !== seen, what: `open of FIFO ${path} for ${mode === 'read' ? 'reading' : 'writing'}` });
   }
 
+  /** Abandon `opener`'s waiting FIFO open (a signal interrupted it, or the task died): its end closes. */
+  cancelOpen(opener: object): void {
+    const waiting = this.pending.get(opener);
+    this.pending.delete(opener);
+    waiting?.end.close();
+  }
+
   /** The pipe of FIFO `fifoIno`, if it has open ends. */
   fifo(fifoIno: number): Pipe | undefined {
     return this.fifos.get(fifoIno);
