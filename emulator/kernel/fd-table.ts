@@ -6,6 +6,8 @@ import { displayName } from '../vfs/path';
 import { Vfs } from '../vfs/vfs';
 import { ConsoleStream } from './console';
 import { FileObject, vfsFileObject } from './file-object';
+import { Pipe, PipeEnd } from './pipe';
+import { FIRST_PIPE_INO, pipeFsOf, PipeState } from './pipe-fs';
 
 /** An open file description: shared by dup'ed descriptors, as in Linux. */
 export interface OpenDescription {
@@ -22,6 +24,22 @@ interface Slot {
   cloexec: boolean;
 }
 
+/**
+ * How many descriptors, in every table, refer to each description: its file is released when
+ * the last one closes (after fork the parent's and child's descriptors share descriptions).
+ */
+const refs = new WeakMap<OpenDescription, number>();
+
+function hold(desc: OpenDescription): void {
+  refs.set(desc, (refs.get(desc) ?? 0) + 1);
+}
+
+function drop(desc: OpenDescription): void {
+  const n = (refs.get(desc) ?? 1) - 1;
+  refs.set(desc, n);
+  if (n <= 0) desc.file.close?.();
+}
+
 /** Default RLIMIT_NOFILE. */
 export const MAX_FDS = 1024;
 
@@ -30,11 +48,14 @@ export const MAX_FDS = 1024;
  * snapshot format: changing it needs a bump of the snapshot version (machine/state-version.ts).
  */
 export interface DescriptionState {
-  kind: 'console' | 'file' | 'dir';
+  kind: 'console' | 'file' | 'dir' | 'pipe';
   path: string;
   offset: number;
   flags: number;
   dirCursor: number;
+  /** A pipe end's pipe (index into FdTableState.pipes) and which end(s) it holds. */
+  pipe?: number;
+  end?: 'read' | 'write' | 'both';
 }
 
 /**
@@ -44,6 +65,10 @@ export interface DescriptionState {
 export interface FdTableState {
   descriptions: DescriptionState[];
   fds: { fd: number; description: number; cloexec: boolean }[];
+  /** Pipes the descriptions refer to, with their buffered bytes (absent: none open). */
+  pipes?: PipeState[];
+  /** The next pipe inode number of the machine (absent: no pipe was ever made). */
+  nextPipeIno?: number;
 }
 
 /** Where restored descriptions find their files: the file system and the machine's consoles. */
@@ -75,6 +100,7 @@ export class FdTable implements Persist<FdTableState> {
     for (let fd = min; fd < MAX_FDS; fd++) {
       if (!this.slots[fd]) {
         this.slots[fd] = { desc, cloexec };
+        hold(desc);
         return fd;
       }
     }
@@ -84,15 +110,32 @@ export class FdTable implements Persist<FdTableState> {
   /** Install `desc` at exactly `fd`, closing what was there (dup2/dup3). */
   installAt(fd: number, desc: OpenDescription, cloexec: boolean): void {
     if (fd < 0 || fd >= MAX_FDS) throw new ErrnoError(EBADF);
+    hold(desc);
     if (this.slots[fd]) this.close(fd);
     this.slots[fd] = { desc, cloexec };
   }
 
-  /** Close `fd`, or EBADF; the file is released when no other descriptor shares it. */
+  /** Close `fd`, or EBADF; the file is released when no descriptor in any table shares it. */
   close(fd: number): void {
     const desc = this.get(fd);
     this.slots[fd] = undefined;
-    if (!this.slots.some((s) => s?.desc === desc)) desc.file.close?.();
+    drop(desc);
+  }
+
+  /** A copy for a forked child: the same descriptors naming the same descriptions (shared offsets and flags). */
+  fork(): FdTable {
+    const child = new FdTable(this.files);
+    this.slots.forEach((s, fd) => {
+      if (!s) return;
+      child.slots[fd] = { desc: s.desc, cloexec: s.cloexec };
+      hold(s.desc);
+    });
+    return child;
+  }
+
+  /** Close every close-on-exec descriptor, as execve does. */
+  closeOnExec(): void {
+    this.slots.forEach((s, fd) => s?.cloexec && this.close(fd));
   }
 
   /** The close-on-exec flag of `fd`. */
@@ -122,22 +165,45 @@ export class FdTable implements Persist<FdTableState> {
       if (i < 0) i = descs.push(desc) - 1;
       return { fd, description: i, cloexec };
     });
+    const pipes: Pipe[] = [];
     const descriptions = descs.map((d): DescriptionState => {
-      const kind = d.file instanceof ConsoleStream ? 'console' : d.file.kind === 'dir' ? 'dir' : 'file';
-      return { kind, path: d.file.path, offset: d.offset, flags: d.flags, dirCursor: d.dirCursor };
+      const base = { path: d.file.path, offset: d.offset, flags: d.flags, dirCursor: d.dirCursor };
+      if (d.file instanceof PipeEnd) {
+        let i = pipes.indexOf(d.file.pipe);
+        if (i < 0) i = pipes.push(d.file.pipe) - 1;
+        return { kind: 'pipe', ...base, pipe: i, end: d.file.mode };
+      }
+      return { kind: d.file instanceof ConsoleStream ? 'console' : d.file.kind === 'dir' ? 'dir' : 'file', ...base };
     });
     for (const d of descriptions) {
-      if (d.kind !== 'console' && !this.exists(d.path)) {
+      if ((d.kind === 'file' || d.kind === 'dir') && !this.exists(d.path)) {
         throw new PersistError(`an open file was deleted (${displayName(d.path)}): it cannot be reopened on restore, so no checkpoint can be taken now`);
       }
     }
-    return { descriptions, fds };
+    const pipeFs = pipeFsOf(this.files.vfs);
+    if (pipes.length === 0 && pipeFs.nextIno === FIRST_PIPE_INO) return { descriptions, fds };
+    return { descriptions, fds, pipes: pipes.map(savePipe), nextPipeIno: pipeFs.nextIno };
   }
 
   /** Close every descriptor, then reopen the descriptions of `s` and install its descriptors. */
   restore(s: FdTableState): void {
     const consoles = new Map(this.files.consoles().map((c) => [c.path, c]));
+    const pipeFs = pipeFsOf(this.files.vfs);
+    pipeFs.reset(s.nextPipeIno ?? FIRST_PIPE_INO);
+    const pipes = (s.pipes ?? []).map((p) => {
+      const pipe = new Pipe(p.ino, { ...p.owner, time: { ...p.owner.time } }, p.fifoIno);
+      pipe.capacity = p.capacity;
+      pipe.setContents(Buffer.from(p.data, 'base64'));
+      pipeFs.adoptFifo(pipe);
+      return pipe;
+    });
     const descs = s.descriptions.map((d): OpenDescription => {
+      if (d.kind === 'pipe') {
+        const pipe = d.pipe === undefined ? undefined : pipes[d.pipe];
+        if (!pipe || !d.end) throw new PersistError(`a pipe description in the saved descriptor table names no saved pipe`);
+        const statOf = pipe.fifoIno === undefined ? undefined : () => this.files.vfs.stat(d.path, '/', false);
+        return { file: pipeFs.restoredEnd(pipe, d.end, d.path, statOf), offset: d.offset, flags: d.flags, dirCursor: d.dirCursor };
+      }
       if (d.kind === 'console') {
         const c = consoles.get(d.path);
         if (!c) throw new PersistError(`unknown console ${d.path} in the saved descriptor table`);
@@ -148,8 +214,11 @@ export class FdTable implements Persist<FdTableState> {
       const f = this.files.vfs.open(d.path, '/', d.flags & keep, 0);
       return { file: vfsFileObject(f), offset: d.offset, flags: d.flags, dirCursor: d.dirCursor };
     });
+    // The old descriptions' pipes are other objects: closing them leaves the restored ones alone.
     for (const { fd } of this.entries()) this.close(fd);
     for (const { fd, description, cloexec } of s.fds) this.installAt(fd, descs[description], cloexec);
+    // A description no descriptor refers to (corrupt state) must not keep a pipe end counted.
+    for (const d of descs) if (!refs.get(d)) d.file.close?.();
   }
 
   /** A copy for a forked child: the same descriptors naming the same (shared) descriptions. */
@@ -172,4 +241,16 @@ export class FdTable implements Persist<FdTableState> {
       return false;
     }
   }
+}
+
+/** A pipe as plain data. */
+function savePipe(p: Pipe): PipeState {
+  const s: PipeState = {
+    ino: p.ino,
+    capacity: p.capacity,
+    data: Buffer.from(p.contents()).toString('base64'),
+    owner: { ...p.owner, time: { ...p.owner.time } },
+  };
+  if (p.fifoIno !== undefined) s.fifoIno = p.fifoIno;
+  return s;
 }

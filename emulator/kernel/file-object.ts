@@ -3,9 +3,13 @@ import type { DirEntry, OpenFile, Stat } from '../vfs/vfs';
 
 export type { DirEntry };
 
-/** An open file, directory or device. Positions are byte offsets; devices ignore them. */
+/**
+ * An open file, directory, device or pipe end. Positions are byte offsets; devices and pipes
+ * ignore them. A read or write that must wait throws WouldBlock (kernel/blocking.ts); the
+ * descriptor layer turns that into EAGAIN for O_NONBLOCK descriptions.
+ */
 export interface FileObject {
-  readonly kind: 'file' | 'dir' | 'console';
+  readonly kind: 'file' | 'dir' | 'console' | 'pipe';
   /** Guest path it was opened by (for /proc/self/fd-style reporting and traces). */
   readonly path: string;
   /** Whether lseek makes sense (false for consoles and pipes: ESPIPE). */
@@ -21,6 +25,10 @@ export interface FileObject {
   readdir?(): DirEntry[];
   /** Release it when the last descriptor referring to it closes. */
   close?(): void;
+  /** poll(2) events it is ready for now (POLLIN, POLLOUT, POLLHUP...); without it, its kind decides. */
+  poll?(): number;
+  /** Bytes a read would get now (ioctl FIONREAD), for streams that know. */
+  pending?(): number;
 }
 
 /** Adapt a VFS open file to what descriptors hold. */

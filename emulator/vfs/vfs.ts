@@ -3,7 +3,7 @@
  * and a writable in-memory layer over all of them. Every failure is an ErrnoError.
  */
 import { EACCES, EEXIST, EINVAL, EIO, EISDIR, ELOOP, ENOENT, ENOTDIR, ENXIO, ErrnoError } from '../abi/errno';
-import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_TRUNC, O_WRONLY, S_IFIFO } from '../abi/fcntl';
+import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY, S_IFIFO } from '../abi/fcntl';
 import { Attributes, TimeChange } from './attributes';
 import { buildDev, DeviceNode, RandomSource } from './devices';
 import { Persist } from '../persist';
@@ -126,7 +126,7 @@ export class Vfs implements Persist<LayerState> {
     if (exclusive) throw new ErrnoError(EEXIST);
     if (kind === 'symlink') throw new ErrnoError(ELOOP);
     if (kind !== 'dir' && flags & O_DIRECTORY) throw new ErrnoError(ENOTDIR);
-    if (kind === 'special') return this.openSpecial(node, acc, flags);
+    if (kind === 'special') return this.openSpecial(node, acc);
     if (kind === 'dir') {
       if (wantWrite || create || flags & O_TRUNC) throw new ErrnoError(EISDIR);
       if (!permits(this.ov.perms(node), R_OK, this.cred)) throw new ErrnoError(EACCES);
@@ -266,15 +266,14 @@ export class Vfs implements Persist<LayerState> {
   }
 
   /**
-   * Devices answer as Linux's do. A FIFO with no writer can only be opened for reading without
-   * blocking (reads then see end of file); other FIFO opens would wait for a peer that cannot come
-   * (there are no pipes yet) and give ENXIO, as a non-blocking open for writing does. Sockets: ENXIO.
+   * Devices answer as Linux's do. A FIFO opens as a handle without data that names the node (its
+   * stat says S_IFIFO): the kernel connects it to the FIFO's pipe. Sockets: ENXIO.
    */
-  private openSpecial(node: MNode, acc: number, flags: number): OpenFile {
+  private openSpecial(node: MNode, acc: number): OpenFile {
     const want = (acc === O_WRONLY ? 0 : R_OK) | (acc !== O_RDONLY ? W_OK : 0);
     if (!permits(this.ov.perms(node), want, this.cred)) throw new ErrnoError(EACCES);
     if (node.lower instanceof DeviceNode) return node.lower.open(node.path);
-    if (node.upper?.kind === 'special' && node.upper.type === S_IFIFO && acc === O_RDONLY && flags & O_NONBLOCK) {
+    if (node.upper?.kind === 'special' && node.upper.type === S_IFIFO) {
       return new FileHandle(node.path, { kind: 'empty', stat: () => this.ov.stat(node) }, this.layer, false);
     }
     throw new ErrnoError(ENXIO);

@@ -23,9 +23,7 @@ export const EXPECTED_DIFFERENT = {
     reason: 'threads: the Go runtime starts OS threads with clone, which is not implemented yet (it gets past the kernel user helpers, then stops)',
     sign: /failed to create new OS thread/,
   },
-  pipe2: missing('pipe2', 'bash 5.2 passes a small here-string through a pipe'),
   link: missing('link', 'busybox ln without -s calls link (9)'),
-  newselect: missing('_newselect', "mksh's read -t waits with select (142)"),
   /** Only when the suite does not run as root. */
   notRoot: {
     reason: 'the host files belong to the test runner, not the modelled phone user 10001 (only root can give them away)',

@@ -3,10 +3,11 @@
  * resolve a (dirfd, path) pair to a guest path and ask the VFS; descriptor I/O is in io.ts.
  */
 import { EINVAL, ENOENT, ENOTDIR, ERANGE, ErrnoError } from '../../abi/errno';
-import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, O_ACCMODE, O_CLOEXEC, O_PATH, O_RDONLY } from '../../abi/fcntl';
+import { AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, O_ACCMODE, O_CLOEXEC, O_PATH, O_RDONLY, S_IFIFO, S_IFMT } from '../../abi/fcntl';
 import { Task } from '../task';
 import { SUPPORTED, syscallTable } from '../syscall-table';
-import { vfsFileObject } from '../file-object';
+import { FileObject, vfsFileObject } from '../file-object';
+import { pipeFsOf } from '../pipe-fs';
 import { readPath } from '../path-arg';
 import { encodeStat64, encodeStatx, Stat } from '../stat';
 import { nameBytes } from '../../vfs/path';
@@ -47,7 +48,19 @@ function openat(t: Task, a: number[]): number {
   const [p, cwd] = at(t, dirfd, pathAddr);
   const f = t.vfs.open(p, cwd, flags & ~O_PATH, mode & ~t.group.umask);
   const accFlags = flags & O_PATH ? (flags & ~O_ACCMODE) | O_RDONLY : flags;
-  return t.fds.install({ file: vfsFileObject(f), offset: 0, flags: accFlags & ~O_CLOEXEC, dirCursor: 0 }, (flags & O_CLOEXEC) !== 0);
+  let file: FileObject = vfsFileObject(f);
+  if (!(flags & O_PATH)) {
+    const st = f.stat();
+    if ((st.mode & S_IFMT) === S_IFIFO) file = openFifo(t, f.path, st.ino, flags, () => f.stat());
+  }
+  return t.fds.install({ file, offset: 0, flags: accFlags & ~O_CLOEXEC, dirCursor: 0 }, (flags & O_CLOEXEC) !== 0);
+}
+
+/** Connect an open of a FIFO node to the FIFO's pipe (waiting for the peer end as Linux does). */
+function openFifo(t: Task, path: string, ino: number, flags: number, statOf: () => Stat): FileObject {
+  const ns = t.clock.realtimeNs();
+  const owner = { uid: t.group.uid, gid: t.group.gid, time: { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) } };
+  return pipeFsOf(t.vfs).openFifo(t, ino, path, flags, owner, statOf);
 }
 
 function readlinkat(t: Task, a: number[]): number {

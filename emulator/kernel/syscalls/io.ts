@@ -2,8 +2,9 @@
  * Descriptor I/O syscalls: everything that works on an already-open descriptor and needs nothing
  * from the file system's name space.
  */
-import { EBADF, EFAULT, EINVAL, EISDIR, ENOTDIR, ENOTTY, EPIPE, ESPIPE, EOVERFLOW, ErrnoError } from '../../abi/errno';
+import { EAGAIN, EBADF, EFAULT, EINVAL, EISDIR, ENOTDIR, ENOTTY, EPIPE, ESPIPE, EOVERFLOW, ErrnoError } from '../../abi/errno';
 import { O_ACCMODE, O_APPEND, O_CLOEXEC, O_NONBLOCK, O_RDONLY, O_WRONLY } from '../../abi/fcntl';
+import { FIONREAD, F_GETPIPE_SZ, F_SETPIPE_SZ } from '../../abi/poll';
 import { PROT_WRITE } from '../../memory/address-space';
 import { Task } from '../task';
 import { partial, SUPPORTED, syscallTable } from '../syscall-table';
@@ -13,6 +14,9 @@ import { StructWriter } from '../guest-structs';
 import { SIGPIPE } from '../../abi/signal';
 import { postSignal } from '../signal-actions';
 import { nameBytes } from '../../vfs/path';
+import { WouldBlock } from '../blocking';
+import { PipeEnd } from '../pipe';
+import { pipeFsOf } from '../pipe-fs';
 
 const SEEK_SET = 0;
 const SEEK_CUR = 1;
@@ -46,7 +50,7 @@ function readInto(t: Task, d: OpenDescription, buf: number, len: number, pos?: n
   // Check the destination first so a bad pointer fails without consuming input.
   if (count > 0 && !t.space.isMapped(buf, count, PROT_WRITE)) return -EFAULT;
   const dst = new Uint8Array(count);
-  const n = d.file.read(dst, pos ?? d.offset);
+  const n = nonblocking(d, () => d.file.read(dst, pos ?? d.offset));
   if (n > 0) t.space.write(buf, dst.subarray(0, n));
   if (pos === undefined && d.file.seekable) d.offset += n;
   return n;
@@ -61,11 +65,48 @@ function writeFrom(t: Task, d: OpenDescription, buf: number, len: number, pos?: 
 function writeBytes(t: Task, d: OpenDescription, src: Uint8Array, pos?: number): number {
   let at = pos ?? d.offset;
   if (pos === undefined && d.flags & O_APPEND && d.file.seekable) at = d.file.size();
-  const n = sendSigpipe(t, () => d.file.write(src, at));
+  const n = sendSigpipe(t, () => nonblocking(d, () => d.file.write(src, at)));
   if (pos === undefined && d.file.seekable) d.offset = at + n;
   return n;
 }
 
+/** Run a transfer; one that would wait fails with EAGAIN instead on an O_NONBLOCK description. */
+function nonblocking(d: OpenDescription, transfer: () => number): number {
+  try {
+    return transfer();
+  } catch (e) {
+    if (e instanceof WouldBlock && d.flags & O_NONBLOCK) throw new ErrnoError(EAGAIN);
+    throw e;
+  }
+}
+
+/**
+ * Write all of `src` to a pipe as a blocking write(2) does: what fits now, then wait for room and
+ * go on (the count so far kept in `t.progress` across the waits). A non-blocking write, or one
+ * that meets EPIPE after some bytes, returns the short count; other files take one write.
+ */
+function writeStream(t: Task, d: OpenDescription, src: Uint8Array): number {
+  if (d.file.kind !== 'pipe') return writeBytes(t, d, src);
+  let total = t.progress;
+  try {
+    while (total < src.length) {
+      const n = writeBytes(t, d, src.subarray(total));
+      if (n === 0) break;
+      total += n;
+      if (d.flags & O_NONBLOCK) break;
+    }
+  } catch (e) {
+    if (e instanceof WouldBlock) {
+      t.progress = total;
+      throw e;
+    }
+    t.progress = 0;
+    if (total > 0 && e instanceof ErrnoError) return total;
+    throw e;
+  }
+  t.progress = 0;
+  return total;
+}
 /** Run a write; a broken pipe also raises SIGPIPE, which kills unless ignored or blocked (then EPIPE). */
 function sendSigpipe(t: Task, write: () => number): number {
   try {
@@ -83,12 +124,42 @@ function iovecs(t: Task, addr: number, count: number): [number, number][] {
   return out;
 }
 
+/** readv/writev of a pipe: one transfer over all the buffers, as atomic as a write(2) of their total. */
+function vectoredPipe(t: Task, d: OpenDescription, segs: [number, number][], write: boolean): number {
+  const total = Math.min(
+    segs.reduce((n, [, len]) => n + len, 0),
+    MAX_RW,
+  );
+  if (write) {
+    const src = new Uint8Array(total);
+    let at = 0;
+    for (const [base, len] of segs) {
+      const take = Math.min(len, total - at);
+      if (take > 0) src.set(t.space.read(base, take), at);
+      at += take;
+    }
+    return writeStream(t, d, src);
+  }
+  for (const [base, len] of segs) if (len > 0 && !t.space.isMapped(base, len, PROT_WRITE)) return -EFAULT;
+  const dst = new Uint8Array(total);
+  const n = nonblocking(d, () => d.file.read(dst, 0));
+  let at = 0;
+  for (const [base, len] of segs) {
+    if (at >= n) break;
+    const take = Math.min(len, n - at);
+    t.space.write(base, dst.subarray(at, at + take));
+    at += take;
+  }
+  return n;
+}
+
 function vectored(t: Task, a: number[], write: boolean, pos?: number): number {
   const [fd, iov, cnt] = a;
   if (cnt > IOV_MAX) return -EINVAL;
   const d = t.fds.get(fd);
   const bad = write ? checkWrite(d) : checkRead(d);
   if (bad) return bad;
+  if (d.file.kind === 'pipe' && pos === undefined) return vectoredPipe(t, d, iovecs(t, iov, cnt), write);
   let total = 0;
   for (const [base, len] of iovecs(t, iov, cnt)) {
     if (len === 0) continue;
@@ -199,8 +270,37 @@ function fcntl64(t: Task, a: number[]): number {
       d.flags = (d.flags & ~changeable) | (arg & changeable);
       return 0;
     }
+    case F_GETPIPE_SZ:
+    case F_SETPIPE_SZ:
+      if (!(d.file instanceof PipeEnd)) return -EBADF;
+      return cmd === F_GETPIPE_SZ ? d.file.pipe.capacity : d.file.pipe.resize(arg);
     default:
       return -EINVAL;
+  }
+}
+
+/** pipe and pipe2: a new pipe's read and write ends at the two lowest free descriptors. */
+function pipe2(t: Task, fdsAddr: number, flags: number): number {
+  if (flags & ~(O_CLOEXEC | O_NONBLOCK)) return -EINVAL;
+  if (!t.space.isMapped(fdsAddr, 8, PROT_WRITE)) return -EFAULT;
+  const pipes = pipeFsOf(t.vfs);
+  const ns = t.clock.realtimeNs();
+  const pipe = pipes.create({ uid: t.group.uid, gid: t.group.gid, time: { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) } });
+  const cloexec = (flags & O_CLOEXEC) !== 0;
+  const status = flags & O_NONBLOCK;
+  const reader = pipes.end(pipe, 'read');
+  const writer = pipes.end(pipe, 'write');
+  let r: number | undefined;
+  try {
+    r = t.fds.install({ file: reader, offset: 0, flags: O_RDONLY | status, dirCursor: 0 }, cloexec);
+    const w = t.fds.install({ file: writer, offset: 0, flags: O_WRONLY | status, dirCursor: 0 }, cloexec);
+    t.space.write(fdsAddr, new StructWriter(8).u32(0, r).u32(4, w).bytes);
+    return 0;
+  } catch (e) {
+    if (r === undefined) reader.close();
+    else t.fds.close(r);
+    writer.close();
+    throw e;
   }
 }
 
@@ -256,7 +356,7 @@ export const ioSyscalls = syscallTable(
     },
     write(t, a) {
       const d = t.fds.get(a[0]);
-      return checkWrite(d) || writeFrom(t, d, a[1], a[2]);
+      return checkWrite(d) || writeStream(t, d, t.space.read(a[1], Math.min(a[2], MAX_RW)));
     },
     readv: (t, a) => vectored(t, a, false),
     writev: (t, a) => vectored(t, a, true),
@@ -300,10 +400,16 @@ export const ioSyscalls = syscallTable(
     fcntl64,
     fcntl: fcntl64,
     ioctl(t, a) {
+      const d = t.fds.get(a[0]);
+      if (a[1] === FIONREAD && d.file.pending) {
+        t.space.write(a[2], new StructWriter(4).u32(0, d.file.pending()).bytes);
+        return 0;
+      }
       // No descriptor here is a terminal: isatty() must say no, which selects full buffering.
-      t.fds.get(a[0]);
       return -ENOTTY;
     },
+    pipe: (t, a) => pipe2(t, a[0], 0),
+    pipe2: (t, a) => pipe2(t, a[0], a[1]),
     fsync: (t, a) => (t.fds.get(a[0]), 0),
     fdatasync: (t, a) => (t.fds.get(a[0]), 0),
     fstat64(t, a) {
@@ -334,7 +440,9 @@ export const ioSyscalls = syscallTable(
     dup3: SUPPORTED,
     fcntl64: SUPPORTED,
     fcntl: SUPPORTED,
-    ioctl: partial('no descriptor is a terminal: every request is ENOTTY'),
+    ioctl: partial('no descriptor is a terminal: FIONREAD on pipes, every other request is ENOTTY'),
+    pipe: SUPPORTED,
+    pipe2: partial('O_CLOEXEC and O_NONBLOCK; O_DIRECT (packet mode) is EINVAL'),
     fsync: SUPPORTED,
     fdatasync: SUPPORTED,
     fstat64: SUPPORTED,
