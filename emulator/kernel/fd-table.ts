@@ -221,18 +221,6 @@ export class FdTable implements Persist<FdTableState> {
     for (const d of descs) if (!refs.get(d)) d.file.close?.();
   }
 
-  /** A copy for a forked child: the same descriptors naming the same (shared) descriptions. */
-  fork(): FdTable {
-    const child = new FdTable(this.files);
-    child.slots = this.slots.map((s) => (s ? { ...s } : undefined));
-    return child;
-  }
-
-  /** Close the descriptors marked close-on-exec (what execve does). */
-  closeOnExec(): void {
-    for (const { fd, cloexec } of this.entries()) if (cloexec) this.close(fd);
-  }
-
   private exists(path: string): boolean {
     try {
       this.files.vfs.stat(path, '/', false);

@@ -251,6 +251,11 @@ export class ProcessTable implements ProcessOps {
   /** A process's last thread ended (exit_group, a fatal signal, or exit of its last thread). */
   groupEnded(g: ThreadGroup): void {
     for (const t of this.tasksOf(g)) this.retireTask(t);
+    // Its descriptors close now (readers of its pipes see EOF), unless another live process
+    // shares the table, or nothing is left to observe it (the last process keeps its table for
+    // a final checkpoint).
+    const others = this.groups().filter((o) => o !== g && !o.exitState);
+    if (others.length && !others.some((o) => o.fds === g.fds)) for (const { fd } of g.fds.entries()) g.fds.close(fd);
     this.releaseVforkParent(g);
     // Orphans go to init, which reaps them as soon as they end.
     for (const child of this.groups()) {
