@@ -4,6 +4,8 @@
  * calling task; this file only routes and accounts.
  */
 import { EFAULT, ENOSYS, ErrnoError } from '../abi/errno';
+import { SIGILL } from '../abi/signal';
+import { GuestFaultInfo } from '../errors';
 import { DeadlockError, WouldBlock } from './blocking';
 import { AddressSpace, GuestMemoryError } from '../memory/address-space';
 import { ModelClock } from '../model/model-clock';
@@ -14,6 +16,7 @@ import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';
 import { NR, SYSCALL_NAMES, syscallName } from '../abi/syscall-names';
 import { SyscallTrace } from './syscall-trace';
+import { deliverFault, deliverPendingSignals, fireTimers, nextTimerDeadline, signalInterrupts, signalWorkPending, syscallInterrupted } from './signal-delivery';
 import { Support, SupportLevel, SyscallEntry, SyscallTable } from './syscall-table';
 import { commOf, Task } from './task';
 import { ExitState, ThreadGroup, ThreadGroupInit } from './thread-group';
@@ -163,7 +166,25 @@ export class Kernel implements KernelServices {
     const result = this.interposer ? this.interposer(nr, args, (a) => this.dispatch(nr, a)) : this.dispatch(nr, args);
     cpu.setR(0, result);
     this.trace.record(nr, args, result);
+    fireTimers(this.task);
     return nr;
+  }
+
+  /** Whether the task has signals to deliver before it runs on (the machine stops the CPU for them). */
+  signalWorkPending(): boolean {
+    return signalWorkPending(this.task);
+  }
+
+  /** Deliver the task's pending signals (a handler's frame, a default action); the CPU must be stopped. */
+  deliverSignals(): void {
+    deliverPendingSignals(this.task);
+  }
+
+  /** Hand a CPU fault to the task's handler for its signal; false when there is none (the run ends with the fault). */
+  deliverFault(info: GuestFaultInfo): boolean {
+    if (info.signal === undefined || info.kind === 'bad syscall') return false;
+    const address = info.signal === SIGILL ? info.pc : info.address;
+    return deliverFault(this.task, { signal: info.signal, address, write: info.detail.startsWith('write') });
   }
 
   /** Run syscall `nr` with `args`; returns what goes into r0. */
@@ -181,11 +202,15 @@ export class Kernel implements KernelServices {
         return entry.handler(this.task, args);
       } catch (e) {
         if (!(e instanceof WouldBlock)) return this.failure(e);
-        // One task: nothing else can run while it waits, so only time can make it ready.
+        // One task: nothing else can run while it waits, so only time (a timeout, a timer's signal) can make it ready.
         const { wait } = e;
         if (wait.ready()) continue;
-        if (wait.deadlineNs === undefined) throw new DeadlockError([wait.what]);
-        this.clock.sleep(wait.deadlineNs - this.clock.monotonicNs());
+        if (signalInterrupts(this.task)) return syscallInterrupted(this.task, nr, args);
+        const timer = nextTimerDeadline(this.task);
+        const until = wait.deadlineNs === undefined || (timer !== undefined && timer < wait.deadlineNs) ? timer : wait.deadlineNs;
+        if (until === undefined) throw new DeadlockError([wait.what]);
+        this.clock.sleep(until - this.clock.monotonicNs());
+        fireTimers(this.task);
       }
     }
   }

@@ -9,6 +9,7 @@ import { Persist } from '../persist';
 import { CpuContextState } from '../unicorn/cpu-context';
 import { KernelServices, TaskCpu } from './context';
 import { FdTable } from './fd-table';
+import { SigInfo } from './signal-frame';
 import { ThreadGroup } from './thread-group';
 
 /** TASK_COMM_LEN - 1: the bytes of a name Linux keeps. */
@@ -32,6 +33,18 @@ export interface TaskState {
   pdeathsig: number;
   noNewPrivs: number;
   cpu: CpuContextState;
+  /** The siginfo of each pending signal, in arrival order (absent before handlers ran: none). */
+  pendingInfo?: SigInfo[];
+  /** The mask rt_sigsuspend replaced, restored when its handler returns. */
+  savedMask?: [number, number] | null;
+  /** A syscall a signal interrupted, to restart or fail with EINTR when the signal is delivered. */
+  sigRestart?: InterruptedSyscall | null;
+}
+
+/** A syscall a signal interrupted: its number and arguments (r0 comes back on a restart). */
+export interface InterruptedSyscall {
+  nr: number;
+  args: number[];
 }
 
 /** The name a task gets from exec of `exePath`: its last component, cut to 15 bytes. */
@@ -57,6 +70,12 @@ export class Task implements Persist<TaskState> {
    * there (kernel/blocking.ts); the handler resets it to 0 when it returns.
    */
   progress = 0;
+  /** The siginfo of each pending signal (signal-delivery.ts keeps it in step with `pending`). */
+  pendingInfo: SigInfo[] = [];
+  /** The mask rt_sigsuspend replaced, until its handler's frame takes it. */
+  savedMask: [number, number] | null = null;
+  /** The syscall a signal interrupted, until the signal is delivered. */
+  sigRestart: InterruptedSyscall | null = null;
 
   constructor(
     readonly group: ThreadGroup,
@@ -113,6 +132,9 @@ export class Task implements Persist<TaskState> {
       pdeathsig: this.pdeathsig,
       noNewPrivs: this.noNewPrivs,
       cpu: this.cpu.save(),
+      pendingInfo: this.pendingInfo.map((i) => ({ ...i })),
+      savedMask: this.savedMask ? [...this.savedMask] : null,
+      sigRestart: this.sigRestart ? { nr: this.sigRestart.nr, args: [...this.sigRestart.args] } : null,
     };
   }
 
@@ -127,5 +149,8 @@ export class Task implements Persist<TaskState> {
     this.pdeathsig = s.pdeathsig;
     this.noNewPrivs = s.noNewPrivs;
     this.cpu.restore(s.cpu);
+    this.pendingInfo = (s.pendingInfo ?? []).map((i) => ({ ...i }));
+    this.savedMask = s.savedMask ? [...s.savedMask] : null;
+    this.sigRestart = s.sigRestart ? { nr: s.sigRestart.nr, args: [...s.sigRestart.args] } : null;
   }
 }

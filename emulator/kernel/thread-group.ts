@@ -5,6 +5,7 @@
  */
 import { Persist } from '../persist';
 import { FdTable } from './fd-table';
+import { IntervalTimers, IntervalTimersState } from './interval-timers';
 
 /** How the process ended. */
 export interface ExitState {
@@ -36,6 +37,8 @@ export interface ThreadGroupState {
   /** prctl PR_SET_DUMPABLE (a property of the process's memory in Linux). */
   dumpable: number;
   exit: ExitState | null;
+  /** setitimer/alarm deadlines (absent in checkpoints from before they existed: all off). */
+  itimers?: IntervalTimersState;
 }
 
 /** What a new thread group starts with besides its defaults. */
@@ -63,6 +66,8 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
   actions: Record<number, number[]> = {};
   dumpable = 1;
   exitState: ExitState | null = null;
+  /** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF. */
+  readonly itimers = new IntervalTimers();
 
   /** `onExit` is told once, when the process ends. */
   constructor(
@@ -102,6 +107,7 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
       actions: JSON.parse(JSON.stringify(this.actions)) as Record<number, number[]>,
       dumpable: this.dumpable,
       exit: this.exitState ? { ...this.exitState } : null,
+      itimers: this.itimers.save(),
     };
   }
 
@@ -120,5 +126,6 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
     this.actions = JSON.parse(JSON.stringify(s.actions)) as Record<number, number[]>;
     this.dumpable = s.dumpable;
     this.exitState = s.exit ? { ...s.exit } : null;
+    this.itimers.restore(s.itimers ?? new IntervalTimers().save());
   }
 }

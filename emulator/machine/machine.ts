@@ -94,6 +94,8 @@ export class Machine {
    * never taken in that state.
    */
   beforeSyscall: SyscallStop | undefined;
+  /** The last engine stop was a fault handed to the guest's signal handler. */
+  private faultDelivered = false;
   /** Where run() last resumed after a YIELD/WFE hint exit (see yield-hint.ts). */
   private hintResumedAt: number | undefined;
   private readonly counting: boolean;
@@ -241,6 +243,9 @@ export class Machine {
       }
       this.stoppedAt = undefined;
       while (!this.kernel.exitState) {
+        // Pending signals are delivered before user code runs again (after a syscall, at each slice).
+        this.kernel.deliverSignals();
+        if (this.kernel.exitState) break;
         const sliceEnd = this.instructions + SLICE;
         const lastSlice = until !== undefined && until <= sliceEnd;
         this.engine.counters.setBudget(lastSlice ? until : sliceEnd);
@@ -281,7 +286,13 @@ export class Machine {
     const hint = err === UcErr.INSN_INVALID && !cpuException && this.pc !== this.hintResumedAt && followsYieldHint(this.space, this.pc);
     this.hintResumedAt = hint ? this.pc : undefined;
     if (hint) return true;
-    if (err !== 0 || cpuException) throw new GuestFault(this.faultInfo(err));
+    if (err !== 0 || cpuException) {
+      const info = this.faultInfo(err);
+      // A handler for the fault's signal runs (and the run goes on); without one the run ends here.
+      this.faultDelivered = this.kernel.deliverFault(info);
+      if (this.faultDelivered) return true;
+      throw new GuestFault(info);
+    }
     return false;
   }
 
@@ -297,9 +308,10 @@ export class Machine {
     this.engine.counters.setBudget(until);
     this.engine.counters.clearRefusal();
     this.lastIntno = undefined;
+    this.faultDelivered = false;
     this.settle(this.engine.runTo(this.pc, exit));
-    // A breakpoint in the straight-line stretch ends it early (run() reports it).
-    if (this.atBreakpoint()) return;
+    // A breakpoint in the straight-line stretch ends it early (run() reports it), as does a fault a handler takes.
+    if (this.atBreakpoint() || this.faultDelivered) return;
     if (this.instructions !== until || (this.pc & ~1) >>> 0 !== exit) {
       throw new CloneCloudError(
         `internal: a stop inside a block at 0x${exit.toString(16)} ended at 0x${this.pc.toString(16)} after ${this.instructions} instructions, not ${until}`,
@@ -333,8 +345,10 @@ export class Machine {
     this.engine.counters.clearRefusal();
     this.lastIntno = undefined;
     this.stoppedAtSyscall = false;
+    this.faultDelivered = false;
     this.settle(this.engine.runTo(this.pc, next));
     if (this.kernel.exitState) return 'exited';
+    if (this.faultDelivered) return undefined;
     if (this.pendingSyscall) return 'syscall-entry';
     if (this.stoppedAtSyscall) return 'syscall';
     if (this.counting && this.instructions !== before + 1n) {
@@ -479,6 +493,8 @@ export class Machine {
   private serveSyscall(): void {
     try {
       const nr = this.kernel.handleSyscall();
+      // Signals are delivered with the CPU stopped (see run()).
+      if (this.kernel.signalWorkPending()) this.engine.stop();
       if (this.stopAfter && !this.kernel.exitState && this.stopAfter(nr)) {
         this.stoppedAtSyscall = true;
         this.engine.stop();

@@ -5,6 +5,7 @@ import { SIGKILL } from '../../abi/signal';
 import { Task } from '../task';
 import { partial, SUPPORTED, syscallTable, unsupported } from '../syscall-table';
 import { postSignal } from '../signal-actions';
+import { SI_TKILL } from '../signal-delivery';
 
 /** A signal sent to ourselves: ignored, left pending while blocked, or acted on (see signal-actions). */
 function killSelf(t: Task, pid: number, sig: number): number {
@@ -19,7 +20,7 @@ function killSelf(t: Task, pid: number, sig: number): number {
 function killThread(t: Task, tid: number, sig: number): number {
   if (sig < 0 || sig > 64) return -EINVAL;
   if (tid !== t.tid) return -ESRCH;
-  if (sig !== 0) postSignal(t, sig);
+  if (sig !== 0) postSignal(t, sig, SI_TKILL);
   return 0;
 }
 
@@ -88,9 +89,9 @@ export const processSyscalls = syscallTable(
     rseq: unsupported('ENOSYS: restartable sequences are not offered (glibc falls back)'),
     exit: SUPPORTED,
     exit_group: SUPPORTED,
-    kill: partial('only the calling process can be signalled; a caught signal ends it as its default action would (handlers never run)'),
-    tgkill: partial('only the calling thread can be signalled; handlers never run'),
-    tkill: partial('only the calling thread can be signalled; handlers never run'),
+    kill: partial('only the calling process can be signalled'),
+    tgkill: partial('only the calling thread can be signalled'),
+    tkill: partial('only the calling thread can be signalled'),
     futex: partial(FUTEX_NOTE),
     futex_time64: partial(FUTEX_NOTE),
     sched_yield: SUPPORTED,

@@ -1,5 +1,6 @@
 /** Time syscalls, all answered from the modelled clock (never the host's). */
-import { EINVAL } from '../../abi/errno';
+import { EINTR, EINVAL } from '../../abi/errno';
+import { sleepInterruptibly } from '../signal-delivery';
 import { StructWriter, splitNs } from '../guest-structs';
 import { Task } from '../task';
 import { SUPPORTED, syscallTable } from '../syscall-table';
@@ -80,17 +81,24 @@ function clockGetres(wide: boolean) {
   };
 }
 
-/** Sleep until a relative or absolute time; modelled time advances, the CPU is idle meanwhile. */
-function sleepFor(t: Task, clock: number, flags: number, ns: bigint | undefined): number {
+/**
+ * Sleep until a relative or absolute time; modelled time advances, the CPU is idle meanwhile. A
+ * timer's signal that interrupts it ends it early with EINTR, the time left going to `rem` (for a
+ * relative sleep) when given.
+ */
+function sleepFor(t: Task, clock: number, flags: number, ns: bigint | undefined, rem?: (left: bigint) => void): number {
   if (ns === undefined) return -EINVAL;
+  let left: bigint | undefined;
   if (flags & TIMER_ABSTIME) {
     const now = clockNs(t, clock);
     if (now === undefined) return -EINVAL;
-    t.clock.sleep(ns - now);
+    left = sleepInterruptibly(t, ns - now);
   } else {
-    t.clock.sleep(ns);
+    left = sleepInterruptibly(t, ns);
   }
-  return 0;
+  if (left === undefined) return 0;
+  if (rem && !(flags & TIMER_ABSTIME)) rem(left);
+  return -EINTR;
 }
 
 const RUSAGE_SELF = 0;
@@ -140,13 +148,13 @@ export const timeSyscalls = syscallTable(
       return 0;
     },
     nanosleep(t, a) {
-      return sleepFor(t, CLOCK_MONOTONIC, 0, readTimespec32(t, a[0]));
+      return sleepFor(t, CLOCK_MONOTONIC, 0, readTimespec32(t, a[0]), a[1] ? (left) => writeTimespec32(t, a[1], left) : undefined);
     },
     clock_nanosleep(t, a) {
-      return sleepFor(t, a[0] | 0, a[1], readTimespec32(t, a[2]));
+      return sleepFor(t, a[0] | 0, a[1], readTimespec32(t, a[2]), a[3] ? (left) => writeTimespec32(t, a[3], left) : undefined);
     },
     clock_nanosleep_time64(t, a) {
-      return sleepFor(t, a[0] | 0, a[1], readTimespec64(t, a[2]));
+      return sleepFor(t, a[0] | 0, a[1], readTimespec64(t, a[2]), a[3] ? (left) => writeTimespec64(t, a[3], left) : undefined);
     },
   },
   {
