@@ -9,6 +9,7 @@ describe('kernel: signal handlers', () => {
   const elf = () => fixtureElf('handlers');
   const cases: [string, number][] = [
     ['plain', 0], // a handler without SA_SIGINFO, through raise, kill and tgkill
+    ['no-restorer', 0], // no SA_RESTORER: the kernel's return trampoline, Thumb and ARM handlers
     ['siginfo', 0], // SA_SIGINFO: si_code SI_USER / SI_TKILL, the ucontext, the VFP block, SA_NODEFER
     ['altstack', 0], // SA_ONSTACK on a sigaltstack, and a handler without it
     ['resethand', 138], // SA_RESETHAND: the second SIGUSR1 takes the default action
@@ -37,6 +38,14 @@ describe('kernel: signal handlers', () => {
     // qemu-arm refuses SS_AUTODISARM, so the expected lines are Linux's.
     const r = runElf(elf(), { argv: ['handlers', 'autodisarm'] });
     assert.equal(r.stdout.toString(), 'autodisarm: 0\nsig 10 on altstack 1 ss_flags 2 uc_stack.ss_flags -2147483648\nafter: ss_flags -2147483648\ndone\n');
+  });
+
+  it('a sigreturn frame cannot raise privilege: a CPSR asking for System mode gets SIGSEGV, as on Linux', () => {
+    // qemu-arm masks the mode bits and goes on; Linux's valid_user_regs refuses the frame.
+    const r = runElf(elf(), { argv: ['handlers', 'forged'] });
+    assert.equal(r.stdout.toString(), 'raising\n');
+    assert.equal(r.status, 139);
+    assert.equal(r.fault, undefined);
   });
 
   it('a checkpoint taken while a handler runs restores and ends the same', () => {
