@@ -16,7 +16,16 @@ import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';
 import { NR, SYSCALL_NAMES, syscallName } from '../abi/syscall-names';
 import { SyscallTrace } from './syscall-trace';
-import { deliverFault, deliverPendingSignals, fireTimers, nextTimerDeadline, signalInterrupts, signalWorkPending, syscallInterrupted } from './signal-delivery';
+import {
+  actOnFatalSignals,
+  deliverFault,
+  deliverPendingSignals,
+  fireTimers,
+  nextTimerDeadline,
+  signalInterrupts,
+  signalWorkPending,
+  syscallInterrupted,
+} from './signal-delivery';
 import { Support, SupportLevel, SyscallEntry, SyscallTable } from './syscall-table';
 import { commOf, Task } from './task';
 import { ExitState, ThreadGroup, ThreadGroupInit } from './thread-group';
@@ -167,6 +176,7 @@ export class Kernel implements KernelServices {
     cpu.setR(0, result);
     this.trace.record(nr, args, result);
     fireTimers(this.task);
+    actOnFatalSignals(this.task);
     return nr;
   }
 

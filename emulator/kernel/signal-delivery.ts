@@ -392,6 +392,25 @@ export function deliverPendingSignals(t: Task): void {
   }
 }
 
+/**
+ * Right after a syscall: a pending unblocked signal whose default action ends the process ends it
+ * now, before anything else is observed (a handler for a lower signal could not run a single
+ * instruction first either: Linux delivers all due signals before returning to user mode).
+ */
+export function actOnFatalSignals(t: Task): void {
+  const ready = unblockedPending(t);
+  if (ready === 0n) return;
+  for (let sig = 1; sig <= NSIG && !t.group.exitState; sig++) {
+    if ((ready & sigBit(sig)) === 0n) continue;
+    if (sig !== SIGKILL && actionOf(t, sig).handler !== SIG_DFL) continue;
+    const action = sig === SIGKILL ? 'terminate' : defaultAction(sig);
+    if (action === 'terminate' || action === 'core') {
+      dequeueSignal(t, sig);
+      actDefault(t, sig);
+    }
+  }
+}
+
 /** The details a CPU fault gives its signal. */
 export interface FaultSignal {
   signal: number;
