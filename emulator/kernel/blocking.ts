@@ -16,6 +16,8 @@ export interface WaitCondition {
   deadlineNs?: bigint;
   /** What it waits for, for traces and deadlock reports ("read from pipe:[3]"). */
   readonly what: string;
+  /** Told when a signal ends the wait early (nanosleep writes the time left). */
+  interrupted?(): void;
 }
 
 /** Thrown by a handler that must wait: the syscall is retried once `wait` is ready. */

@@ -4,6 +4,8 @@
  * calling task; this file only routes and accounts.
  */
 import { EFAULT, ENOSYS, ErrnoError } from '../abi/errno';
+import { SIGILL } from '../abi/signal';
+import { GuestFaultInfo } from '../errors';
 import { WouldBlock } from './blocking';
 import { ProcessHost, ProgramReader, ProcessTable } from './process-table';
 import { AddressSpace, GuestMemoryError } from '../memory/address-space';
@@ -15,6 +17,18 @@ import { FdTable } from './fd-table';
 import { GuestRandom } from './rng';
 import { NR, SYSCALL_NAMES, syscallName } from '../abi/syscall-names';
 import { SyscallTrace } from './syscall-trace';
+import {
+  actOnFatalSignals,
+  deliverFault,
+  deliverPendingSignals,
+  fireTimers,
+  nextTimerDeadline,
+  signalInterrupts,
+  signalWorkPending,
+  syscallInterrupted,
+} from './signal-delivery';
+import { cancelFutexWait } from './syscalls/futex';
+import { pipeFsOf } from './pipe-fs';
 import { Support, SupportLevel, SyscallEntry, SyscallTable } from './syscall-table';
 import { commOf, Task } from './task';
 import { ExitState, ThreadGroup, ThreadGroupInit } from './thread-group';
@@ -187,12 +201,7 @@ export class Kernel implements KernelServices {
     const { nr, args } = call;
     try {
       const result = this.interposer ? this.interposer(nr, args, (a) => this.dispatch(nr, a, t)) : this.dispatch(nr, args, t);
-      t.call = undefined;
-      t.wait = undefined;
-      if (t.run === 'blocked') t.run = 'runnable';
-      // execve replaced the registers of a task that is no longer loaded; exit leaves none.
-      if (t.run !== 'exited') t.cpu.setR(0, result);
-      this.trace.record(nr, args, result);
+      this.complete(t, result);
       return true;
     } catch (e) {
       if (!(e instanceof WouldBlock)) throw e;
@@ -201,6 +210,68 @@ export class Kernel implements KernelServices {
       this.opts.host.reschedule();
       return false;
     }
+  }
+
+  /** `t`'s syscall is over with `result`: r0 gets it, then timers and fatal signals are acted on. */
+  private complete(t: Task, result: number): void {
+    const call = t.call!;
+    t.call = undefined;
+    t.wait = undefined;
+    if (t.run === 'blocked') t.run = 'runnable';
+    // execve replaced the registers of a task that is no longer loaded; exit leaves none.
+    if (t.run !== 'exited') t.cpu.setR(0, result);
+    this.trace.record(call.nr, call.args, result);
+    if (t.run === 'exited') return;
+    fireTimers(t);
+    actOnFatalSignals(t);
+  }
+
+  /** True when a signal ends blocked task `t`'s wait (its syscall returns -EINTR or restarts). */
+  interruptsWait(t: Task): boolean {
+    return t.run === 'blocked' && signalInterrupts(t);
+  }
+
+  /** End blocked task `t`'s syscall because a signal arrived (the task must be loaded). */
+  interruptWait(t: Task): void {
+    const call = t.call!;
+    t.wait?.interrupted?.();
+    cancelFutexWait(t);
+    pipeFsOf(this.vfs).cancelOpen(t);
+    t.progress = 0;
+    t.deadline = undefined;
+    this.complete(t, syscallInterrupted(t, call.nr, call.args));
+  }
+
+  /** The earliest interval-timer deadline of any process (a wake-up for an idle machine). */
+  nextTimerDeadline(): bigint | undefined {
+    let earliest: bigint | undefined;
+    for (const t of this.tasks) {
+      const d = nextTimerDeadline(t);
+      if (d !== undefined && (earliest === undefined || d < earliest)) earliest = d;
+    }
+    return earliest;
+  }
+
+  /** Fire every process's expired interval timers. */
+  fireTimers(): void {
+    for (const t of [...this.tasks]) if (t.run !== 'exited') fireTimers(t);
+  }
+
+  /** Whether `t` has signals to deliver before it runs on (the machine stops the CPU for them). */
+  signalWorkPending(t: Task): boolean {
+    return signalWorkPending(t);
+  }
+
+  /** Deliver `t`'s pending signals (a handler's frame, a default action); its CPU must be stopped and loaded. */
+  deliverSignals(t: Task): void {
+    deliverPendingSignals(t);
+  }
+
+  /** Hand a CPU fault to `t`'s handler for its signal; false when there is none (the run ends with the fault). */
+  deliverFault(t: Task, info: GuestFaultInfo): boolean {
+    if (info.signal === undefined || info.kind === 'bad syscall') return false;
+    const address = info.signal === SIGILL ? info.pc : info.address;
+    return deliverFault(t, { signal: info.signal, address, write: info.detail.startsWith('write') });
   }
 
   /** Run syscall `nr` with `args` for `t`; returns what goes into r0 (WouldBlock when it must wait). */

@@ -11,6 +11,7 @@ import { WaitCondition } from './blocking';
 import { KernelServices, TaskCpu } from './context';
 import { FdTable } from './fd-table';
 import { FutexTable } from './futex-table';
+import { SigInfo } from './signal-frame';
 import { ThreadGroup } from './thread-group';
 
 /** What clone(2) was asked for (ARM's argument order: flags, stack, parent tid, TLS, child tid). */
@@ -70,6 +71,18 @@ export interface TaskState {
   pdeathsig: number;
   noNewPrivs: number;
   cpu: CpuContextState;
+  /** The siginfo of each pending signal, in arrival order (absent before handlers ran: none). */
+  pendingInfo?: SigInfo[];
+  /** The mask rt_sigsuspend replaced, restored when its handler returns. */
+  savedMask?: [number, number] | null;
+  /** A syscall a signal interrupted, to restart or fail with EINTR when the signal is delivered. */
+  sigRestart?: InterruptedSyscall | null;
+}
+
+/** A syscall a signal interrupted: its number and arguments (r0 comes back on a restart). */
+export interface InterruptedSyscall {
+  nr: number;
+  args: number[];
 }
 
 /** The name a task gets from exec of `exePath`: its last component, cut to 15 bytes. */
@@ -107,6 +120,12 @@ export class Task implements Persist<TaskState> {
   /** The registers while the task is not loaded on its process's engine. */
   parked: CpuContextState | undefined;
   readonly cpu: TaskCpu;
+  /** The siginfo of each pending signal (signal-delivery.ts keeps it in step with `pending`). */
+  pendingInfo: SigInfo[] = [];
+  /** The mask rt_sigsuspend replaced, until its handler's frame takes it. */
+  savedMask: [number, number] | null = null;
+  /** The syscall a signal interrupted, until the signal is delivered. */
+  sigRestart: InterruptedSyscall | null = null;
 
   constructor(
     public group: ThreadGroup,
@@ -166,6 +185,9 @@ export class Task implements Persist<TaskState> {
       pdeathsig: this.pdeathsig,
       noNewPrivs: this.noNewPrivs,
       cpu: this.cpu.save(),
+      pendingInfo: this.pendingInfo.map((i) => ({ ...i })),
+      savedMask: this.savedMask ? [...this.savedMask] : null,
+      sigRestart: this.sigRestart ? { nr: this.sigRestart.nr, args: [...this.sigRestart.args] } : null,
     };
   }
 
@@ -180,5 +202,8 @@ export class Task implements Persist<TaskState> {
     this.pdeathsig = s.pdeathsig;
     this.noNewPrivs = s.noNewPrivs;
     this.cpu.restore(s.cpu);
+    this.pendingInfo = (s.pendingInfo ?? []).map((i) => ({ ...i }));
+    this.savedMask = s.savedMask ? [...s.savedMask] : null;
+    this.sigRestart = s.sigRestart ? { nr: s.sigRestart.nr, args: [...s.sigRestart.args] } : null;
   }
 }

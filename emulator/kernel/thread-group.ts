@@ -6,6 +6,7 @@
 import { AddressSpace } from '../memory/address-space';
 import { Persist } from '../persist';
 import { FdTable } from './fd-table';
+import { IntervalTimers, IntervalTimersState } from './interval-timers';
 
 /** How the process ended. */
 export interface ExitState {
@@ -37,6 +38,8 @@ export interface ThreadGroupState {
   /** prctl PR_SET_DUMPABLE (a property of the process's memory in Linux). */
   dumpable: number;
   exit: ExitState | null;
+  /** setitimer/alarm deadlines (absent in checkpoints from before they existed: all off). */
+  itimers?: IntervalTimersState;
 }
 
 /** What a new thread group starts with besides its defaults. */
@@ -78,6 +81,8 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
   vforkParentTid = 0;
   /** What the machine keeps for this process (its engine); opaque to the kernel. */
   host: unknown;
+  /** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF. */
+  readonly itimers = new IntervalTimers();
 
   /** `onExit` is told once, when the process ends. */
   constructor(
@@ -121,6 +126,7 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
       actions: JSON.parse(JSON.stringify(this.actions)) as Record<number, number[]>,
       dumpable: this.dumpable,
       exit: this.exitState ? { ...this.exitState } : null,
+      itimers: this.itimers.save(),
     };
   }
 
@@ -139,5 +145,6 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
     this.actions = JSON.parse(JSON.stringify(s.actions)) as Record<number, number[]>;
     this.dumpable = s.dumpable;
     this.exitState = s.exit ? { ...s.exit } : null;
+    this.itimers.restore(s.itimers ?? new IntervalTimers().save());
   }
 }

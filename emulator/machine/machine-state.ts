@@ -37,6 +37,17 @@ export interface MachineState {
 /** Save the state of a stopped machine. */
 export function saveMachineState(m: Machine): MachineState {
   const k = m.kernel;
+  const groups = k.procs.groups();
+  if (
+    groups.length > 1 ||
+    (groups.length === 1 && groups[0] !== k.group) ||
+    k.tasks.length > 1 ||
+    k.tasks.some((t) => t.run !== 'runnable' && t.run !== 'exited')
+  ) {
+    throw new PersistError(
+      `the guest runs ${groups.length} processes and ${k.tasks.length} threads: checkpoints cover a single-threaded process only (with no child left), so no checkpoint can be taken now`,
+    );
+  }
   return {
     instructions: m.instructions.toString(),
     clock: m.clock.save(),

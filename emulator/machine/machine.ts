@@ -158,6 +158,8 @@ export class Machine {
    * never taken in that state.
    */
   beforeSyscall: SyscallStop | undefined;
+  /** The last engine stop was a fault handed to the guest's signal handler. */
+  private faultDelivered = false;
   /** Where run() last resumed after a YIELD/WFE hint exit (see yield-hint.ts). */
   private hintResumedAt: number | undefined;
   private readonly counting: boolean;
@@ -417,6 +419,10 @@ export class Machine {
       while (!this.kernel.exitState) {
         if (this.schedule(stopAfter)) return 'syscall';
         if (this.kernel.exitState) break;
+        // Pending signals are delivered before user code runs again (after a syscall, at each slice).
+        this.kernel.deliverSignals(this.cur);
+        if (this.kernel.exitState) break;
+        if (this.cur.run !== 'runnable') continue;
         const eng = this.eng;
         // Other runnable tasks get the CPU after a quantum; alone, a task runs whole slices.
         const quantumEnd = this.kernel.tasks.filter((t) => t.run === 'runnable').length > 1 ? this.instructions + QUANTUM : undefined;
@@ -486,10 +492,18 @@ export class Machine {
     for (;;) {
       const tasks = this.kernel.tasks;
       if (!tasks.length) return false;
+      this.kernel.fireTimers();
       const now = this.clock.monotonicNs();
       for (const t of [...tasks]) {
+        if (t.run !== 'blocked') continue;
+        if (this.kernel.interruptsWait(t)) {
+          // A signal ends the wait: the syscall returns -EINTR (or restarts after the handler).
+          this.switchTo(t);
+          this.kernel.interruptWait(t);
+          continue;
+        }
         const w = t.wait;
-        if (t.run !== 'blocked' || !w || !(w.ready() || (w.deadlineNs !== undefined && w.deadlineNs <= now))) continue;
+        if (!w || !(w.ready() || (w.deadlineNs !== undefined && w.deadlineNs <= now))) continue;
         this.switchTo(t);
         const nr = t.call?.nr ?? -1;
         if (this.kernel.serveCall(t) && stopAfter && !this.kernel.exitState && stopAfter(nr)) return true;
@@ -500,7 +514,8 @@ export class Machine {
         return false;
       }
       if (!this.kernel.tasks.length) return false;
-      let earliest: bigint | undefined;
+      // Nothing can run: the next deadline or interval timer is when something can.
+      let earliest = this.kernel.nextTimerDeadline();
       for (const t of this.kernel.tasks) {
         const d = t.wait?.deadlineNs;
         if (d !== undefined && (earliest === undefined || d < earliest)) earliest = d;
@@ -540,10 +555,25 @@ export class Machine {
     // A YIELD/WFE exit looks like an invalid instruction; resume after the hint. The same PC
     // twice in a row is a real undefined instruction that happens to follow such bytes.
     const cpuException = this.lastIntno !== undefined && this.lastIntno !== EXCP_SWI;
-    const hint = err === UcErr.INSN_INVALID && !cpuException && this.pc !== this.hintResumedAt && followsYieldHint(this.space, this.pc);
+    const hint = err === UcErr.INSN_INVALID && !cpuException && this.pc !== this.hintResumedAt && followsYieldHint(this.cur.space, this.pc);
     this.hintResumedAt = hint ? this.pc : undefined;
     if (hint) return true;
-    if (err !== 0 || cpuException) throw new GuestFault(this.faultInfo(err));
+    if (err !== 0 || cpuException) {
+      const info = this.faultInfo(err);
+      // A handler for the fault's signal runs (and the run goes on); without one the run ends here.
+      this.faultDelivered = this.kernel.deliverFault(this.cur, info);
+      if (this.faultDelivered) return true;
+      // While other processes live, only the faulting one dies of the signal, as under Linux.
+      const g = this.cur.group;
+      if (this.kernel.procs.groups().some((o) => o !== g && !o.exitState)) {
+        const sig = info.signal ?? 11;
+        this.host.warn(`process ${g.pid} (${this.cur.comm}) killed by signal ${sig}: ${new GuestFault(info).message.split('\n')[0]}`);
+        g.exit(128 + sig, sig);
+        this.faultDelivered = true;
+        return true;
+      }
+      throw new GuestFault(info);
+    }
     return false;
   }
 
@@ -555,14 +585,15 @@ export class Machine {
   private runTail(until: bigint): void {
     const thumb = (this.pc & 1) !== 0;
     let exit = (this.pc & ~1) >>> 0;
-    for (let i = 0n; i < until - this.instructions; i++) exit += thumb ? thumbInstructionSize(this.space.bytes, exit) : 4;
+    for (let i = 0n; i < until - this.instructions; i++) exit += thumb ? thumbInstructionSize(this.cur.space.bytes, exit) : 4;
     this.eng.counters.setBudget(this.engineTarget(until));
     this.eng.counters.clearRefusal();
     this.lastIntno = undefined;
+    this.faultDelivered = false;
     const eng = this.eng;
     this.settle(this.runEngine(eng, () => eng.runTo(this.pc, exit)));
-    // A breakpoint in the straight-line stretch ends it early (run() reports it).
-    if (this.atBreakpoint()) return;
+    // A breakpoint in the straight-line stretch ends it early (run() reports it), as does a fault a handler takes.
+    if (this.atBreakpoint() || this.faultDelivered) return;
     if (this.instructions !== until || (this.pc & ~1) >>> 0 !== exit) {
       throw new CloneCloudError(
         `internal: a stop inside a block at 0x${exit.toString(16)} ended at 0x${this.pc.toString(16)} after ${this.instructions} instructions, not ${until}`,
@@ -590,15 +621,17 @@ export class Machine {
   private stepPastBreakpoint(): RunOutcome | undefined {
     this.stoppedAt = undefined;
     const at = (this.pc & ~1) >>> 0;
-    const next = at + ((this.pc & 1) !== 0 ? thumbInstructionSize(this.space.bytes, at) : 4);
+    const next = at + ((this.pc & 1) !== 0 ? thumbInstructionSize(this.cur.space.bytes, at) : 4);
     const before = this.instructions;
     this.eng.counters.setBudget(this.engineTarget(before + 1n));
     this.eng.counters.clearRefusal();
     this.lastIntno = undefined;
     this.stoppedAtSyscall = false;
+    this.faultDelivered = false;
     const eng = this.eng;
     this.settle(this.runEngine(eng, () => eng.runTo(this.pc, next)));
     if (this.kernel.exitState) return 'exited';
+    if (this.faultDelivered) return undefined;
     if (this.pendingSyscall) return 'syscall-entry';
     if (this.stoppedAtSyscall) return 'syscall';
     if (this.counting && this.instructions !== before + 1n) {
@@ -744,6 +777,8 @@ export class Machine {
     const t = this.cur;
     try {
       const nr = this.kernel.handleSyscall(t);
+      // Signals are delivered with the CPU stopped (see run()).
+      if (this.kernel.signalWorkPending(t)) this.stopCpu();
       // A syscall that blocked completes later (schedule() asks stopAfter then).
       if (t.call === undefined && this.stopAfter && !this.kernel.exitState && this.stopAfter(nr)) {
         this.stoppedAtSyscall = true;
@@ -770,7 +805,7 @@ export class Machine {
       kind: 'bad syscall',
       pc,
       mode: thumb ? 'thumb' : 'arm',
-      instruction: instructionText(this.space, pc, thumb),
+      instruction: instructionText(this.cur.space, pc, thumb),
       detail: `${syscallName(nr)} (${nr}) could not be served: ${e instanceof Error ? e.message : String(e)}`,
       lastSyscalls: this.kernel.trace.recent(),
     };
@@ -787,7 +822,7 @@ export class Machine {
         refusal.address = probed.address;
       }
     }
-    return describeFault(this.space, {
+    return describeFault(this.cur.space, {
       ucErr: err,
       ucErrText: err ? this.eng.errorText(err) : '',
       intno: this.lastIntno,

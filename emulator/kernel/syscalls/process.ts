@@ -5,6 +5,7 @@ import { Task } from '../task';
 import { ThreadGroup } from '../thread-group';
 import { partial, SUPPORTED, syscallTable, unsupported } from '../syscall-table';
 import { postSignal } from '../signal-actions';
+import { sendSignal, SI_TKILL, SI_USER } from '../signal-delivery';
 
 /** Send `sig` to process `g`: to its first thread that does not block it, else its first thread. */
 function signalGroup(t: Task, g: ThreadGroup, sig: number): void {
@@ -12,7 +13,7 @@ function signalGroup(t: Task, g: ThreadGroup, sig: number): void {
   const tasks = t.procs.tasksOf(g);
   const bit = 1n << BigInt(sig - 1);
   const target = tasks.find((x) => (((BigInt(x.blocked[1] >>> 0) << 32n) | BigInt(x.blocked[0] >>> 0)) & bit ? false : true)) ?? tasks[0];
-  if (target) postSignal(target, sig);
+  if (target) sendSignal(target, { signo: sig, code: SI_USER, pid: t.group.pid, uid: t.group.uid });
 }
 
 /** kill(2): one process, the caller's group, a group, or every process but init and the caller's. */
@@ -44,7 +45,7 @@ function killThread(t: Task, tgid: number, tid: number, sig: number): number {
   if (sig < 0 || sig > 64 || tid <= 0) return -EINVAL;
   const target = t.procs.findTask(tid);
   if (!target || (tgid !== -1 && target.group.pid !== tgid)) return -ESRCH;
-  if (sig !== 0) postSignal(target, sig);
+  if (sig !== 0) sendSignal(target, { signo: sig, code: SI_TKILL, pid: t.group.pid, uid: t.group.uid });
   return 0;
 }
 
@@ -96,9 +97,9 @@ export const processSyscalls = syscallTable(
     rseq: unsupported('ENOSYS: restartable sequences are not offered (glibc falls back)'),
     exit: SUPPORTED,
     exit_group: SUPPORTED,
-    kill: partial('a caught signal ends the process as its default action would (handlers never run)'),
-    tgkill: partial('handlers never run'),
-    tkill: partial('handlers never run'),
+    kill: partial('no permission checks (every process has the same user); stop signals end the process'),
+    tgkill: partial('stop signals end the process'),
+    tkill: partial('stop signals end the process'),
     futex: partial(FUTEX_NOTE),
     futex_time64: partial(FUTEX_NOTE),
     sched_yield: SUPPORTED,

@@ -83,9 +83,11 @@ function clockGetres(wide: boolean) {
 
 /**
  * Sleep until a relative or absolute time: the task waits (others run, or the CPU idles) until
- * modelled time reaches the deadline, computed once on the first try.
+ * modelled time reaches the deadline, computed once on the first try. A signal that interrupts it
+ * ends it early with EINTR (the scheduler's doing), the time left going to `rem` (for a relative
+ * sleep) when given.
  */
-function sleepFor(t: Task, clock: number, flags: number, ns: bigint | undefined): number {
+function sleepFor(t: Task, clock: number, flags: number, ns: bigint | undefined, rem?: (left: bigint) => void): number {
   if (ns === undefined) return -EINVAL;
   const now = t.clock.monotonicNs();
   if (t.deadline === undefined) {
@@ -102,7 +104,15 @@ function sleepFor(t: Task, clock: number, flags: number, ns: bigint | undefined)
     t.deadline = undefined;
     return 0;
   }
-  throw new WouldBlock({ ready: () => false, deadlineNs: deadline, what: 'a sleep to end' });
+  const relative = !(flags & TIMER_ABSTIME);
+  throw new WouldBlock({
+    ready: () => false,
+    deadlineNs: deadline,
+    what: 'a sleep to end',
+    interrupted: () => {
+      if (rem && relative) rem(deadline - t.clock.monotonicNs());
+    },
+  });
 }
 
 const RUSAGE_SELF = 0;
@@ -152,13 +162,13 @@ export const timeSyscalls = syscallTable(
       return 0;
     },
     nanosleep(t, a) {
-      return sleepFor(t, CLOCK_MONOTONIC, 0, readTimespec32(t, a[0]));
+      return sleepFor(t, CLOCK_MONOTONIC, 0, readTimespec32(t, a[0]), a[1] ? (left) => writeTimespec32(t, a[1], left) : undefined);
     },
     clock_nanosleep(t, a) {
-      return sleepFor(t, a[0] | 0, a[1], readTimespec32(t, a[2]));
+      return sleepFor(t, a[0] | 0, a[1], readTimespec32(t, a[2]), a[3] ? (left) => writeTimespec32(t, a[3], left) : undefined);
     },
     clock_nanosleep_time64(t, a) {
-      return sleepFor(t, a[0] | 0, a[1], readTimespec64(t, a[2]));
+      return sleepFor(t, a[0] | 0, a[1], readTimespec64(t, a[2]), a[3] ? (left) => writeTimespec64(t, a[3], left) : undefined);
     },
   },
   {
