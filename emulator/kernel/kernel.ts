@@ -201,7 +201,7 @@ export class Kernel implements KernelServices {
     const { nr, args } = call;
     try {
       const result = this.interposer ? this.interposer(nr, args, (a) => this.dispatch(nr, a, t)) : this.dispatch(nr, args, t);
-      this.complete(t, result);
+      this.complete(t, call, result);
       return true;
     } catch (e) {
       if (!(e instanceof WouldBlock)) throw e;
@@ -213,8 +213,7 @@ export class Kernel implements KernelServices {
   }
 
   /** `t`'s syscall is over with `result`: r0 gets it, then timers and fatal signals are acted on. */
-  private complete(t: Task, result: number): void {
-    const call = t.call!;
+  private complete(t: Task, call: { nr: number; args: number[] }, result: number): void {
     t.call = undefined;
     t.wait = undefined;
     if (t.run === 'blocked') t.run = 'runnable';
@@ -239,7 +238,7 @@ export class Kernel implements KernelServices {
     pipeFsOf(this.vfs).cancelOpen(t);
     t.progress = 0;
     t.deadline = undefined;
-    this.complete(t, syscallInterrupted(t, call.nr, call.args));
+    this.complete(t, call, syscallInterrupted(t, call.nr, call.args));
   }
 
   /** The earliest interval-timer deadline of any process (a wake-up for an idle machine). */
