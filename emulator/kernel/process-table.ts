@@ -53,10 +53,11 @@ export interface ProcessHost {
   /** The calling task's live registers, inside a syscall (the PC is past the SVC). */
   liveContext(t: Task): CpuContextState;
   /**
-   * Load `program` into `t`'s process, on fresh memory when the process shares its memory with
-   * another; returns the registers the program starts with. Throws ErrnoError for a bad program.
+   * Check `program` (ErrnoError when it cannot run) and have it replace `t`'s process's image
+   * before the task runs again: on fresh memory when the process shares its memory with another,
+   * with the task's registers set to the program's start.
    */
-  loadProgram(t: Task, program: Uint8Array, path: string, argv: Uint8Array[], envp: Uint8Array[]): CpuContextState;
+  loadProgram(t: Task, program: Uint8Array, path: string, argv: Uint8Array[], envp: Uint8Array[]): void;
   /** `g` has been reaped (or replaced its shared memory): free what it alone used. */
   releaseProcess(g: ThreadGroup, space: AddressSpace): void;
   /** The running task stopped being runnable or yields: stop the CPU once this syscall is done. */
@@ -154,7 +155,7 @@ export class ProcessTable implements ProcessOps {
         pg.space,
         (ended) => this.groupEnded(ended),
       );
-      Object.assign(g, { umask: pg.umask, brkStart: pg.brkStart, brk: pg.brk, mmapTop: pg.mmapTop, dumpable: pg.dumpable });
+      Object.assign(g, { exe: pg.exe, umask: pg.umask, brkStart: pg.brkStart, brk: pg.brk, mmapTop: pg.mmapTop, dumpable: pg.dumpable });
       g.actions = JSON.parse(JSON.stringify(pg.actions)) as Record<number, number[]>;
       this.host.attachProcess(g, pg, (flags & CLONE_VM) !== 0);
       this.groupsByPid.set(g.pid, g);
@@ -188,7 +189,7 @@ export class ProcessTable implements ProcessOps {
   }
 
   execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[]): number {
-    let program = this.readProgram(t, path);
+    let program = this.programAt(t, path);
     // "#!interpreter [one argument]" scripts run the interpreter with the script's path.
     const shebang = parseShebang(program.bytes);
     if (shebang) {
@@ -204,11 +205,8 @@ export class ProcessTable implements ProcessOps {
     const g = t.group;
     // Every other thread of the process ends; the caller takes over the process.
     for (const other of this.tasksOf(g)) if (other !== t) this.retireTask(other);
-    const oldSpace = g.space;
-    const regs = this.host.loadProgram(t, program.bytes, program.path, argv, envp);
-    if (g.space !== oldSpace && !this.spaceInUse(oldSpace)) this.host.releaseProcess(g, oldSpace);
-    t.parked = regs;
-    t.pc = regs.pc;
+    this.host.loadProgram(t, program.bytes, program.path, argv, envp);
+    g.exe = { path: program.path, bytes: program.bytes };
     t.comm = commOf(program.path);
     t.altstack = [0, 2, 0];
     t.clearChildTid = 0;
@@ -219,6 +217,14 @@ export class ProcessTable implements ProcessOps {
     }
     this.releaseVforkParent(g);
     return 0;
+  }
+
+  /** The program file at `path`; /proc/self/exe (and /proc/PID/exe) is the process's own program. */
+  private programAt(t: Task, path: string): { bytes: Uint8Array; path: string } {
+    const m = /^\/proc\/(self|\d+)\/exe$/.exec(path);
+    const g = m ? (m[1] === 'self' ? t.group : this.findGroup(Number(m[1]))) : undefined;
+    if (g?.exe) return { bytes: g.exe.bytes, path };
+    return this.readProgram(t, path);
   }
 
   exitThread(t: Task, status: number): void {

@@ -79,6 +79,8 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
   reaped = false;
   /** The thread of the parent that waits until this child execs or ends (CLONE_VFORK), or 0. */
   vforkParentTid = 0;
+  /** The program the process runs (what /proc/self/exe opens, whatever the file system holds). */
+  exe: { path: string; bytes: Uint8Array } | undefined;
   /** What the machine keeps for this process (its engine); opaque to the kernel. */
   host: unknown;
   /** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF. */

@@ -103,16 +103,34 @@ function slotOf(g: ThreadGroup): ProcessSlot {
   return g.host as ProcessSlot;
 }
 
-/** Register access for task `t` on whichever engine its process has now (exec may change it). */
+/**
+ * Register access for task `t`: on its process's engine while it is loaded there, else on its
+ * parked registers (exec leaves the new program's registers parked until the task runs again).
+ */
 function taskCpu(t: Task): TaskCpu {
   const resume = { get: () => t.pc, set: (pc: number) => void (t.pc = pc >>> 0) };
+  const loaded = () => slotOf(t.group).loaded === t && slotOf(t.group).engine !== NO_ENGINE;
   const ctx = () => new CpuContext(slotOf(t.group).engine, resume);
+  const parked = (): CpuContextState => {
+    if (!t.parked) throw new CloneCloudError(`internal: task ${t.tid} is neither loaded nor parked`);
+    return t.parked;
+  };
   return {
-    r: (n) => slotOf(t.group).engine.r(n),
-    setR: (n, v) => slotOf(t.group).engine.setR(n, v),
-    setTls: (v) => ctx().setTls(v),
-    save: () => ctx().save(),
-    restore: (st) => ctx().restore(st),
+    r: (n) => (loaded() ? slotOf(t.group).engine.r(n) : n === 15 ? t.pc : parked().r[n]),
+    setR: (n, v) => {
+      if (loaded()) slotOf(t.group).engine.setR(n, v);
+      else if (n === 15) t.pc = v >>> 0;
+      else parked().r[n] = v >>> 0;
+    },
+    setTls: (v) => (loaded() ? ctx().setTls(v) : void (parked().tls = v >>> 0)),
+    save: () => (loaded() ? ctx().save() : { ...parked(), r: [...parked().r], d: [...parked().d], pc: t.pc }),
+    restore: (st) => {
+      if (loaded()) ctx().restore(st);
+      else {
+        t.parked = { ...st, r: [...st.r], d: [...st.d] };
+        t.pc = st.pc;
+      }
+    },
   };
 }
 
@@ -213,6 +231,7 @@ export class Machine {
     this.cur = this.kernel.task;
     this.kernel.group.host = { engine: this.engine, loaded: this.cur } satisfies ProcessSlot;
     if (host.elf) this.loadProgram(host.elf);
+    if (host.elf) this.kernel.group.exe = { path: spec.program.path, bytes: host.elf };
   }
 
   /** The three standard streams, made once per machine. */
@@ -294,36 +313,56 @@ export class Machine {
 
   private readonly releaseAfterRun: { engine: Engine; space: AddressSpace }[] = [];
 
+  /** Programs execve accepted, loaded once the engine has stopped (see execProgram). */
+  private readonly pendingExecs: (() => void)[] = [];
+
   /**
-   * execve's loading: the program replaces the process's memory (fresh memory and engine when it
-   * shared its parent's, after vfork) and the task gets its start registers.
+   * execve's loading. The program is checked now (execve's errors), and replaces the process's
+   * memory once the engine has stopped: code must not be unmapped under the block that is
+   * executing the SVC (QEMU would leave the hook to retranslate it). The memory is fresh, with a
+   * fresh engine, when the process shared it with its parent (after vfork).
    */
-  private execProgram(t: Task, bytes: Uint8Array, path: string, argv: Uint8Array[], envp: Uint8Array[]): CpuContextState {
-    let elf;
+  private execProgram(t: Task, bytes: Uint8Array, path: string, argv: Uint8Array[], envp: Uint8Array[]): void {
+    let elf: ReturnType<typeof parseElf>;
     try {
       elf = parseElf(bytes, path);
     } catch (e) {
       // A dynamic program's interpreter is not in the guest's root: Linux says ENOENT then.
       throw new ErrnoError(e instanceof Error && e.message.includes('dynamically linked') ? ENOENT : ENOEXEC);
     }
-    const g = t.group;
-    const old = slotOf(g);
-    old.loaded = undefined;
-    const shared = this.kernel.tasks.some((o) => o.group !== g && o.space === g.space);
-    if (shared) {
-      g.space = new AddressSpace();
-      g.host = { engine: NO_ENGINE, loaded: undefined } satisfies ProcessSlot;
-    } else {
-      g.space.restore([]);
-    }
-    const image = loadElf(g.space, elf, bytes, { name: path });
-    const random = new Uint8Array(16);
-    this.kernel.rng.fill(random);
-    const stack = buildInitialStack(g.space, { argv, envp, execfn: path, random, image, uid: g.uid, euid: g.uid, gid: g.gid, egid: g.gid });
-    Object.assign(g, { brkStart: image.brkStart, brk: image.brkStart, mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000), mmapTop: stack.stackStart });
-    mapKuserHelpers(g.space);
-    this.running?.stop();
-    return startRegisters(image.entry, stack.sp);
+    this.pendingExecs.push(() => {
+      const g = t.group;
+      if (t.run === 'exited') return;
+      const old = slotOf(g);
+      const oldSpace = g.space;
+      if (old.loaded === t) old.loaded = undefined;
+      if (this.kernel.tasks.some((o) => o.group !== g && o.space === oldSpace)) {
+        g.space = new AddressSpace();
+        g.host = { engine: NO_ENGINE, loaded: undefined } satisfies ProcessSlot;
+      } else {
+        oldSpace.restore([]);
+      }
+      const image = loadElf(g.space, elf, bytes, { name: path });
+      const random = new Uint8Array(16);
+      this.kernel.rng.fill(random);
+      const stack = buildInitialStack(g.space, { argv, envp, execfn: path, random, image, uid: g.uid, euid: g.uid, gid: g.gid, egid: g.gid });
+      Object.assign(g, {
+        brkStart: image.brkStart,
+        brk: image.brkStart,
+        mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000),
+        mmapTop: stack.stackStart,
+      });
+      mapKuserHelpers(g.space);
+      t.parked = startRegisters(image.entry, stack.sp);
+      t.pc = t.parked.pc;
+    });
+    if (this.running) this.running.stop();
+    else this.applyExecs();
+  }
+
+  /** Load the programs execve accepted (the engine is stopped). */
+  private applyExecs(): void {
+    for (const load of this.pendingExecs.splice(0)) load();
   }
 
   /** Load the ELF, build the initial stack and point the CPU at the entry. */
@@ -438,8 +477,8 @@ export class Machine {
         if (this.kernel.exitState) break;
         if (this.pendingSyscall) return 'syscall-entry';
         if (this.stoppedAtSyscall) return 'syscall';
-        if (this.atBreakpoint()) return 'breakpoint';
         if (this.cur.run !== 'runnable' || slotOf(this.cur.group).loaded !== this.cur) continue;
+        if (this.atBreakpoint()) return 'breakpoint';
         if (lastSlice && eng.counters.budgetStopped) {
           // The next block would pass the target: run just its first instructions, so that a
           // run can stop (and resume) at any instruction, not only at block boundaries.
@@ -469,6 +508,7 @@ export class Machine {
       return go();
     } finally {
       this.running = undefined;
+      this.applyExecs();
       for (const { engine, space } of this.releaseAfterRun.splice(0)) {
         engine.close();
         space.release();
@@ -536,10 +576,12 @@ export class Machine {
         // Linux clears the exclusive monitor on a context switch: a STREX after it fails.
         delete prev.parked.exclusive;
       }
-      if (!t.parked) throw new CloneCloudError(`internal: task ${t.tid} has no saved registers to resume from`);
-      t.cpu.restore(t.parked);
-      t.parked = undefined;
+      const regs = t.parked;
+      if (!regs) throw new CloneCloudError(`internal: task ${t.tid} has no saved registers to resume from`);
+      // Loaded first: the task's CPU then writes the engine, not its parked copy.
       slot.loaded = t;
+      t.parked = undefined;
+      t.cpu.restore(regs);
     }
     this.cur = t;
   }
