@@ -92,6 +92,25 @@ export class ProcessTable implements ProcessOps {
     this.nextId = t.tid + 1;
   }
 
+  /**
+   * Make the table hold the first process alone, with its one task live, or nothing left when
+   * the process has ended (a checkpoint of a single-task process was restored).
+   */
+  resetTo(first: Task): void {
+    const g = first.group;
+    this.tasks.splice(0, this.tasks.length);
+    this.groupsByPid.clear();
+    first.wait = undefined;
+    first.call = undefined;
+    first.parked = undefined;
+    g.reaped = g.exitState !== null;
+    first.run = g.exitState ? 'exited' : 'runnable';
+    if (!g.exitState) {
+      this.tasks.push(first);
+      this.groupsByPid.set(g.pid, g);
+    }
+  }
+
   findTask(tid: number): Task | undefined {
     return this.tasks.find((t) => t.tid === tid);
   }

@@ -10,7 +10,7 @@
 import { ConsoleState } from '../kernel/console';
 import { FdTableState } from '../kernel/fd-table';
 import { TraceState } from '../kernel/syscall-trace';
-import { TaskState } from '../kernel/task';
+import { Task, TaskState } from '../kernel/task';
 import { ThreadGroupState } from '../kernel/thread-group';
 import { Region } from '../memory/address-space';
 import { ClockState } from '../model/model-clock';
@@ -32,6 +32,11 @@ export interface MachineState {
   group: ThreadGroupState;
   /** Every task of the group, the running one first (one today). */
   tasks: TaskState[];
+}
+
+/** The tasks a state covers: the live ones, or the first one once the program has ended. */
+function liveOrFirst(m: Machine): Task[] {
+  return m.kernel.tasks.length ? m.kernel.tasks : [m.kernel.task];
 }
 
 /** Save the state of a stopped machine. */
@@ -57,7 +62,8 @@ export function saveMachineState(m: Machine): MachineState {
     consoles: m.consoles().map((c) => c.save()),
     fds: k.fds.save(),
     group: k.group.save(),
-    tasks: k.tasks.map((t) => t.save()),
+    // After the end no task is live; the first one's last state is what restores.
+    tasks: liveOrFirst(m).map((t) => t.save()),
   };
 }
 
@@ -68,11 +74,14 @@ export function saveMachineState(m: Machine): MachineState {
  */
 export function restoreMachineState(m: Machine, s: MachineState): void {
   const k = m.kernel;
-  if (s.tasks.length !== k.tasks.length) {
-    throw new PersistError(`the state holds ${s.tasks.length} tasks; this machine runs ${k.tasks.length}`);
+  // Other processes' state is not in a checkpoint: only the first process is restored.
+  m.adoptFirstTask();
+  const tasks = liveOrFirst(m);
+  if (s.tasks.length !== tasks.length) {
+    throw new PersistError(`the state holds ${s.tasks.length} tasks; this machine runs ${tasks.length}`);
   }
   m.space.restore(s.regions);
-  k.tasks.forEach((t, i) => t.restore(s.tasks[i]));
+  tasks.forEach((t, i) => t.restore(s.tasks[i]));
   // The clock prices from the instruction count: restore the count first.
   m.engine.counters.instructions = BigInt(s.instructions);
   m.clock.restore(s.clock);
@@ -86,5 +95,6 @@ export function restoreMachineState(m: Machine, s: MachineState): void {
     console.restore(c);
   }
   k.fds.restore(s.fds);
+  m.adoptFirstTask();
   m.rearmDirtyTracking();
 }

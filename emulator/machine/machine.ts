@@ -399,6 +399,24 @@ export class Machine {
     this.rearmDirtyTracking();
   }
 
+  /**
+   * After a single-task state was put in place: the first task is the one that runs (on the
+   * first engine), or none is left when that state had ended.
+   */
+  adoptFirstTask(): void {
+    const first = this.kernel.task;
+    for (const e of [...this.engines]) {
+      if (e === this.engine) continue;
+      this.engines.delete(e);
+      e.close();
+    }
+    for (const g of this.kernel.procs.groups()) if (g !== first.group && g.space !== this.space && g.space.alive) g.space.release();
+    this.retired = 0n;
+    this.kernel.procs.resetTo(first);
+    slotOf(first.group).loaded = first;
+    this.cur = first;
+  }
+
   /** Where run() resumes: the PC with bit 0 set in Thumb state. */
   get resumeAddress(): number {
     return this.pc;

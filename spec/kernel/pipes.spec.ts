@@ -36,7 +36,10 @@ describe('kernel: pipes and FIFOs', () => {
     const r = runCli(['boot', '--elf', elf(), '--', 'deadlock']);
     assert.equal(r.stdout.toString(), 'reading\n');
     assert.notEqual(r.status, 0);
-    assert.match(r.lines.join('\n'), /every task is blocked and nothing can wake any of them \(task \d+ waits for read from pipe:\[\d+\]\): the guest would hang forever/);
+    assert.match(
+      r.lines.join('\n'),
+      /every task is blocked and nothing can wake any of them \(task \d+ waits for read from pipe:\[\d+\]\): the guest would hang forever/,
+    );
   });
 
   it('a pipe holding bytes at a checkpoint is restored with them: the run goes on exactly as the uninterrupted one', async () => {

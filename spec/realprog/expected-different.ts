@@ -19,10 +19,7 @@ function missing(syscall: string, why: string): KnownDifference {
 
 /** Every known cause, by name. */
 export const EXPECTED_DIFFERENT = {
-  threads: {
-    reason: 'threads: the Go runtime starts OS threads with clone, which is not implemented yet (it gets past the kernel user helpers, then stops)',
-    sign: /failed to create new OS thread/,
-  },
+  epoll: missing('epoll_create1', 'the Go runtime opens files for polling through epoll'),
   link: missing('link', 'busybox ln without -s calls link (9)'),
   /** Only when the suite does not run as root. */
   notRoot: {
