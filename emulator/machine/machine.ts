@@ -552,16 +552,20 @@ export class Machine {
       if (!tasks.length) return false;
       this.kernel.fireTimers();
       const now = this.clock.monotonicNs();
+      // Ending one wait can end another (a killed child wakes its parent's wait4): look again.
+      let progressed = false;
       for (const t of [...tasks]) {
         if (t.run !== 'blocked') continue;
         if (this.kernel.interruptsWait(t)) {
           // A signal ends the wait: the syscall returns -EINTR (or restarts after the handler).
           this.switchTo(t);
           this.kernel.interruptWait(t);
+          progressed = true;
           continue;
         }
         const w = t.wait;
         if (!w || !(w.ready() || (w.deadlineNs !== undefined && w.deadlineNs <= now))) continue;
+        progressed = true;
         this.switchTo(t);
         const nr = t.call?.nr ?? -1;
         if (this.kernel.serveCall(t) && stopAfter && !this.kernel.exitState && stopAfter(nr)) return true;
@@ -572,6 +576,7 @@ export class Machine {
         return false;
       }
       if (!this.kernel.tasks.length) return false;
+      if (progressed) continue;
       // Nothing can run: the next deadline or interval timer is when something can.
       let earliest = this.kernel.nextTimerDeadline();
       for (const t of this.kernel.tasks) {
