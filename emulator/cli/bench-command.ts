@@ -7,11 +7,12 @@ import { barChartSvg } from '../experiments/bar-chart';
 import { advantageLadder, Configuration, defaultImageDir, PAPER, runScan, ScanResult, withSpeedups } from '../experiments/fsscan-experiment';
 import { findProfile } from '../model/profiles';
 import { formatSeconds } from '../model/run-summary';
+import { benchCores, BenchCoresOptions } from './bench-cores';
 import { benchOffload, OffloadBenchCliOptions } from './bench-offload';
 import { printJson, table } from './output';
 
 /** Options of `bench fsscan` (and, through OffloadBenchCliOptions, `bench offload`). */
-export interface BenchOptions extends OffloadBenchCliOptions {
+export interface BenchOptions extends OffloadBenchCliOptions, BenchCoresOptions {
   entries?: string;
   profiles?: string;
   phone?: string;
@@ -39,7 +40,8 @@ function configurations(opts: BenchOptions): Configuration[] {
 /** Run the experiment; prints a table (or JSON), writes results.json and chart.svg; returns the exit code. */
 export async function benchCommand(name: string, opts: BenchOptions): Promise<number> {
   if (name === 'offload') return benchOffload(opts);
-  if (name !== 'fsscan') throw new UsageError(`unknown benchmark "${name}"; available: fsscan, offload`);
+  if (name === 'cores') return benchCores(opts);
+  if (name !== 'fsscan') throw new UsageError(`unknown benchmark "${name}"; available: fsscan, offload, cores`);
   const entries = Number(opts.entries ?? PAPER.entries);
   if (!Number.isInteger(entries) || entries < 1 || entries > 10_000_000) throw new UsageError('--entries: a whole number from 1 to 10000000');
   const configs = configurations(opts);

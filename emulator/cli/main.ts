@@ -140,9 +140,10 @@ export function buildProgram(exit: (code: number) => void): Command {
     .command('bench')
     .description(
       "run an experiment: fsscan = the paper's GC-heavy file scan on the phone and on the clone, one advantage at a time; " +
-        'offload = the sample apps on the phone alone and with --offload auto over each link',
+        'offload = the sample apps on the phone alone and with --offload auto over each link; ' +
+        'cores = the parallel image on one device with 1, 2, 4, 8 and 16 cores',
     )
-    .argument('<name>', 'benchmark name (fsscan, offload)')
+    .argument('<name>', 'benchmark name (fsscan, offload, cores)')
     .option('--entries <n>', 'entries in the synthesized tree (default 100000, as in the paper)')
     .option('--profiles <ids>', 'comma-separated profiles to compare instead of the phone-to-clone ladder')
     .option('--phone <id>', 'the phone of the ladder (default htc-g1)')
@@ -152,7 +153,9 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--sizes <names>', 'offload: comma-separated input sizes (default small,medium,large)')
     .option('--links <ids>', 'offload: comma-separated links (default wifi-2009,3g-2009)')
     .option('--objective <what>', 'offload: what the partitioner minimises, time (default) or energy')
-    .option('--out <dir>', 'where to write results.json and chart.svg (default bench-results/fsscan-<entries>, bench-results/offload)')
+    .option('--cores <counts>', 'cores: comma-separated core counts (default 1,2,4,8,16)')
+    .option('--cores-profile <id>', 'cores: the device whose core count varies (default dell-t7400)')
+    .option('--out <dir>', 'where to write results.json and chart.svg (default bench-results/fsscan-<entries>, bench-results/offload, bench-results/cores)')
     .option('--json', 'print the results as JSON')
     .action(async (name: string, opts) => exit(await benchCommand(name, opts)));
 

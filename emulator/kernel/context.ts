@@ -2,7 +2,7 @@
  * What the kernel layer is built on: register access for the calling task, and the services
  * every task of the machine shares (memory, modelled clock, randomness, files, device profile).
  */
-import { ModelClock } from '../model/model-clock';
+import { CoreClocks } from '../model/core-clocks';
 import { DeviceProfile } from '../model/profiles';
 import { Persist } from '../persist';
 import { CpuContextState } from '../unicorn/cpu-context';
@@ -22,7 +22,7 @@ export interface TaskCpu extends CpuAccess, Persist<CpuContextState> {}
 
 /** The machine-wide services syscall handlers reach through their task. */
 export interface KernelServices {
-  readonly clock: ModelClock;
+  readonly clock: CoreClocks;
   readonly rng: GuestRandom;
   readonly vfs: Vfs;
   readonly profile: DeviceProfile;

@@ -9,7 +9,7 @@ import { GuestFaultInfo } from '../errors';
 import { WouldBlock } from './blocking';
 import { ProcessHost, ProgramReader, ProcessTable } from './process-table';
 import { AddressSpace, GuestMemoryError } from '../memory/address-space';
-import { ModelClock } from '../model/model-clock';
+import { CoreClocks } from '../model/core-clocks';
 import { DeviceProfile } from '../model/profiles';
 import { Vfs } from '../vfs/vfs';
 import { KernelServices } from './context';
@@ -111,7 +111,7 @@ export interface KernelOptions {
   space: AddressSpace;
   /** Makes the processes' memory and CPUs. */
   host: ProcessHost;
-  clock: ModelClock;
+  clock: CoreClocks;
   profile: DeviceProfile;
   vfs: Vfs;
   fds: FdTable;
@@ -134,7 +134,7 @@ export type SyscallInterposer = (nr: number, args: number[], serve: (args: numbe
 
 /** The machine's kernel: its processes and threads, the services they use, and syscall dispatch. */
 export class Kernel implements KernelServices {
-  readonly clock: ModelClock;
+  readonly clock: CoreClocks;
   readonly profile: DeviceProfile;
   readonly vfs: Vfs;
   readonly rng: GuestRandom;

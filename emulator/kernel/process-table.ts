@@ -184,6 +184,9 @@ export class ProcessTable implements ProcessOps {
     child.altstack = flags & CLONE_VM && !(flags & CLONE_VFORK) ? child.altstack : [...parent.altstack];
     child.parked = regs;
     child.pc = regs.pc;
+    // It exists from its parent's present on (and starts on the parent's core when that is free).
+    child.readyAt = parent.clock.monotonicNs();
+    child.lastCore = parent.lastCore;
     if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = req.childTid >>> 0;
     this.tasks.push(child);
     if (flags & CLONE_PARENT_SETTID) parent.space.writeU32(req.parentTid, tid);

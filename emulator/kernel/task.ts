@@ -112,6 +112,10 @@ export class Task implements Persist<TaskState> {
   deadline: bigint | undefined;
   /** Where execution resumes, with bit 0 set in Thumb state. */
   pc = 0;
+  /** Modelled time (ns) from which the task can run: its last slice's end, its creation, its wake-up. */
+  readyAt = 0n;
+  /** The modelled core it ran on last. */
+  lastCore: number | undefined;
   run: TaskRun = 'runnable';
   /** What a blocked task waits for. */
   wait: WaitCondition | undefined;

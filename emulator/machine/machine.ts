@@ -22,6 +22,7 @@ import { Task } from '../kernel/task';
 import { ThreadGroup } from '../kernel/thread-group';
 import { ErrnoError, ENOENT, ENOEXEC } from '../abi/errno';
 import { readProgramFile } from './program-file';
+import { nextSlice } from './scheduler';
 import { Engine } from '../unicorn/engine';
 import { CPSR_T, Reg, UcErr } from '../unicorn/constants';
 import { textName } from '../vfs/path';
@@ -29,7 +30,7 @@ import { DeviceDescription, Vfs } from '../vfs/vfs';
 import { splitNs } from '../kernel/guest-structs';
 import { describeFault, EXCP_SWI, instructionText, thumbInstructionSize } from './guest-fault';
 import { syscallName } from '../abi/syscall-names';
-import { ModelClock } from '../model/model-clock';
+import { CoreClocks } from '../model/core-clocks';
 import { followsYieldHint } from './yield-hint';
 import { DeviceProfile } from '../model/profiles';
 import { RunSummary } from '../model/run-summary';
@@ -155,7 +156,7 @@ export class Machine {
   readonly space = new AddressSpace();
   readonly engine: Engine;
   readonly kernel: Kernel;
-  readonly clock: ModelClock;
+  readonly clock: CoreClocks;
   readonly vfs: Vfs;
   private cur!: Task;
   /** The engine inside engine.run(), if any (what a reschedule stops). */
@@ -197,7 +198,7 @@ export class Machine {
     if (host.elf) checkProgram(spec, host.elf);
     this.engine = this.newEngine(this.space);
     this.counting = host.engine?.countInstructions !== false;
-    this.clock = new ModelClock(spec.profile, () => this.instructions);
+    this.clock = new CoreClocks(spec.profile, () => this.instructions);
     this.vfs = Vfs.fromManifest(spec.rootfs, spec.rootfsBase, deviceOf(spec.profile, this.space), {
       exePath: textName(spec.program.path),
       now: () => {
@@ -547,6 +548,8 @@ export class Machine {
    * completed syscall is one `stopAfter` stops after. DeadlockError when nothing can ever run.
    */
   private schedule(stopAfter: SyscallStop | undefined): boolean {
+    // The task that ran last can go on from where its core's time now stands.
+    if (this.cur.run === 'runnable') this.cur.readyAt = this.clock.monotonicNs();
     for (;;) {
       const tasks = this.kernel.tasks;
       if (!tasks.length) return false;
@@ -560,6 +563,7 @@ export class Machine {
           // A signal ends the wait: the syscall returns -EINTR (or restarts after the handler).
           this.switchTo(t);
           this.kernel.interruptWait(t);
+          t.readyAt = this.clock.monotonicNs();
           progressed = true;
           continue;
         }
@@ -568,11 +572,21 @@ export class Machine {
         progressed = true;
         this.switchTo(t);
         const nr = t.call?.nr ?? -1;
-        if (this.kernel.serveCall(t) && stopAfter && !this.kernel.exitState && stopAfter(nr)) return true;
+        const done = this.kernel.serveCall(t);
+        t.readyAt = this.clock.monotonicNs();
+        if (done && stopAfter && !this.kernel.exitState && stopAfter(nr)) return true;
       }
-      const next = this.kernel.tasks.find((t) => t.run === 'runnable');
-      if (next) {
-        this.switchTo(next);
+      const runnable = this.kernel.tasks.filter((t) => t.run === 'runnable');
+      const choice = nextSlice(
+        runnable,
+        this.clock.cores.map((_, c) => this.clock.coreNs(c)),
+      );
+      if (choice) {
+        const t = runnable[choice.task];
+        this.clock.switchTo(choice.core);
+        this.clock.idleUntil(choice.core, choice.start);
+        t.lastCore = choice.core;
+        this.switchTo(t);
         return false;
       }
       if (!this.kernel.tasks.length) return false;
