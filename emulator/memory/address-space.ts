@@ -140,8 +140,9 @@ export class AddressSpace implements Persist<Region[]> {
     this.memory.release();
     this.byteView = new Uint8Array(0);
     this.dv = new DataView(new ArrayBuffer(0));
+    // Only the mapped ranges: filling the whole table would commit a MiB of host memory per space.
+    for (const r of this.regionList) this.perms.fill(0, r.start / PAGE_SIZE, r.end / PAGE_SIZE);
     this.regionList = [];
-    this.perms.fill(0);
   }
 
   /** Register a listener for mapping and permission changes. */

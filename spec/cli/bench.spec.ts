@@ -56,3 +56,43 @@ describe('cli: bench fsscan', function () {
     assert.match(bad.stderr, /unknown benchmark "nope"; available: fsscan/);
   });
 });
+
+describe('cli: bench cores', function () {
+  this.timeout(300_000);
+
+  it('runs the parallel image on each core count: same result, speedup and efficiency against one core', () => {
+    const out = tempDir('cc-bench-cores-');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'cores', '--cores', '1,2,4', '--out', out, '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as {
+      results: { cores: number; threads: number; speedup: number; efficiency: number; modelledSeconds: number; outputHash: string; hostSeconds: number }[];
+    };
+    assert.deepEqual(
+      report.results.map((x) => [x.cores, x.threads]),
+      [
+        [1, 1],
+        [2, 2],
+        [4, 4],
+      ],
+    );
+    assert.equal(new Set(report.results.map((x) => x.outputHash)).size, 1);
+    assert.equal(report.results[0].speedup, 1);
+    for (const x of report.results) {
+      assert.ok(Math.abs(x.speedup - report.results[0].modelledSeconds / x.modelledSeconds) < 1e-9);
+      assert.ok(Math.abs(x.efficiency - x.speedup / x.cores) < 1e-9);
+      assert.ok(x.hostSeconds > 0);
+    }
+    assert.ok(report.results[2].speedup > 3, `4 cores: ${report.results[2].speedup}`);
+    assert.ok(fs.existsSync(path.join(out, 'results.json')) && fs.existsSync(path.join(out, 'chart.svg')));
+  });
+
+  it('refuses core counts that are not whole numbers from 1 to 1024, in one line', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'cores', '--cores', '0,2'], { cwd: ROOT, encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr.trim(), /^clonecloud: --cores: core counts as whole numbers from 1 to 1024/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  });
+});
