@@ -13,7 +13,7 @@ import { TraceState } from '../kernel/syscall-trace';
 import { Task, TaskState } from '../kernel/task';
 import { ThreadGroupState } from '../kernel/thread-group';
 import { Region } from '../memory/address-space';
-import { ClockState } from '../model/model-clock';
+import { MultiClockState } from '../model/core-clocks';
 import { PersistError } from '../persist';
 import { Machine } from './machine';
 
@@ -21,7 +21,7 @@ import { Machine } from './machine';
 export interface MachineState {
   /** Instructions retired so far (decimal). */
   instructions: string;
-  clock: ClockState;
+  clock: MultiClockState;
   /** The guest's random generator. */
   rng: number[];
   trace: TraceState;
