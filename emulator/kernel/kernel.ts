@@ -23,6 +23,7 @@ import {
   deliverPendingSignals,
   fireTimers,
   nextTimerDeadline,
+  setStopHook,
   signalInterrupts,
   signalWorkPending,
   syscallInterrupted,
@@ -158,6 +159,8 @@ export class Kernel implements KernelServices {
     // The first thread's id is the process id, as in Linux.
     this.task = this.newTask(this.group, opts.group.pid, commOf(opts.exePath));
     this.procs.adoptFirst(this.task);
+    // A stop signal's default action stops the task's process until SIGCONT.
+    setStopHook((t, sig) => t.procs.stopGroup(t, sig));
   }
 
   private newTask(g: ThreadGroup, tid: number, comm: string): Task {

@@ -249,6 +249,33 @@ export class ProcessTable implements ProcessOps {
     return this.readProgram(t, path);
   }
 
+  stopGroup(t: Task, sig: number): void {
+    const g = t.group;
+    if (g.stopped || g.exitState) return;
+    g.stopped = sig;
+    g.waitReport = 'stopped';
+    this.notifyParent(g);
+    this.host.reschedule();
+  }
+
+  continueGroup(g: ThreadGroup): void {
+    if (!g.stopped) return;
+    g.stopped = 0;
+    g.waitReport = 'continued';
+    this.notifyParent(g);
+  }
+
+  /** SIGCHLD to `g`'s parent for a stop or continue, unless it asked not to (SA_NOCLDSTOP). */
+  private notifyParent(g: ThreadGroup): void {
+    const parent = this.groupsByPid.get(g.ppid);
+    if (!parent || parent.exitState) return;
+    const SA_NOCLDSTOP = 1;
+    const act = parent.actions[SIGCHLD];
+    if (act && act[1] & SA_NOCLDSTOP) return;
+    const receiver = this.tasksOf(parent)[0];
+    if (receiver) postSignal(receiver, SIGCHLD);
+  }
+
   exitThread(t: Task, status: number): void {
     const live = this.tasksOf(t.group);
     if (live.length <= 1) {

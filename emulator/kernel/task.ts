@@ -41,6 +41,10 @@ export interface ProcessOps {
   reap(g: ThreadGroup): void;
   /** End the calling thread only (exit(2)); the process ends with its last thread. */
   exitThread(t: Task, status: number): void;
+  /** Stop the caller's process (a stop signal's default action) until SIGCONT. */
+  stopGroup(t: Task, sig: number): void;
+  /** Resume stopped process `g` (SIGCONT generated for it, or SIGKILL). */
+  continueGroup(g: ThreadGroup): void;
   /** Let another runnable task run (sched_yield). */
   yieldSlice(): void;
   /** Futex wait queues. */

@@ -77,6 +77,10 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
   exitSignal: number;
   /** Ended and waited for (or never to be waited for): nothing of it remains. */
   reaped = false;
+  /** The stop signal that stopped the process (until SIGCONT), or 0 while it runs. */
+  stopped = 0;
+  /** A stop or continue its parent's wait has not reported yet (WUNTRACED, WCONTINUED). */
+  waitReport: 'stopped' | 'continued' | undefined;
   /** The thread of the parent that waits until this child execs or ends (CLONE_VFORK), or 0. */
   vforkParentTid = 0;
   /** The program the process runs (what /proc/self/exe opens, whatever the file system holds). */

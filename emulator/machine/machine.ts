@@ -99,6 +99,11 @@ interface ProcessSlot {
  */
 const NO_ENGINE = null as unknown as Engine;
 
+/** A task the scheduler may give a core: runnable, in a process that is not stopped. */
+function canRun(t: Task): boolean {
+  return t.run === 'runnable' && !t.group.stopped;
+}
+
 /** The slot of process `g` (set when the process was made). */
 function slotOf(g: ThreadGroup): ProcessSlot {
   return g.host as ProcessSlot;
@@ -480,10 +485,10 @@ export class Machine {
         // Pending signals are delivered before user code runs again (after a syscall, at each slice).
         this.kernel.deliverSignals(this.cur);
         if (this.kernel.exitState) break;
-        if (this.cur.run !== 'runnable') continue;
+        if (!canRun(this.cur)) continue;
         const eng = this.eng;
         // Other runnable tasks get the CPU after a quantum; alone, a task runs whole slices.
-        const quantumEnd = this.kernel.tasks.filter((t) => t.run === 'runnable').length > 1 ? this.instructions + QUANTUM : undefined;
+        const quantumEnd = this.kernel.tasks.filter(canRun).length > 1 ? this.instructions + QUANTUM : undefined;
         const target = until === undefined ? quantumEnd : quantumEnd === undefined || until < quantumEnd ? until : quantumEnd;
         const sliceEnd = this.instructions + SLICE;
         const lastSlice = target !== undefined && target <= sliceEnd;
@@ -496,7 +501,7 @@ export class Machine {
         if (this.kernel.exitState) break;
         if (this.pendingSyscall) return 'syscall-entry';
         if (this.stoppedAtSyscall) return 'syscall';
-        if (this.cur.run !== 'runnable' || slotOf(this.cur.group).loaded !== this.cur) continue;
+        if (!canRun(this.cur) || slotOf(this.cur.group).loaded !== this.cur) continue;
         if (this.atBreakpoint()) return 'breakpoint';
         if (lastSlice && eng.counters.budgetStopped) {
           // The next block would pass the target: run just its first instructions, so that a
@@ -558,8 +563,13 @@ export class Machine {
       // Ending one wait can end another (a killed child wakes its parent's wait4): look again.
       let progressed = false;
       for (const t of [...tasks]) {
-        if (t.run !== 'blocked') continue;
-        if (this.kernel.interruptsWait(t)) {
+        // A stopped process's waits stay as they are until SIGCONT.
+        if (t.run !== 'blocked' || t.group.stopped) continue;
+        const w = t.wait;
+        // A wait that can complete does, as in Linux, even with a signal pending (its handler
+        // runs after); only one that would go on waiting is interrupted.
+        const over = w !== undefined && (w.ready() || (w.deadlineNs !== undefined && w.deadlineNs <= now));
+        if (!over && this.kernel.interruptsWait(t)) {
           // A signal ends the wait: the syscall returns -EINTR (or restarts after the handler).
           this.switchTo(t);
           this.kernel.interruptWait(t);
@@ -567,8 +577,7 @@ export class Machine {
           progressed = true;
           continue;
         }
-        const w = t.wait;
-        if (!w || !(w.ready() || (w.deadlineNs !== undefined && w.deadlineNs <= now))) continue;
+        if (!over) continue;
         progressed = true;
         this.switchTo(t);
         const nr = t.call?.nr ?? -1;
@@ -576,7 +585,7 @@ export class Machine {
         t.readyAt = this.clock.monotonicNs();
         if (done && stopAfter && !this.kernel.exitState && stopAfter(nr)) return true;
       }
-      const runnable = this.kernel.tasks.filter((t) => t.run === 'runnable');
+      const runnable = this.kernel.tasks.filter(canRun);
       const choice = nextSlice(
         runnable,
         this.clock.cores.map((_, c) => this.clock.coreNs(c)),
@@ -594,10 +603,14 @@ export class Machine {
       // Nothing can run: the next deadline or interval timer is when something can.
       let earliest = this.kernel.nextTimerDeadline();
       for (const t of this.kernel.tasks) {
-        const d = t.wait?.deadlineNs;
+        const d = t.group.stopped ? undefined : t.wait?.deadlineNs;
         if (d !== undefined && (earliest === undefined || d < earliest)) earliest = d;
       }
-      if (earliest === undefined) throw new DeadlockError(this.kernel.tasks.map((t) => `task ${t.tid} waits for ${t.wait?.what ?? 'nothing'}`));
+      if (earliest === undefined) {
+        throw new DeadlockError(
+          this.kernel.tasks.map((t) => (t.group.stopped ? `task ${t.tid} is stopped until SIGCONT` : `task ${t.tid} waits for ${t.wait?.what ?? 'nothing'}`)),
+        );
+      }
       this.clock.sleep(earliest - now);
     }
   }

@@ -79,6 +79,7 @@ const JOBS: ProcessCase[] = [
   sh('timeout-in-time', 'timeout 5 echo quick; echo "status $?"'),
   sh('timeout-signal', 'timeout -s KILL 1 sleep 3; echo "status $?"'),
   sh('self-kill', 'kill -TERM $$; echo unreachable'),
+  sh('stop-cont', 'sleep 1 & p=$!; kill -STOP $p; sleep 2; kill -CONT $p; wait $p; echo "status $?"'),
 ];
 
 /** Programs that start programs: find -exec, xargs, env. */
@@ -102,6 +103,7 @@ const SPAWN: ProcessCase[] = [
 const PROGRAMS: ProcessCase[] = [
   { name: 'script-forking', run: { script: 'forking.sh' } },
   { name: 'pthreads', run: { fixture: 'pthreads' } },
+  { name: 'stop-continue', run: { fixture: 'stop-continue' } },
   { name: 'segv-handler', run: { fixture: 'segv-handler' } },
   { name: 'forking', run: { fixture: 'forking', args: ['./exec-target'] } },
 ];

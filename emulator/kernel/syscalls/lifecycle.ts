@@ -3,7 +3,7 @@
  * sessions as far as shells need them.
  */
 import { E2BIG, ECHILD, EINVAL, ENOENT, EPERM, ESRCH } from '../../abi/errno';
-import { SIGCHLD } from '../../abi/signal';
+import { SIGCHLD, SIGCONT } from '../../abi/signal';
 import { WouldBlock } from '../blocking';
 import { CLONE_VFORK, CLONE_VM } from '../process-table';
 import { partial, SUPPORTED, syscallTable } from '../syscall-table';
@@ -25,6 +25,8 @@ const P_PGID = 2;
 /** si_code values for SIGCHLD. */
 const CLD_EXITED = 1;
 const CLD_KILLED = 2;
+const CLD_STOPPED = 5;
+const CLD_CONTINUED = 6;
 /** sizeof(struct rusage) on 32-bit ARM. */
 const RUSAGE_BYTES = 72;
 /** Linux's limits on execve's argument and environment vectors. */
@@ -50,26 +52,54 @@ function childrenOf(t: Task, pid: number, options: number): ThreadGroup[] {
   });
 }
 
-/** A child's end as wait4's status word: exit code << 8, or the signal number. */
-function waitStatus(g: ThreadGroup): number {
-  const e = g.exitState!;
-  return e.signal !== undefined ? e.signal & 0x7f : (e.status & 0xff) << 8;
+/** What a wait reports of a child: its end, or a stop or continue not reported yet. */
+interface ChildEvent {
+  child: ThreadGroup;
+  kind: 'exit' | 'stopped' | 'continued';
 }
 
-/** Find an ended child or block until one ends; ECHILD when there is none to wait for. */
-function awaitChild(t: Task, pid: number, options: number, what: string): ThreadGroup | 0 | -1 {
+/** The first reportable event among `children` for a wait with `options`. */
+function eventOf(children: ThreadGroup[], options: number, exits: boolean): ChildEvent | undefined {
+  for (const g of children) {
+    if (g.exitState) {
+      if (exits) return { child: g, kind: 'exit' };
+      continue;
+    }
+    if (g.waitReport === 'stopped' && options & WUNTRACED) return { child: g, kind: 'stopped' };
+    if (g.waitReport === 'continued' && options & WCONTINUED) return { child: g, kind: 'continued' };
+  }
+  return undefined;
+}
+
+/** wait4's status word: exit code << 8, the killing signal, 0x7f | stop signal << 8, or 0xffff. */
+function waitStatus(e: ChildEvent): number {
+  if (e.kind === 'stopped') return 0x7f | (e.child.stopped << 8);
+  if (e.kind === 'continued') return 0xffff;
+  const x = e.child.exitState!;
+  return x.signal !== undefined ? x.signal & 0x7f : (x.status & 0xff) << 8;
+}
+
+/** Find a reportable event or block until there is one; -1 when there is no child to wait for. */
+function awaitChild(t: Task, pid: number, options: number, exits: boolean, what: string): ChildEvent | 0 | -1 {
   const children = childrenOf(t, pid, options);
   if (!children.length) return -1;
-  const ended = children.find((g) => g.exitState);
-  if (ended) return ended;
+  const event = eventOf(children, options, exits);
+  if (event) return event;
   if (options & WNOHANG) return 0;
   throw new WouldBlock({
     ready: () => {
       const now = childrenOf(t, pid, options);
-      return now.length === 0 || now.some((g) => g.exitState);
+      return now.length === 0 || eventOf(now, options, exits) !== undefined;
     },
     what,
   });
+}
+
+/** Report `e` to the waiter: an end reaps the child (unless WNOWAIT), a stop or continue is reported once. */
+function consume(t: Task, e: ChildEvent, options: number): void {
+  if (options & WNOWAIT) return;
+  if (e.kind === 'exit') t.procs.reap(e.child);
+  else e.child.waitReport = undefined;
 }
 
 function wait4(t: Task, a: number[]): number {
@@ -77,13 +107,13 @@ function wait4(t: Task, a: number[]): number {
   const pid = pidArg | 0;
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WALL | WCLONE)) return -EINVAL;
   if (pid === -0x80000000) return -ESRCH;
-  const child = awaitChild(t, pid, options, `a child (${pid}) to end`);
-  if (child === -1) return -ECHILD;
-  if (child === 0) return 0;
-  if (statusPtr) t.space.writeU32(statusPtr, waitStatus(child));
+  const e = awaitChild(t, pid, options, true, `a child (${pid}) to end`);
+  if (e === -1) return -ECHILD;
+  if (e === 0) return 0;
+  if (statusPtr) t.space.writeU32(statusPtr, waitStatus(e));
   if (rusage) t.space.write(rusage, new Uint8Array(RUSAGE_BYTES));
-  t.procs.reap(child);
-  return child.pid;
+  consume(t, e, options & ~WNOWAIT);
+  return e.child.pid;
 }
 
 function waitid(t: Task, a: number[]): number {
@@ -95,24 +125,26 @@ function waitid(t: Task, a: number[]): number {
   else if (idtype === P_PGID) pid = id === 0 ? 0 : -(id | 0);
   else return -EINVAL;
   if (idtype === P_PID && pid <= 0) return -EINVAL;
-  // Only ends are reported (no stopped or continued children exist here).
-  const child = options & WEXITED ? awaitChild(t, pid, options, `a child (${idtype}:${id}) to end`) : childrenOf(t, pid, options).length ? 0 : -1;
-  if (child === -1) return -ECHILD;
+  // WSTOPPED is WUNTRACED's bit.
+  const e = awaitChild(t, pid, options, (options & WEXITED) !== 0, `a child (${idtype}:${id}) to change state`);
+  if (e === -1) return -ECHILD;
   if (infop) {
     const info = new Uint8Array(128);
     const dv = new DataView(info.buffer);
-    if (child !== 0) {
-      const e = child.exitState!;
+    if (e !== 0) {
+      const x = e.child.exitState;
+      const code = e.kind === 'stopped' ? CLD_STOPPED : e.kind === 'continued' ? CLD_CONTINUED : x!.signal !== undefined ? CLD_KILLED : CLD_EXITED;
+      const status = e.kind === 'stopped' ? e.child.stopped : e.kind === 'continued' ? SIGCONT : x!.signal !== undefined ? x!.signal : x!.status & 0xff;
       dv.setInt32(0, SIGCHLD, true);
-      dv.setInt32(8, e.signal !== undefined ? CLD_KILLED : CLD_EXITED, true);
-      dv.setInt32(12, child.pid, true);
-      dv.setUint32(16, child.uid, true);
-      dv.setInt32(20, e.signal !== undefined ? e.signal : e.status & 0xff, true);
+      dv.setInt32(8, code, true);
+      dv.setInt32(12, e.child.pid, true);
+      dv.setUint32(16, e.child.uid, true);
+      dv.setInt32(20, status, true);
     }
     t.space.write(infop, info);
   }
   if (rusage) t.space.write(rusage, new Uint8Array(RUSAGE_BYTES));
-  if (child !== 0 && !(options & WNOWAIT)) t.procs.reap(child);
+  if (e !== 0) consume(t, e, options);
   return 0;
 }
 
@@ -205,8 +237,8 @@ export const lifecycleSyscalls = syscallTable(
     fork: SUPPORTED,
     vfork: SUPPORTED,
     execve: partial('static ARM ELF programs and "#!" scripts; dynamically linked programs get ENOENT (no interpreter)'),
-    wait4: partial('exits and deaths by signal; stopped and continued children are never reported; rusage is zeros'),
-    waitid: partial('exits and deaths by signal; stopped and continued children are never reported; rusage is zeros'),
+    wait4: partial('rusage is zeros'),
+    waitid: partial('rusage is zeros'),
     setpgid: SUPPORTED,
     getpgid: SUPPORTED,
     getpgrp: SUPPORTED,

@@ -1,6 +1,7 @@
 /** Process start-up and lifetime syscalls: TLS, tid address, robust lists, signals, exit. */
 import { EINVAL, ENOSYS, ESRCH } from '../../abi/errno';
 import { FUTEX_NOTE, futexCall } from './futex';
+import { SIGCONT, SIGKILL } from '../../abi/signal';
 import { Task } from '../task';
 import { ThreadGroup } from '../thread-group';
 import { partial, SUPPORTED, syscallTable, unsupported } from '../syscall-table';
@@ -10,10 +11,16 @@ import { sendSignal, SI_TKILL, SI_USER } from '../signal-delivery';
 /** Send `sig` to process `g`: to its first thread that does not block it, else its first thread. */
 function signalGroup(t: Task, g: ThreadGroup, sig: number): void {
   if (sig === 0 || g.exitState) return;
+  resumeFor(t, g, sig);
   const tasks = t.procs.tasksOf(g);
   const bit = 1n << BigInt(sig - 1);
   const target = tasks.find((x) => (((BigInt(x.blocked[1] >>> 0) << 32n) | BigInt(x.blocked[0] >>> 0)) & bit ? false : true)) ?? tasks[0];
   if (target) sendSignal(target, { signo: sig, code: SI_USER, pid: t.group.pid, uid: t.group.uid });
+}
+
+/** SIGCONT (and SIGKILL, which must be able to end it) resume a stopped process when generated. */
+function resumeFor(t: Task, g: ThreadGroup, sig: number): void {
+  if (sig === SIGCONT || sig === SIGKILL) t.procs.continueGroup(g);
 }
 
 /** kill(2): one process, the caller's group, a group, or every process but init and the caller's. */
@@ -34,8 +41,9 @@ function kill(t: Task, pid: number, sig: number): number {
   if (!targets.length) return -ESRCH;
   // The caller last: a fatal signal to itself must not stop it signalling the others.
   for (const g of targets.filter((x) => x !== t.group)) signalGroup(t, g, sig);
-  if (targets.includes(t.group)) {
-    if (sig !== 0) postSignal(t, sig);
+  if (targets.includes(t.group) && sig !== 0) {
+    resumeFor(t, t.group, sig);
+    postSignal(t, sig);
   }
   return 0;
 }
@@ -45,6 +53,7 @@ function killThread(t: Task, tgid: number, tid: number, sig: number): number {
   if (sig < 0 || sig > 64 || tid <= 0) return -EINVAL;
   const target = t.procs.findTask(tid);
   if (!target || (tgid !== -1 && target.group.pid !== tgid)) return -ESRCH;
+  if (sig !== 0) resumeFor(t, target.group, sig);
   if (sig !== 0) sendSignal(target, { signo: sig, code: SI_TKILL, pid: t.group.pid, uid: t.group.uid });
   return 0;
 }
@@ -97,9 +106,9 @@ export const processSyscalls = syscallTable(
     rseq: unsupported('ENOSYS: restartable sequences are not offered (glibc falls back)'),
     exit: SUPPORTED,
     exit_group: SUPPORTED,
-    kill: partial('no permission checks (every process has the same user); stop signals end the process'),
-    tgkill: partial('stop signals end the process'),
-    tkill: partial('stop signals end the process'),
+    kill: partial('no permission checks (every process has the same user)'),
+    tgkill: SUPPORTED,
+    tkill: SUPPORTED,
     futex: partial(FUTEX_NOTE),
     futex_time64: partial(FUTEX_NOTE),
     sched_yield: SUPPORTED,
