@@ -163,8 +163,7 @@ export function futexCall(wide: boolean) {
 }
 
 /** What futex serves and what it does not. */
-export const FUTEX_NOTE =
-  'WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET, WAKE_BITSET and WAKE_OP; priority-inheritance operations are ENOSYS; a signal does not interrupt a wait';
+export const FUTEX_NOTE = 'WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET, WAKE_BITSET and WAKE_OP; priority-inheritance operations are ENOSYS';
 
 /** Take a task out of the futex wait it is blocked in (a signal interrupted it). */
 export function cancelFutexWait(t: Task): void {
