@@ -187,6 +187,7 @@ export class ProcessTable implements ProcessOps {
     // It exists from its parent's present on (and starts on the parent's core when that is free).
     child.readyAt = parent.clock.monotonicNs();
     child.lastCore = parent.lastCore;
+    child.affinity = parent.affinity;
     if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = req.childTid >>> 0;
     this.tasks.push(child);
     if (flags & CLONE_PARENT_SETTID) parent.space.writeU32(req.parentTid, tid);

@@ -74,6 +74,8 @@ export interface TaskState {
   comm: string;
   pdeathsig: number;
   noNewPrivs: number;
+  /** The cores it may run on (since 2.3; absent: every core). */
+  affinity?: number;
   cpu: CpuContextState;
   /** The siginfo of each pending signal, in arrival order (absent before handlers ran: none). */
   pendingInfo?: SigInfo[];
@@ -120,6 +122,8 @@ export class Task implements Persist<TaskState> {
   readyAt = 0n;
   /** The modelled core it ran on last. */
   lastCore: number | undefined;
+  /** The cores it may run on (sched_setaffinity; bit c for core c), every core when undefined. */
+  affinity: number | undefined;
   run: TaskRun = 'runnable';
   /** What a blocked task waits for. */
   wait: WaitCondition | undefined;
@@ -196,6 +200,7 @@ export class Task implements Persist<TaskState> {
       pendingInfo: this.pendingInfo.map((i) => ({ ...i })),
       savedMask: this.savedMask ? [...this.savedMask] : null,
       sigRestart: this.sigRestart ? { nr: this.sigRestart.nr, args: [...this.sigRestart.args] } : null,
+      ...(this.affinity !== undefined ? { affinity: this.affinity } : {}),
     };
   }
 
@@ -209,6 +214,7 @@ export class Task implements Persist<TaskState> {
     this.comm = s.comm;
     this.pdeathsig = s.pdeathsig;
     this.noNewPrivs = s.noNewPrivs;
+    this.affinity = s.affinity;
     this.cpu.restore(s.cpu);
     this.pendingInfo = (s.pendingInfo ?? []).map((i) => ({ ...i }));
     this.savedMask = s.savedMask ? [...s.savedMask] : null;

@@ -11,6 +11,8 @@ export interface Candidate {
   readyAt: bigint;
   /** The core it ran on last, if any. */
   lastCore: number | undefined;
+  /** The cores it may run on (bit c for core c; sched_setaffinity), all when undefined. */
+  affinity?: number;
 }
 
 /** The next slice: which candidate, on which core, and when it starts. */
@@ -21,22 +23,22 @@ export interface SliceChoice {
 }
 
 /**
- * The core free first takes the first task in queue order that is ready by then, or else the
- * task ready soonest; the slice starts when both are. A task stays on its last core when that
- * core is free by the start too, so a lone task never wanders between cores.
+ * The slice that can start soonest: each task goes to the allowed core free first (its last core
+ * when that one is free by then too, so a lone task never wanders) and starts when both it and the
+ * core are ready; among equal starts the queue's order decides.
  */
 export function nextSlice(tasks: readonly Candidate[], coreNs: readonly bigint[]): SliceChoice | undefined {
-  if (!tasks.length) return undefined;
-  let core = 0;
-  for (let c = 1; c < coreNs.length; c++) if (coreNs[c] < coreNs[core]) core = c;
-  const free = coreNs[core];
-  let task = tasks.findIndex((t) => t.readyAt <= free);
-  if (task < 0) {
-    task = 0;
-    for (let i = 1; i < tasks.length; i++) if (tasks[i].readyAt < tasks[task].readyAt) task = i;
-  }
-  const t = tasks[task];
-  const start = t.readyAt > free ? t.readyAt : free;
-  if (t.lastCore !== undefined && t.lastCore < coreNs.length && coreNs[t.lastCore] <= start) core = t.lastCore;
-  return { task, core, start };
+  let best: SliceChoice | undefined;
+  tasks.forEach((t, i) => {
+    const allowed = (c: number) => t.affinity === undefined || c >= 32 || (t.affinity & (1 << c)) !== 0;
+    let core = -1;
+    for (let c = 0; c < coreNs.length; c++) if (allowed(c) && (core < 0 || coreNs[c] < coreNs[core])) core = c;
+    // A mask naming none of this device's cores: any core.
+    if (core < 0) for (let c = 0; c < coreNs.length; c++) if (core < 0 || coreNs[c] < coreNs[core]) core = c;
+    const start = t.readyAt > coreNs[core] ? t.readyAt : coreNs[core];
+    const last = t.lastCore;
+    if (last !== undefined && last < coreNs.length && allowed(last) && coreNs[last] <= start) core = last;
+    if (!best || start < best.start) best = { task: i, core, start };
+  });
+  return best;
 }

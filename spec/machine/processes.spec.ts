@@ -87,6 +87,23 @@ describe('machine: processes and threads on modelled cores', function () {
     assert.ok(one.seconds / four.seconds > 3, `speedup ${(one.seconds / four.seconds).toFixed(2)}`);
   });
 
+  it('threads pinned to one core with sched_setaffinity share it: about 4x the time of four free threads', () => {
+    const elf = fixtureElf('affinity');
+    const run = (argv: string[]) => {
+      const b = bootElf(elf, { argv, profileObject: withCores('dell-t7400', 4) });
+      assert.equal(b.machine.run(), 'exited');
+      const s = b.machine.summary();
+      b.machine.close();
+      return { stdout: b.stdout().toString(), seconds: s.modelledSeconds };
+    };
+    const free = run(['affinity']);
+    const pinned = run(['affinity', 'pin']);
+    assert.equal(free.stdout, 'cpus in my mask: 4\n');
+    assert.equal(pinned.stdout, free.stdout);
+    const ratio = pinned.seconds / free.seconds;
+    assert.ok(ratio > 3.5 && ratio < 4.5, `pinned/free time ${ratio.toFixed(2)}`);
+  });
+
   it('a checkpoint is refused, with the reason, while several threads run', () => {
     const b = bootElf(fixtureElf('pthreads'), { argv: ['pthreads'] });
     // The first futex syscall comes once threads exist.

@@ -52,39 +52,46 @@ function sysinfo(t: Task, a: number[]): number {
 /** Bytes of the kernel's CPU mask on a 32-bit kernel with up to 32 CPUs: one unsigned long. */
 const CPUMASK_BYTES = 4;
 
-/** The pid a sched_*affinity call names, when it is this process's only thread (0 or its tid). */
-function selfOrEsrch(t: Task, pid: number): number {
-  return pid === 0 || pid === t.tid ? 0 : -ESRCH;
+/** The task a sched_*affinity call names: 0 is the caller, else any live thread by id. */
+function affinityTarget(t: Task, pid: number): Task | undefined {
+  return pid === 0 ? t : t.procs.findTask(pid);
+}
+
+/** The online cores as a mask (bit c for core c; 32 or more cores fill the one word). */
+function onlineMask(t: Task): number {
+  const cores = t.profile.cores;
+  return cores >= 32 ? 0xffffffff : (1 << cores) - 1;
 }
 
 /**
- * sched_getaffinity: every CPU of the device profile (what a process not pinned anywhere gets).
- * As in Linux, the buffer must hold a bit per CPU and be a whole number of longs, and the return
+ * sched_getaffinity: the task's mask, every CPU of the device profile unless it was pinned. As
+ * in Linux, the buffer must hold a bit per CPU and be a whole number of longs, and the return
  * value is the bytes of the kernel's mask written.
  */
 function schedGetaffinity(t: Task, a: number[]): number {
   const [pid, len, ptr] = a;
   const cores = t.profile.cores;
   if (len * 8 < cores || len % 4 !== 0) return -EINVAL;
-  const who = selfOrEsrch(t, pid);
-  if (who) return who;
-  const mask = new StructWriter(CPUMASK_BYTES).u32(0, cores >= 32 ? 0xffffffff : (1 << cores) - 1).bytes;
+  const target = affinityTarget(t, pid | 0);
+  if (!target) return -ESRCH;
+  const mask = new StructWriter(CPUMASK_BYTES).u32(0, (target.affinity ?? onlineMask(t)) >>> 0).bytes;
   const n = Math.min(len, CPUMASK_BYTES);
   t.space.write(ptr, mask.subarray(0, n));
   return n;
 }
 
-/** sched_setaffinity: accepted when the mask names at least one of the profile's CPUs (one task: nothing to pin). */
+/** sched_setaffinity: pin a thread to the named online cores (EINVAL when none is online); the scheduler keeps it there. */
 function schedSetaffinity(t: Task, a: number[]): number {
   const [pid, len, ptr] = a;
-  const who = selfOrEsrch(t, pid);
-  if (who) return who;
+  const target = affinityTarget(t, pid | 0);
+  if (!target) return -ESRCH;
   const bytes = t.space.read(ptr, Math.min(len, CPUMASK_BYTES));
   let word = 0;
   bytes.forEach((b, i) => (word |= b << (8 * i)));
-  const cores = t.profile.cores;
-  const online = cores >= 32 ? 0xffffffff : (1 << cores) - 1;
-  return (word & online) !== 0 ? 0 : -EINVAL;
+  const mask = (word & onlineMask(t)) >>> 0;
+  if (!mask) return -EINVAL;
+  target.affinity = mask === onlineMask(t) >>> 0 ? undefined : mask;
+  return 0;
 }
 
 function ugetrlimit(t: Task, a: number[]): number {
@@ -179,7 +186,7 @@ export const identitySyscalls = syscallTable(
     uname: SUPPORTED,
     sysinfo: SUPPORTED,
     sched_getaffinity: SUPPORTED,
-    sched_setaffinity: partial('accepted when the mask names a CPU of the profile; a single task is not pinned'),
+    sched_setaffinity: SUPPORTED,
     ugetrlimit: SUPPORTED,
     prlimit64: SUPPORTED,
     umask: SUPPORTED,
