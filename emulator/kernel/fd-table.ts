@@ -62,9 +62,12 @@ export interface DescriptionState {
  * The descriptor table as plain data: descriptions once each, descriptors pointing at them by
  * index. Part of the snapshot format: changing it needs a bump of the snapshot version.
  */
+/** A table's descriptors, naming descriptions by their index in the saved list. */
+export type FdSlotsState = { fd: number; description: number; cloexec: boolean }[];
+
 export interface FdTableState {
   descriptions: DescriptionState[];
-  fds: { fd: number; description: number; cloexec: boolean }[];
+  fds: FdSlotsState;
   /** Pipes the descriptions refer to, with their buffered bytes (absent: none open). */
   pipes?: PipeState[];
   /** The next pipe inode number of the machine (absent: no pipe was ever made). */
@@ -82,6 +85,11 @@ export class FdTable implements Persist<FdTableState> {
   private slots: (Slot | undefined)[] = [];
 
   constructor(private readonly files: OpenFiles) {}
+
+  /** An empty table over the same files (another process's, being restored). */
+  emptyLike(): FdTable {
+    return new FdTable(this.files);
+  }
 
   /** The description behind `fd`, or EBADF. */
   get(fd: number): OpenDescription {
@@ -159,12 +167,24 @@ export class FdTable implements Persist<FdTableState> {
 
   /** The table as plain data; PersistError when an open file was deleted (it could not be reopened). */
   save(): FdTableState {
+    return this.saveWith([]).state;
+  }
+
+  /**
+   * This table and `others` (other processes' tables) as plain data, each open description and
+   * pipe once, so descriptions shared across fork stay shared: `state` holds them all with this
+   * table's descriptors, `others` the other tables' descriptors.
+   */
+  saveWith(others: readonly FdTable[]): { state: FdTableState; others: FdSlotsState[] } {
     const descs: OpenDescription[] = [];
-    const fds = this.entries().map(({ fd, desc, cloexec }) => {
-      let i = descs.indexOf(desc);
-      if (i < 0) i = descs.push(desc) - 1;
-      return { fd, description: i, cloexec };
-    });
+    const slotsOf = (table: FdTable): FdSlotsState =>
+      table.entries().map(({ fd, desc, cloexec }) => {
+        let i = descs.indexOf(desc);
+        if (i < 0) i = descs.push(desc) - 1;
+        return { fd, description: i, cloexec };
+      });
+    const fds = slotsOf(this);
+    const otherSlots = others.map(slotsOf);
     const pipes: Pipe[] = [];
     const descriptions = descs.map((d): DescriptionState => {
       const base = { path: d.file.path, offset: d.offset, flags: d.flags, dirCursor: d.dirCursor };
@@ -181,12 +201,17 @@ export class FdTable implements Persist<FdTableState> {
       }
     }
     const pipeFs = pipeFsOf(this.files.vfs);
-    if (pipes.length === 0 && pipeFs.nextIno === FIRST_PIPE_INO) return { descriptions, fds };
-    return { descriptions, fds, pipes: pipes.map(savePipe), nextPipeIno: pipeFs.nextIno };
+    if (pipes.length === 0 && pipeFs.nextIno === FIRST_PIPE_INO) return { state: { descriptions, fds }, others: otherSlots };
+    return { state: { descriptions, fds, pipes: pipes.map(savePipe), nextPipeIno: pipeFs.nextIno }, others: otherSlots };
   }
 
   /** Close every descriptor, then reopen the descriptions of `s` and install its descriptors. */
   restore(s: FdTableState): void {
+    this.restoreWith(s, []);
+  }
+
+  /** Restore a saveWith() result: this table from `s`, each of `others` (emptied first) from its descriptors. */
+  restoreWith(s: FdTableState, others: readonly { table: FdTable; fds: FdSlotsState }[]): void {
     const consoles = new Map(this.files.consoles().map((c) => [c.path, c]));
     const pipeFs = pipeFsOf(this.files.vfs);
     pipeFs.reset(s.nextPipeIno ?? FIRST_PIPE_INO);
@@ -217,6 +242,13 @@ export class FdTable implements Persist<FdTableState> {
     // The old descriptions' pipes are other objects: closing them leaves the restored ones alone.
     for (const { fd } of this.entries()) this.close(fd);
     for (const { fd, description, cloexec } of s.fds) this.installAt(fd, descs[description], cloexec);
+    for (const o of others) {
+      for (const { fd } of o.table.entries()) o.table.close(fd);
+      for (const { fd, description, cloexec } of o.fds) {
+        if (!descs[description]) throw new PersistError(`a saved descriptor table names description ${description}, which is not saved`);
+        o.table.installAt(fd, descs[description], cloexec);
+      }
+    }
     // A description no descriptor refers to (corrupt state) must not keep a pipe end counted.
     for (const d of descs) if (!refs.get(d)) d.file.close?.();
   }

@@ -19,7 +19,7 @@ export interface FutexWaiter {
 
 /** Every futex wait queue of the machine. */
 export class FutexTable {
-  private readonly queues = new Map<AddressSpace, Map<number, FutexWaiter[]>>();
+  private readonly queues_ = new Map<AddressSpace, Map<number, FutexWaiter[]>>();
 
   /** Queue a waiter on `space`'s word at `addr`. */
   enqueue(space: AddressSpace, addr: number, tid: number, bitset: number): FutexWaiter {
@@ -70,21 +70,38 @@ export class FutexTable {
   /** Waiters on every word, for checkpoints and reports. */
   waiters(): FutexWaiter[] {
     const out: FutexWaiter[] = [];
-    for (const byAddr of this.queues.values()) for (const q of byAddr.values()) out.push(...q);
+    for (const byAddr of this.queues_.values()) for (const q of byAddr.values()) out.push(...q);
     return out;
+  }
+
+  /** Every non-empty queue, in the order wake-ups walk them (for checkpoints). */
+  queues(): { space: AddressSpace; addr: number; waiters: FutexWaiter[] }[] {
+    const out: { space: AddressSpace; addr: number; waiters: FutexWaiter[] }[] = [];
+    for (const [space, byAddr] of this.queues_) for (const [addr, q] of byAddr) out.push({ space, addr, waiters: [...q] });
+    return out;
+  }
+
+  /** Forget every queue (a checkpoint's are about to be put back with requeue()). */
+  clear(): void {
+    this.queues_.clear();
+  }
+
+  /** Put a saved waiter back at the end of its queue. */
+  requeueSaved(w: FutexWaiter): void {
+    this.queue(w.space, w.addr, true)!.push(w);
   }
 
   /** Forget every queue of `space` (the process's memory is gone). */
   dropSpace(space: AddressSpace): void {
-    this.queues.delete(space);
+    this.queues_.delete(space);
   }
 
   private queue(space: AddressSpace, addr: number, create: boolean): FutexWaiter[] | undefined {
-    let byAddr = this.queues.get(space);
+    let byAddr = this.queues_.get(space);
     if (!byAddr) {
       if (!create) return undefined;
       byAddr = new Map();
-      this.queues.set(space, byAddr);
+      this.queues_.set(space, byAddr);
     }
     let q = byAddr.get(addr);
     if (!q && create) {
@@ -95,8 +112,8 @@ export class FutexTable {
   }
 
   private prune(space: AddressSpace, addr: number): void {
-    const byAddr = this.queues.get(space);
+    const byAddr = this.queues_.get(space);
     if (byAddr?.get(addr)?.length === 0) byAddr.delete(addr);
-    if (byAddr?.size === 0) this.queues.delete(space);
+    if (byAddr?.size === 0) this.queues_.delete(space);
   }
 }

@@ -13,7 +13,8 @@ import { TaskCpu } from './context';
 import { FutexTable } from './futex-table';
 import { postSignal } from './signal-actions';
 import { CloneRequest, commOf, ProcessOps, Task } from './task';
-import { ThreadGroup } from './thread-group';
+import { ThreadGroup, ThreadGroupInit } from './thread-group';
+import { FdTable } from './fd-table';
 
 /** clone(2) flags. */
 export const CLONE_VM = 0x100;
@@ -109,6 +110,32 @@ export class ProcessTable implements ProcessOps {
       this.tasks.push(first);
       this.groupsByPid.set(g.pid, g);
     }
+  }
+
+  /** A new process record (for restoring a checkpoint): ends through this table like any other. */
+  makeGroup(init: ThreadGroupInit, fds: FdTable, space: AddressSpace): ThreadGroup {
+    return new ThreadGroup(init, fds, space, (g) => this.groupEnded(g));
+  }
+
+  /** A new thread of `g` (for restoring a checkpoint). */
+  makeTask(g: ThreadGroup, tid: number, comm: string): Task {
+    return this.kernelOf(g, tid, comm);
+  }
+
+  /**
+   * Take over a restored set of processes: `groups` (live and zombie, not reaped), `tasks` (live,
+   * in run-queue order) and the next id to hand out.
+   */
+  adoptRestored(groups: readonly ThreadGroup[], tasks: readonly Task[], nextId: number): void {
+    this.groupsByPid.clear();
+    for (const g of groups) this.groupsByPid.set(g.pid, g);
+    this.tasks.splice(0, this.tasks.length, ...tasks);
+    this.nextId = nextId;
+  }
+
+  /** The next id clone will try. */
+  get nextPid(): number {
+    return this.nextId;
   }
 
   findTask(tid: number): Task | undefined {
@@ -246,7 +273,8 @@ export class ProcessTable implements ProcessOps {
   private programAt(t: Task, path: string): { bytes: Uint8Array; path: string } {
     const m = /^\/proc\/(self|\d+)\/exe$/.exec(path);
     const g = m ? (m[1] === 'self' ? t.group : this.findGroup(Number(m[1]))) : undefined;
-    if (g?.exe) return { bytes: g.exe.bytes, path };
+    if (g?.exe?.bytes) return { bytes: g.exe.bytes, path };
+    if (g?.exe) return this.readProgram(t, g.exe.path);
     return this.readProgram(t, path);
   }
 

@@ -40,6 +40,13 @@ export interface ThreadGroupState {
   exit: ExitState | null;
   /** setitimer/alarm deadlines (absent in checkpoints from before they existed: all off). */
   itimers?: IntervalTimersState;
+  /** Since 2.3, each only when it differs from a lone process's: process group, session, exit signal, job-control state, a vfork parent waiting. */
+  pgid?: number;
+  sid?: number;
+  exitSignal?: number;
+  stopped?: number;
+  waitReport?: 'stopped' | 'continued';
+  vforkParentTid?: number;
 }
 
 /** What a new thread group starts with besides its defaults. */
@@ -83,8 +90,11 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
   waitReport: 'stopped' | 'continued' | undefined;
   /** The thread of the parent that waits until this child execs or ends (CLONE_VFORK), or 0. */
   vforkParentTid = 0;
-  /** The program the process runs (what /proc/self/exe opens, whatever the file system holds). */
-  exe: { path: string; bytes: Uint8Array } | undefined;
+  /**
+   * The program the process runs (what /proc/self/exe opens, whatever the file system holds);
+   * without bytes (restored from a checkpoint) it is read from the file system by its path.
+   */
+  exe: { path: string; bytes: Uint8Array | undefined } | undefined;
   /** What the machine keeps for this process (its engine); opaque to the kernel. */
   host: unknown;
   /** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF. */
@@ -133,6 +143,12 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
       dumpable: this.dumpable,
       exit: this.exitState ? { ...this.exitState } : null,
       itimers: this.itimers.save(),
+      ...(this.pgid !== this.pid ? { pgid: this.pgid } : {}),
+      ...(this.sid !== this.pid ? { sid: this.sid } : {}),
+      ...(this.exitSignal !== 17 ? { exitSignal: this.exitSignal } : {}),
+      ...(this.stopped ? { stopped: this.stopped } : {}),
+      ...(this.waitReport ? { waitReport: this.waitReport } : {}),
+      ...(this.vforkParentTid ? { vforkParentTid: this.vforkParentTid } : {}),
     };
   }
 
@@ -152,5 +168,11 @@ export class ThreadGroup implements Persist<ThreadGroupState> {
     this.dumpable = s.dumpable;
     this.exitState = s.exit ? { ...s.exit } : null;
     this.itimers.restore(s.itimers ?? new IntervalTimers().save());
+    this.pgid = s.pgid ?? s.pid;
+    this.sid = s.sid ?? s.pid;
+    this.exitSignal = s.exitSignal ?? 17;
+    this.stopped = s.stopped ?? 0;
+    this.waitReport = s.waitReport;
+    this.vforkParentTid = s.vforkParentTid ?? 0;
   }
 }

@@ -2,6 +2,7 @@
  * The phone machine: an address space, one ARM CPU (Unicorn), the kernel layer and the modelled
  * clock, put together and run. Nothing here prints; callers get a RunSummary.
  */
+import * as fs from 'fs';
 import { CloneCloudError, GuestFault, GuestFaultInfo } from '../errors';
 import { parseElf } from '../elf/elf-parser';
 import { buildInitialStack } from '../elf/initial-stack';
@@ -34,7 +35,7 @@ import { CoreClocks } from '../model/core-clocks';
 import { followsYieldHint } from './yield-hint';
 import { DeviceProfile } from '../model/profiles';
 import { RunSummary } from '../model/run-summary';
-import { argBytes, BootSpec, checkProgram } from './boot-spec';
+import { argBytes, BootSpec, checkProgram, programHash } from './boot-spec';
 import { HostWiring } from './host-wiring';
 
 /** Where the mmap area starts; below it sit the program and its heap. */
@@ -98,6 +99,22 @@ interface ProcessSlot {
  * refuses callbacks of an engine registered from inside another engine's callback).
  */
 const NO_ENGINE = null as unknown as Engine;
+
+/**
+ * The booted program's bytes for a machine built without them (restoring a checkpoint): read
+ * from the host file the record names when its hash still matches, so /proc/self/exe runs the
+ * same program; undefined otherwise (execve then looks for it in the guest's file system).
+ */
+function bootProgramBytes(spec: BootSpec): Uint8Array | undefined {
+  const { host, sha256 } = spec.program;
+  if (!host || !sha256) return undefined;
+  try {
+    const bytes = new Uint8Array(fs.readFileSync(host));
+    return programHash(bytes) === sha256 ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A task the scheduler may give a core: runnable, in a process that is not stopped. */
 function canRun(t: Task): boolean {
@@ -237,7 +254,7 @@ export class Machine {
     this.cur = this.kernel.task;
     this.kernel.group.host = { engine: this.engine, loaded: this.cur } satisfies ProcessSlot;
     if (host.elf) this.loadProgram(host.elf);
-    if (host.elf) this.kernel.group.exe = { path: spec.program.path, bytes: host.elf };
+    this.kernel.group.exe = { path: spec.program.path, bytes: host.elf ?? bootProgramBytes(spec) };
   }
 
   /** The three standard streams, made once per machine. */
@@ -421,6 +438,27 @@ export class Machine {
     this.kernel.procs.resetTo(first);
     slotOf(first.group).loaded = first;
     this.cur = first;
+  }
+
+  /** Give a restored process its engine slot: the one of a process on the same memory, or a new one. */
+  attachRestoredProcess(g: ThreadGroup): void {
+    const sharing = g.space === this.space ? this.kernel.group : this.kernel.procs.groups().find((o) => o !== g && o.space === g.space && o.host);
+    g.host = sharing?.host ?? ({ engine: NO_ENGINE, loaded: undefined } satisfies ProcessSlot);
+  }
+
+  /**
+   * After a many-task state was put in place: `t` is the task that ran last. The first process's
+   * first task is loaded on the first engine unless that process has ended.
+   */
+  resumeRestored(t: Task): void {
+    const first = this.kernel.task;
+    if (this.kernel.group.exitState) {
+      first.run = 'exited';
+      this.kernel.group.reaped = true;
+      slotOf(first.group).loaded = undefined;
+    }
+    this.retired = 0n;
+    this.cur = t;
   }
 
   /** Where run() resumes: the PC with bit 0 set in Thumb state. */

@@ -4,11 +4,11 @@
  * the parent's page table over. Pages the sink already holds are not sent again.
  */
 import * as crypto from 'crypto';
-import { saveMachineState } from '../machine/machine-state';
+import { saveMachineState, spacesOf } from '../machine/machine-state';
 import { DirtyLedger, Machine } from '../machine/machine';
-import { PAGE_COUNT, PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
+import { AddressSpace, PAGE_COUNT, PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
 import { PageBitmap } from '../memory/page-bitmap';
-import { CheckpointManifest, SNAPSHOT_VERSION } from './manifest';
+import { CheckpointManifest, SNAPSHOT_VERSION, SpacePages } from './manifest';
 import { collectBlockHashes, vfsRecord } from './files-record';
 import { HASH_BYTES, hashHex, hashInto, isZero } from './page-hash';
 import { checkpointId, newRunPart } from './checkpoint-id';
@@ -164,6 +164,8 @@ export class Checkpointer {
       setPages.push(p);
       consider(bytes, this.scratch);
     }
+    // Other processes' memory is listed in full each time; the store keeps each content once.
+    const spaces = state.procs ? spacesOf(m).slice(1).map((sp) => this.spacePages(sp, consider)) : undefined;
     const vfs = vfsRecord(m.vfs.save(), consider);
     // An increment stores only what changed (a full table costs 20 bytes per resident page);
     // every MAX_DELTA_DEPTH increments a full table bounds the chain readers must follow.
@@ -184,6 +186,7 @@ export class Checkpointer {
       modelledSeconds: m.clock.seconds(),
       output: { stdout: consoles[1].written, stderr: consoles[2].written },
       zeroPages,
+      ...(spaces ? { spaces } : {}),
       stats: {
         pagesScanned: candidates.length,
         residentPages: this.table.present.count(),
@@ -198,11 +201,27 @@ export class Checkpointer {
       parent: this.parent,
       manifest,
       pageTable: encoded,
-      extraHashes: collectBlockHashes(vfs),
+      extraHashes: withSpaceHashes(collectBlockHashes(vfs), spaces),
       chain: this.chain,
       parentChain: this.parentChain,
     };
     return { record, pages: [...newPages.values()], asDelta, t0 };
+  }
+
+  /** Every page of `space` that holds data, hashed and offered to `consider`, and the zero-page runs. */
+  private spacePages(space: AddressSpace, consider: (bytes: Uint8Array, hash: Uint8Array) => void): SpacePages {
+    const pages: [number, string][] = [];
+    const present = new PageBitmap(PAGE_COUNT);
+    for (const p of space.touched.pages()) {
+      if (!(space.perms[p] & PAGE_MAPPED)) continue;
+      const bytes = space.bytes.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+      if (isZero(bytes)) continue;
+      hashInto(bytes, this.scratch);
+      present.set(p);
+      pages.push([p, hashHex(this.scratch)]);
+      consider(bytes, this.scratch);
+    }
+    return { pages, zeroPages: zeroRuns(space.touched, present) };
   }
 
   /** The capture is committed or queued: start the next dirty interval from it. */
@@ -225,6 +244,16 @@ export class Checkpointer {
     sorted.forEach((p, i) => hashes.set(this.table.hashes.subarray(p * HASH_BYTES, (p + 1) * HASH_BYTES), i * HASH_BYTES));
     return { pages: sorted, hashes };
   }
+}
+
+/** The referenced-hash list with the other spaces' page hashes added (so pruning keeps those pages). */
+function withSpaceHashes(blocks: Uint8Array, spaces: SpacePages[] | undefined): Uint8Array {
+  const hexes = (spaces ?? []).flatMap((sp) => sp.pages.map(([, h]) => h));
+  if (!hexes.length) return blocks;
+  const out = new Uint8Array(blocks.length + hexes.length * HASH_BYTES);
+  out.set(blocks);
+  hexes.forEach((h, i) => out.set(Buffer.from(h, 'hex'), blocks.length + i * HASH_BYTES));
+  return out;
 }
 
 /** Runs of pages set in `touched` but not in `present` (written, yet all zeros), a word at a time. */

@@ -38,6 +38,9 @@ export interface LiveApplyResult {
 export function applyCheckpointLive(machine: Machine, source: SnapshotSource, id: string, opts: LiveApplyOptions = {}): LiveApplyResult {
   const { manifest, table } = loadCheckpoint(source, id);
   checkSameImage(machine, manifest);
+  if (manifest.state.procs) {
+    throw new CheckpointError(`checkpoint ${id} holds several processes or threads: it can be restored into a new machine, not applied to a running one`);
+  }
   const why = profileMismatch(manifest, table.pages.length, machine.spec.profile);
   if (why) throw new CheckpointError(why);
   // Read the baseline before anything changes, so a missing one leaves the machine as it was.

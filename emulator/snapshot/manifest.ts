@@ -65,7 +65,18 @@ export interface CheckpointManifest {
    * memory the guest sees (sysinfo, /proc/meminfo, getrusage): a restore marks them again.
    */
   zeroPages?: [number, number][];
+  /**
+   * The memory of processes other than the first (since 2.3, with `state.procs`), in the order of
+   * `state.procs.spaces`: each non-zero page by index with its content hash, and zero-page runs.
+   */
+  spaces?: SpacePages[];
   stats: CaptureStats;
+}
+
+/** One more address space's pages: [page, 32 hex digits] each, ascending, and zero-page runs. */
+export interface SpacePages {
+  pages: [number, string][];
+  zeroPages: [number, number][];
 }
 
 /**

@@ -5,7 +5,7 @@
  * stopped. (live-apply.ts brings a machine that is already running to a checkpoint instead.)
  */
 import { InputSource, OutputSink } from '../kernel/console';
-import { restoreMachineState } from '../machine/machine-state';
+import { restoreMachineState, spacesOf } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
 import { DEFAULT_STORAGE_BYTES, DeviceProfile } from '../model/profiles';
 import { PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
@@ -63,12 +63,31 @@ export function restoreCheckpoint(source: SnapshotSource, id: string, opts: Rest
       space.touched.set(page);
     }
     markZeroPages(machine, manifest);
+    restoreOtherSpaces(machine, manifest, source);
     machine.rearmDirtyTracking();
   } catch (e) {
     machine.close();
     throw e;
   }
   return { machine, manifest };
+}
+
+/** Write the other processes' pages (verified) and mark their zero pages, in the state's order of memories. */
+function restoreOtherSpaces(machine: Machine, manifest: CheckpointManifest, source: SnapshotSource): void {
+  const listed = manifest.spaces ?? [];
+  const spaces = spacesOf(machine).slice(1);
+  if (spaces.length !== listed.length) {
+    throw new CheckpointFormatError(`checkpoint ${manifest.id}: its state has ${spaces.length} more memories but it lists pages for ${listed.length}`);
+  }
+  spaces.forEach((space, i) => {
+    for (const [page, hex] of listed[i].pages) {
+      if (!(space.perms[page] & PAGE_MAPPED)) throw new CheckpointFormatError(`checkpoint ${manifest.id}: page ${page} of memory ${i + 1} is not mapped`);
+      const bytes = source.readPage(Buffer.from(hex, 'hex'), { checkpoint: manifest.id, page });
+      space.bytes.set(bytes, page * PAGE_SIZE);
+      space.touched.set(page);
+    }
+    for (const [first, count] of listed[i].zeroPages) for (let p = first; p < first + count; p++) if (space.perms[p] & PAGE_MAPPED) space.touched.set(p);
+  });
 }
 
 /** Mark the pages the guest had written with zeros as resident again (checkpoints of 2.1 and later list them). */

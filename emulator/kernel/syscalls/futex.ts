@@ -165,6 +165,11 @@ export function futexCall(wide: boolean) {
 /** What futex serves and what it does not. */
 export const FUTEX_NOTE = 'WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET, WAKE_BITSET and WAKE_OP; priority-inheritance operations are ENOSYS';
 
+/** Make `w` the futex wait task `t` is blocked in (restoring a checkpoint). */
+export function setFutexWait(t: Task, w: FutexWaiter): void {
+  waiting.set(t, w);
+}
+
 /** Take a task out of the futex wait it is blocked in (a signal interrupted it). */
 export function cancelFutexWait(t: Task): void {
   const w = waiting.get(t);
