@@ -18,6 +18,11 @@ export interface WaitCondition {
   readonly what: string;
   /** Told when a signal ends the wait early (nanosleep writes the time left). */
   interrupted?(): void;
+  /**
+   * A wait restored from a checkpoint, whose condition is not known yet: the scheduler serves
+   * the call again where it would have tested the condition; it completes, or blocks with it.
+   */
+  readonly restored?: boolean;
 }
 
 /** Thrown by a handler that must wait: the syscall is retried once `wait` is ready. */

@@ -65,8 +65,15 @@ export interface ProcessHost {
   reschedule(): void;
 }
 
-/** Reads a program file for execve: its bytes, or ErrnoError (ENOENT, EACCES...). */
-export type ProgramReader = (t: Task, path: string) => { bytes: Uint8Array; path: string };
+/** A program file execve reads: its bytes, the path as given, and where it is for good (absolute, links resolved). */
+export interface ProgramFile {
+  bytes: Uint8Array;
+  path: string;
+  canonical: string;
+}
+
+/** Reads a program file for execve, or throws ErrnoError (ENOENT, EACCES...). */
+export type ProgramReader = (t: Task, path: string) => ProgramFile;
 
 /** The process table: every process and thread of the machine. */
 export class ProcessTable implements ProcessOps {
@@ -240,6 +247,7 @@ export class ProcessTable implements ProcessOps {
 
   execve(t: Task, path: string, argv: Uint8Array[], envp: Uint8Array[]): number {
     let program = this.programAt(t, path);
+    let exe = program.exe;
     // "#!interpreter [one argument]" scripts run the interpreter with the script's path.
     const shebang = parseShebang(program.bytes);
     if (shebang) {
@@ -249,14 +257,16 @@ export class ProcessTable implements ProcessOps {
         Buffer.from(path, 'latin1'),
         ...argv.slice(1),
       ];
-      program = this.readProgram(t, shebang.interpreter);
-      if (parseShebang(program.bytes)) return -ENOEXEC;
+      const interpreter = this.readProgram(t, shebang.interpreter);
+      if (parseShebang(interpreter.bytes)) return -ENOEXEC;
+      program = { bytes: interpreter.bytes, path: interpreter.path, exe: { path: interpreter.canonical, bytes: interpreter.bytes } };
+      exe = program.exe;
     }
     const g = t.group;
     // Every other thread of the process ends; the caller takes over the process.
     for (const other of this.tasksOf(g)) if (other !== t) this.retireTask(other);
     this.host.loadProgram(t, program.bytes, program.path, argv, envp);
-    g.exe = { path: program.path, bytes: program.bytes };
+    g.exe = exe;
     t.comm = commOf(program.path);
     t.altstack = [0, 2, 0];
     t.clearChildTid = 0;
@@ -270,12 +280,15 @@ export class ProcessTable implements ProcessOps {
   }
 
   /** The program file at `path`; /proc/self/exe (and /proc/PID/exe) is the process's own program. */
-  private programAt(t: Task, path: string): { bytes: Uint8Array; path: string } {
+  private programAt(t: Task, path: string): { bytes: Uint8Array; path: string; exe: { path: string; bytes: Uint8Array } } {
     const m = /^\/proc\/(self|\d+)\/exe$/.exec(path);
     const g = m ? (m[1] === 'self' ? t.group : this.findGroup(Number(m[1]))) : undefined;
-    if (g?.exe?.bytes) return { bytes: g.exe.bytes, path };
-    if (g?.exe) return this.readProgram(t, g.exe.path);
-    return this.readProgram(t, path);
+    if (g?.exe) {
+      const bytes = g.exe.bytes ?? this.readProgram(t, g.exe.path).bytes;
+      return { bytes, path, exe: { path: g.exe.path, bytes } };
+    }
+    const f = this.readProgram(t, path);
+    return { bytes: f.bytes, path, exe: { path: f.canonical, bytes: f.bytes } };
   }
 
   stopGroup(t: Task, sig: number): void {

@@ -64,6 +64,8 @@ export interface ProcessesState {
   others: ProcessRecord[];
   /** Futex queues in wake order: space index, word, waiting task ids. */
   futexQueues: { space: number; addr: number; tids: number[] }[];
+  /** The running time slice, and whether the task that ran last goes on with it (it was stopped mid-slice). */
+  slice: { quantum?: { tid: number; end: string }; continueCurrent: boolean };
 }
 
 /** The whole non-memory state of a machine. */
@@ -81,6 +83,8 @@ export interface MachineState {
   group: ThreadGroupState;
   /** The first process's threads (its first one alone once it has ended). */
   tasks: TaskState[];
+  /** The next process id (since 2.3; absent when no process was ever made, then the first's + 1). */
+  nextPid?: number;
   procs?: ProcessesState;
 }
 
@@ -123,6 +127,7 @@ export function saveMachineState(m: Machine): MachineState {
     // After the end no task is live; the first one's last state is what restores.
     tasks: firstTasks(m).map((t) => t.save()),
   };
+  if (k.procs.nextPid !== k.group.pid + 1) state.nextPid = k.procs.nextPid;
   if (!needsProcesses(m)) return state;
   const spaces = spacesOf(m);
   const spaceIndex = (sp: AddressSpace) => {
@@ -145,6 +150,7 @@ export function saveMachineState(m: Machine): MachineState {
       tasks: k.procs.tasksOf(g).map((t) => t.save()),
     })),
     futexQueues: k.procs.futexes.queues().map((q) => ({ space: spaceIndex(q.space), addr: q.addr, tids: q.waiters.map((w) => w.tid) })),
+    slice: m.sliceState,
   };
   return state;
 }
@@ -194,6 +200,7 @@ export function restoreMachineState(m: Machine, s: MachineState): void {
   if (!p) {
     k.fds.restore(s.fds);
     m.adoptFirstTask();
+    k.procs.adoptRestored(k.tasks.length ? [k.group] : [], k.tasks, s.nextPid ?? k.group.pid + 1);
     m.rearmDirtyTracking();
     return;
   }
@@ -227,7 +234,11 @@ function restoreProcesses(m: Machine, s: MachineState, p: ProcessesState, first:
   for (const rec of p.others) {
     const table = tables[rec.fds];
     if (!table) throw new PersistError(`the saved state names descriptor table ${rec.fds}, which it does not hold`);
-    const g = k.procs.makeGroup({ pid: rec.group.pid, ppid: rec.group.ppid, uid: rec.group.uid, gid: rec.group.gid, cwd: rec.group.cwd, mmapBase: rec.group.mmapBase }, table, spaceAt(rec.space));
+    const g = k.procs.makeGroup(
+      { pid: rec.group.pid, ppid: rec.group.ppid, uid: rec.group.uid, gid: rec.group.gid, cwd: rec.group.cwd, mmapBase: rec.group.mmapBase },
+      table,
+      spaceAt(rec.space),
+    );
     g.restore(rec.group);
     g.exe = rec.exe === undefined ? k.group.exe : { path: rec.exe, bytes: undefined };
     m.attachRestoredProcess(g);
@@ -249,7 +260,7 @@ function restoreProcesses(m: Machine, s: MachineState, p: ProcessesState, first:
     t.readyAt = BigInt(st.readyAt);
     t.lastCore = st.lastCore;
     // The wait is recomputed by serving the syscall again; it blocks anew when still unmet.
-    t.wait = st.run === 'blocked' ? { ready: () => true, what: 'a restored wait' } : undefined;
+    t.wait = st.run === 'blocked' ? { ready: () => true, restored: true, what: 'a restored wait' } : undefined;
     if (st.futex) {
       const w: FutexWaiter = { tid: t.tid, bitset: st.futex.bitset, space: spaceAt(st.futex.space), addr: st.futex.addr, woken: st.futex.woken };
       setFutexWait(t, w);
@@ -260,7 +271,8 @@ function restoreProcesses(m: Machine, s: MachineState, p: ProcessesState, first:
   for (const q of p.futexQueues) {
     for (const tid of q.tids) {
       const w = futexOf.get(tid);
-      if (!w || w.woken || w.addr !== q.addr || w.space !== spaceAt(q.space)) throw new PersistError(`the saved futex queue at 0x${q.addr.toString(16)} names task ${tid}, which does not wait there`);
+      if (!w || w.woken || w.addr !== q.addr || w.space !== spaceAt(q.space))
+        throw new PersistError(`the saved futex queue at 0x${q.addr.toString(16)} names task ${tid}, which does not wait there`);
       k.procs.futexes.requeueSaved(w);
     }
   }
@@ -272,4 +284,5 @@ function restoreProcesses(m: Machine, s: MachineState, p: ProcessesState, first:
   k.procs.adoptRestored(groups, order, p.nextId);
   const current = tasks.get(p.current) ?? order[0] ?? k.task;
   m.resumeRestored(current);
+  m.setSliceState(p.slice ?? { continueCurrent: false });
 }

@@ -181,6 +181,10 @@ export class Machine {
   readonly clock: CoreClocks;
   readonly vfs: Vfs;
   private cur!: Task;
+  /** The current task's time slice: it runs until `end` while other tasks can run. */
+  private quantum: { task: Task; end: bigint } | undefined;
+  /** The last run() stopped the current task mid-slice: the next one goes on with it. */
+  private continueCur = false;
   /** The engine inside engine.run(), if any (what a reschedule stops). */
   private running: Engine | undefined;
   /** Instructions of processes whose engines are gone. */
@@ -438,6 +442,7 @@ export class Machine {
     this.kernel.procs.resetTo(first);
     slotOf(first.group).loaded = first;
     this.cur = first;
+    this.resetSlices();
   }
 
   /** Give a restored process its engine slot: the one of a process on the same memory, or a new one. */
@@ -459,6 +464,12 @@ export class Machine {
     }
     this.retired = 0n;
     this.cur = t;
+  }
+
+  /** The first task alone again: no slice of another task goes on. */
+  private resetSlices(): void {
+    this.quantum = undefined;
+    this.continueCur = false;
   }
 
   /** Where run() resumes: the PC with bit 0 set in Thumb state. */
@@ -509,16 +520,25 @@ export class Machine {
       if (this.pendingSyscall) {
         this.stoppedAtSyscall = false;
         this.completeSyscall();
-        if (this.stoppedAtSyscall) return 'syscall';
+        if (this.stoppedAtSyscall) return this.pause('syscall');
       }
       if (this.breakpointHit !== undefined) {
-        if (until !== undefined && this.instructions >= until) return 'budget';
+        if (until !== undefined && this.instructions >= until) return this.pause('budget');
         const stepped = this.stepPastBreakpoint();
-        if (stepped) return stepped;
+        if (stepped) return stepped === 'exited' ? stepped : this.pause(stepped);
       }
       this.stoppedAt = undefined;
       while (!this.kernel.exitState) {
-        if (this.schedule(stopAfter)) return 'syscall';
+        // A run that returned mid-slice goes on with the same task, as if it had never stopped.
+        let resume = this.continueCur && canRun(this.cur);
+        this.continueCur = false;
+        if (resume && this.quantum && this.quantum.task === this.cur && this.quantum.end <= this.instructions) {
+          // The run stopped exactly where the task's quantum ends.
+          this.rotate();
+          resume = false;
+        }
+        if (resume) this.switchTo(this.cur);
+        else if (this.schedule(stopAfter)) return this.pause('syscall');
         if (this.kernel.exitState) break;
         // Pending signals are delivered before user code runs again (after a syscall, at each slice).
         this.kernel.deliverSignals(this.cur);
@@ -526,7 +546,9 @@ export class Machine {
         if (!canRun(this.cur)) continue;
         const eng = this.eng;
         // Other runnable tasks get the CPU after a quantum; alone, a task runs whole slices.
-        const quantumEnd = this.kernel.tasks.filter(canRun).length > 1 ? this.instructions + QUANTUM : undefined;
+        if (this.quantum?.task !== this.cur)
+          this.quantum = this.kernel.tasks.filter(canRun).length > 1 ? { task: this.cur, end: this.instructions + QUANTUM } : undefined;
+        const quantumEnd = this.quantum?.end;
         const target = until === undefined ? quantumEnd : quantumEnd === undefined || until < quantumEnd ? until : quantumEnd;
         const sliceEnd = this.instructions + SLICE;
         const lastSlice = target !== undefined && target <= sliceEnd;
@@ -537,16 +559,16 @@ export class Machine {
         // Without the block counter there is no budget: slice by host time instead.
         if (this.settle(this.runEngine(eng, () => eng.run(this.pc, this.counting ? 0 : UNCOUNTED_SLICE_US)))) continue;
         if (this.kernel.exitState) break;
-        if (this.pendingSyscall) return 'syscall-entry';
-        if (this.stoppedAtSyscall) return 'syscall';
+        if (this.pendingSyscall) return this.pause('syscall-entry');
+        if (this.stoppedAtSyscall) return this.pause('syscall');
         if (!canRun(this.cur) || slotOf(this.cur.group).loaded !== this.cur) continue;
-        if (this.atBreakpoint()) return 'breakpoint';
+        if (this.atBreakpoint()) return this.pause('breakpoint');
         if (lastSlice && eng.counters.budgetStopped) {
           // The next block would pass the target: run just its first instructions, so that a
           // run can stop (and resume) at any instruction, not only at block boundaries.
           if (this.counting && this.instructions < target) this.runTail(target);
-          if (this.atBreakpoint()) return 'breakpoint';
-          if (target === until) return 'budget';
+          if (this.atBreakpoint()) return this.pause('breakpoint');
+          if (target === until) return this.pause('budget');
           this.rotate();
           continue;
         }
@@ -578,8 +600,27 @@ export class Machine {
     }
   }
 
+  /** `outcome`, remembering that the current task was stopped mid-slice (the next run goes on with it). */
+  private pause(outcome: RunOutcome): RunOutcome {
+    this.continueCur = true;
+    return outcome;
+  }
+
+  /** The scheduler's own state a checkpoint keeps: the running quantum and whether the current task goes on. */
+  get sliceState(): { quantum?: { tid: number; end: string }; continueCurrent: boolean } {
+    return { ...(this.quantum ? { quantum: { tid: this.quantum.task.tid, end: this.quantum.end.toString() } } : {}), continueCurrent: this.continueCur };
+  }
+
+  /** Put back a checkpoint's slice state (after its tasks exist). */
+  setSliceState(s: { quantum?: { tid: number; end: string }; continueCurrent: boolean }): void {
+    const task = s.quantum ? this.kernel.procs.findTask(s.quantum.tid) : undefined;
+    this.quantum = task && s.quantum ? { task, end: BigInt(s.quantum.end) } : undefined;
+    this.continueCur = s.continueCurrent;
+  }
+
   /** Move the current task behind every other (its quantum is over, or it yielded). */
   private rotate(): void {
+    this.quantum = undefined;
     const tasks = this.kernel.tasks;
     const i = tasks.indexOf(this.cur);
     if (i >= 0 && tasks.length > 1) tasks.push(...tasks.splice(i, 1));
@@ -603,6 +644,19 @@ export class Machine {
       for (const t of [...tasks]) {
         // A stopped process's waits stay as they are until SIGCONT.
         if (t.run !== 'blocked' || t.group.stopped) continue;
+        if (t.wait?.restored) {
+          // Served again where its condition would have been tested: it completes, or blocks
+          // anew with its real condition and goes through the signal test below.
+          // Not switched to first: a test of the condition loads no task (nor clears a monitor).
+          const nr = t.call?.nr ?? -1;
+          if (this.kernel.serveCall(t)) {
+            this.switchTo(t);
+            progressed = true;
+            t.readyAt = this.clock.monotonicNs();
+            if (stopAfter && !this.kernel.exitState && stopAfter(nr)) return true;
+            continue;
+          }
+        }
         const w = t.wait;
         // A wait that can complete does, as in Linux, even with a signal pending (its handler
         // runs after); only one that would go on waiting is interrupted.
@@ -778,6 +832,8 @@ export class Machine {
    */
   forgetRunState(): void {
     this.stoppedAt = undefined;
+    this.quantum = undefined;
+    this.continueCur = false;
     this.pendingSyscall = false;
     this.stoppedAtSyscall = false;
     this.pendingError = null;

@@ -1,10 +1,11 @@
 /** execve's reading of a program file from the guest's file system, with Linux's errors. */
 import { EACCES, ErrnoError } from '../abi/errno';
+import { ProgramFile } from '../kernel/process-table';
 import { Task } from '../kernel/task';
 import { Vfs } from '../vfs/vfs';
 
-/** The bytes of the program at `path` (relative to the caller's cwd) and its absolute path. */
-export function readProgramFile(vfs: Vfs, t: Task, path: string): { bytes: Uint8Array; path: string } {
+/** The bytes of the program at `path` (relative to the caller's cwd), the path, and its absolute path. */
+export function readProgramFile(vfs: Vfs, t: Task, path: string): ProgramFile {
   const st = vfs.stat(path, t.group.cwd, true);
   if ((st.mode & 0o170000) !== 0o100000) throw new ErrnoError(EACCES);
   if ((st.mode & 0o111) === 0) throw new ErrnoError(EACCES);
@@ -17,7 +18,7 @@ export function readProgramFile(vfs: Vfs, t: Task, path: string): { bytes: Uint8
       if (n <= 0) break;
       off += n;
     }
-    return { bytes: bytes.subarray(0, off), path };
+    return { bytes: bytes.subarray(0, off), path, canonical: vfs.resolve(path, t.group.cwd) };
   } finally {
     f.close();
   }

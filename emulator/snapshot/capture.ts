@@ -165,7 +165,11 @@ export class Checkpointer {
       consider(bytes, this.scratch);
     }
     // Other processes' memory is listed in full each time; the store keeps each content once.
-    const spaces = state.procs ? spacesOf(m).slice(1).map((sp) => this.spacePages(sp, consider)) : undefined;
+    const spaces = state.procs
+      ? spacesOf(m)
+          .slice(1)
+          .map((sp) => this.spacePages(sp, consider))
+      : undefined;
     const vfs = vfsRecord(m.vfs.save(), consider);
     // An increment stores only what changed (a full table costs 20 bytes per resident page);
     // every MAX_DELTA_DEPTH increments a full table bounds the chain readers must follow.

@@ -1,9 +1,7 @@
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import { saveMachineState } from '../../emulator/machine/machine-state';
 import { findProfile } from '../../emulator/model/profiles';
-import { PersistError } from '../../emulator/persist';
 import { memoryDigest } from '../../emulator/snapshot/memory-digest';
 import { initHashing } from '../../emulator/snapshot/page-hash';
 import { bootElf } from '../support/boot';
@@ -102,19 +100,5 @@ describe('machine: processes and threads on modelled cores', function () {
     assert.equal(pinned.stdout, free.stdout);
     const ratio = pinned.seconds / free.seconds;
     assert.ok(ratio > 3.5 && ratio < 4.5, `pinned/free time ${ratio.toFixed(2)}`);
-  });
-
-  it('a checkpoint is refused, with the reason, while several threads run', () => {
-    const b = bootElf(fixtureElf('pthreads'), { argv: ['pthreads'] });
-    // The first futex syscall comes once threads exist.
-    assert.equal(
-      b.machine.run(undefined, () => b.machine.kernel.tasks.length > 1),
-      'syscall',
-    );
-    assert.throws(
-      () => saveMachineState(b.machine),
-      (e: unknown) => e instanceof PersistError && /threads: checkpoints cover a single-threaded process only/.test(e.message),
-    );
-    b.machine.close();
   });
 });
