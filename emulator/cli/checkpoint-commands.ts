@@ -161,6 +161,23 @@ export async function diffCommand(a: string, b: string, opts: { store?: string; 
   out.push('');
   out.push(d.registers.length ? `registers changed: ${d.registers.map((r) => `${r.name} ${r.from} -> ${r.to}`).join(', ')}` : 'registers: unchanged');
   out.push(d.files.length ? `files changed: ${d.files.map((f) => `${displayName(f.path)} (${f.change})`).join(', ')}` : 'files: unchanged');
+  if (d.processes.length > 1 || d.processes.some((p) => p.change !== 'changed' && p.change !== 'unchanged')) {
+    out.push('');
+    out.push(
+      table(
+        ['pid', 'change', 'threads', 'pages added', 'changed', 'removed', 'threads with new registers'],
+        d.processes.map((p) => [
+          String(p.pid),
+          p.change,
+          `${p.threads[0]} -> ${p.threads[1]}`,
+          String(p.pages.added),
+          String(p.pages.changed),
+          String(p.pages.removed),
+          String(p.threadsWithNewRegisters),
+        ]),
+      ).trimEnd(),
+    );
+  }
   process.stdout.write(out.join('\n') + '\n');
   return 0;
 }

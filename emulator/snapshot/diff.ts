@@ -5,6 +5,7 @@
  */
 import { CpuContextState } from '../unicorn/cpu-context';
 import { PAGE_SIZE, Region, RegionKind } from '../memory/address-space';
+import { TaskState } from '../kernel/task';
 import { CheckpointManifest, VfsRecord } from './manifest';
 import { forEachDifference, PageTable } from './page-table';
 
@@ -30,6 +31,18 @@ export interface FileDiff {
   change: 'added' | 'removed' | 'changed';
 }
 
+/** How one process differs: present in one checkpoint only, or its threads' and pages' changes. */
+export interface ProcessDiff {
+  pid: number;
+  change: 'added' | 'ended' | 'changed' | 'unchanged';
+  /** Live threads in A and in B. */
+  threads: [number, number];
+  /** Pages added, changed and removed (the first process's are the region table's). */
+  pages: { added: number; changed: number; removed: number };
+  /** Threads present in both whose registers differ. */
+  threadsWithNewRegisters: number;
+}
+
 /** The whole difference from A to B. */
 export interface CheckpointDiff {
   from: string;
@@ -40,6 +53,8 @@ export interface CheckpointDiff {
   totals: { added: number; changed: number; removed: number; bytes: number };
   registers: RegisterDiff[];
   files: FileDiff[];
+  /** Every process of either checkpoint, by pid. */
+  processes: ProcessDiff[];
 }
 
 function kindAt(regions: Region[], page: number): RegionKind | 'unmapped' {
@@ -88,6 +103,48 @@ function diffFiles(a: VfsRecord, b: VfsRecord): FileDiff[] {
   return out.sort((x, y) => x.path.localeCompare(y.path));
 }
 
+/** A checkpoint's processes: live threads and, for the others than the first, their pages by index. */
+function processesOf(m: CheckpointManifest): Map<number, { first: boolean; threads: TaskState[]; pages: Map<number, string> }> {
+  const out = new Map<number, { first: boolean; threads: TaskState[]; pages: Map<number, string> }>();
+  const s = m.state;
+  if (!s.group.exit) out.set(s.group.pid, { first: true, threads: s.tasks, pages: new Map() });
+  for (const rec of s.procs?.others ?? []) {
+    const listed = rec.space === 0 ? undefined : m.spaces?.[rec.space - 1];
+    out.set(rec.group.pid, { first: false, threads: rec.group.exit ? [] : rec.tasks, pages: new Map(listed?.pages ?? []) });
+  }
+  return out;
+}
+
+/** Each process's difference from A to B; the first process's pages are `firstPages`. */
+function diffProcesses(a: CheckpointManifest, b: CheckpointManifest, firstPages: ProcessDiff['pages']): ProcessDiff[] {
+  const pa = processesOf(a);
+  const pb = processesOf(b);
+  const pids = [...new Set([...pa.keys(), ...pb.keys()])].sort((x, y) => x - y);
+  return pids.map((pid): ProcessDiff => {
+    const x = pa.get(pid);
+    const y = pb.get(pid);
+    const pages = { added: 0, changed: 0, removed: 0 };
+    if (x?.first || y?.first) Object.assign(pages, firstPages);
+    else {
+      for (const [page, h] of y?.pages ?? []) {
+        const before = x?.pages.get(page);
+        if (before === undefined) pages.added++;
+        else if (before !== h) pages.changed++;
+      }
+      for (const page of x?.pages.keys() ?? []) if (!y?.pages.has(page)) pages.removed++;
+    }
+    const regs = y && x ? y.threads.filter((t) => x.threads.some((u) => u.tid === t.tid && diffRegisters(u.cpu, t.cpu).length > 0)).length : 0;
+    const change = !x
+      ? 'added'
+      : !y
+        ? 'ended'
+        : pages.added + pages.changed + pages.removed + regs > 0 || x.threads.length !== y.threads.length
+          ? 'changed'
+          : 'unchanged';
+    return { pid, change, threads: [x?.threads.length ?? 0, y?.threads.length ?? 0], pages, threadsWithNewRegisters: regs };
+  });
+}
+
 /** The difference from checkpoint A to checkpoint B. */
 export function diffCheckpoints(a: CheckpointManifest, ta: PageTable, b: CheckpointManifest, tb: PageTable): CheckpointDiff {
   const regions = diffPages(ta, tb, a.state.regions, b.state.regions);
@@ -102,8 +159,9 @@ export function diffCheckpoints(a: CheckpointManifest, ta: PageTable, b: Checkpo
     modelledSeconds: b.modelledSeconds - a.modelledSeconds,
     regions,
     totals,
-    // The running task's registers (the only task until threads come).
+    // The first process's first thread's registers (every thread is counted per process below).
     registers: diffRegisters(a.state.tasks[0].cpu, b.state.tasks[0].cpu),
     files: diffFiles(a.vfs, b.vfs),
+    processes: diffProcesses(a, b, { added: totals.added, changed: totals.changed, removed: totals.removed }),
   };
 }

@@ -7,6 +7,8 @@
 import { strict as assert } from 'assert';
 import { Machine } from '../../emulator/machine/machine';
 import { Checkpointer } from '../../emulator/snapshot/capture';
+import { diffCheckpoints } from '../../emulator/snapshot/diff';
+import { loadCheckpoint } from '../../emulator/snapshot/source';
 import { memoryDigest } from '../../emulator/snapshot/memory-digest';
 import { MemorySnapshots } from '../../emulator/snapshot/memory-snapshots';
 import { initHashing } from '../../emulator/snapshot/page-hash';
@@ -46,6 +48,26 @@ describe('snapshot: checkpoints in the middle of many processes and threads', fu
     if (c.writes) resetScratch(root);
     return bootElf(elf, { argv, env: ENV, cwd: '/', root });
   };
+
+  it('diff lists every process of two checkpoints with its threads, pages and registers', () => {
+    const c = PROCESS_CASES.find((k) => k.name === 'wait-all')!;
+    const m = boot(c);
+    const snaps = new MemorySnapshots();
+    const cp = new Checkpointer(snaps, m.machine);
+    assert.equal(m.machine.run(60_000n), 'budget');
+    const a = cp.capture();
+    assert.equal(m.machine.run(100_000n), 'budget');
+    const b = cp.capture();
+    m.machine.close();
+    const d = diffCheckpoints(a.manifest, loadCheckpoint(snaps, a.id).table, b.manifest, loadCheckpoint(snaps, b.id).table);
+    const pids = new Set([...(a.manifest.state.procs?.others ?? []), ...(b.manifest.state.procs?.others ?? [])].map((o) => o.group.pid));
+    assert.ok(pids.size >= 1, 'the shell has children at both points');
+    assert.deepEqual(
+      d.processes.map((p) => p.pid),
+      [1000, ...[...pids].sort((x, y) => x - y)],
+    );
+    assert.ok(d.processes.some((p) => p.pid !== 1000 && p.change !== 'unchanged'));
+  });
 
   for (const c of PROCESS_CASES.filter((k) => EXPECTED_TO_PASS.includes(k.name))) {
     it(`${c.name}: restored at a third and at two thirds, it ends as the uninterrupted run`, function () {
