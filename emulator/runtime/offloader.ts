@@ -127,6 +127,8 @@ export class Offloader {
       m.clock.sleep(BigInt(Math.round(waited * 1e9)));
       return local(why, waited);
     };
+    // The clone runs a call on one task; the others would have to move with it (not done).
+    if (m.kernel.tasks.length > 1) return local(`the program runs ${m.kernel.tasks.length} tasks: a call moves with a single-task program only`);
     const link = this.o.link();
     if (!link) return local('no link to the clone');
     const verdict = this.o.decide?.(target, link.profile);
