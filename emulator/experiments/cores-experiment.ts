@@ -5,13 +5,11 @@
  * cores". Every run must print the same result; the speedup and parallel efficiency are against
  * the one-core run.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
 import { ImageError } from '../errors';
-import { imageBootSpec, loadImage } from '../image/manifest';
-import { Machine } from '../machine/machine';
 import { DeviceProfile } from '../model/profiles';
+import { runImage } from './image-run';
 
 /** The core counts the bench runs by default. */
 export const DEFAULT_CORE_COUNTS = [1, 2, 4, 8, 16];
@@ -47,38 +45,19 @@ export function runOnCores(
   imageDir: string,
   progress?: (n: bigint) => void,
 ): Omit<CoresResult, 'speedup' | 'efficiency'> {
-  const img = loadImage(imageDir);
-  if (!fs.existsSync(img.elfPath)) throw new ImageError(`${imageDir}: program not built: run 'bash scripts/setup.sh'`);
-  const elf = new Uint8Array(fs.readFileSync(img.elfPath));
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const machine = new Machine(imageBootSpec(img, { ...profile, cores }, elf), {
-    elf,
-    stdout: (b) => out.push(Buffer.from(b)),
-    stderr: (b) => err.push(Buffer.from(b)),
-    warn: () => undefined,
-  });
-  try {
-    const step = 100_000_000n;
-    while (machine.run(machine.instructions + step) === 'budget') progress?.(machine.instructions);
-    const s = machine.summary();
-    const stderr = Buffer.concat(err).toString();
-    if (s.exitStatus !== 0) throw new ImageError(`parallel exited with status ${s.exitStatus} on ${cores} cores: ${stderr.trim().split('\n').pop()}`);
-    const threads = Number(/threads (\d+)/.exec(stderr)?.[1] ?? NaN);
-    const output = Buffer.concat(out).toString();
-    return {
-      cores,
-      threads,
-      instructions: s.instructions,
-      modelledSeconds: s.modelledSeconds,
-      energyJoules: s.energyJoules,
-      hostSeconds: s.hostSeconds,
-      outputHash: createHash('sha256').update(output).digest('hex'),
-      output,
-    };
-  } finally {
-    machine.close();
-  }
+  const run = runImage(imageDir, { ...profile, cores }, (spec) => spec, progress);
+  const s = run.summary;
+  if (s.exitStatus !== 0) throw new ImageError(`parallel exited with status ${s.exitStatus} on ${cores} cores: ${run.stderr.trim().split('\n').pop()}`);
+  return {
+    cores,
+    threads: Number(/threads (\d+)/.exec(run.stderr)?.[1] ?? NaN),
+    instructions: s.instructions,
+    modelledSeconds: s.modelledSeconds,
+    energyJoules: s.energyJoules,
+    hostSeconds: s.hostSeconds,
+    outputHash: createHash('sha256').update(run.stdout).digest('hex'),
+    output: run.stdout,
+  };
 }
 
 /** Speedup and efficiency of each row against the first (one core). */

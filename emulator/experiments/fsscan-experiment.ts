@@ -3,11 +3,10 @@
  * then on the clone with one advantage added at a time (its clock, then its RAM, then its cores),
  * so that each step's share of the speedup is visible.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { ImageError } from '../errors';
-import { imageBootSpec, loadImage } from '../image/manifest';
-import { Machine } from '../machine/machine';
+import { loadImage } from '../image/manifest';
+import { runImage } from './image-run';
 import { DeviceProfile } from '../model/profiles';
 
 /** The paper's measured figures (Chun & Maniatis, HotOS 2009): 100,000 entries, Dalvik on both. */
@@ -95,49 +94,27 @@ export interface ScanOptions {
 
 /** Run the fsscan image on one configuration, with its tree resized to `entries`. */
 export function runScan(c: Configuration, opts: ScanOptions): Omit<ScanResult, 'speedup'> {
-  const img = loadImage(opts.imageDir);
-  const m = img.manifest;
-  if (!fs.existsSync(img.elfPath)) throw new ImageError(`${opts.imageDir}: program not built: run 'bash scripts/setup.sh'`);
-  const rootfs = m.rootfs.map((e) => ((e as { type?: string }).type === 'synth' ? { ...(e as object), entries: opts.entries } : e));
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const elf = new Uint8Array(fs.readFileSync(img.elfPath));
-  const machine = new Machine(
-    { ...imageBootSpec(img, c.profile, elf), rootfs },
-    {
-      elf,
-      stdout: (b) => out.push(Buffer.from(b)),
-      stderr: (b) => err.push(Buffer.from(b)),
-      warn: () => undefined,
-    },
-  );
-  try {
-    const step = 100_000_000n;
-    while (machine.run(machine.instructions + step) === 'budget') opts.progress?.(machine.instructions);
-    const status = machine.kernel.exitState?.status;
-    const stderr = Buffer.concat(err).toString();
-    if (status !== 0) throw new ImageError(`fsscan exited with status ${status} on ${c.label}: ${stderr.trim().split('\n').pop()}`);
-    const gc = parseGcStats(stderr);
-    const s = machine.summary();
-    return {
-      label: c.label,
-      advantage: c.advantage,
-      profile: c.profile.id,
-      clockHz: c.profile.clockHz,
-      ramBytes: c.profile.ramBytes,
-      cores: c.profile.cores,
-      summary: Buffer.concat(out).toString().trim(),
-      instructions: s.instructions,
-      modelledSeconds: s.modelledSeconds,
-      gcShare: gc.totalCpuNs ? gc.gcCpuNs / gc.totalCpuNs : 0,
-      hostSeconds: s.hostSeconds,
-      mips: s.mips,
-      ...gc,
-    };
-  } finally {
-    machine.close();
-    (globalThis as { gc?: () => void }).gc?.();
-  }
+  const manifest = loadImage(opts.imageDir).manifest;
+  const rootfs = manifest.rootfs.map((e) => ((e as { type?: string }).type === 'synth' ? { ...(e as object), entries: opts.entries } : e));
+  const run = runImage(opts.imageDir, c.profile, (spec) => ({ ...spec, rootfs }), opts.progress);
+  const s = run.summary;
+  if (s.exitStatus !== 0) throw new ImageError(`fsscan exited with status ${s.exitStatus} on ${c.label}: ${run.stderr.trim().split('\n').pop()}`);
+  const gc = parseGcStats(run.stderr);
+  return {
+    label: c.label,
+    advantage: c.advantage,
+    profile: c.profile.id,
+    clockHz: c.profile.clockHz,
+    ramBytes: c.profile.ramBytes,
+    cores: c.profile.cores,
+    summary: run.stdout.trim(),
+    instructions: s.instructions,
+    modelledSeconds: s.modelledSeconds,
+    gcShare: gc.totalCpuNs ? gc.gcCpuNs / gc.totalCpuNs : 0,
+    hostSeconds: s.hostSeconds,
+    mips: s.mips,
+    ...gc,
+  };
 }
 
 /** Speedups over the first row. */
