@@ -200,6 +200,9 @@ export function restoreMachineState(m: Machine, s: MachineState): void {
   if (!p) {
     k.fds.restore(s.fds);
     m.adoptFirstTask();
+    // One task: it goes on from its core's present, on that core.
+    k.task.readyAt = m.clock.monotonicNs();
+    k.task.lastCore = m.clock.activeCore;
     k.procs.adoptRestored(k.tasks.length ? [k.group] : [], k.tasks, s.nextPid ?? k.group.pid + 1);
     m.rearmDirtyTracking();
     return;

@@ -10,7 +10,7 @@
  * caches, memory bandwidth or contention: a core's instructions cost the same whatever the others
  * do. With one core (or one task that stays on core 0) every figure is the single clock's.
  */
-import { Persist, PersistError } from '../persist';
+import { Persist } from '../persist';
 import { ClockState, ModelClock } from './model-clock';
 import { DeviceProfile } from './profiles';
 
@@ -156,7 +156,16 @@ export class CoreClocks implements Persist<MultiClockState> {
     }
     const saved = s.cores;
     if (saved.clocks.length > this.cores.length) {
-      throw new PersistError(`the state was saved on ${saved.clocks.length} cores; this device has ${this.cores.length}`);
+      // Fewer cores here: the history so far becomes core 0's (its end time and energy), and the
+      // run goes on from there on this device's cores.
+      const there = new CoreClocks({ ...s.profile, cores: saved.clocks.length }, () => now);
+      there.restore(s);
+      this.ran.fill(0n);
+      this.active = 0;
+      this.since = 0n;
+      this.cores[0].continueFrom(s.epochSeconds, there.endNs(), there.energyJoules());
+      for (let i = 1; i < this.cores.length; i++) this.cores[i].continueFrom(s.epochSeconds, 0n, 0);
+      return;
     }
     // Core instructions add up to the machine's count; the active core's stretch starts now.
     this.active = saved.active;

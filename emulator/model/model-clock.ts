@@ -111,6 +111,16 @@ export class ModelClock implements Persist<ClockState> {
   }
 
   /**
+   * Continue from a history priced elsewhere (several cores folded into this one): `timeNs` since
+   * boot so far and `energyJoules` spent; from here on, instructions and sleeps add as usual.
+   */
+  continueFrom(profileEpochSeconds: number, timeNs: bigint, energyJoules: number): void {
+    this.epochSeconds = profileEpochSeconds;
+    this.sleptNs = 0n;
+    this.base = { instructions: this.instructions(), busyNs: timeNs, sleptNs: 0n, energyJoules };
+  }
+
+  /**
    * Continue from a saved state, at the instruction count the counter shows now (restore it
    * first). When the saved profile ran at the same rate, the saved base is kept so the figures
    * are exactly those of an uninterrupted run; otherwise what was spent so far becomes the base

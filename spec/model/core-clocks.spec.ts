@@ -54,4 +54,18 @@ describe('core clocks: time and energy on several cores', () => {
     assert.equal(b.activeCore, 2);
     for (let i = 0; i < 4; i++) assert.equal(b.coreNs(i), a.coreNs(i));
   });
+
+  it('a state of more cores than the device has continues on one: same end time and energy so far', () => {
+    let n = 0n;
+    const four = new CoreClocks(dell, () => n);
+    n = 4_000_000n;
+    four.switchTo(3);
+    n = 10_000_000n;
+    const saved = four.save();
+    const one = new CoreClocks({ ...dell, cores: 1 }, () => n);
+    one.restore(saved);
+    assert.equal(one.seconds(), four.seconds());
+    assert.ok(Math.abs(one.energyJoules() - four.energyJoules()) < 1e-12);
+    assert.equal(one.activeCore, 0);
+  });
 });
