@@ -254,6 +254,11 @@ export class Kernel implements KernelServices {
     return earliest;
   }
 
+  /** The next interval-timer deadline of `t`'s process, if one is armed. */
+  timerDeadlineOf(t: Task): bigint | undefined {
+    return nextTimerDeadline(t);
+  }
+
   /** Fire every process's expired interval timers. */
   fireTimers(): void {
     for (const t of [...this.tasks]) if (t.run !== 'exited') fireTimers(t);

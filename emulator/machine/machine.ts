@@ -116,6 +116,13 @@ function bootProgramBytes(spec: BootSpec): Uint8Array | undefined {
   }
 }
 
+/** The smallest of the defined bounds, or undefined when none is. */
+function earliest(...bounds: (bigint | undefined)[]): bigint | undefined {
+  let out: bigint | undefined;
+  for (const b of bounds) if (b !== undefined && (out === undefined || b < out)) out = b;
+  return out;
+}
+
 /** A task the scheduler may give a core: runnable, in a process that is not stopped. */
 function canRun(t: Task): boolean {
   return t.run === 'runnable' && !t.group.stopped;
@@ -502,6 +509,19 @@ export class Machine {
     return n;
   }
 
+  /**
+   * The machine-wide instruction count at which the current core's modelled time reaches `ns`
+   * (at least one instruction ahead), or undefined without a deadline.
+   */
+  private instructionsUntil(ns: bigint | undefined): bigint | undefined {
+    if (ns === undefined) return undefined;
+    const now = this.clock.monotonicNs();
+    const p = this.spec.profile;
+    const rate = BigInt(Math.round(p.clockHz * p.ipc));
+    const ahead = ns > now ? ((ns - now) * rate + 999_999_999n) / 1_000_000_000n : 1n;
+    return this.instructions + (ahead > 0n ? ahead : 1n);
+  }
+
   /** The current engine's budget value for a machine-wide instruction target. */
   private engineTarget(target: bigint): bigint {
     return this.eng.counters.instructions + (target - this.instructions);
@@ -549,7 +569,9 @@ export class Machine {
         if (this.quantum?.task !== this.cur)
           this.quantum = this.kernel.tasks.filter(canRun).length > 1 ? { task: this.cur, end: this.instructions + QUANTUM } : undefined;
         const quantumEnd = this.quantum?.end;
-        const target = until === undefined ? quantumEnd : quantumEnd === undefined || until < quantumEnd ? until : quantumEnd;
+        // The slice also ends when the task's interval timer is due, so SIGALRM comes on time.
+        const timerEnd = this.instructionsUntil(this.kernel.timerDeadlineOf(this.cur));
+        const target = earliest(until, quantumEnd, timerEnd);
         const sliceEnd = this.instructions + SLICE;
         const lastSlice = target !== undefined && target <= sliceEnd;
         eng.counters.setBudget(this.engineTarget(lastSlice ? target : sliceEnd));
@@ -569,6 +591,7 @@ export class Machine {
           if (this.counting && this.instructions < target) this.runTail(target);
           if (this.atBreakpoint()) return this.pause('breakpoint');
           if (target === until) return this.pause('budget');
+          if (target === timerEnd && target !== quantumEnd) continue;
           this.rotate();
           continue;
         }
@@ -962,9 +985,11 @@ export class Machine {
   private serveSyscall(): void {
     const t = this.cur;
     try {
+      const timer = this.kernel.timerDeadlineOf(t);
       const nr = this.kernel.handleSyscall(t);
-      // Signals are delivered with the CPU stopped (see run()).
-      if (this.kernel.signalWorkPending(t)) this.stopCpu();
+      // Signals are delivered with the CPU stopped (see run()); a timer set anew ends the slice
+      // so the next one ends when it is due.
+      if (this.kernel.signalWorkPending(t) || this.kernel.timerDeadlineOf(t) !== timer) this.stopCpu();
       // A syscall that blocked completes later (schedule() asks stopAfter then).
       if (t.call === undefined && this.stopAfter && !this.kernel.exitState && this.stopAfter(nr)) {
         this.stoppedAtSyscall = true;
