@@ -4,7 +4,8 @@
  * machine behind ProcessHost gives each process its memory and CPU; this module keeps Linux's
  * bookkeeping around them.
  */
-import { EAGAIN, EINVAL, ENOEXEC, ENOENT, ErrnoError } from '../abi/errno';
+import { EAGAIN, EINVAL, ENOEXEC, ENOENT, ENOMEM, ErrnoError } from '../abi/errno';
+import { SHARED_ANON } from './syscalls/memory';
 import { SIG_DFL, SIG_IGN, SIGCHLD, SIGKILL } from '../abi/signal';
 import { AddressSpace } from '../memory/address-space';
 import { CpuContextState } from '../unicorn/cpu-context';
@@ -179,6 +180,9 @@ export class ProcessTable implements ProcessOps {
     if (flags & CLONE_NAMESPACES) return -EINVAL;
     if (flags & CLONE_THREAD && (flags & (CLONE_SIGHAND | CLONE_VM)) !== (CLONE_SIGHAND | CLONE_VM)) return -EINVAL;
     if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -EINVAL;
+    // A copy cannot share MAP_SHARED anonymous memory with its parent: failing is better than a
+    // child whose writes its parent silently never sees.
+    if (!(flags & CLONE_VM) && parent.space.regions().some((r) => r.name === SHARED_ANON)) return -ENOMEM;
     const tid = this.tasks.length >= MAX_TASKS ? 0 : this.allocateId();
     if (!tid) return -EAGAIN;
     const regs = this.host.liveContext(parent);

@@ -101,4 +101,11 @@ describe('machine: processes and threads on modelled cores', function () {
     const ratio = pinned.seconds / free.seconds;
     assert.ok(ratio > 3.5 && ratio < 4.5, `pinned/free time ${ratio.toFixed(2)}`);
   });
+
+  it('fork refuses a process with MAP_SHARED anonymous memory (ENOMEM) instead of a child that does not share it', () => {
+    const b = bootElf(fixtureElf('shared-anon'), { argv: ['shared-anon'] });
+    assert.equal(b.machine.run(), 'exited');
+    assert.equal(b.stdout().toString(), 'fork: Cannot allocate memory\n');
+    b.machine.close();
+  });
 });

@@ -233,8 +233,10 @@ export const lifecycleSyscalls = syscallTable(
     },
   },
   {
-    clone: partial('no namespaces, pidfds or ptrace; processes never share memory except with CLONE_VM'),
-    fork: SUPPORTED,
+    clone: partial(
+      'no namespaces, pidfds or ptrace; a process with MAP_SHARED anonymous memory cannot make a child without CLONE_VM (ENOMEM: it could not share it)',
+    ),
+    fork: partial('a process with MAP_SHARED anonymous memory cannot fork (ENOMEM: the child could not share it)'),
     vfork: SUPPORTED,
     execve: partial('static ARM ELF programs and "#!" scripts; dynamically linked programs get ENOENT (no interpreter)'),
     wait4: partial('rusage is zeros'),

@@ -80,7 +80,7 @@ function mmap2(t: Task, a: number[]): number {
   }
   if (!fitsRam(t, at, size, prot)) return -ENOMEM;
   const kind: RegionKind = prot & PROT_EXEC ? 'text' : 'mmap';
-  t.space.map(at, size, prot, kind, source ? source.path : '[anon]');
+  t.space.map(at, size, prot, kind, source ? source.path : type === MAP_SHARED ? SHARED_ANON : '[anon]');
   if (source) {
     const buf = new Uint8Array(size);
     const n = source.read(buf, pgoff * PAGE_SIZE);
@@ -154,6 +154,9 @@ function copyPages(t: Task, from: number, to: number, size: number): void {
 function madvise(_t: Task, a: number[]): number {
   return a[0] % PAGE_SIZE === 0 ? 0 : -EINVAL;
 }
+
+/** The region name of MAP_SHARED anonymous memory (fork refuses to copy it: see process-table.ts). */
+export const SHARED_ANON = '[anon:shared]';
 
 /** The memory syscalls. */
 export const memorySyscalls = syscallTable(
