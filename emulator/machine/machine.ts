@@ -241,8 +241,8 @@ export class Machine {
       uid: UID,
       gid: UID,
       pid: PID,
-      cwd: () => this.kernel.group.cwd,
-      comm: () => this.kernel.task.comm,
+      cwd: () => this.cur.group.cwd,
+      comm: () => this.cur.comm,
       // /dev/urandom draws on the same seeded generator as getrandom.
       random: (out) => this.kernel.rng.fill(out),
       storageBytes: spec.profile.storageBytes,
