@@ -2,7 +2,6 @@
  * The phone machine: an address space, one ARM CPU (Unicorn), the kernel layer and the modelled
  * clock, put together and run. Nothing here prints; callers get a RunSummary.
  */
-import * as fs from 'fs';
 import { CloneCloudError, GuestFault, GuestFaultInfo } from '../errors';
 import { parseElf } from '../elf/elf-parser';
 import { buildInitialStack } from '../elf/initial-stack';
@@ -15,15 +14,14 @@ import { Kernel } from '../kernel/kernel';
 import { mapKuserHelpers } from '../kernel/kuser-helpers';
 import { GuestRandom } from '../kernel/rng';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
-import { CpuContext, CpuContextState } from '../unicorn/cpu-context';
-import { TaskCpu } from '../kernel/context';
 import { DeadlockError } from '../kernel/blocking';
 import { ProcessHost } from '../kernel/process-table';
 import { Task } from '../kernel/task';
 import { ThreadGroup } from '../kernel/thread-group';
 import { ErrnoError, ENOENT, ENOEXEC } from '../abi/errno';
-import { readProgramFile } from './program-file';
-import { nextSlice } from './scheduler';
+import { bootProgramBytes, readProgramFile } from './program-file';
+import { canRun, earliest, nextSlice } from './scheduler';
+import { CPSR_USER, NO_ENGINE, ProcessSlot, slotOf, startRegisters, taskCpu } from './process-slots';
 import { Engine } from '../unicorn/engine';
 import { CPSR_T, Reg, UcErr } from '../unicorn/constants';
 import { textName } from '../vfs/path';
@@ -35,7 +33,7 @@ import { CoreClocks } from '../model/core-clocks';
 import { followsYieldHint } from './yield-hint';
 import { DeviceProfile } from '../model/profiles';
 import { RunSummary } from '../model/run-summary';
-import { argBytes, BootSpec, checkProgram, programHash } from './boot-spec';
+import { argBytes, BootSpec, checkProgram } from './boot-spec';
 import { HostWiring } from './host-wiring';
 
 /** Where the mmap area starts; below it sit the program and its heap. */
@@ -53,8 +51,6 @@ const SLICE = 20_000_000n;
 const QUANTUM = 2_000_000n;
 /** Host-time slice (µs) used when instructions are not counted (hook-cost benchmarks only). */
 const UNCOUNTED_SLICE_US = 20_000;
-/** CPSR for user mode (ARM state; the Thumb bit comes from the entry address). */
-const CPSR_USER = 0x10;
 const PID = 1000;
 const UID = 10001;
 
@@ -86,98 +82,6 @@ export interface DirtyLedger {
   pages(): number[];
   clear(): void;
   close(): void;
-}
-
-/** What the machine keeps per process: the engine its threads run on and which one is loaded. */
-interface ProcessSlot {
-  engine: Engine;
-  loaded: Task | undefined;
-}
-
-/**
- * A process whose engine is not made yet: engines are made outside Unicorn's callbacks (koffi
- * refuses callbacks of an engine registered from inside another engine's callback).
- */
-const NO_ENGINE = null as unknown as Engine;
-
-/**
- * The booted program's bytes for a machine built without them (restoring a checkpoint): read
- * from the host file the record names when its hash still matches, so /proc/self/exe runs the
- * same program; undefined otherwise (execve then looks for it in the guest's file system).
- */
-function bootProgramBytes(spec: BootSpec): Uint8Array | undefined {
-  const { host, sha256 } = spec.program;
-  if (!host || !sha256) return undefined;
-  try {
-    const bytes = new Uint8Array(fs.readFileSync(host));
-    return programHash(bytes) === sha256 ? bytes : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The smallest of the defined bounds, or undefined when none is. */
-function earliest(...bounds: (bigint | undefined)[]): bigint | undefined {
-  let out: bigint | undefined;
-  for (const b of bounds) if (b !== undefined && (out === undefined || b < out)) out = b;
-  return out;
-}
-
-/** A task the scheduler may give a core: runnable, in a process that is not stopped. */
-function canRun(t: Task): boolean {
-  return t.run === 'runnable' && !t.group.stopped;
-}
-
-/** The slot of process `g` (set when the process was made). */
-function slotOf(g: ThreadGroup): ProcessSlot {
-  return g.host as ProcessSlot;
-}
-
-/**
- * Register access for task `t`: on its process's engine while it is loaded there, else on its
- * parked registers (exec leaves the new program's registers parked until the task runs again).
- */
-function taskCpu(t: Task): TaskCpu {
-  const resume = { get: () => t.pc, set: (pc: number) => void (t.pc = pc >>> 0) };
-  const loaded = () => slotOf(t.group).loaded === t && slotOf(t.group).engine !== NO_ENGINE;
-  const ctx = () => new CpuContext(slotOf(t.group).engine, resume);
-  const parked = (): CpuContextState => {
-    if (!t.parked) throw new CloneCloudError(`internal: task ${t.tid} is neither loaded nor parked`);
-    return t.parked;
-  };
-  return {
-    r: (n) => (loaded() ? slotOf(t.group).engine.r(n) : n === 15 ? t.pc : parked().r[n]),
-    setR: (n, v) => {
-      if (loaded()) slotOf(t.group).engine.setR(n, v);
-      else if (n === 15) t.pc = v >>> 0;
-      else parked().r[n] = v >>> 0;
-    },
-    setTls: (v) => (loaded() ? ctx().setTls(v) : void (parked().tls = v >>> 0)),
-    save: () => (loaded() ? ctx().save() : { ...parked(), r: [...parked().r], d: [...parked().d], pc: t.pc }),
-    restore: (st) => {
-      if (loaded()) ctx().restore(st);
-      else {
-        t.parked = { ...st, r: [...st.r], d: [...st.d] };
-        t.pc = st.pc;
-      }
-    },
-  };
-}
-
-/** The registers a program starts with at `entry` with its stack at `sp`. */
-function startRegisters(entry: number, sp: number): CpuContextState {
-  const r = new Array<number>(15).fill(0);
-  r[13] = sp;
-  return {
-    r,
-    cpsr: CPSR_USER | (entry & 1 ? CPSR_T : 0),
-    fpscr: 0,
-    fpexc: 0x40000000,
-    tls: 0,
-    tlsRw: 0,
-    d: new Array<string>(32).fill('0'.repeat(16)),
-    pc: entry,
-  };
 }
 
 /** A booted phone. */

@@ -1,5 +1,7 @@
 /** execve's reading of a program file from the guest's file system, with Linux's errors. */
+import * as fs from 'fs';
 import { EACCES, ErrnoError } from '../abi/errno';
+import { BootSpec, programHash } from './boot-spec';
 import { ProgramFile } from '../kernel/process-table';
 import { Task } from '../kernel/task';
 import { Vfs } from '../vfs/vfs';
@@ -21,5 +23,21 @@ export function readProgramFile(vfs: Vfs, t: Task, path: string): ProgramFile {
     return { bytes: bytes.subarray(0, off), path, canonical: vfs.resolve(path, t.group.cwd) };
   } finally {
     f.close();
+  }
+}
+
+/**
+ * The booted program's bytes for a machine built without them (restoring a checkpoint): read
+ * from the host file the record names when its hash still matches, so /proc/self/exe runs the
+ * same program; undefined otherwise (execve then looks for it in the guest's file system).
+ */
+export function bootProgramBytes(spec: BootSpec): Uint8Array | undefined {
+  const { host, sha256 } = spec.program;
+  if (!host || !sha256) return undefined;
+  try {
+    const bytes = new Uint8Array(fs.readFileSync(host));
+    return programHash(bytes) === sha256 ? bytes : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,3 +1,5 @@
+import { Task } from '../kernel/task';
+
 /**
  * Which task runs next, on which modelled core, from when: the scheduler's policy, kept apart
  * from the engines so it can be tested on its own. Decisions depend only on modelled times and
@@ -41,4 +43,16 @@ export function nextSlice(tasks: readonly Candidate[], coreNs: readonly bigint[]
     if (!best || start < best.start) best = { task: i, core, start };
   });
   return best;
+}
+
+/** A task the scheduler may give a core: runnable, in a process that is not stopped. */
+export function canRun(t: Task): boolean {
+  return t.run === 'runnable' && !t.group.stopped;
+}
+
+/** The smallest of the defined bounds, or undefined when none is. */
+export function earliest(...bounds: (bigint | undefined)[]): bigint | undefined {
+  let out: bigint | undefined;
+  for (const b of bounds) if (b !== undefined && (out === undefined || b < out)) out = b;
+  return out;
 }
