@@ -6,7 +6,7 @@
  */
 import { EAGAIN, EINVAL, ENOEXEC, ENOENT, ENOMEM, ErrnoError } from '../abi/errno';
 import { SHARED_ANON } from './syscalls/memory';
-import { SIG_DFL, SIG_IGN, SIGCHLD, SIGKILL } from '../abi/signal';
+import { SIG_DFL, SIG_IGN, SIGCHLD } from '../abi/signal';
 import { AddressSpace } from '../memory/address-space';
 import { CpuContextState } from '../unicorn/cpu-context';
 import { WouldBlock } from './blocking';
@@ -342,11 +342,6 @@ export class ProcessTable implements ProcessOps {
   /** Every live task has ended and no process waits to be reaped by a live parent. */
   get finished(): boolean {
     return this.tasks.length === 0;
-  }
-
-  /** Every process ends with SIGKILL (the machine is being shut down). */
-  killAll(): void {
-    for (const g of this.groups()) if (!g.exitState) g.exit(128 + SIGKILL, SIGKILL);
   }
 
   /** A process's last thread ended (exit_group, a fatal signal, or exit of its last thread). */
