@@ -4,24 +4,20 @@
  */
 import { CloneCloudError, GuestFault, GuestFaultInfo } from '../errors';
 import { parseElf } from '../elf/elf-parser';
-import { buildInitialStack } from '../elf/initial-stack';
-import { loadElf } from '../elf/loader';
 import { AddressSpace, PAGE_SIZE } from '../memory/address-space';
 import { PageBitmap } from '../memory/page-bitmap';
 import { bytesInput, ConsoleStream, InputSource } from '../kernel/console';
 import { FdTable } from '../kernel/fd-table';
 import { Kernel } from '../kernel/kernel';
-import { mapKuserHelpers } from '../kernel/kuser-helpers';
 import { GuestRandom } from '../kernel/rng';
 import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { DeadlockError } from '../kernel/blocking';
-import { ProcessHost } from '../kernel/process-table';
 import { Task } from '../kernel/task';
 import { ThreadGroup } from '../kernel/thread-group';
-import { ErrnoError, ENOENT, ENOEXEC } from '../abi/errno';
 import { bootProgramBytes, readProgramFile } from './program-file';
+import { loadImage, MachineProcesses, MMAP_BASE } from './process-host';
 import { canRun, earliest, nextSlice } from './scheduler';
-import { CPSR_USER, NO_ENGINE, ProcessSlot, slotOf, startRegisters, taskCpu } from './process-slots';
+import { CPSR_USER, NO_ENGINE, ProcessSlot, slotOf } from './process-slots';
 import { Engine } from '../unicorn/engine';
 import { CPSR_T, Reg, UcErr } from '../unicorn/constants';
 import { textName } from '../vfs/path';
@@ -36,8 +32,6 @@ import { RunSummary } from '../model/run-summary';
 import { argBytes, BootSpec, checkProgram } from './boot-spec';
 import { HostWiring } from './host-wiring';
 
-/** Where the mmap area starts; below it sit the program and its heap. */
-const MMAP_BASE = 0x40000000;
 /**
  * Instructions per slice. Between slices the TLB is flushed: QEMU only resizes its software TLB
  * at a flush, so without them a program that touches many pages keeps the initial 256 entries.
@@ -92,6 +86,16 @@ export class Machine {
   readonly clock: CoreClocks;
   readonly vfs: Vfs;
   private cur!: Task;
+  /** How the kernel makes and ends processes here. */
+  private readonly processes = new MachineProcesses({
+    space: this.space,
+    kernel: () => this.kernel,
+    running: () => this.running,
+    retireEngine: (engine) => {
+      this.retired += engine.counters.instructions;
+      this.engines.delete(engine);
+    },
+  });
   /** The current task's time slice: it runs until `end` while other tasks can run. */
   private quantum: { task: Task; end: bigint } | undefined;
   /** The last run() stopped the current task mid-slice: the next one goes on with it. */
@@ -155,7 +159,7 @@ export class Machine {
     for (const c of this.consoles()) fds.install({ file: c, offset: 0, flags: c.path === '/dev/stdin' ? O_RDONLY : O_WRONLY, dirCursor: 0 });
     this.kernel = new Kernel({
       space: this.space,
-      host: this.processHost(),
+      host: this.processes,
       readProgram: (t, path) => readProgramFile(this.vfs, t, path),
       clock: this.clock,
       profile: spec.profile,
@@ -208,131 +212,23 @@ export class Machine {
     return e;
   }
 
-  /** How the kernel makes processes on this machine. */
-  private processHost(): ProcessHost {
-    return {
-      attachProcess: (child, parent, shareVm) => {
-        if (shareVm) {
-          child.space = parent.space;
-          child.host = parent.host;
-          return;
-        }
-        child.space = parent.space.fork();
-        child.host = { engine: NO_ENGINE, loaded: undefined } satisfies ProcessSlot;
-      },
-      cpuFor: (t) => taskCpu(t),
-      liveContext: (t) => {
-        const e = slotOf(t.group).engine;
-        const regs = t.cpu.save();
-        const thumb = (e.readReg(Reg.CPSR) & CPSR_T) !== 0;
-        regs.pc = (e.readReg(Reg.PC) | (thumb ? 1 : 0)) >>> 0;
-        return regs;
-      },
-      loadProgram: (t, bytes, path, argv, envp) => this.execProgram(t, bytes, path, argv, envp),
-      releaseProcess: (g, space) => {
-        if (space === this.space) return;
-        this.kernel.procs.futexes.dropSpace(space);
-        const slot = slotOf(g);
-        const engine = slot.engine !== NO_ENGINE && slot.engine.space === space ? slot.engine : undefined;
-        if (engine) {
-          this.retired += engine.counters.instructions;
-          this.engines.delete(engine);
-        }
-        // An engine cannot be closed (nor its memory freed) from inside its own run.
-        if (engine && this.running === engine) this.releaseAfterRun.push({ engine, space });
-        else {
-          engine?.close();
-          space.release();
-        }
-      },
-      reschedule: () => this.running?.stop(),
-    };
-  }
-
-  private readonly releaseAfterRun: { engine: Engine; space: AddressSpace }[] = [];
-
-  /** Programs execve accepted, loaded once the engine has stopped (see execProgram). */
-  private readonly pendingExecs: (() => void)[] = [];
-
-  /**
-   * execve's loading. The program is checked now (execve's errors), and replaces the process's
-   * memory once the engine has stopped: code must not be unmapped under the block that is
-   * executing the SVC (QEMU would leave the hook to retranslate it). The memory is fresh, with a
-   * fresh engine, when the process shared it with its parent (after vfork).
-   */
-  private execProgram(t: Task, bytes: Uint8Array, path: string, argv: Uint8Array[], envp: Uint8Array[]): void {
-    let elf: ReturnType<typeof parseElf>;
-    try {
-      elf = parseElf(bytes, path);
-    } catch (e) {
-      // A dynamic program's interpreter is not in the guest's root: Linux says ENOENT then.
-      throw new ErrnoError(e instanceof Error && e.message.includes('dynamically linked') ? ENOENT : ENOEXEC);
-    }
-    this.pendingExecs.push(() => {
-      const g = t.group;
-      if (t.run === 'exited') return;
-      const old = slotOf(g);
-      const oldSpace = g.space;
-      if (old.loaded === t) old.loaded = undefined;
-      if (this.kernel.tasks.some((o) => o.group !== g && o.space === oldSpace)) {
-        g.space = new AddressSpace();
-        g.host = { engine: NO_ENGINE, loaded: undefined } satisfies ProcessSlot;
-      } else {
-        oldSpace.restore([]);
-      }
-      const image = loadElf(g.space, elf, bytes, { name: path });
-      const random = new Uint8Array(16);
-      this.kernel.rng.fill(random);
-      const stack = buildInitialStack(g.space, { argv, envp, execfn: path, random, image, uid: g.uid, euid: g.uid, gid: g.gid, egid: g.gid });
-      Object.assign(g, {
-        brkStart: image.brkStart,
-        brk: image.brkStart,
-        mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000),
-        mmapTop: stack.stackStart,
-      });
-      mapKuserHelpers(g.space);
-      t.parked = startRegisters(image.entry, stack.sp);
-      t.pc = t.parked.pc;
-    });
-    if (this.running) this.running.stop();
-    else this.applyExecs();
-  }
-
-  /** Load the programs execve accepted (the engine is stopped). */
-  private applyExecs(): void {
-    for (const load of this.pendingExecs.splice(0)) load();
-  }
-
   /** Load the ELF, build the initial stack and point the CPU at the entry. */
   private loadProgram(bytes: Uint8Array): void {
     const spec = this.spec;
     const elf = parseElf(bytes, spec.name);
-    const image = loadElf(this.space, elf, bytes, { name: spec.program.path });
     const random = new Uint8Array(16);
     // AT_RANDOM comes from its own stream so getrandom's sequence does not depend on it.
     new GuestRandom(spec.seed ^ 0x5eed).fill(random);
-    const stack = buildInitialStack(this.space, {
+    const start = loadImage(this.kernel.group, elf, bytes, spec.program.path, {
       argv: spec.argv.map(argBytes),
       envp: spec.env,
       execfn: spec.program.path,
       random,
-      image,
-      uid: UID,
-      euid: UID,
-      gid: UID,
-      egid: UID,
     });
-    Object.assign(this.kernel.group, {
-      brkStart: image.brkStart,
-      brk: image.brkStart,
-      mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000),
-      mmapTop: stack.stackStart,
-    });
-    mapKuserHelpers(this.space);
     // Mode first: SP is banked per mode, so it must be set in the mode the program runs in.
     this.engine.writeReg(Reg.CPSR, CPSR_USER);
-    this.engine.writeReg(Reg.SP, stack.sp);
-    this.pc = image.entry;
+    this.engine.writeReg(Reg.SP, start.sp);
+    this.pc = start.entry;
     // Loading wrote every page; the run starts with a clean dirty set.
     this.rearmDirtyTracking();
   }
@@ -519,11 +415,7 @@ export class Machine {
       return go();
     } finally {
       this.running = undefined;
-      this.applyExecs();
-      for (const { engine, space } of this.releaseAfterRun.splice(0)) {
-        engine.close();
-        space.release();
-      }
+      this.processes.afterRun();
     }
   }
 

@@ -1,0 +1,155 @@
+/**
+ * How the machine makes and ends processes for the kernel (its ProcessHost): a child's memory
+ * (a copy-on-write fork, or the parent's own with CLONE_VM) and engine slot, register access,
+ * execve's loading of a new image once the engine has stopped, and the release of a reaped
+ * process's engine and memory.
+ */
+import { ENOENT, ENOEXEC, ErrnoError } from '../abi/errno';
+import { parseElf } from '../elf/elf-parser';
+import { buildInitialStack } from '../elf/initial-stack';
+import { loadElf } from '../elf/loader';
+import { Kernel } from '../kernel/kernel';
+import { mapKuserHelpers } from '../kernel/kuser-helpers';
+import { ProcessHost } from '../kernel/process-table';
+import { Task } from '../kernel/task';
+import { ThreadGroup } from '../kernel/thread-group';
+import { AddressSpace } from '../memory/address-space';
+import { CPSR_T, Reg } from '../unicorn/constants';
+import { CpuContextState } from '../unicorn/cpu-context';
+import { Engine } from '../unicorn/engine';
+import { NO_ENGINE, ProcessSlot, slotOf, startRegisters, taskCpu } from './process-slots';
+
+/** Where the mmap area starts; below it sit the program and its heap. */
+export const MMAP_BASE = 0x40000000;
+
+/** What a program image is loaded with: its arguments, environment, name and AT_RANDOM bytes. */
+export interface ImageArgs {
+  argv: readonly (string | Uint8Array)[];
+  envp: readonly (string | Uint8Array)[];
+  execfn: string;
+  random: Uint8Array;
+}
+
+/**
+ * Load `elf` into `g`'s memory (already empty), build its initial stack, set its heap and mmap
+ * bounds and map the kernel helpers; returns where the program starts and its stack pointer.
+ */
+export function loadImage(g: ThreadGroup, elf: ReturnType<typeof parseElf>, bytes: Uint8Array, path: string, args: ImageArgs): { entry: number; sp: number } {
+  const image = loadElf(g.space, elf, bytes, { name: path });
+  const stack = buildInitialStack(g.space, { ...args, image, uid: g.uid, euid: g.uid, gid: g.gid, egid: g.gid });
+  Object.assign(g, {
+    brkStart: image.brkStart,
+    brk: image.brkStart,
+    mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000),
+    mmapTop: stack.stackStart,
+  });
+  mapKuserHelpers(g.space);
+  return { entry: image.entry, sp: stack.sp };
+}
+
+/** What the host needs of its machine. */
+export interface HostedMachine {
+  /** The first process's memory (kept for the machine's whole life). */
+  readonly space: AddressSpace;
+  kernel(): Kernel;
+  /** The engine inside a run, if any. */
+  running(): Engine | undefined;
+  /** `engine` leaves the machine (its process was reaped): its instructions stay counted. */
+  retireEngine(engine: Engine): void;
+}
+
+/** The machine's ProcessHost. */
+export class MachineProcesses implements ProcessHost {
+  /** Engines and memory of reaped processes, freed once the engine that reaped them has stopped. */
+  private readonly releases: { engine: Engine; space: AddressSpace }[] = [];
+  /** Programs execve accepted, loaded once the engine has stopped (see loadProgram). */
+  private readonly execs: (() => void)[] = [];
+
+  constructor(private readonly m: HostedMachine) {}
+
+  attachProcess(child: ThreadGroup, parent: ThreadGroup, shareVm: boolean): void {
+    if (shareVm) {
+      child.space = parent.space;
+      child.host = parent.host;
+      return;
+    }
+    child.space = parent.space.fork();
+    child.host = { engine: NO_ENGINE, loaded: undefined } satisfies ProcessSlot;
+  }
+
+  cpuFor(t: Task): ReturnType<typeof taskCpu> {
+    return taskCpu(t);
+  }
+
+  liveContext(t: Task): CpuContextState {
+    const e = slotOf(t.group).engine;
+    const regs = t.cpu.save();
+    const thumb = (e.readReg(Reg.CPSR) & CPSR_T) !== 0;
+    regs.pc = (e.readReg(Reg.PC) | (thumb ? 1 : 0)) >>> 0;
+    return regs;
+  }
+
+  /**
+   * execve's loading. The program is checked now (execve's errors), and replaces the process's
+   * memory once the engine has stopped: code must not be unmapped under the block that is
+   * executing the SVC (QEMU would leave the hook to retranslate it). The memory is fresh, with a
+   * fresh engine, when the process shared it with its parent (after vfork).
+   */
+  loadProgram(t: Task, bytes: Uint8Array, path: string, argv: Uint8Array[], envp: Uint8Array[]): void {
+    let elf: ReturnType<typeof parseElf>;
+    try {
+      elf = parseElf(bytes, path);
+    } catch (e) {
+      // A dynamic program's interpreter is not in the guest's root: Linux says ENOENT then.
+      throw new ErrnoError(e instanceof Error && e.message.includes('dynamically linked') ? ENOENT : ENOEXEC);
+    }
+    this.execs.push(() => {
+      const g = t.group;
+      if (t.run === 'exited') return;
+      const old = slotOf(g);
+      const oldSpace = g.space;
+      if (old.loaded === t) old.loaded = undefined;
+      if (this.m.kernel().tasks.some((o) => o.group !== g && o.space === oldSpace)) {
+        g.space = new AddressSpace();
+        g.host = { engine: NO_ENGINE, loaded: undefined } satisfies ProcessSlot;
+      } else {
+        oldSpace.restore([]);
+      }
+      const random = new Uint8Array(16);
+      this.m.kernel().rng.fill(random);
+      const start = loadImage(g, elf, bytes, path, { argv, envp, execfn: path, random });
+      t.parked = startRegisters(start.entry, start.sp);
+      t.pc = t.parked.pc;
+    });
+    const running = this.m.running();
+    if (running) running.stop();
+    else this.afterRun();
+  }
+
+  releaseProcess(g: ThreadGroup, space: AddressSpace): void {
+    if (space === this.m.space) return;
+    this.m.kernel().procs.futexes.dropSpace(space);
+    const slot = slotOf(g);
+    const engine = slot.engine !== NO_ENGINE && slot.engine.space === space ? slot.engine : undefined;
+    if (engine) this.m.retireEngine(engine);
+    // An engine cannot be closed (nor its memory freed) from inside its own run.
+    if (engine && this.m.running() === engine) this.releases.push({ engine, space });
+    else {
+      engine?.close();
+      space.release();
+    }
+  }
+
+  reschedule(): void {
+    this.m.running()?.stop();
+  }
+
+  /** The engine has stopped: free what reaped processes left, load the programs execve accepted. */
+  afterRun(): void {
+    for (const { engine, space } of this.releases.splice(0)) {
+      engine.close();
+      space.release();
+    }
+    for (const load of this.execs.splice(0)) load();
+  }
+}
