@@ -471,8 +471,7 @@ export class Machine {
           if (this.kernel.serveCall(t)) {
             this.switchTo(t);
             progressed = true;
-            t.readyAt = this.clock.monotonicNs();
-            if (stopAfter && !this.kernel.exitState && stopAfter(nr)) return true;
+            if (this.completed(t, nr, stopAfter)) return true;
             continue;
           }
         }
@@ -492,9 +491,11 @@ export class Machine {
         progressed = true;
         this.switchTo(t);
         const nr = t.call?.nr ?? -1;
-        const done = this.kernel.serveCall(t);
-        t.readyAt = this.clock.monotonicNs();
-        if (done && stopAfter && !this.kernel.exitState && stopAfter(nr)) return true;
+        if (this.kernel.serveCall(t)) {
+          if (this.completed(t, nr, stopAfter)) return true;
+        } else {
+          t.readyAt = this.clock.monotonicNs();
+        }
       }
       const runnable = this.kernel.tasks.filter(canRun);
       const choice = nextSlice(
@@ -524,6 +525,15 @@ export class Machine {
       }
       this.clock.sleep(earliest - now);
     }
+  }
+
+  /**
+   * `t`'s waiting syscall `nr` completed inside schedule(): it can run from now on; true when
+   * `stopAfter` stops the run after that syscall.
+   */
+  private completed(t: Task, nr: number, stopAfter: SyscallStop | undefined): boolean {
+    t.readyAt = this.clock.monotonicNs();
+    return stopAfter !== undefined && !this.kernel.exitState && stopAfter(nr);
   }
 
   /** Load `t`'s registers on its process's engine (parking the task loaded there) and make it current. */

@@ -5,7 +5,7 @@ import { SIGCONT, SIGKILL } from '../../abi/signal';
 import { Task } from '../task';
 import { ThreadGroup } from '../thread-group';
 import { partial, SUPPORTED, syscallTable, unsupported } from '../syscall-table';
-import { postSignal } from '../signal-actions';
+import { postSignal, setOf, sigBit } from '../signal-actions';
 import { sendSignal, SI_TKILL, SI_USER } from '../signal-delivery';
 
 /** Send `sig` to process `g`: to its first thread that does not block it, else its first thread. */
@@ -13,8 +13,7 @@ function signalGroup(t: Task, g: ThreadGroup, sig: number): void {
   if (sig === 0 || g.exitState) return;
   resumeFor(t, g, sig);
   const tasks = t.procs.tasksOf(g);
-  const bit = 1n << BigInt(sig - 1);
-  const target = tasks.find((x) => (((BigInt(x.blocked[1] >>> 0) << 32n) | BigInt(x.blocked[0] >>> 0)) & bit ? false : true)) ?? tasks[0];
+  const target = tasks.find((x) => (setOf(x.blocked) & sigBit(sig)) === 0n) ?? tasks[0];
   if (target) sendSignal(target, { signo: sig, code: SI_USER, pid: t.group.pid, uid: t.group.uid });
 }
 
