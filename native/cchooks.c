@@ -50,6 +50,7 @@ typedef struct {
     int count_insns;  /* install the block hook */
     int track_dirty;  /* withhold write permission until the first write */
     int probing;      /* fault probe: grant everything, record the access */
+    int invalidating; /* dropping translated code: the page lookup must not fault */
     int raw_it_state; /* leave libunicorn's stale IT state alone (to show what the fix fixes) */
     uc_hook probe_hook;
     uint64_t ikey[ICACHE_SIZE];
@@ -138,7 +139,7 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type, uc_tlb_
     uint32_t word = page >> 5, bit = 1u << (page & 31);
     uint32_t grant = 0;
     c[C_TLB_FILLS] += 1;
-    if (st->probing) {
+    if (st->probing || st->invalidating) {
         result->paddr = vaddr & ~(uint64_t)((1u << PAGE_SHIFT) - 1);
         result->perms = UC_PROT_ALL;
         return true;
@@ -285,8 +286,18 @@ int cc_set_exit(uc_engine *uc, uint64_t addr, int on) {
 int cc_set_exits(uc_engine *uc, const uint64_t *addrs, int n) {
     return uc_ctl_set_exits(uc, (uint64_t *)addrs, n > 0 ? (size_t)n : 0);
 }
-int cc_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end) {
-    return uc_ctl_remove_cache(uc, begin, end);
+/* Drop the translated blocks over [begin, end). Unicorn finds the code's page with an instruction
+ * fetch lookup through the TLB-fill callback; for a page that is no longer executable (just
+ * unmapped, remapped or protected) a refused lookup would skip the invalidation and leave a pending
+ * prefetch abort that the next run reports as a fault. So the lookup is granted, and the TLB entry
+ * that grant left behind is flushed at once. */
+int cc_remove_cache(uc_engine *uc, void *state, uint64_t begin, uint64_t end) {
+    cc_state *st = (cc_state *)state;
+    st->invalidating = 1;
+    int err = uc_ctl_remove_cache(uc, begin, end);
+    st->invalidating = 0;
+    int flushed = uc_ctl_flush_tlb(uc);
+    return err != UC_ERR_OK ? err : flushed;
 }
 
 /* ---- Instruction-level probes for differential testing -------------------------------------

@@ -135,7 +135,7 @@ export class Engine {
    */
   private retranslate(addresses: readonly number[]): void {
     for (const a of addresses) {
-      this.check('uc_ctl(remove cache)', this.u.cc_remove_cache(this.handle, BigInt(a), BigInt(a + 4)));
+      this.check('uc_ctl(remove cache)', this.u.cc_remove_cache(this.handle, this.state, BigInt(a), BigInt(a + 4)));
     }
   }
 
@@ -273,7 +273,7 @@ export class Engine {
 
   /** Drop translated code in [start, end) after it was rewritten or unmapped. */
   forgetCode(start: number, end: number): void {
-    this.check('uc_ctl(remove cache)', this.u.cc_remove_cache(this.handle, BigInt(start), BigInt(end)));
+    this.check('uc_ctl(remove cache)', this.u.cc_remove_cache(this.handle, this.state, BigInt(start), BigInt(end)));
     this.u.cc_state_forget_code(this.state);
   }
 

@@ -43,7 +43,7 @@ export interface UnicornLib {
   cc_tlb_virtual(uc: unknown): number;
   cc_flush_tlb(uc: unknown): number;
   cc_flush_tb(uc: unknown): number;
-  cc_remove_cache(uc: unknown, begin: bigint, end: bigint): number;
+  cc_remove_cache(uc: unknown, state: unknown, begin: bigint, end: bigint): number;
   cc_monitor_get(uc: unknown, out: BigUint64Array): number;
   cc_monitor_set(uc: unknown, addr: bigint, val: bigint): number;
   cc_exits_enable(uc: unknown): number;
@@ -102,7 +102,7 @@ export function unicorn(): UnicornLib {
     cc_tlb_virtual: hooks.func('int cc_tlb_virtual(void *uc)'),
     cc_flush_tlb: hooks.func('int cc_flush_tlb(void *uc)'),
     cc_flush_tb: hooks.func('int cc_flush_tb(void *uc)'),
-    cc_remove_cache: hooks.func('int cc_remove_cache(void *uc, uint64_t begin, uint64_t end)'),
+    cc_remove_cache: hooks.func('int cc_remove_cache(void *uc, void *state, uint64_t begin, uint64_t end)'),
     cc_monitor_get: hooks.func('int cc_monitor_get(void *uc, void *out)'),
     cc_monitor_set: hooks.func('int cc_monitor_set(void *uc, uint64_t addr, uint64_t val)'),
     cc_exits_enable: hooks.func('int cc_exits_enable(void *uc)'),
