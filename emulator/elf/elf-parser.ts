@@ -61,8 +61,10 @@ export interface ProgramHeader {
 export interface ElfImage {
   /** The file name used in error messages and region names. */
   name: string;
-  /** 'static-pie' is ET_DYN without PT_INTERP: it must be placed at a load bias. */
-  kind: 'exec' | 'static-pie';
+  /** 'pie' is ET_DYN (with or without an interpreter): it must be placed at a load bias. */
+  kind: 'exec' | 'pie';
+  /** The PT_INTERP path (the dynamic loader the kernel maps beside the program), if any. */
+  interpreter?: string;
   /** e_entry as written; bit 0 set means the entry point is Thumb code. */
   entry: number;
   flags: number;
@@ -119,7 +121,7 @@ export function parseElf(bytes: Uint8Array, name: string): ElfImage {
   }
 
   const programHeaders = readProgramHeaders(dv, phoff, phnum);
-  checkInterpreter(bytes, programHeaders, fail);
+  const interpreter = readInterpreter(bytes, programHeaders, fail);
 
   const loads = checkLoads(programHeaders, type, size, fail);
   const find = (t: number) => programHeaders.find((p) => p.type === t);
@@ -130,7 +132,8 @@ export function parseElf(bytes: Uint8Array, name: string): ElfImage {
 
   return {
     name,
-    kind: type === ET_DYN ? 'static-pie' : 'exec',
+    kind: type === ET_DYN ? 'pie' : 'exec',
+    interpreter,
     entry,
     flags,
     phoff,
@@ -198,9 +201,9 @@ function readProgramHeaders(dv: DataView, phoff: number, phnum: number): Program
   return out;
 }
 
-function checkInterpreter(bytes: Uint8Array, phdrs: readonly ProgramHeader[], fail: Fail): void {
+function readInterpreter(bytes: Uint8Array, phdrs: readonly ProgramHeader[], fail: Fail): string | undefined {
   const interp = phdrs.find((p) => p.type === PT_INTERP);
-  if (!interp) return;
+  if (!interp) return undefined;
   if (interp.filesz < 2 || interp.filesz > MAX_INTERP_LENGTH) {
     fail(`is dynamically linked but its interpreter path (PT_INTERP) is ${interp.filesz} bytes long, which is corrupt; ${BUILD_HINT}`);
   }
@@ -208,9 +211,11 @@ function checkInterpreter(bytes: Uint8Array, phdrs: readonly ProgramHeader[], fa
     fail(`interpreter path (PT_INTERP at offset ${interp.offset}) runs past the end of the ${bytes.length}-byte file; the file is truncated, copy it again`);
   }
   const raw = bytes.subarray(interp.offset, interp.offset + interp.filesz);
-  const nul = raw.indexOf(0);
-  const path = printable(new TextDecoder().decode(nul >= 0 ? raw.subarray(0, nul) : raw));
-  fail(`dynamically linked (interpreter ${path} is not available): build it with -static`);
+  // Linux requires the string to end with its NUL exactly at the segment's end (binfmt_elf).
+  if (raw[raw.length - 1] !== 0 || raw.indexOf(0) !== raw.length - 1) {
+    fail(`interpreter path (PT_INTERP) is not one NUL-terminated string; the program headers are corrupt, rebuild the program`);
+  }
+  return Buffer.from(raw.subarray(0, raw.length - 1)).toString('latin1');
 }
 
 function checkLoads(phdrs: readonly ProgramHeader[], type: number, size: number, fail: Fail): ProgramHeader[] {

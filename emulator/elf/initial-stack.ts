@@ -26,6 +26,8 @@ export interface InitialStackOptions {
   /** The 16 bytes AT_RANDOM points at (stack protector and pointer guard seeds). */
   random: Uint8Array;
   image: Pick<LoadedImage, 'entry' | 'phdrAddr' | 'phnum' | 'phent'>;
+  /** The dynamic loader's load bias (AT_BASE); 0 for a program without one. */
+  interpreterBase?: number;
   /** Page-aligned address just above the stack (default 0xbf000000). */
   stackTop?: number;
   /** Page-multiple stack size (default 8 MiB). */
@@ -104,7 +106,7 @@ export function buildInitialStack(space: AddressSpace, opts: InitialStackOptions
     [at.AT_PHDR, opts.image.phdrAddr],
     [at.AT_PHENT, opts.image.phent],
     [at.AT_PHNUM, opts.image.phnum],
-    [at.AT_BASE, 0],
+    [at.AT_BASE, opts.interpreterBase ?? 0],
     [at.AT_FLAGS, 0],
     [at.AT_ENTRY, opts.image.entry],
     [at.AT_UID, opts.uid ?? 0],

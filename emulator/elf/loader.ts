@@ -1,14 +1,15 @@
 /**
- * Places a parsed executable's loadable segments into the guest address space, the way
- * Linux's binfmt_elf does for a statically linked program (there is no interpreter to map).
+ * Places one parsed ELF file's loadable segments into the guest address space, the way Linux's
+ * binfmt_elf maps a program or its interpreter (exec-layout.ts decides where each goes).
  */
 import { ImageError } from '../errors';
 import { AddressSpace, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, pageAlignDown, pageAlignUp } from '../memory/address-space';
 import { ElfImage, PF_R, PF_W, PF_X, PHDR_SIZE, ProgramHeader, TASK_SIZE } from './elf-parser';
 
 /**
- * Where static-PIE programs go. Linux would use ELF_ET_DYN_BASE (two thirds of TASK_SIZE) plus
- * randomisation; a fixed low base keeps runs reproducible and leaves the top for mmap and stack.
+ * Where a position-independent file goes unless told otherwise (exec-layout.ts adds a seeded
+ * slide). Linux would use ELF_ET_DYN_BASE (two thirds of TASK_SIZE); a low base leaves the top for
+ * the mmap area and the stack.
  */
 export const DEFAULT_PIE_BASE = 0x00400000;
 
@@ -37,7 +38,7 @@ export interface LoadedImage {
 
 /** Options for loadElf. */
 export interface LoadOptions {
-  /** Page-aligned address a static-PIE's lowest segment is placed at (default 0x00400000). */
+  /** Page-aligned address a PIE's lowest segment is placed at (default 0x00400000). */
   pieBase?: number;
   /** Region name (default: the name the image was parsed with). */
   name?: string;
@@ -52,7 +53,7 @@ export interface PageRun {
 
 /** Map `elf`'s segments into `space` and copy their file bytes from `bytes`; returns the layout. */
 export function loadElf(space: AddressSpace, elf: ElfImage, bytes: Uint8Array, opts: LoadOptions = {}): LoadedImage {
-  const loadBias = elf.kind === 'static-pie' ? chooseLoadBias(elf, opts.pieBase ?? DEFAULT_PIE_BASE) : 0;
+  const loadBias = elf.kind === 'pie' ? chooseLoadBias(elf, opts.pieBase ?? DEFAULT_PIE_BASE) : 0;
   const name = opts.name ?? elf.name;
   for (const run of planSegmentPages(elf.loads, loadBias)) {
     space.map(run.start, run.end - run.start, run.prot, run.prot & PROT_EXEC ? 'text' : 'data', name);

@@ -14,8 +14,8 @@ import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { DeadlockError } from '../kernel/blocking';
 import { Task } from '../kernel/task';
 import { ThreadGroup } from '../kernel/thread-group';
-import { bootProgramBytes, readProgramFile } from './program-file';
-import { loadImage, MachineProcesses, MMAP_BASE } from './process-host';
+import { bootInterpreter, bootProgramBytes, readProgramFile } from './program-file';
+import { loadImage, MachineProcesses, MMAP_BASE, pieSlide } from './process-host';
 import { canRun, earliest, nextSlice } from './scheduler';
 import { CPSR_USER, NO_ENGINE, ProcessSlot, slotOf } from './process-slots';
 import { Engine } from '../unicorn/engine';
@@ -95,6 +95,7 @@ export class Machine {
       this.retired += engine.counters.instructions;
       this.engines.delete(engine);
     },
+    readProgram: (t, path) => readProgramFile(this.vfs, t, path),
   });
   /** The current task's time slice: it runs until `end` while other tasks can run. */
   private quantum: { task: Task; end: bigint } | undefined;
@@ -212,19 +213,20 @@ export class Machine {
     return e;
   }
 
-  /** Load the ELF, build the initial stack and point the CPU at the entry. */
+  /** Load the ELF (and its dynamic loader), build the initial stack and point the CPU at the entry. */
   private loadProgram(bytes: Uint8Array): void {
     const spec = this.spec;
     const elf = parseElf(bytes, spec.name);
     const random = new Uint8Array(16);
-    // AT_RANDOM comes from its own stream so getrandom's sequence does not depend on it.
-    new GuestRandom(spec.seed ^ 0x5eed).fill(random);
-    const start = loadImage(this.kernel.group, elf, bytes, spec.program.path, {
-      argv: spec.argv.map(argBytes),
-      envp: spec.env,
-      execfn: spec.program.path,
-      random,
-    });
+    // AT_RANDOM and the PIE slide come from their own stream so getrandom's sequence does not depend on them.
+    const boot = new GuestRandom(spec.seed ^ 0x5eed);
+    boot.fill(random);
+    const slide = elf.kind === 'pie' ? pieSlide((out) => boot.fill(out)) : 0;
+    const exec = {
+      program: { elf, bytes, path: spec.program.path },
+      interpreter: elf.interpreter === undefined ? undefined : bootInterpreter(this.vfs, this.kernel.task, spec.name, elf.interpreter),
+    };
+    const start = loadImage(this.kernel.group, exec, { argv: spec.argv.map(argBytes), envp: spec.env, execfn: spec.program.path, random }, slide);
     // Mode first: SP is banked per mode, so it must be set in the mode the program runs in.
     this.engine.writeReg(Reg.CPSR, CPSR_USER);
     this.engine.writeReg(Reg.SP, start.sp);

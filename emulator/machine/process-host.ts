@@ -4,13 +4,13 @@
  * execve's loading of a new image once the engine has stopped, and the release of a reaped
  * process's engine and memory.
  */
-import { ENOENT, ENOEXEC, ErrnoError } from '../abi/errno';
-import { parseElf } from '../elf/elf-parser';
+import { ELIBBAD, ENOEXEC, ErrnoError } from '../abi/errno';
+import { ElfImage, parseElf } from '../elf/elf-parser';
+import { ExecFile, loadExec, PIE_SLIDES } from '../elf/exec-layout';
 import { buildInitialStack } from '../elf/initial-stack';
-import { loadElf } from '../elf/loader';
 import { Kernel } from '../kernel/kernel';
 import { mapKuserHelpers } from '../kernel/kuser-helpers';
-import { ProcessHost } from '../kernel/process-table';
+import { ProcessHost, ProgramFile } from '../kernel/process-table';
 import { Task } from '../kernel/task';
 import { ThreadGroup } from '../kernel/thread-group';
 import { AddressSpace } from '../memory/address-space';
@@ -19,8 +19,7 @@ import { CpuContextState } from '../unicorn/cpu-context';
 import { Engine } from '../unicorn/engine';
 import { NO_ENGINE, ProcessSlot, slotOf, startRegisters, taskCpu } from './process-slots';
 
-/** Where the mmap area starts; below it sit the program and its heap. */
-export const MMAP_BASE = 0x40000000;
+export { MMAP_BASE } from '../elf/exec-layout';
 
 /** What a program image is loaded with: its arguments, environment, name and AT_RANDOM bytes. */
 export interface ImageArgs {
@@ -30,21 +29,61 @@ export interface ImageArgs {
   random: Uint8Array;
 }
 
+/** A program to run: the file, and its dynamic loader when it names one. */
+export interface ExecProgram {
+  program: ExecFile;
+  interpreter?: ExecFile;
+}
+
 /**
- * Load `elf` into `g`'s memory (already empty), build its initial stack, set its heap and mmap
+ * Load `exec` into `g`'s memory (already empty), build its initial stack, set its heap and mmap
  * bounds and map the kernel helpers; returns where the program starts and its stack pointer.
+ * `random` gives AT_RANDOM's bytes and then the PIE slide.
  */
-export function loadImage(g: ThreadGroup, elf: ReturnType<typeof parseElf>, bytes: Uint8Array, path: string, args: ImageArgs): { entry: number; sp: number } {
-  const image = loadElf(g.space, elf, bytes, { name: path });
-  const stack = buildInitialStack(g.space, { ...args, image, uid: g.uid, euid: g.uid, gid: g.gid, egid: g.gid });
-  Object.assign(g, {
-    brkStart: image.brkStart,
-    brk: image.brkStart,
-    mmapBase: Math.max(MMAP_BASE, image.brkStart + 0x08000000),
-    mmapTop: stack.stackStart,
+export function loadImage(g: ThreadGroup, exec: ExecProgram, args: ImageArgs, slide: number): { entry: number; sp: number } {
+  const loaded = loadExec(g.space, exec.program, exec.interpreter, slide);
+  const stack = buildInitialStack(g.space, {
+    ...args,
+    image: loaded.program,
+    interpreterBase: loaded.interpreter?.loadBias,
+    uid: g.uid,
+    euid: g.uid,
+    gid: g.gid,
+    egid: g.gid,
   });
+  Object.assign(g, { brkStart: loaded.brkStart, brk: loaded.brkStart, mmapBase: loaded.mmapBase, mmapTop: stack.stackStart });
   mapKuserHelpers(g.space);
-  return { entry: image.entry, sp: stack.sp };
+  return { entry: loaded.entry, sp: stack.sp };
+}
+
+/**
+ * The program at `file` with its dynamic loader, read through `read` (the guest's file system),
+ * for execve: a file that is no program is ENOEXEC, a missing loader ENOENT (read's own error),
+ * a loader that is no program ELIBBAD, as Linux says.
+ */
+export function execProgram(file: ExecFile['bytes'], path: string, read: (path: string) => ProgramFile): ExecProgram {
+  const elf = parseOr(file, path, ENOEXEC);
+  const program = { elf, bytes: file, path };
+  if (elf.interpreter === undefined) return { program };
+  const f = read(elf.interpreter);
+  const interp = parseOr(f.bytes, elf.interpreter, ELIBBAD);
+  if (interp.interpreter !== undefined) throw new ErrnoError(ELIBBAD);
+  return { program, interpreter: { elf: interp, bytes: f.bytes, path: f.canonical } };
+}
+
+function parseOr(bytes: Uint8Array, path: string, errno: number): ElfImage {
+  try {
+    return parseElf(bytes, path);
+  } catch {
+    throw new ErrnoError(errno);
+  }
+}
+
+/** A PIE slide (0 to PIE_SLIDES-1) from a random source. */
+export function pieSlide(fill: (out: Uint8Array) => void): number {
+  const b = new Uint8Array(4);
+  fill(b);
+  return new DataView(b.buffer).getUint32(0, true) % PIE_SLIDES;
 }
 
 /** What the host needs of its machine. */
@@ -56,6 +95,8 @@ export interface HostedMachine {
   running(): Engine | undefined;
   /** `engine` leaves the machine (its process was reaped): its instructions stay counted. */
   retireEngine(engine: Engine): void;
+  /** A program file from the guest's file system, as `t` names it (execve's errors). */
+  readProgram(t: Task, path: string): ProgramFile;
 }
 
 /** The machine's ProcessHost. */
@@ -96,13 +137,7 @@ export class MachineProcesses implements ProcessHost {
    * fresh engine, when the process shared it with its parent (after vfork).
    */
   loadProgram(t: Task, bytes: Uint8Array, path: string, argv: Uint8Array[], envp: Uint8Array[]): void {
-    let elf: ReturnType<typeof parseElf>;
-    try {
-      elf = parseElf(bytes, path);
-    } catch (e) {
-      // A dynamic program's interpreter is not in the guest's root: Linux says ENOENT then.
-      throw new ErrnoError(e instanceof Error && e.message.includes('dynamically linked') ? ENOENT : ENOEXEC);
-    }
+    const exec = execProgram(bytes, path, (p) => this.m.readProgram(t, p));
     this.execs.push(() => {
       const g = t.group;
       if (t.run === 'exited') return;
@@ -116,8 +151,10 @@ export class MachineProcesses implements ProcessHost {
         oldSpace.restore([]);
       }
       const random = new Uint8Array(16);
-      this.m.kernel().rng.fill(random);
-      const start = loadImage(g, elf, bytes, path, { argv, envp, execfn: path, random });
+      const rng = this.m.kernel().rng;
+      rng.fill(random);
+      const slide = exec.program.elf.kind === 'pie' ? pieSlide((out) => rng.fill(out)) : 0;
+      const start = loadImage(g, exec, { argv, envp, execfn: path, random }, slide);
       t.parked = startRegisters(start.entry, start.sp);
       t.pc = t.parked.pc;
     });

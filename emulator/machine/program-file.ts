@@ -1,6 +1,9 @@
 /** execve's reading of a program file from the guest's file system, with Linux's errors. */
 import * as fs from 'fs';
-import { EACCES, ErrnoError } from '../abi/errno';
+import { EACCES, ENOENT, ErrnoError } from '../abi/errno';
+import { parseElf } from '../elf/elf-parser';
+import { ExecFile } from '../elf/exec-layout';
+import { ImageError } from '../errors';
 import { BootSpec, programHash } from './boot-spec';
 import { ProgramFile } from '../kernel/process-table';
 import { Task } from '../kernel/task';
@@ -40,4 +43,27 @@ export function bootProgramBytes(spec: BootSpec): Uint8Array | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The booted program's dynamic loader at `path` in the guest's root, parsed; an ImageError that
+ * says what to do when it is missing or unreadable.
+ */
+export function bootInterpreter(vfs: Vfs, t: Task, programName: string, path: string): ExecFile {
+  let file: ProgramFile;
+  try {
+    file = readProgramFile(vfs, t, path);
+  } catch (e) {
+    const why = !(e instanceof ErrnoError)
+      ? String(e)
+      : e.errno === ENOENT
+        ? 'no such file'
+        : e.errno === EACCES
+          ? 'not an executable file'
+          : `errno ${e.errno}`;
+    throw new ImageError(
+      `${programName}: is dynamically linked and its interpreter ${path} cannot be loaded from the guest's root (${why}); give a root holding it and the program's libraries (--root <dir>, see 'clonecloud rootfs add'), or build the program with -static`,
+    );
+  }
+  return { elf: parseElf(file.bytes, path), bytes: file.bytes, path: file.canonical };
 }

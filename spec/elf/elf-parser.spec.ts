@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import { ImageError } from '../../emulator/errors';
-import { PF_R, PF_W, PF_X, PT_ARM_EXIDX, PT_LOAD, PT_NULL, PT_TLS, parseElf } from '../../emulator/elf/elf-parser';
+import { PF_R, PF_W, PF_X, PT_ARM_EXIDX, PT_INTERP, PT_LOAD, PT_NULL, PT_TLS, parseElf } from '../../emulator/elf/elf-parser';
 import { loadElf } from '../../emulator/elf/loader';
 import { AddressSpace } from '../../emulator/memory/address-space';
 import { buildAllFixtures, fixture, readelf } from './fixtures';
@@ -90,15 +90,24 @@ describe('elf/elf-parser', () => {
       const { file, bytes } = fixture('static-pie');
       assert.equal(u16(bytes, E_TYPE), 3, 'the fixture really is ET_DYN');
       const elf = parseElf(bytes, 'pie');
-      assert.equal(elf.kind, 'static-pie');
+      assert.equal(elf.kind, 'pie');
       assert.equal(elf.loads[0].vaddr, 0);
       assert.equal(elf.entry, readelf(file).entry);
       assert.equal(elf.loads.length, readelf(file).loads.length);
     });
 
-    it('rejects a dynamically linked program, naming its interpreter', () => {
-      const { bytes } = fixture('dynamic');
-      expectImageError(bytes, /^dyn: dynamically linked \(interpreter \/lib\/ld-linux-armhf\.so\.3 is not available\): build it with -static$/, 'dyn');
+    it('parses a dynamically linked program, naming its interpreter', () => {
+      const { file, bytes } = fixture('dynamic');
+      const elf = parseElf(bytes, 'dyn');
+      assert.equal(elf.interpreter, '/lib/ld-linux-armhf.so.3');
+      assert.equal(elf.loads.length, readelf(file).loads.length);
+    });
+
+    it('rejects an interpreter path that is not one NUL-terminated string', () => {
+      const b = fixture('dynamic').bytes.slice();
+      const at = phdrsOfType(b, PT_INTERP)[0];
+      b[u32(b, at + P_OFFSET) + u32(b, at + P_FILESZ) - 1] = 0x41;
+      expectImageError(b, /^dyn: interpreter path \(PT_INTERP\) is not one NUL-terminated string/, 'dyn');
     });
   });
 

@@ -238,7 +238,7 @@ export const lifecycleSyscalls = syscallTable(
     ),
     fork: partial('a process with MAP_SHARED anonymous memory cannot fork (ENOMEM: the child could not share it)'),
     vfork: SUPPORTED,
-    execve: partial('static ARM ELF programs and "#!" scripts; dynamically linked programs get ENOENT (no interpreter)'),
+    execve: partial('ARM ELF programs (static, or dynamically linked with their loader in the guest\'s root) and "#!" scripts'),
     wait4: partial('rusage is zeros'),
     waitid: partial('rusage is zeros'),
     setpgid: SUPPORTED,
