@@ -6,6 +6,7 @@ import { CloneCloudError, GuestFault, GuestFaultInfo } from '../errors';
 import { parseElf } from '../elf/elf-parser';
 import { AddressSpace, PAGE_SIZE } from '../memory/address-space';
 import { PageBitmap } from '../memory/page-bitmap';
+import { mapsText } from '../memory/maps-text';
 import { bytesInput, ConsoleStream, InputSource } from '../kernel/console';
 import { FdTable } from '../kernel/fd-table';
 import { Kernel } from '../kernel/kernel';
@@ -152,6 +153,7 @@ export class Machine {
       pid: PID,
       cwd: () => this.cur.group.cwd,
       comm: () => this.cur.comm,
+      maps: () => mapsText(this.cur.group.space.regions()),
       // /dev/urandom draws on the same seeded generator as getrandom.
       random: (out) => this.kernel.rng.fill(out),
       storageBytes: spec.profile.storageBytes,

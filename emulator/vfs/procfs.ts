@@ -12,6 +12,8 @@ export interface ProcessView {
   cwd?: () => string;
   /** The process's name (prctl PR_SET_NAME), shown by /proc/self/comm; omitted means no such file. */
   comm?: () => string;
+  /** The process's memory map as /proc/self/maps prints it; omitted means no such file. */
+  maps?: () => string;
   /** Process id; /proc/self links to /proc/<pid>. */
   pid: number;
 }
@@ -73,6 +75,8 @@ export function buildProc(device: DeviceDescription, proc: ProcessView, owner: P
   if (cwd) b.link(pidDir, 'cwd', cwd);
   const comm = proc.comm;
   if (comm) b.file(pidDir, 'comm', () => `${comm()}\n`);
+  const maps = proc.maps;
+  if (maps) b.file(pidDir, 'maps', maps);
   b.link(root, 'self', () => String(proc.pid));
   return root;
 }

@@ -53,6 +53,8 @@ export interface VfsOptions {
   cwd?: () => string;
   /** The process's name, for /proc/self/comm. */
   comm?: () => string;
+  /** The process's memory map, for /proc/self/maps. */
+  maps?: () => string;
   /** Bytes for /dev/random and /dev/urandom; without it reading them fails with EIO. */
   random?: RandomSource;
   /** Size of the device's storage, which bounds the writable layer (ENOSPC beyond); default unbounded. */
@@ -81,7 +83,7 @@ export class Vfs implements Persist<LayerState> {
     this.cred = { uid: options.uid ?? 0, gid: options.gid ?? 0 };
     const owner: Provenance = { uid: options.imageUid ?? this.cred.uid, gid: options.imageGid ?? this.cred.gid, time: imageTime };
     const system: Provenance = { uid: 0, gid: 0, time: imageTime };
-    const proc = buildProc(device, { exePath: options.exePath, cwd: options.cwd, comm: options.comm, pid: options.pid ?? 1 }, system);
+    const proc = buildProc(device, { exePath: options.exePath, cwd: options.cwd, comm: options.comm, maps: options.maps, pid: options.pid ?? 1 }, system);
     const sys = buildSys(device, system);
     const dev = buildDev(options.random ?? NO_RANDOM, system);
     const extra = [

@@ -79,7 +79,8 @@ describe('dynamically linked Debian programs match qemu-arm -L byte for byte', f
 
   for (const c of CASES) {
     it(label(c), function () {
-      const stdin = c.stdin === 'csv' ? fs.readFileSync(path.join(work, 'sales.csv')) : c.stdin === 'sql' ? fs.readFileSync(path.join(work, 'queries.sql')) : c.stdin;
+      const stdin =
+        c.stdin === 'csv' ? fs.readFileSync(path.join(work, 'sales.csv')) : c.stdin === 'sql' ? fs.readFileSync(path.join(work, 'queries.sql')) : c.stdin;
       const run: DynamicRun = { program: c.program, args: c.args, work, env: ENV, stdin: stdin === undefined ? undefined : Buffer.from(stdin) };
       const o = runDynamicBoth(root, run);
       if (c.normalise) {
@@ -90,7 +91,8 @@ describe('dynamically linked Debian programs match qemu-arm -L byte for byte', f
         assert.equal(o.difference, undefined, o.difference);
       }
       assert.ok(o.qemu.stdout.length > 0, 'the program printed something');
-      if (c.title?.includes('benchmark')) times.push(`${path.basename(c.program)} ${(o.clone.ms / o.qemu.ms).toFixed(2)}x (${o.clone.ms.toFixed(0)} / ${o.qemu.ms.toFixed(0)} ms)`);
+      if (c.title?.includes('benchmark'))
+        times.push(`${path.basename(c.program)} ${(o.clone.ms / o.qemu.ms).toFixed(2)}x (${o.clone.ms.toFixed(0)} / ${o.qemu.ms.toFixed(0)} ms)`);
     });
   }
 });

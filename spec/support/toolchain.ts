@@ -31,23 +31,24 @@ export function assemble(name: string): string {
 
 /** Compile a C file with the cross compiler as the sample images are built; returns the ELF path. */
 export function compileC(source: string, extraFlags: string[] = []): string {
+  return compileWith(source, ['-static', ...extraFlags]);
+}
+
+/** Compile a C file into a dynamically linked PIE against the cross C library; returns the ELF path. */
+export function compileDynamicC(source: string, extraFlags: string[] = []): string {
+  return compileWith(source, ['-fPIE', '-pie', ...extraFlags]);
+}
+
+/** The cross C library's root: its lib/ holds ld-linux-armhf.so.3 and libc.so.6 (qemu-arm -L's usual root). */
+export const CROSS_LIBC_ROOT = '/usr/arm-linux-gnueabihf';
+
+function compileWith(source: string, extraFlags: string[]): string {
   const text = fs.readFileSync(source);
   const hash = crypto.createHash('sha256').update(text).update(extraFlags.join(' ')).digest('hex').slice(0, 16);
   const out = path.join(CACHE, `${path.basename(source, '.c')}-${hash}`);
   if (fs.existsSync(out)) return out;
   fs.mkdirSync(CACHE, { recursive: true });
-  run('arm-linux-gnueabihf-gcc', [
-    '-static',
-    '-O2',
-    '-march=armv7-a',
-    '-mthumb',
-    '-mfpu=neon-vfpv4',
-    '-mfloat-abi=hard',
-    ...extraFlags,
-    '-o',
-    `${out}.tmp`,
-    source,
-  ]);
+  run('arm-linux-gnueabihf-gcc', ['-O2', '-march=armv7-a', '-mthumb', '-mfpu=neon-vfpv4', '-mfloat-abi=hard', ...extraFlags, '-o', `${out}.tmp`, source]);
   fs.renameSync(`${out}.tmp`, out);
   return out;
 }
