@@ -1,0 +1,66 @@
+/**
+ * Checkpoints in the middle of a dynamically linked program: the Debian Lua interpreter (its
+ * loader, libc, libm and liblua mapped from the root) running the Lua benchmark is cut at a third
+ * and at two thirds, checkpointed, restored into a new machine and run on. It must end as the
+ * uninterrupted run: output, exit status, instruction count, modelled time and memory.
+ */
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Machine } from '../../emulator/machine/machine';
+import { Checkpointer } from '../../emulator/snapshot/capture';
+import { memoryDigest } from '../../emulator/snapshot/memory-digest';
+import { MemorySnapshots } from '../../emulator/snapshot/memory-snapshots';
+import { initHashing } from '../../emulator/snapshot/page-hash';
+import { restoreCheckpoint } from '../../emulator/snapshot/restore';
+import { bootSpec } from '../support/boot';
+import { dynamicBootSpec, DynamicRun, testRoot } from '../support/dynamic-root';
+import { tempDir } from '../support/toolchain';
+
+const SCRIPT = path.resolve(__dirname, '..', '..', '..', 'spec', 'realprog', 'dynamic', 'bench.lua');
+
+function ending(m: Machine, stdout: string) {
+  const s = m.summary();
+  return { stdout, status: s.exitStatus, instructions: String(m.instructions), seconds: s.modelledSeconds, memory: memoryDigest(m.space) };
+}
+
+describe('snapshot: checkpoints in the middle of a dynamically linked Lua run', function () {
+  this.timeout(600_000);
+  let root = '';
+  let run: DynamicRun;
+
+  before(async () => {
+    await initHashing();
+    root = testRoot();
+    const work = tempDir('cc-dyn-snap-');
+    fs.copyFileSync(SCRIPT, path.join(work, 'bench.lua'));
+    run = { program: '/usr/bin/lua5.4', args: ['bench.lua', '4000'], work, env: { PATH: '/usr/bin:/bin', LANG: 'C' } };
+  });
+
+  const boot = () => {
+    const spec = dynamicBootSpec(root, run);
+    return bootSpec(spec, new Uint8Array(fs.readFileSync(path.join(root, run.program))));
+  };
+
+  it('restored at a third and at two thirds, it ends as the uninterrupted run', function () {
+    const whole = boot();
+    assert.equal(whole.machine.run(), 'exited');
+    const want = ending(whole.machine, whole.stdout().toString());
+    whole.machine.close();
+    assert.match(want.stdout, /^prefixes\t\d+\t\d+\nsorted\t/);
+    const total = BigInt(want.instructions);
+    for (const at of [total / 3n, (2n * total) / 3n]) {
+      const first = boot();
+      assert.equal(first.machine.run(at), 'budget');
+      const snaps = new MemorySnapshots();
+      const { id } = new Checkpointer(snaps, first.machine).capture();
+      first.machine.close();
+      const out: Buffer[] = [];
+      const r = restoreCheckpoint(snaps, id, { stdout: (b) => out.push(Buffer.from(b)), stderr: () => undefined, warn: () => undefined });
+      assert.equal(r.machine.run(), 'exited');
+      const got = ending(r.machine, first.stdout().toString() + Buffer.concat(out).toString());
+      r.machine.close();
+      assert.deepEqual(got, want, `restored from instruction ${at}`);
+    }
+  });
+});
