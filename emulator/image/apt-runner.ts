@@ -54,11 +54,16 @@ function run(cmd: string, args: string[], cwd?: string): Ran {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** apt's error lines (`E: ...`) joined, or its last line of output when it printed none. */
+/**
+ * What went wrong, from apt's output: its error lines (`E: ...`), else its first failed fetch (a
+ * warning when the update carries on), else its last line.
+ */
 function aptErrors(r: Ran): string {
   const lines = (r.stderr + '\n' + r.stdout).split('\n').map((l) => l.trim());
   const errors = lines.filter((l) => l.startsWith('E: ')).map((l) => l.slice(3));
-  return errors.length ? errors.join('; ') : (lines.filter(Boolean).pop() ?? `exit status ${r.status}`);
+  if (errors.length) return errors.join('; ');
+  const fetch = lines.find((l) => l.startsWith('W: Failed to fetch '));
+  return fetch ? fetch.slice(3).replace(/\s+/g, ' ') : (lines.filter(Boolean).pop() ?? `exit status ${r.status}`);
 }
 
 const DISK_FULL = /No space left on device/;

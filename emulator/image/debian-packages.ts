@@ -50,7 +50,7 @@ export function parseDepends(text: string): DependencyGraph {
   let last: Alternative | undefined;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    if (!line.startsWith(' ')) {
+    if (/^[a-z0-9<]/.test(line)) {
       const m = /^<(.+)>$/.exec(line);
       last = open = undefined;
       if (m) {
