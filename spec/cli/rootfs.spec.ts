@@ -134,6 +134,7 @@ describe('cli: rootfs add and list (Debian armhf packages)', function () {
     );
     const sha = createHash('sha256').update(hello).digest('hex');
     assert.equal(m.packages.find((p) => p.package === PACKAGE)!.sha256, sha);
+    for (const c of ['add', 'list']) assert.match(cli(['rootfs', c, '--help']).stdout, new RegExp(`^Usage: clonecloud rootfs ${c} `));
     const text = cli(['rootfs', 'list', dir]);
     assert.equal(text.status, 0);
     assert.match(text.stdout, /^hello +2\.10\S* +armhf +requested$/m);
