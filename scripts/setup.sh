@@ -7,6 +7,7 @@
 #   - npm packages (npm ci), which also builds the native hook helper with node-gyp
 #   - the TypeScript build (dist/) and the sample images' ARM programs
 #   - Debian's armhf static programs for the real-program suite, into vendor/debian (fetch-debian.sh)
+#   - a root of Debian armhf packages for the real-program suite, into vendor/rootfs (clonecloud rootfs add)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -88,3 +89,11 @@ bash scripts/build-images.sh
 # 6. Debian armhf static programs for spec/realprog (needs the distro's mirrors). Without them
 # only that suite fails, naming this step, so a machine without a mirror can still build and run.
 bash scripts/fetch-debian.sh || say "warning: the Debian armhf programs are missing; spec/realprog will fail until scripts/fetch-debian.sh succeeds"
+
+# 7. A root of Debian armhf packages (dynamically linked lua5.4, python3.11, perl, gawk, sqlite3,
+# coreutils and their libraries) for the real-program suite, into vendor/rootfs, by clonecloud
+# itself; the .debs stay in the user's cache folder. It returns at once when the root holds them.
+rootfs_packages="$(node -p 'require("./spec/fixtures/test-rootfs.json").packages.join(" ")')"
+# shellcheck disable=SC2086 # one word per package
+./bin/clonecloud rootfs add vendor/rootfs $rootfs_packages >/dev/null ||
+  say "warning: vendor/rootfs is incomplete; the real-program suite's dynamic programs fail until 'clonecloud rootfs add vendor/rootfs $rootfs_packages' succeeds"

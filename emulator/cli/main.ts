@@ -11,6 +11,7 @@ import { randomDifftestCommand } from './difftest-random-command';
 import { imagesCommand } from './images-command';
 import { linksCommand } from './links-command';
 import { profilesCommand } from './profiles-command';
+import { rootfsAddCommand, rootfsListCommand } from './rootfs-command';
 import { syscallsCommand } from './syscalls-command';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -236,6 +237,26 @@ export function buildProgram(exit: (code: number) => void): Command {
     .description('list the sample phone images')
     .option('--json', 'machine-readable output')
     .action((opts) => exit(imagesCommand(opts)));
+
+  const rootfs = program.command('rootfs').description("root folders built from Debian's armhf packages (for --root and image manifests)");
+  rootfs
+    .command('add')
+    .description(
+      'download Debian armhf packages with their dependencies and unpack them into a root folder (only what it lacks; maintainer scripts are not run)',
+    )
+    .argument('<dir>', 'the root folder (created when missing)')
+    .argument('<package...>', 'Debian package names, e.g. lua5.4 python3.11')
+    .option('--cache <dir>', 'the .deb cache shared by all roots (default $XDG_CACHE_HOME/clonecloud/debs or ~/.cache/clonecloud/debs)')
+    .option('--refresh-index', 'refresh the package index even when it is less than a day old')
+    .option('--quiet', 'no progress lines')
+    .option('--json', 'print what was added as JSON')
+    .action(async (dir: string, packages: string[], opts) => exit(await rootfsAddCommand(dir, packages, opts)));
+  rootfs
+    .command('list')
+    .description('list the packages a root folder holds: version, architecture, requested or a dependency')
+    .argument('<dir>', 'the root folder')
+    .option('--json', 'the manifest as JSON')
+    .action((dir: string, opts) => exit(rootfsListCommand(dir, opts)));
 
   return program;
 }
