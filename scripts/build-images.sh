@@ -11,6 +11,12 @@
 # An image is skipped when its binary is newer than its sources and headers,
 # its manifest, its cflags file and this script, so running this is cheap.
 #
+# An image whose manifest has a "debianRoot" ({"dir", "packages"}) gets that
+# folder built from Debian armhf packages with `clonecloud rootfs add` (which
+# returns at once when they are all there); its program may come from that
+# root instead of a C source. A root that cannot be built (no Debian mirror)
+# is a warning: only that image then fails to boot, saying why.
+#
 # Usage: scripts/build-images.sh [name...]   (default: every image)
 # Environment: CC overrides the cross compiler.
 set -euo pipefail
@@ -57,11 +63,43 @@ newer_than_all() {
   done
 }
 
+# Print "<dir> <package>..." of the manifest's debianRoot, or nothing.
+debian_root() {
+  local manifest="$1"
+  [[ -f "$manifest" ]] || return 0
+  node -e '
+    const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const r = m && m.debianRoot;
+    if (r && typeof r.dir === "string" && Array.isArray(r.packages)) process.stdout.write([r.dir, ...r.packages].join(" "));
+  ' "$manifest" || die "cannot parse $manifest"
+}
+
+build_debian_root() {
+  local dir="$1" name="$2"
+  local spec
+  spec="$(debian_root "$dir/manifest.json")"
+  [[ -n "$spec" ]] || return 0
+  local words
+  read -r -a words <<<"$spec"
+  if [[ ! -x "$root/bin/clonecloud" || ! -f "$root/dist/emulator/cli/main.js" ]]; then
+    echo "build-images: warning: $name: clonecloud is not built yet, so its Debian root was not made (run scripts/setup.sh)" >&2
+    return 0
+  fi
+  "$root/bin/clonecloud" rootfs add --quiet "$dir/${words[0]}" "${words[@]:1}" >/dev/null ||
+    echo "build-images: warning: $name: its Debian root ${words[0]} could not be built; booting it will fail until it is" >&2
+}
+
 build_image() {
   local dir="$1"
   local name
   name="$(basename "$dir")"
   local manifest="$dir/manifest.json"
+
+  build_debian_root "$dir" "$name"
+  # An image that runs a program of its Debian root has nothing to compile.
+  if [[ -n "$(debian_root "$manifest")" && -z "$(manifest_field "$manifest" source)" && ! -f "$dir/$name.c" ]]; then
+    return 0
+  fi
 
   local source elf
   source="$(manifest_field "$manifest" source)"

@@ -4,7 +4,7 @@ import { writeFully } from './output';
 import * as path from 'path';
 import { EACCES, ENOENT, ENOTDIR, ErrnoError } from '../abi/errno';
 import { ImageError, UsageError } from '../errors';
-import { imageBootSpec, loadImage } from '../image/manifest';
+import { assertBuilt, imageBootSpec, loadImage } from '../image/manifest';
 import { displayName } from '../vfs/path';
 import { bootArg, bootProgram, BootSpec } from '../machine/boot-spec';
 import { Machine } from '../machine/machine';
@@ -41,9 +41,7 @@ interface Target {
 function resolveImage(dir: string): Target {
   const img = loadImage(dir);
   const m = img.manifest;
-  if (!fs.existsSync(img.elfPath)) {
-    throw new ImageError(`${dir}: program ${m.program.elf} is not built: run 'bash scripts/setup.sh' (or scripts/build-images.sh)`);
-  }
+  assertBuilt(img, dir);
   return { boot: (profile, elf) => imageBootSpec(img, profile, elf), elfPath: img.elfPath, profileId: m.profile ?? DEFAULT_PROFILE, phoneOnly: m.phoneOnly };
 }
 

@@ -146,6 +146,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     )
     .argument('<name>', 'benchmark name (fsscan, offload, cores)')
     .option('--entries <n>', 'entries in the synthesized tree (default 100000, as in the paper)')
+    .option('--runtime <name>', "fsscan: c (default; the C scan with its own collector) or lua (the scan in Debian's Lua 5.4, beside the C scan)")
     .option('--profiles <ids>', 'comma-separated profiles to compare instead of the phone-to-clone ladder')
     .option('--phone <id>', 'the phone of the ladder (default htc-g1)')
     .option('--clone <id>', 'the clone of the ladder (default clone-2009); offload: the clone profile (default dell-t7400)')

@@ -122,7 +122,12 @@ export function withSpeedups(rows: Omit<ScanResult, 'speedup'>[]): ScanResult[] 
   return rows.map((r) => ({ ...r, speedup: rows[0].modelledSeconds / r.modelledSeconds }));
 }
 
-/** The image folder shipped with clonecloud. */
-export function defaultImageDir(): string {
-  return path.resolve(__dirname, '..', '..', '..', 'images', 'fsscan');
+/** The runtimes the scan exists in: the C program with its own collector, and a Lua program. */
+export const RUNTIMES = ['c', 'lua'] as const;
+/** One of RUNTIMES. */
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** The image folder shipped with clonecloud for a runtime's scan. */
+export function defaultImageDir(runtime: Runtime = 'c'): string {
+  return path.resolve(__dirname, '..', '..', '..', 'images', runtime === 'c' ? 'fsscan' : `fsscan-${runtime}`);
 }

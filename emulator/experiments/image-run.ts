@@ -1,7 +1,6 @@
 /** Running a sample image to its end for an experiment: its output kept, progress reported. */
 import * as fs from 'fs';
-import { ImageError } from '../errors';
-import { imageBootSpec, loadImage } from '../image/manifest';
+import { assertBuilt, imageBootSpec, loadImage } from '../image/manifest';
 import { BootSpec } from '../machine/boot-spec';
 import { Machine } from '../machine/machine';
 import { RunSummary } from '../model/run-summary';
@@ -20,7 +19,7 @@ export interface ImageRun {
  */
 export function runImage(imageDir: string, profile: DeviceProfile, adjust: (spec: BootSpec) => BootSpec, progress?: (instructions: bigint) => void): ImageRun {
   const img = loadImage(imageDir);
-  if (!fs.existsSync(img.elfPath)) throw new ImageError(`${imageDir}: program not built: run 'bash scripts/setup.sh'`);
+  assertBuilt(img, imageDir);
   const elf = new Uint8Array(fs.readFileSync(img.elfPath));
   const out: Buffer[] = [];
   const err: Buffer[] = [];

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { ImageError } from '../errors';
 import { bootProgram, BootSpec } from '../machine/boot-spec';
 import { DeviceProfile } from '../model/profiles';
+import { isPackageName } from './debian-packages';
 
 /** The manifest format this version reads. */
 export const MANIFEST_FORMAT = 1;
@@ -24,6 +25,13 @@ export interface ProgramSpec {
   cwd: string;
 }
 
+/** A root folder of the image made from Debian armhf packages (at set-up, with `clonecloud rootfs add`). */
+export interface DebianRootSpec {
+  /** The folder, relative to the image folder. */
+  dir: string;
+  packages: string[];
+}
+
 /** A parsed, validated manifest. */
 export interface ImageManifest {
   format: number;
@@ -36,6 +44,8 @@ export interface ImageManifest {
   rootfs: unknown[];
   /** Guest paths only the phone has (a camera, a contacts database): an offloaded call that uses one comes back to the phone. */
   phoneOnly: string[];
+  /** The root folder set-up builds from Debian packages, if the image has one. */
+  debianRoot?: DebianRootSpec;
 }
 
 /** A manifest together with where it was found. */
@@ -90,6 +100,7 @@ export function parseManifest(data: unknown, file: string): ImageManifest {
   }
   return {
     format: MANIFEST_FORMAT,
+    debianRoot: m.debianRoot === undefined ? undefined : parseDebianRoot(m.debianRoot, file),
     name,
     description: typeof m.description === 'string' ? m.description : '',
     program: {
@@ -105,6 +116,32 @@ export function parseManifest(data: unknown, file: string): ImageManifest {
     rootfs,
     phoneOnly: phoneOnly as string[],
   };
+}
+
+function parseDebianRoot(v: unknown, file: string): DebianRootSpec {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(file, '"debianRoot" must be an object with "dir" and "packages"');
+  const o = v as Record<string, unknown>;
+  const dir = str(file, o, 'dir', 'debianRoot.');
+  if (path.isAbsolute(dir) || dir.split(/[\\/]/).includes('..'))
+    fail(file, '"debianRoot.dir" must be a folder inside the image folder (a relative path without "..")');
+  const packages = o.packages;
+  if (!Array.isArray(packages) || packages.length === 0 || !packages.every((p) => typeof p === 'string' && isPackageName(p))) {
+    fail(file, '"debianRoot.packages" must be a non-empty array of Debian package names');
+  }
+  return { dir, packages: packages as string[] };
+}
+
+/** Throw an ImageError saying how to build the image when its program is not there yet. */
+export function assertBuilt(img: LoadedImage, shown: string): void {
+  if (fs.existsSync(img.elfPath)) return;
+  const { program, debianRoot } = img.manifest;
+  if (debianRoot) {
+    const rootDir = path.join(path.relative(process.cwd(), img.dir) || '.', debianRoot.dir);
+    throw new ImageError(
+      `${shown}: program ${program.elf} is not there: its root is built from Debian packages by 'bash scripts/setup.sh', or by 'clonecloud rootfs add ${rootDir} ${debianRoot.packages.join(' ')}'`,
+    );
+  }
+  throw new ImageError(`${shown}: program ${program.elf} is not built: run 'bash scripts/setup.sh' (or scripts/build-images.sh)`);
 }
 
 /** Read and validate `<dir>/manifest.json`. */
