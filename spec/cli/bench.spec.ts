@@ -55,6 +55,26 @@ describe('cli: bench fsscan', function () {
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /unknown benchmark "nope"; available: fsscan/);
   });
+
+  it('--runtime lua runs the Lua scan ladder beside the C scan ladder: the same summary on every row', () => {
+    const out = tempDir('cc-bench-lua-');
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'fsscan', ...args], { cwd: ROOT, encoding: 'utf8' });
+    const r = cli('--runtime', 'lua', '--entries', '600', '--out', out, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.runtime, 'lua');
+    assert.equal(j.results.length, 4);
+    assert.equal(j.c.length, 4);
+    assert.equal(new Set([...j.results, ...j.c].map((x: { summary: string }) => x.summary)).size, 1, 'Lua and C agree on the checksum');
+    assert.match(j.results[0].summary, /^fsscan: entries 600 dirs \d+ files \d+ bytes \d+ index [0-9a-f]{8}$/);
+    assert.ok(j.results[0].instructions > 5 * j.c[0].instructions, 'the interpreter does more work than the native scan');
+    assert.equal(j.results[0].heapLimit, 16 * 2 ** 20, "the G1's Dalvik-sized heap");
+    assert.equal(j.results[3].heapLimit, 256 * 2 ** 20);
+    const bad = cli('--runtime', 'java');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--runtime: one of c, lua/);
+  });
 });
 
 describe('cli: bench cores', function () {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as path from 'path';
 import { ImageError } from '../../emulator/errors';
-import { loadImage, parseManifest, sampleImages } from '../../emulator/image/manifest';
+import { assertBuilt, loadImage, parseManifest, sampleImages } from '../../emulator/image/manifest';
 
 const IMAGES = path.resolve(__dirname, '..', '..', '..', 'images');
 
@@ -21,6 +21,11 @@ describe('image/manifest', () => {
       [{ ...good, program: { ...good.program, cwd: 'relative' } }, /absolute/],
       [{ ...good, seed: -1 }, /"seed"/],
       [{ ...good, rootfs: {} }, /"rootfs"/],
+      [{ ...good, debianRoot: [] }, /"debianRoot" must be an object/],
+      [{ ...good, debianRoot: { dir: '../elsewhere', packages: ['lua5.4'] } }, /"debianRoot.dir" must be a folder inside the image folder/],
+      [{ ...good, debianRoot: { dir: '/abs', packages: ['lua5.4'] } }, /"debianRoot.dir" must be a folder inside/],
+      [{ ...good, debianRoot: { dir: 'build/root', packages: [] } }, /"debianRoot.packages"/],
+      [{ ...good, debianRoot: { dir: 'build/root', packages: ['Not A Package'] } }, /"debianRoot.packages"/],
     ];
     for (const [data, re] of cases) {
       assert.throws(
@@ -28,6 +33,19 @@ describe('image/manifest', () => {
         (e: Error) => e instanceof ImageError && re.test(e.message) && !e.message.includes('\n'),
       );
     }
+  });
+
+  it("reads an image's Debian root and says how to build it when it is missing", () => {
+    const img = loadImage(path.join(IMAGES, 'fsscan-lua'));
+    assert.deepEqual(img.manifest.debianRoot, { dir: 'build/root', packages: ['lua5.4', 'lua-filesystem'] });
+    assert.throws(
+      () => assertBuilt({ ...img, elfPath: path.join(img.dir, 'build', 'nowhere') }, 'images/fsscan-lua'),
+      (e: Error) =>
+        e instanceof ImageError &&
+        /is not there: its root is built from Debian packages by 'bash scripts\/setup.sh', or by 'clonecloud rootfs add .*build\/root lua5.4 lua-filesystem'$/.test(
+          e.message,
+        ),
+    );
   });
 
   it('says when the image folder does not exist', () => {
