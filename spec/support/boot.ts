@@ -81,7 +81,11 @@ export interface TestRun {
 
 /** Boot and run `elfPath` to the end, let `inspect` look at the stopped machine, then release it. */
 export function runElf(elfPath: string, opts: TestBoot = {}, inspect?: (m: Machine) => void): TestRun {
-  const b = bootElf(elfPath, opts);
+  return runBooted(bootElf(elfPath, opts), inspect);
+}
+
+/** Run a booted machine to the end (a guest fault ends it too), let `inspect` look, then release it. */
+export function runBooted(b: BootedMachine, inspect?: (m: Machine) => void): TestRun {
   let fault: GuestFault | undefined;
   try {
     b.machine.run();

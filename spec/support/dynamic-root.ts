@@ -9,8 +9,7 @@ import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { bootProgram, BootSpec } from '../../emulator/machine/boot-spec';
 import { findProfile } from '../../emulator/model/profiles';
-import { bootSpec, TestRun } from './boot';
-import { GuestFault } from '../../emulator/errors';
+import { bootSpec, runBooted, TestRun } from './boot';
 import { firstDifference } from './differential';
 import { ProcessResult } from './toolchain';
 
@@ -86,19 +85,10 @@ export function dynamicBootSpec(root: string, r: DynamicRun): BootSpec {
 /** Run under clonecloud, in this process. */
 export function runDynamicClone(root: string, r: DynamicRun): TestRun & { ms: number } {
   const spec = dynamicBootSpec(root, r);
+  // Timed from the boot, as qemu-arm's time includes its start.
   const t0 = process.hrtime.bigint();
-  const b = bootSpec(spec, new Uint8Array(fs.readFileSync(path.join(root, r.program))), { stdin: r.stdin ?? new Uint8Array(0) });
-  let fault: GuestFault | undefined;
-  try {
-    b.machine.run();
-  } catch (e) {
-    if (!(e instanceof GuestFault)) throw e;
-    fault = e;
-  }
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const summary = b.machine.summary(fault);
-  b.machine.close();
-  return { stdout: b.stdout(), stderr: b.stderr(), status: summary.exitStatus, summary, fault, warnings: b.warnings, ms };
+  const run = runBooted(bootSpec(spec, new Uint8Array(fs.readFileSync(path.join(root, r.program))), { stdin: r.stdin ?? new Uint8Array(0) }));
+  return { ...run, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
 /** Run both and compare stdout, stderr and exit status byte for byte. */
