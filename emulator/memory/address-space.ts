@@ -92,6 +92,18 @@ export class GuestMemoryError extends CloneCloudError {
   }
 }
 
+/**
+ * A checkpoint was asked of a space with a writable shared file mapping. Checkpoints record no
+ * file behind a mapping yet: a restored copy would hold the bytes but no longer reach the file.
+ */
+export class SharedFileCheckpointError extends CloneCloudError {
+  constructor(r: Region) {
+    super(
+      `cannot checkpoint a process with a writable shared mapping of ${r.name} at 0x${r.start.toString(16)}: checkpoints do not record file-backed mappings yet; checkpoint before the program maps the file MAP_SHARED, or after it unmaps it`,
+    );
+  }
+}
+
 /** Round `n` up to a page multiple. */
 export function pageAlignUp(n: number): number {
   return Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
@@ -206,6 +218,8 @@ export class AddressSpace implements Persist<Region[]> {
 
   /** The memory map (not the contents: snapshots carry pages on their own). */
   save(): Region[] {
+    const shared = this.regionList.find((r) => r.backing?.shared && r.backing.writable);
+    if (shared) throw new SharedFileCheckpointError(shared);
     return this.regionList.map(({ start, end, prot, kind, name }) => ({ start, end, prot, kind, name }));
   }
 
