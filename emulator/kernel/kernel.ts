@@ -37,7 +37,7 @@ import { attrSyscalls } from './syscalls/attrs';
 import { fsSyscalls } from './syscalls/fs';
 import { identitySyscalls } from './syscalls/identity';
 import { ioSyscalls } from './syscalls/io';
-import { memorySyscalls } from './syscalls/memory';
+import { memorySyscalls, syncSharedFiles } from './syscalls/memory';
 import { pollSyscalls } from './syscalls/poll';
 import { prctlSyscalls } from './syscalls/prctl';
 import { processSyscalls } from './syscalls/process';
@@ -292,7 +292,7 @@ export class Kernel implements KernelServices {
       return -ENOSYS;
     }
     try {
-      return entry.handler(t, args);
+      return syncSharedFiles(t.space, () => entry.handler(t, args));
     } catch (e) {
       if (e instanceof ErrnoError) return -e.errno;
       if (e instanceof GuestMemoryError) return -EFAULT;

@@ -5,7 +5,7 @@
  * bookkeeping around them.
  */
 import { EAGAIN, EINVAL, ENOEXEC, ENOENT, ENOMEM, ErrnoError } from '../abi/errno';
-import { SHARED_ANON } from './syscalls/memory';
+import { isSharedMapping } from './syscalls/memory';
 import { SIG_DFL, SIG_IGN, SIGCHLD } from '../abi/signal';
 import { AddressSpace } from '../memory/address-space';
 import { CpuContextState } from '../unicorn/cpu-context';
@@ -182,7 +182,7 @@ export class ProcessTable implements ProcessOps {
     if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -EINVAL;
     // A copy cannot share MAP_SHARED anonymous memory with its parent: failing is better than a
     // child whose writes its parent silently never sees.
-    if (!(flags & CLONE_VM) && parent.space.regions().some((r) => r.name === SHARED_ANON)) return -ENOMEM;
+    if (!(flags & CLONE_VM) && parent.space.regions().some(isSharedMapping)) return -ENOMEM;
     const tid = this.tasks.length >= MAX_TASKS ? 0 : this.allocateId();
     if (!tid) return -EAGAIN;
     const regs = this.host.liveContext(parent);

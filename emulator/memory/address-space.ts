@@ -10,6 +10,7 @@ import { CloneCloudError } from '../errors';
 import { Persist } from '../persist';
 import { PageBitmap } from './page-bitmap';
 import { GuestMemory, GuestMemoryReleasedError } from './guest-memory';
+import { hostFiles } from './native-memory';
 export { GuestMemoryReleasedError };
 
 export const PAGE_SHIFT = 12;
@@ -26,10 +27,30 @@ export const PAGE_MAPPED = 8;
 /** What a region holds; used to group checkpoint diffs and to describe faults. */
 export type RegionKind = 'text' | 'data' | 'heap' | 'mmap' | 'stack' | 'vectors';
 
+/** The file behind a file-backed mapping, as the memory layer uses it (an open file of the VFS). */
+export interface MappedFile {
+  read(dst: Uint8Array, position: number): number;
+  write(src: Uint8Array, position: number): number;
+  size(): number;
+}
+
+/** What a file-backed region maps: which file, from where, and how. */
+export interface FileBacking {
+  readonly file: MappedFile;
+  /** Identity of the file (device and inode): mappings of one file through any descriptor share it. */
+  readonly key: string;
+  /** File offset of the region's first byte. */
+  readonly offset: number;
+  /** MAP_SHARED: writes reach the file, and every shared mapping of the file sees the same bytes. */
+  readonly shared: boolean;
+  /** The file was opened for writing, so a shared mapping may be (made) writable and written back. */
+  readonly writable: boolean;
+}
+
 /**
  * A contiguous run of pages with one permission and one purpose. As the address-space map of a
  * snapshot it is part of the snapshot format: changing it needs a bump of the snapshot version
- * (machine/state-version.ts).
+ * (machine/state-version.ts). `backing` is live state only: save() leaves it out.
  */
 export interface Region {
   start: number;
@@ -37,6 +58,28 @@ export interface Region {
   prot: number;
   kind: RegionKind;
   name: string;
+  backing?: FileBacking;
+}
+
+/** The part [start, end) of region `r`, its file offset moved along. */
+function slice(r: Region, start: number, end: number): Region {
+  const part: Region = { ...r, start, end };
+  if (r.backing && start !== r.start) part.backing = { ...r.backing, offset: r.backing.offset + (start - r.start) };
+  return part;
+}
+
+/** True when `b` carries on where `a` ends as one mapping (same file, following offsets, or neither). */
+function continues(a: Region, b: Region): boolean {
+  const x = a.backing;
+  const y = b.backing;
+  if (!x || !y) return !x && !y;
+  return x.file === y.file && x.shared === y.shared && x.writable === y.writable && x.offset + (a.end - a.start) === y.offset;
+}
+
+/** An in-memory host file holding one guest file's shared pages at the file's own offsets. */
+interface SharedPages {
+  fd: number;
+  size: number;
 }
 
 /** A kernel-side access to guest memory hit an unmapped or protected page (becomes EFAULT). */
@@ -46,6 +89,18 @@ export class GuestMemoryError extends CloneCloudError {
     readonly access: 'read' | 'write',
   ) {
     super(`bad guest ${access} at 0x${(address >>> 0).toString(16)}`);
+  }
+}
+
+/**
+ * A checkpoint was asked of a space with a writable shared file mapping. Checkpoints record no
+ * file behind a mapping yet: a restored copy would hold the bytes but no longer reach the file.
+ */
+export class SharedFileCheckpointError extends CloneCloudError {
+  constructor(r: Region) {
+    super(
+      `cannot checkpoint a process with a writable shared mapping of ${r.name} at 0x${r.start.toString(16)}: checkpoints do not record file-backed mappings yet; checkpoint before the program maps the file MAP_SHARED, or after it unmaps it`,
+    );
   }
 }
 
@@ -73,6 +128,8 @@ export class AddressSpace implements Persist<Region[]> {
   /** Told of every write the kernel layer makes (differential testing follows them). */
   kernelWriteListener: ((addr: number, length: number) => void) | undefined;
   private regionList: Region[] = [];
+  /** Per file key: the host memory file behind its shared mappings. */
+  private sharedFiles = new Map<string, SharedPages>();
   private listeners: MappingListener[] = [];
   private memory: GuestMemory;
   private byteView: Uint8Array;
@@ -123,7 +180,8 @@ export class AddressSpace implements Persist<Region[]> {
       child.touched.words.set(words, first >>> 5);
       child.dirty.words.set(words, first >>> 5);
     }
-    child.regionList = this.save();
+    // Private file mappings keep their file (madvise and mremap read it again); fork refuses shared ones.
+    child.regionList = this.regionList.map((r) => ({ ...r }));
     // This space now reads its pages through an image at the same addresses: same bytes, but
     // engines drop their cached translations of the old mapping.
     if (remapped) this.notify(0, ADDRESS_SPACE_SIZE, false);
@@ -137,7 +195,10 @@ export class AddressSpace implements Persist<Region[]> {
    */
   release(): void {
     unreleased.unregister(this);
+    if (this.memory.alive) this.writeBackShared();
     this.memory.release();
+    for (const pages of this.sharedFiles.values()) hostFiles().close(pages.fd);
+    this.sharedFiles.clear();
     this.byteView = new Uint8Array(0);
     this.dv = new DataView(new ArrayBuffer(0));
     // Only the mapped ranges: filling the whole table would commit a MiB of host memory per space.
@@ -157,7 +218,9 @@ export class AddressSpace implements Persist<Region[]> {
 
   /** The memory map (not the contents: snapshots carry pages on their own). */
   save(): Region[] {
-    return this.regionList.map((r) => ({ ...r }));
+    const shared = this.regionList.find((r) => r.backing?.shared && r.backing.writable);
+    if (shared) throw new SharedFileCheckpointError(shared);
+    return this.regionList.map(({ start, end, prot, kind, name }) => ({ start, end, prot, kind, name }));
   }
 
   /**
@@ -175,17 +238,134 @@ export class AddressSpace implements Persist<Region[]> {
     return this.regionList.find((r) => addr >= r.start && addr < r.end);
   }
 
-  /** Map [start, start+length) with `prot`, replacing whatever was there (MAP_FIXED semantics). */
-  map(start: number, length: number, prot: number, kind: RegionKind, name: string): void {
+  /**
+   * Map [start, start+length) with `prot`, replacing whatever was there (MAP_FIXED semantics).
+   * A private file backing is only remembered (the caller copies the file's bytes in); a shared
+   * one puts the file's shared pages there, so that the caller loads the file with refreshShared.
+   */
+  map(start: number, length: number, prot: number, kind: RegionKind, name: string, backing?: FileBacking): void {
     this.assertLive();
     checkRange(start, length);
     const end = start + pageAlignUp(length);
     this.unmap(start, end - start);
     this.perms.fill((prot & 7) | PAGE_MAPPED, start >>> PAGE_SHIFT, end / PAGE_SIZE);
-    this.regionList.push({ start, end, prot: prot & 7, kind, name });
+    this.regionList.push(backing ? { start, end, prot: prot & 7, kind, name, backing } : { start, end, prot: prot & 7, kind, name });
     this.regionList.sort((a, b) => a.start - b.start);
     this.mergeAdjacent();
+    if (backing?.shared) this.shareFile(start, end, backing);
     this.notify(start, end, (prot & PROT_EXEC) !== 0);
+  }
+
+  /** True while some region maps a file shared (syscalls then keep file and mappings coherent). */
+  get hasSharedFiles(): boolean {
+    return this.sharedFiles.size > 0;
+  }
+
+  /**
+   * Write what the guest changed in its shared file mappings back to the files (only bytes within
+   * each file's size: a mapping does not grow its file). Pages are compared with the file, so the
+   * result does not depend on the dirty bitmap, which checkpoints reset.
+   */
+  writeBackShared(start = 0, end = ADDRESS_SPACE_SIZE): void {
+    this.settleSharedDirty();
+    for (const r of this.regionList) {
+      if (!r.backing?.shared || !r.backing.writable || r.end <= start || r.start >= end) continue;
+      this.eachFilePage(r, Math.max(r.start, start), Math.min(r.end, end), (addr, pos, fileBytes) => {
+        const mine = this.bytes.subarray(addr, addr + fileBytes.length);
+        if (Buffer.compare(mine, fileBytes) !== 0) r.backing!.file.write(mine, pos);
+      });
+    }
+  }
+
+  /** Load the files' current bytes into their shared mappings (after the files were written). */
+  refreshShared(): void {
+    for (const r of this.regionList) {
+      if (!r.backing?.shared) continue;
+      this.eachFilePage(r, r.start, r.end, (addr, pos, fileBytes) => {
+        if (Buffer.compare(this.bytes.subarray(addr, addr + fileBytes.length), fileBytes) === 0) return;
+        this.bytes.set(fileBytes, addr);
+        this.markSharedPage(r.backing!.key, pos);
+      });
+    }
+  }
+
+  /**
+   * A guest store through one shared mapping changes the same page in every other mapping of the
+   * file, but only the page it went through is marked dirty: mark the others too.
+   */
+  settleSharedDirty(): void {
+    if (!this.hasSharedFiles) return;
+    for (const r of this.regionList) {
+      if (!r.backing?.shared) continue;
+      for (let addr = r.start; addr < r.end; addr += PAGE_SIZE) {
+        if (this.dirty.has(addr / PAGE_SIZE)) this.markSharedPage(r.backing.key, r.backing.offset + (addr - r.start));
+      }
+    }
+  }
+
+  /** Mark dirty the page at file offset `pos` of file `key` in every shared mapping of it. */
+  private markSharedPage(key: string, pos: number): void {
+    for (const r of this.regionList) {
+      const b = r.backing;
+      if (!b?.shared || b.key !== key || pos < b.offset || pos >= b.offset + (r.end - r.start)) continue;
+      const page = (r.start + (pos - b.offset)) / PAGE_SIZE;
+      this.dirty.set(page);
+      this.touched.set(page);
+      this.kernelWriteListener?.(page * PAGE_SIZE, PAGE_SIZE);
+    }
+  }
+
+  /** Call `f` for each page of [start, end) in region `r` that holds file bytes, with those bytes. */
+  private eachFilePage(r: Region, start: number, end: number, f: (addr: number, pos: number, fileBytes: Uint8Array) => void): void {
+    const b = r.backing!;
+    const size = b.file.size();
+    const buf = new Uint8Array(PAGE_SIZE);
+    for (let addr = start; addr < end; addr += PAGE_SIZE) {
+      const pos = b.offset + (addr - r.start);
+      if (pos >= size) break;
+      const n = b.file.read(buf.subarray(0, Math.min(PAGE_SIZE, size - pos)), pos);
+      f(addr, pos, buf.subarray(0, n));
+    }
+  }
+
+  /** Put file `backing`'s shared pages over [start, end). */
+  private shareFile(start: number, end: number, backing: FileBacking): void {
+    let pages = this.sharedFiles.get(backing.key);
+    if (!pages) {
+      const fd = hostFiles().memfd_create('clonecloud-shared-file', MFD_CLOEXEC);
+      if (fd < 0) throw new GuestMemoryError(start, 'write');
+      pages = { fd, size: 0 };
+      this.sharedFiles.set(backing.key, pages);
+    }
+    const need = backing.offset + (end - start);
+    if (need > pages.size) {
+      if (hostFiles().ftruncate(pages.fd, need) !== 0) throw new GuestMemoryError(start, 'write');
+      pages.size = need;
+    }
+    this.memory.shareFile(start, end - start, pages.fd, backing.offset);
+    // The pages hold whatever the file's other mappings hold: they count as written.
+    this.markWritten(start, end - start);
+  }
+
+  /** Before [start, end) is unmapped: write shared file pages there back and detach them. */
+  private unshareRange(start: number, end: number): void {
+    if (!this.hasSharedFiles) return;
+    this.writeBackShared(start, end);
+    for (const r of this.regionList) {
+      if (!r.backing?.shared || r.end <= start || r.start >= end) continue;
+      const a = Math.max(r.start, start);
+      const b = Math.min(r.end, end);
+      this.memory.unshare(a, b - a);
+    }
+  }
+
+  /** Close the host files of shared files no region maps any more. */
+  private dropUnusedSharedFiles(): void {
+    for (const [key, pages] of this.sharedFiles) {
+      if (this.regionList.some((r) => r.backing?.shared && r.backing.key === key)) continue;
+      hostFiles().close(pages.fd);
+      this.sharedFiles.delete(key);
+    }
   }
 
   /** Unmap [start, start+length); contents are discarded (zeroed), as Linux does. */
@@ -193,8 +373,10 @@ export class AddressSpace implements Persist<Region[]> {
     this.assertLive();
     checkRange(start, length);
     const end = start + pageAlignUp(length);
+    this.unshareRange(start, end);
     const { overlapped, hadCode } = this.reshape(start, end, () => undefined);
     if (!overlapped) return;
+    this.dropUnusedSharedFiles();
     for (let p = start / PAGE_SIZE; p < end / PAGE_SIZE; p++) {
       if (this.touched.has(p)) {
         this.bytes.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
@@ -235,10 +417,10 @@ export class AddressSpace implements Persist<Region[]> {
       }
       overlapped = true;
       if (r.prot & PROT_EXEC) hadCode = true;
-      if (r.start < start) out.push({ ...r, end: start });
-      const middle = inside({ ...r, start: Math.max(r.start, start), end: Math.min(r.end, end) });
+      if (r.start < start) out.push(slice(r, r.start, start));
+      const middle = inside(slice(r, Math.max(r.start, start), Math.min(r.end, end)));
       if (middle) out.push(middle);
-      if (r.end > end) out.push({ ...r, start: end });
+      if (r.end > end) out.push(slice(r, end, r.end));
     }
     this.regionList = out.sort((a, b) => a.start - b.start);
     return { overlapped, hadCode };
@@ -369,7 +551,7 @@ export class AddressSpace implements Persist<Region[]> {
     const out: Region[] = [];
     for (const r of this.regionList) {
       const prev = out[out.length - 1];
-      if (prev && prev.end === r.start && prev.prot === r.prot && prev.kind === r.kind && prev.name === r.name) {
+      if (prev && prev.end === r.start && prev.prot === r.prot && prev.kind === r.kind && prev.name === r.name && continues(prev, r)) {
         prev.end = r.end;
       } else {
         out.push({ ...r });
@@ -382,6 +564,9 @@ export class AddressSpace implements Persist<Region[]> {
     for (const l of this.listeners) l(start, end, codeChanged);
   }
 }
+
+/** memfd_create's close-on-exec flag. */
+const MFD_CLOEXEC = 1;
 
 /** Spaces dropped without release() give their memory back when collected. */
 const unreleased = new FinalizationRegistry<GuestMemory>((memory) => memory.release());

@@ -13,7 +13,7 @@
  */
 import { CloneCloudError } from '../errors';
 import { PageBitmap } from './page-bitmap';
-import { lastErrorText, nativeMemory, nativeView } from './native-memory';
+import { hostFiles, lastErrorText, nativeMemory, nativeView, pointerAddress } from './native-memory';
 
 /** The host refused to reserve or remap guest memory. */
 export class HostMemoryError extends CloneCloudError {
@@ -52,6 +52,12 @@ interface Reservation {
 
 /** Released reservations, zero-filled and holding no host pages, ready for the next guest. */
 const pool: Reservation[] = [];
+
+const PROT_RW = 3;
+/** MAP_SHARED | MAP_FIXED (host values). */
+const MAP_SHARED_FIXED = 0x11;
+/** MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED (host values), as a fresh reservation. */
+const MAP_PRIVATE_ANON_FIXED = 0x4032;
 
 /** Rebuild the image when a fork would copy more than this share of the image's pages. */
 const REBASE_SHARE = 0.5;
@@ -126,6 +132,23 @@ export class GuestMemory {
     child.image = image.share();
     if (diverged && diverged.pageCount > 0) n.cc_mem_copy_pages(child.live().pointer, own.pointer, diverged.words, diverged.words.length);
     return { child, remapped };
+  }
+
+  /**
+   * Map `length` bytes of host file `fd` from `fileOffset` over [start, start+length), shared:
+   * every range mapping the same bytes of the file sees the same memory.
+   */
+  shareFile(start: number, length: number, fd: number, fileOffset: number): void {
+    const at = pointerAddress(this.live().pointer) + BigInt(start);
+    const r = hostFiles().mmap(at, length, PROT_RW, MAP_SHARED_FIXED, fd, fileOffset);
+    if (BigInt(r) !== at) throw new HostMemoryError('to map a shared file into guest memory');
+  }
+
+  /** Give [start, start+length) fresh zero pages of its own again (ends what shareFile did there). */
+  unshare(start: number, length: number): void {
+    const at = pointerAddress(this.live().pointer) + BigInt(start);
+    const r = hostFiles().mmap(at, length, PROT_RW, MAP_PRIVATE_ANON_FIXED, -1, 0);
+    if (BigInt(r) !== at) throw new HostMemoryError('to unmap a shared file from guest memory');
   }
 
   /** Hand the pages back to the host and the reservation to the pool; later use throws. */

@@ -42,6 +42,34 @@ export function nativeMemory(): NativeMemory {
   return lib;
 }
 
+/** The C library's calls behind shared file mappings: an in-memory file mapped at fixed addresses. */
+export interface HostFiles {
+  memfd_create(name: string, flags: number): number;
+  ftruncate(fd: number, length: number): number;
+  close(fd: number): number;
+  mmap(addr: bigint, length: number, prot: number, flags: number, fd: number, offset: number): number | bigint;
+}
+
+let libc: HostFiles | undefined;
+
+/** The bound C library calls (loaded on first use). */
+export function hostFiles(): HostFiles {
+  if (libc) return libc;
+  const c = koffi.load('libc.so.6');
+  libc = {
+    memfd_create: c.func('int memfd_create(const char *name, unsigned int flags)'),
+    ftruncate: c.func('int ftruncate(int fd, int64_t length)'),
+    close: c.func('int close(int fd)'),
+    mmap: c.func('uintptr_t mmap(uintptr_t addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
+  } as HostFiles;
+  return libc;
+}
+
+/** The host address of a native pointer. */
+export function pointerAddress(pointer: unknown): bigint {
+  return BigInt(koffi.address(pointer as never));
+}
+
 /** An ArrayBuffer over `length` bytes of native memory at `pointer` (no copy, no ownership). */
 export function nativeView(pointer: unknown, length: number): ArrayBuffer {
   return koffi.view(pointer as never, length);

@@ -6,7 +6,7 @@
 import { UnicornError } from '../errors';
 import { AddressSpace, ADDRESS_SPACE_SIZE, GuestMemoryReleasedError, PAGE_SIZE } from '../memory/address-space';
 import { PageBitmap } from '../memory/page-bitmap';
-import { CPSR_T, Reg, UC_ARCH_ARM, UC_CPU_ARM_CORTEX_A15, UC_MODE_ARM, coreReg, dReg } from './constants';
+import { CPSR_T, Reg, UC_ARCH_ARM, UC_CPU_ARM_CORTEX_A15, UC_MEM_FETCH, UC_MODE_ARM, coreReg, dReg } from './constants';
 import { NativeCounters } from './native-state';
 import { registerIntrCallback, unicorn, unregisterCallback, UnicornLib } from './ffi';
 
@@ -230,6 +230,15 @@ export class Engine {
    * and the refused page's bytes are put back; use only after a fault ended the run.
    */
   probeFaultAddress(pc: number, page: number): { address: number; type: number } | undefined {
+    // A refused fetch is at the PC, or at the start of the next page for an instruction that
+    // crosses into it. Running the instruction again would translate the refused page with every
+    // permission granted, after which the engine reported that fetch again on a later, unrelated
+    // run (a call into the next executable page faulted).
+    const refused = this.counters.lastRefusal();
+    if (refused.type === UC_MEM_FETCH) {
+      const at = (pc & ~1) >>> 0;
+      return { address: at - page >= 0 && at - page < PAGE_SIZE ? at : page, type: UC_MEM_FETCH };
+    }
     const regs = Array.from({ length: 16 }, (_, i) => this.r(i));
     const cpsr = this.readReg(Reg.CPSR);
     const saved = this.space.bytes.slice(page, page + PAGE_SIZE);

@@ -1,8 +1,25 @@
-/** Memory syscalls: brk, mmap2, munmap, mprotect, mremap, madvise. */
+/**
+ * Memory syscalls: brk, mmap2, munmap, mprotect, mremap, madvise, msync.
+ *
+ * File-backed mappings. A private mapping gets a copy of the file's bytes when it is mapped (and
+ * again where madvise(MADV_DONTNEED) drops the guest's changes, or mremap grows it); later writes
+ * to the file are not seen through it (POSIX leaves that unspecified; Linux shows them in pages
+ * the guest has not written). A shared mapping puts the file's shared pages of the process (one
+ * host memory file per guest file, see AddressSpace) at the mapped address, so all shared
+ * mappings of a file in the process see each other's stores at once. The VFS file is kept
+ * coherent with them at syscall boundaries: while the process has shared file mappings, every
+ * syscall first writes the bytes the guest changed back to the files (compared page by page with
+ * the file, within its size) and afterwards loads the files' bytes into the mappings, so read(2)
+ * sees stores through a mapping and a mapping sees write(2), pwrite(2) and ftruncate(2) at once
+ * (see syncSharedFiles; the cost is one pass over the shared mappings per syscall, and nothing
+ * for processes without them). fork refuses (ENOMEM) a process with shared mappings, file-backed
+ * or anonymous, because separate guest memories cannot share pages. Pages of a mapping wholly
+ * beyond the end of its file read as zeros instead of raising SIGBUS.
+ */
 import { EACCES, EEXIST, EINVAL, ENODEV, ENOMEM, ErrnoError } from '../../abi/errno';
-import { O_ACCMODE, O_WRONLY } from '../../abi/fcntl';
+import { O_ACCMODE, O_RDWR, O_WRONLY } from '../../abi/fcntl';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, MREMAP_FIXED, MREMAP_MAYMOVE } from '../../abi/mman';
-import { PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, pageAlignUp, RegionKind } from '../../memory/address-space';
+import { AddressSpace, FileBacking, PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, pageAlignUp, Region, RegionKind } from '../../memory/address-space';
 import { Task } from '../task';
 import { partial, SUPPORTED, syscallTable } from '../syscall-table';
 
@@ -60,14 +77,18 @@ function mmap2(t: Task, a: number[]): number {
   if (type === 0 || type === (MAP_SHARED | MAP_PRIVATE)) return -EINVAL;
   const size = pageAlignUp(length);
   const anonymous = (flags & MAP_ANONYMOUS) !== 0;
-  let source: { read(dst: Uint8Array, pos: number): number; path: string } | undefined;
+  let backing: FileBacking | undefined;
+  let path = '';
   if (!anonymous) {
     const desc = t.fds.get(fd | 0);
     if (desc.file.kind !== 'file') return -ENODEV;
-    if ((desc.flags & O_ACCMODE) === O_WRONLY) return -EACCES;
-    // Shared writable file mappings would need write-back to the file; they are not modelled.
-    if (type === MAP_SHARED && prot & PROT_WRITE) return -ENODEV;
-    source = desc.file;
+    const access = desc.flags & O_ACCMODE;
+    if (access === O_WRONLY) return -EACCES;
+    const writable = access === O_RDWR;
+    if (type === MAP_SHARED && prot & PROT_WRITE && !writable) return -EACCES;
+    const st = desc.file.stat();
+    backing = { file: desc.file, key: `${st.dev}:${st.ino}`, offset: pgoff * PAGE_SIZE, shared: type === MAP_SHARED, writable };
+    path = desc.file.path;
   }
   let at: number;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -80,13 +101,30 @@ function mmap2(t: Task, a: number[]): number {
   }
   if (!fitsRam(t, at, size, prot)) return -ENOMEM;
   const kind: RegionKind = prot & PROT_EXEC ? 'text' : 'mmap';
-  t.space.map(at, size, prot, kind, source ? source.path : type === MAP_SHARED ? SHARED_ANON : '[anon]');
-  if (source) {
-    const buf = new Uint8Array(size);
-    const n = source.read(buf, pgoff * PAGE_SIZE);
-    if (n > 0) t.space.poke(at, buf.subarray(0, n));
-  }
+  t.space.map(at, size, prot, kind, backing ? path : type === MAP_SHARED ? SHARED_ANON : '[anon]', backing);
+  if (backing) loadFile(t.space, at, size, backing);
   return at;
+}
+
+/** Fill [at, at+size) of a fresh file mapping from its file (shared ones from the file's current bytes). */
+function loadFile(space: AddressSpace, at: number, size: number, backing: FileBacking): void {
+  if (backing.shared) {
+    space.refreshShared();
+    return;
+  }
+  const buf = new Uint8Array(size);
+  const n = backing.file.read(buf, backing.offset);
+  if (n > 0) space.poke(at, buf.subarray(0, n));
+}
+
+/** The backing of region `r` from address `at` on. */
+function backingAt(r: Region, at: number): FileBacking | undefined {
+  return r.backing && { ...r.backing, offset: r.backing.offset + (at - r.start) };
+}
+
+/** The regions overlapping [start, end). */
+function overlapping(space: AddressSpace, start: number, end: number): Region[] {
+  return space.regions().filter((r) => r.start < end && r.end > start);
 }
 
 /** munmap: the range must be page-aligned; unmapped holes inside are fine. */
@@ -103,6 +141,8 @@ function mprotect(t: Task, a: number[]): number {
   if (addr % PAGE_SIZE !== 0 || prot & ~7) return -EINVAL;
   if (length === 0) return 0;
   if (!t.space.isMapped(addr, pageAlignUp(length))) return -ENOMEM;
+  // A shared mapping of a file opened read-only can never be written (Linux: no VM_MAYWRITE).
+  if (prot & PROT_WRITE && overlapping(t.space, addr, addr + pageAlignUp(length)).some((r) => r.backing?.shared && !r.backing.writable)) return -EACCES;
   if (!fitsRam(t, addr, pageAlignUp(length), prot)) return -ENOMEM;
   return t.space.protect(addr, length, prot) ? 0 : -ENOMEM;
 }
@@ -116,10 +156,18 @@ function mremap(t: Task, a: number[]): number {
   const newSize = pageAlignUp(newLen);
   const region = t.space.regionAt(oldAddr);
   if (!region || !t.space.isMapped(oldAddr, oldSize)) return -ENOMEM;
+  const backing = backingAt(region, oldAddr);
   const moveTo = (dest: number): number => {
     if (!fitsRam(t, dest, newSize, region.prot, [oldAddr, oldSize])) return -ENOMEM;
-    t.space.map(dest, newSize, region.prot, region.kind, region.name);
-    copyPages(t, oldAddr, dest, Math.min(oldSize, newSize));
+    // Shared file pages are written back first: the new place maps them from the file's pages.
+    if (backing?.shared) t.space.writeBackShared(oldAddr, oldAddr + oldSize);
+    t.space.map(dest, newSize, region.prot, region.kind, region.name, backing);
+    if (backing?.shared) {
+      t.space.refreshShared();
+    } else {
+      copyPages(t, oldAddr, dest, Math.min(oldSize, newSize));
+      if (backing && newSize > oldSize) loadFile(t.space, dest + oldSize, newSize - oldSize, { ...backing, offset: backing.offset + oldSize });
+    }
     t.space.unmap(oldAddr, oldSize);
     return dest;
   };
@@ -133,7 +181,9 @@ function mremap(t: Task, a: number[]): number {
   }
   if (oldAddr + newSize <= t.group.mmapTop && isFree(t, oldAddr + oldSize, newSize - oldSize)) {
     if (!fitsRam(t, oldAddr + oldSize, newSize - oldSize, region.prot)) return -ENOMEM;
-    t.space.map(oldAddr + oldSize, newSize - oldSize, region.prot, region.kind, region.name);
+    const grown = backing && { ...backing, offset: backing.offset + oldSize };
+    t.space.map(oldAddr + oldSize, newSize - oldSize, region.prot, region.kind, region.name, grown);
+    if (grown) loadFile(t.space, oldAddr + oldSize, newSize - oldSize, grown);
     return oldAddr;
   }
   if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
@@ -150,9 +200,87 @@ function copyPages(t: Task, from: number, to: number, size: number): void {
   }
 }
 
-/** madvise: advice is accepted and ignored, except that the range must be aligned. */
-function madvise(_t: Task, a: number[]): number {
-  return a[0] % PAGE_SIZE === 0 ? 0 : -EINVAL;
+/** madvise advice values (Linux's uapi asm-generic/mman-common.h). */
+const MADV_DONTNEED = 4;
+const MADV_FREE = 8;
+const MADV_REMOVE = 9;
+/** Advice Linux accepts: NORMAL..DONTNEED, FREE..DOFORK, MERGEABLE..POPULATE_WRITE. */
+const KNOWN_ADVICE = new Set([0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]);
+
+/**
+ * madvise: MADV_DONTNEED drops the guest's changes as Linux does (private anonymous memory reads
+ * back zeros, a private file mapping its file's bytes, a shared mapping keeps its content);
+ * MADV_FREE keeps the content (Linux may free it lazily or not at all); other advice only
+ * informs. Unknown advice or an unaligned start is EINVAL; holes in the range are ENOMEM after
+ * the mapped parts took the advice.
+ */
+function madvise(t: Task, a: number[]): number {
+  const [addr, length, advice] = a;
+  if (!KNOWN_ADVICE.has(advice) || addr % PAGE_SIZE !== 0) return -EINVAL;
+  const end = addr + pageAlignUp(length);
+  if (end > 0x100000000) return -EINVAL;
+  if (end === addr) return 0;
+  const regions = overlapping(t.space, addr, end);
+  for (const r of regions) {
+    const s = Math.max(r.start, addr);
+    const e = Math.min(r.end, end);
+    // FREE is for private anonymous memory only; REMOVE (punching the file) is for shared mappings.
+    if (advice === MADV_FREE && r.backing) return -EINVAL;
+    if (advice === MADV_REMOVE && !r.backing?.shared) return -EINVAL;
+    if (advice === MADV_DONTNEED && !r.backing?.shared) dropPages(t.space, s, e, r);
+  }
+  return t.space.isMapped(addr, end - addr) ? 0 : -ENOMEM;
+}
+
+/** MADV_DONTNEED on a private range: zero it, then reload a file mapping's bytes. */
+function dropPages(space: AddressSpace, start: number, end: number, r: Region): void {
+  for (let addr = start; addr < end; addr += PAGE_SIZE) {
+    const page = addr / PAGE_SIZE;
+    if (!space.touched.has(page)) continue;
+    space.bytes.fill(0, addr, addr + PAGE_SIZE);
+    space.markWritten(addr, PAGE_SIZE);
+  }
+  const backing = backingAt(r, start);
+  if (backing) loadFile(space, start, end - start, backing);
+}
+
+/** msync flags. */
+const MS_ASYNC = 1;
+const MS_INVALIDATE = 2;
+const MS_SYNC = 4;
+
+/**
+ * msync: write the range's shared file pages back. The syscall boundary already wrote every
+ * change back (see syncSharedFiles), so this checks the arguments as Linux does and reports holes.
+ */
+function msync(t: Task, a: number[]): number {
+  const [addr, length, flags] = a;
+  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) || addr % PAGE_SIZE !== 0) return -EINVAL;
+  if (flags & MS_ASYNC && flags & MS_SYNC) return -EINVAL;
+  const end = addr + pageAlignUp(length);
+  if (end > 0x100000000) return -ENOMEM;
+  if (end === addr) return 0;
+  t.space.writeBackShared(addr, end);
+  return t.space.isMapped(addr, end - addr) ? 0 : -ENOMEM;
+}
+
+/**
+ * Keep files and shared file mappings coherent around syscall `run` of a process (see the top of
+ * this file): write the guest's changes back before it, load the files' bytes after it.
+ */
+export function syncSharedFiles<T>(space: AddressSpace, run: () => T): T {
+  if (!space.hasSharedFiles) return run();
+  space.writeBackShared();
+  try {
+    return run();
+  } finally {
+    if (space.alive && space.hasSharedFiles) space.refreshShared();
+  }
+}
+
+/** True for a region fork cannot give a child (shared memory: see process-table.ts). */
+export function isSharedMapping(r: Region): boolean {
+  return r.name === SHARED_ANON || r.backing?.shared === true;
 }
 
 /** The region name of MAP_SHARED anonymous memory (fork refuses to copy it: see process-table.ts). */
@@ -160,13 +288,16 @@ export const SHARED_ANON = '[anon:shared]';
 
 /** The memory syscalls. */
 export const memorySyscalls = syscallTable(
-  { brk, mmap2, munmap, mprotect, mremap, madvise },
+  { brk, mmap2, munmap, mprotect, mremap, madvise, msync },
   {
     brk: SUPPORTED,
-    mmap2: partial('shared writable file mappings are ENODEV; file mappings are private copies'),
+    mmap2: partial(
+      'private file mappings copy the file when mapped; shared file mappings are coherent with the file at syscall boundaries; pages beyond the end of the file read as zeros (no SIGBUS); fork of a process with shared mappings is ENOMEM',
+    ),
     munmap: SUPPORTED,
     mprotect: SUPPORTED,
     mremap: SUPPORTED,
-    madvise: partial('advice is accepted and ignored'),
+    madvise: partial('MADV_DONTNEED drops changes as Linux does; other advice is accepted and only informs'),
+    msync: partial('changes reach the file at every syscall already; msync checks its arguments and the range'),
   },
 );
