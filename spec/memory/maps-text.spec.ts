@@ -17,4 +17,10 @@ describe('memory: /proc/self/maps text', () => {
     assert.equal(lines[3], 'be800000-bf000000 rw-p 00000000 00:00 0          [stack]');
     assert.equal(lines[4], '');
   });
+
+  it('shows the offset, device and inode of a file mapping, and marks a shared one', () => {
+    const backing = { file: { path: '/lib/libc.so.6' } as never, key: `${(0xb3 << 8) | 2}:1234`, offset: 0x2e000, shared: true, writable: false };
+    const line = mapsText([{ start: 0x40030000, end: 0x40031000, prot: 1, kind: 'mmap', name: '/lib/libc.so.6', backing }]);
+    assert.equal(line, '40030000-40031000 r--s 0002e000 b3:02 1234       /lib/libc.so.6\n');
+  });
 });
