@@ -265,6 +265,23 @@ function msync(t: Task, a: number[]): number {
 }
 
 /**
+ * mincore: one byte per page of [addr, addr+length), bit 0 set when the page is resident. A page
+ * is resident once it holds data (written, or filled from a file); untouched anonymous memory is
+ * not, as under Linux, where it has no page frame yet.
+ */
+function mincore(t: Task, a: number[]): number {
+  const [addr, length, vec] = a;
+  if (addr % PAGE_SIZE !== 0) return -EINVAL;
+  const size = pageAlignUp(length);
+  if (addr + size > 0x100000000) return -ENOMEM;
+  if (!t.space.isMapped(addr, size)) return -ENOMEM;
+  const out = new Uint8Array(size / PAGE_SIZE);
+  for (let i = 0; i < out.length; i++) out[i] = t.space.touched.has(addr / PAGE_SIZE + i) ? 1 : 0;
+  t.space.write(vec, out);
+  return 0;
+}
+
+/**
  * Keep files and shared file mappings coherent around syscall `run` of a process (see the top of
  * this file): write the guest's changes back before it, load the files' bytes after it.
  */
@@ -288,7 +305,7 @@ export const SHARED_ANON = '[anon:shared]';
 
 /** The memory syscalls. */
 export const memorySyscalls = syscallTable(
-  { brk, mmap2, munmap, mprotect, mremap, madvise, msync },
+  { brk, mmap2, munmap, mprotect, mremap, madvise, msync, mincore },
   {
     brk: SUPPORTED,
     mmap2: partial(
@@ -297,6 +314,7 @@ export const memorySyscalls = syscallTable(
     munmap: SUPPORTED,
     mprotect: SUPPORTED,
     mremap: SUPPORTED,
+    mincore: SUPPORTED,
     madvise: partial('MADV_DONTNEED drops changes as Linux does; other advice is accepted and only informs'),
     msync: partial('changes reach the file at every syscall already; msync checks its arguments and the range'),
   },
