@@ -38,7 +38,7 @@ export interface ExecProgram {
 /**
  * Load `exec` into `g`'s memory (already empty), build its initial stack, set its heap and mmap
  * bounds and map the kernel helpers; returns where the program starts and its stack pointer.
- * `random` gives AT_RANDOM's bytes and then the PIE slide.
+ * `slide` moves a PIE's base (elf/exec-layout.ts).
  */
 export function loadImage(g: ThreadGroup, exec: ExecProgram, args: ImageArgs, slide: number): { entry: number; sp: number } {
   const loaded = loadExec(g.space, exec.program, exec.interpreter, slide);
