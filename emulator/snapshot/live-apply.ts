@@ -48,9 +48,14 @@ export function applyCheckpointLive(machine: Machine, source: SnapshotSource, id
   if (why) throw new CheckpointError(why);
   // Read the baseline before anything changes, so a missing one leaves the machine as it was.
   const since = opts.since === undefined ? undefined : source.readTable(opts.since);
-  // Pages the baseline took from files are in neither table: they are looked at too.
-  const sinceFiles = opts.since === undefined ? [] : filePages(loadCheckpoint(source, opts.since).manifest.state.regions, `checkpoint ${opts.since}`);
   const space = machine.space;
+  // Pages the baseline referred to files are in neither table: the pages of the machine's file
+  // mappings are looked at too (a mapping changed since the baseline dirtied its pages anyway).
+  const mappedNow: number[] = [];
+  for (const r of space.regions()) {
+    if (!r.backing || r.backing.shared) continue;
+    for (let p = r.start / PAGE_SIZE; p < r.end / PAGE_SIZE; p++) if (space.touched.has(p)) mappedNow.push(p);
+  }
   machine.forgetRunState();
   // Descriptors go before the layer they point into is replaced; the fd table's restore reopens them.
   const fds = machine.kernel.fds;
@@ -63,7 +68,7 @@ export function applyCheckpointLive(machine: Machine, source: SnapshotSource, id
   if (since) {
     for (const p of space.dirty.pages()) candidates.set(p);
     for (const p of differingPages(since, table)) candidates.set(p);
-    for (const fp of sinceFiles) candidates.set(fp.page);
+    for (const p of mappedNow) candidates.set(p);
   } else {
     for (const p of space.touched.pages()) candidates.set(p);
     for (const p of table.pages) candidates.set(p);
