@@ -14,6 +14,7 @@ import { futexWaitOf, setFutexWait } from '../kernel/syscalls/futex';
 import { TraceState } from '../kernel/syscall-trace';
 import { Task, TaskState } from '../kernel/task';
 import { ThreadGroup, ThreadGroupState } from '../kernel/thread-group';
+import { reopenMappedFiles } from '../kernel/mapped-files';
 import { AddressSpace, Region } from '../memory/address-space';
 import { MultiClockState } from '../model/core-clocks';
 import { PersistError } from '../persist';
@@ -180,7 +181,7 @@ export function restoreMachineState(m: Machine, s: MachineState): void {
   const k = m.kernel;
   // Whatever ran here goes: the state says which processes exist.
   m.adoptFirstTask();
-  m.space.restore(s.regions);
+  m.space.restore(s.regions, reopenMappedFiles(m.vfs));
   // The first process's extra threads are new tasks; its first task is the machine's own.
   const first = [k.task, ...s.tasks.slice(1).map((ts) => k.procs.makeTask(k.group, ts.tid, ts.comm))];
   first.forEach((t, i) => t.restore(s.tasks[i]));
@@ -217,7 +218,7 @@ function restoreProcesses(m: Machine, s: MachineState, p: ProcessesState, first:
   const spaces: AddressSpace[] = [m.space];
   for (const rec of p.spaces) {
     const sp = new AddressSpace();
-    sp.restore(rec.regions);
+    sp.restore(rec.regions, reopenMappedFiles(m.vfs));
     spaces.push(sp);
   }
   const spaceAt = (i: number): AddressSpace => {

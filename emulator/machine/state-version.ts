@@ -9,7 +9,7 @@
 import { CloneCloudError } from '../errors';
 
 /** The version this build writes. */
-export const SNAPSHOT_VERSION = '2.3';
+export const SNAPSHOT_VERSION = '2.4';
 
 /** A checkpoint's version is one this build cannot read; the message says what to do. */
 export class SnapshotVersionError extends CloneCloudError {}

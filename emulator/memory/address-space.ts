@@ -32,6 +32,14 @@ export interface MappedFile {
   read(dst: Uint8Array, position: number): number;
   write(src: Uint8Array, position: number): number;
   size(): number;
+  /** The file's size and change times (checkpoints re-read a mapped file only when they moved). */
+  stat?(): { size: number; mtime: FileTime; ctime: FileTime };
+}
+
+/** A file time as stat gives it. */
+export interface FileTime {
+  sec: number;
+  nsec: number;
 }
 
 /** What a file-backed region maps: which file, from where, and how. */
@@ -45,12 +53,37 @@ export interface FileBacking {
   readonly shared: boolean;
   /** The file was opened for writing, so a shared mapping may be (made) writable and written back. */
   readonly writable: boolean;
+  /** Guest path the file was opened by; without one a checkpoint keeps the region as plain memory. */
+  readonly path?: string;
+}
+
+/**
+ * The file behind a private file mapping as a checkpoint records it (since snapshot 2.4), so that
+ * a restore maps the file again instead of storing the pages the guest did not change. save()
+ * fills the path, offset and handle; capture adds the identity and the pages it refers to.
+ */
+export interface RegionFile {
+  /** Guest path of the file, as the VFS resolves it. */
+  path: string;
+  /** File offset of the region's first byte. */
+  offset: number;
+  /** Regions with the same handle were mapped through one open file (they may merge again). */
+  handle: number;
+  /** The file's size when captured. */
+  size?: number;
+  /** Hash (32 hex digits) of the file bytes the region maps, when captured. */
+  hash?: string;
+  /** Pages whose content is the file's and is therefore not stored: [first page, count] runs. */
+  pages?: [number, number][];
+  /** Base64 of those pages' content hashes, 16 bytes a page in page order (memory digests need them). */
+  hashes?: string;
 }
 
 /**
  * A contiguous run of pages with one permission and one purpose. As the address-space map of a
  * snapshot it is part of the snapshot format: changing it needs a bump of the snapshot version
- * (machine/state-version.ts). `backing` is live state only: save() leaves it out.
+ * (machine/state-version.ts). `backing` is live state only: save() records a private mapping's
+ * file as `file` instead.
  */
 export interface Region {
   start: number;
@@ -59,6 +92,8 @@ export interface Region {
   kind: RegionKind;
   name: string;
   backing?: FileBacking;
+  /** A private file mapping's file, in a saved map only. */
+  file?: RegionFile;
 }
 
 /** The part [start, end) of region `r`, its file offset moved along. */
@@ -93,13 +128,13 @@ export class GuestMemoryError extends CloneCloudError {
 }
 
 /**
- * A checkpoint was asked of a space with a writable shared file mapping. Checkpoints record no
- * file behind a mapping yet: a restored copy would hold the bytes but no longer reach the file.
+ * A checkpoint was asked of a space with a writable shared file mapping. Checkpoints record the
+ * file behind private mappings only: a restored copy would hold the bytes but no longer reach the file.
  */
 export class SharedFileCheckpointError extends CloneCloudError {
   constructor(r: Region) {
     super(
-      `cannot checkpoint a process with a writable shared mapping of ${r.name} at 0x${r.start.toString(16)}: checkpoints do not record file-backed mappings yet; checkpoint before the program maps the file MAP_SHARED, or after it unmaps it`,
+      `cannot checkpoint a process with a writable shared mapping of ${r.name} at 0x${r.start.toString(16)}: checkpoints do not record shared file mappings; checkpoint before the program maps the file MAP_SHARED, or after it unmaps it`,
     );
   }
 }
@@ -216,21 +251,37 @@ export class AddressSpace implements Persist<Region[]> {
     return this.regionList;
   }
 
-  /** The memory map (not the contents: snapshots carry pages on their own). */
+  /**
+   * The memory map (not the contents: snapshots carry pages on their own). A private file
+   * mapping with a path names its file; shared ones are saved as plain memory.
+   */
   save(): Region[] {
     const shared = this.regionList.find((r) => r.backing?.shared && r.backing.writable);
     if (shared) throw new SharedFileCheckpointError(shared);
-    return this.regionList.map(({ start, end, prot, kind, name }) => ({ start, end, prot, kind, name }));
+    const handles = new Map<MappedFile, number>();
+    return this.regionList.map(({ start, end, prot, kind, name, backing }) => {
+      const r: Region = { start, end, prot, kind, name };
+      if (!backing || backing.shared || backing.path === undefined) return r;
+      let handle = handles.get(backing.file);
+      if (handle === undefined) handles.set(backing.file, (handle = handles.size));
+      return { ...r, file: { path: backing.path, offset: backing.offset, handle } };
+    });
   }
 
   /**
    * Make the map exactly `regions`: regions not in it are unmapped (their contents zeroed), those
-   * missing are mapped zero-filled, and identical ones keep their contents.
+   * missing are mapped zero-filled, and identical ones keep their contents. A region naming its
+   * file gets the backing `open` gives for it (new or kept region alike).
    */
-  restore(regions: Region[]): void {
+  restore(regions: Region[], open?: (file: RegionFile) => FileBacking): void {
     const same = (a: Region, b: Region) => a.start === b.start && a.end === b.end && a.prot === b.prot && a.kind === b.kind && a.name === b.name;
     for (const r of [...this.regionList]) if (!regions.some((w) => same(w, r))) this.unmap(r.start, r.end - r.start);
-    for (const r of regions) if (!this.regionList.some((h) => same(h, r))) this.map(r.start, r.end - r.start, r.prot, r.kind, r.name);
+    for (const r of regions) {
+      const backing = r.file && open ? open(r.file) : undefined;
+      const kept = this.regionList.find((h) => same(h, r));
+      if (!kept) this.map(r.start, r.end - r.start, r.prot, r.kind, r.name, backing);
+      else if (backing) kept.backing = backing;
+    }
   }
 
   /** The region containing `addr`, if any. */

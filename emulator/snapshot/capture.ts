@@ -1,7 +1,10 @@
 /**
  * Taking checkpoints of a running machine. The first checkpoint hashes every page that can hold
  * data; each later one re-hashes only the pages dirtied since its parent and carries the rest of
- * the parent's page table over. Pages the sink already holds are not sent again.
+ * the parent's page table over. Pages the sink already holds are not sent again. Pages of private
+ * file mappings that hold the file's bytes are not stored: the map refers to the file for them
+ * (file-pages.ts); they are looked at again when dirtied, and all of a mapping's pages are when
+ * the mapping or its file changed since the last capture.
  */
 import * as crypto from 'crypto';
 import { saveMachineState, spacesOf } from '../machine/machine-state';
@@ -14,6 +17,7 @@ import { HASH_BYTES, hashHex, hashInto, isZero } from './page-hash';
 import { checkpointId, newRunPart } from './checkpoint-id';
 import { encodeDelta, encodePageTable, MAX_DELTA_DEPTH, PageTable } from './page-table';
 import { PutPage, SnapshotRecord, SnapshotSink } from './sink';
+import { isFilePage, MappedFileIdentities, MappedRange, recordFilePages } from './file-pages';
 
 /** What capture() reports. */
 export interface CaptureResult {
@@ -32,15 +36,22 @@ interface Staged {
   pages: PutPage[];
   asDelta: boolean;
   t0: bigint;
+  /** The file mappings' keys as of this capture. */
+  mappedKeys: Set<string>;
 }
 
-/** A dense page table over the whole address space: a presence bitmap and 16 bytes a page. */
+/**
+ * A dense page table over the whole address space: a presence bitmap and 16 bytes a page, and the
+ * pages referred to their file instead (with their hashes in the same array).
+ */
 class LiveTable {
   readonly present = new PageBitmap(PAGE_COUNT);
+  readonly referred = new PageBitmap(PAGE_COUNT);
   readonly hashes = new Uint8Array(PAGE_COUNT * HASH_BYTES);
 
   load(t: PageTable): void {
     this.present.reset();
+    this.referred.reset();
     t.pages.forEach((p, i) => {
       this.present.set(p);
       this.hashes.set(t.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES), p * HASH_BYTES);
@@ -78,6 +89,9 @@ export class Checkpointer {
   private parentChain: string | undefined;
   /** Pages dirtied since this checkpointer's last capture, whoever else rearms the bitmap. */
   private readonly ledger: DirtyLedger;
+  /** The file mappings (and their files' identities) as of the last capture: see MappedRange.key. */
+  private mappedKeys = new Set<string>();
+  private readonly mappedFiles = new MappedFileIdentities();
 
   /** `parent`: the checkpoint the machine was restored from, whose page table is the baseline. */
   constructor(
@@ -135,8 +149,15 @@ export class Checkpointer {
     const m = this.machine;
     const space = m.space;
     const state = saveMachineState(m);
-    // Without a parent every page that can hold data is new; after one, only the dirty ones.
-    const candidates = this.parent === null ? space.touched.pages() : this.ledger.pages();
+    const ranges = this.mappedFiles.identify(space, state.regions, m.vfs);
+    // Other processes' pages are stored in full; their files' identities are still checked on restore.
+    const others = state.procs?.spaces ?? [];
+    spacesOf(m)
+      .slice(1)
+      .forEach((sp, i) => others[i] && this.mappedFiles.identify(sp, others[i].regions, m.vfs));
+    this.mappedFiles.settle();
+    const candidates = this.candidates(space, ranges);
+    const rangeAt = (p: number) => ranges.find((r) => p * PAGE_SIZE >= r.start && p * PAGE_SIZE < r.end);
     const newPages = new Map<string, PutPage>();
     const id = checkpointId(this.run, this.lastNumber + 1);
     let dedupHits = 0;
@@ -151,6 +172,7 @@ export class Checkpointer {
     const removed: number[] = [];
     for (const p of candidates) {
       const bytes = space.bytes.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+      this.table.referred.clear(p);
       if (!(space.perms[p] & PAGE_MAPPED) || isZero(bytes)) {
         if (this.table.present.has(p)) removed.push(p);
         this.table.present.clear(p);
@@ -158,12 +180,21 @@ export class Checkpointer {
       }
       hashInto(bytes, this.scratch);
       const slot = this.table.hashes.subarray(p * HASH_BYTES, (p + 1) * HASH_BYTES);
+      const range = rangeAt(p);
+      if (range && isFilePage(range, p, bytes)) {
+        slot.set(this.scratch);
+        this.table.referred.set(p);
+        if (this.table.present.has(p)) removed.push(p);
+        this.table.present.clear(p);
+        continue;
+      }
       if (this.table.present.has(p) && Buffer.compare(slot, this.scratch) === 0) continue;
       slot.set(this.scratch);
       this.table.present.set(p);
       setPages.push(p);
       consider(bytes, this.scratch);
     }
+    this.recordReferred(space, rangeAt, setPages, consider);
     // Other processes' memory is listed in full each time; the store keeps each content once.
     const spaces = state.procs
       ? spacesOf(m)
@@ -177,7 +208,7 @@ export class Checkpointer {
     const encoded = asDelta
       ? encodeDelta({ base: this.parent!, depth: this.depth + 1, set: this.entries(setPages), removed: Uint32Array.from(removed) })
       : encodePageTable(this.table.toPageTable());
-    const zeroPages = zeroRuns(space.touched, this.table.present);
+    const zeroPages = zeroRuns(space.touched, this.table.present, this.table.referred);
     const consoles = m.consoles();
     const manifest: CheckpointManifest = {
       version: SNAPSHOT_VERSION,
@@ -193,7 +224,8 @@ export class Checkpointer {
       ...(spaces ? { spaces } : {}),
       stats: {
         pagesScanned: candidates.length,
-        residentPages: this.table.present.count(),
+        residentPages: this.table.present.count() + this.table.referred.count(),
+        filePages: this.table.referred.count(),
         newPages: newPages.size,
         newBytes: [...newPages.values()].reduce((n, [, b]) => n + b.length, 0),
         dedupHits,
@@ -209,7 +241,47 @@ export class Checkpointer {
       chain: this.chain,
       parentChain: this.parentChain,
     };
-    return { record, pages: [...newPages.values()], asDelta, t0 };
+    return { record, pages: [...newPages.values()], asDelta, t0, mappedKeys: new Set(ranges.map((r) => r.key)) };
+  }
+
+  /**
+   * The pages to look at: without a parent every page that can hold data, after one the dirty
+   * ones; and every page of a file mapping new since the last capture or whose file changed.
+   */
+  private candidates(space: AddressSpace, ranges: MappedRange[]): number[] {
+    const base = this.parent === null ? space.touched.pages() : this.ledger.pages();
+    const fresh = ranges.filter((r) => !this.mappedKeys.has(r.key));
+    if (!fresh.length) return base;
+    const all = new PageBitmap(PAGE_COUNT);
+    for (const p of base) all.set(p);
+    for (const r of fresh) for (let p = r.start / PAGE_SIZE; p < r.end / PAGE_SIZE; p++) if (space.touched.has(p)) all.set(p);
+    return all.pages();
+  }
+
+  /**
+   * Put the referred pages into their mappings' records. A page referred at an earlier capture
+   * whose mapping no longer names its file (the file was renamed or deleted) is stored instead.
+   */
+  private recordReferred(
+    space: AddressSpace,
+    rangeAt: (p: number) => MappedRange | undefined,
+    setPages: number[],
+    consider: (bytes: Uint8Array, hash: Uint8Array) => void,
+  ): void {
+    const byRange = new Map<MappedRange, number[]>();
+    const hashOf = (p: number) => this.table.hashes.subarray(p * HASH_BYTES, (p + 1) * HASH_BYTES);
+    for (const p of this.table.referred.pages()) {
+      const range = rangeAt(p);
+      if (range) {
+        byRange.set(range, [...(byRange.get(range) ?? []), p]);
+        continue;
+      }
+      this.table.referred.clear(p);
+      this.table.present.set(p);
+      setPages.push(p);
+      consider(space.bytes.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE), hashOf(p));
+    }
+    for (const [range, pages] of byRange) recordFilePages(range, pages, hashOf);
   }
 
   /** Every page of `space` that holds data, hashed and offered to `consider`, and the zero-page runs. */
@@ -236,6 +308,7 @@ export class Checkpointer {
     this.parent = s.record.id;
     this.parentChain = this.chain;
     this.depth = s.asDelta ? this.depth + 1 : 0;
+    this.mappedKeys = s.mappedKeys;
     this.lastNumber++;
     manifest.stats.captureMs = Number(process.hrtime.bigint() - s.t0) / 1e6;
     return { id: s.record.id, manifest };
@@ -260,13 +333,14 @@ function withSpaceHashes(blocks: Uint8Array, spaces: SpacePages[] | undefined): 
   return out;
 }
 
-/** Runs of pages set in `touched` but not in `present` (written, yet all zeros), a word at a time. */
-function zeroRuns(touched: PageBitmap, present: PageBitmap): [number, number][] {
+/** Runs of pages set in `touched` but not in `present` nor `referred` (written, yet all zeros), a word at a time. */
+function zeroRuns(touched: PageBitmap, present: PageBitmap, referred?: PageBitmap): [number, number][] {
   const runs: [number, number][] = [];
   const t = touched.words;
   const p = present.words;
+  const f = referred?.words;
   for (let i = 0; i < t.length; i++) {
-    let w = (t[i] & ~p[i]) >>> 0;
+    let w = (t[i] & ~p[i] & ~(f ? f[i] : 0)) >>> 0;
     while (w !== 0) {
       const page = i * 32 + (31 - Math.clz32(w & -w));
       const last = runs[runs.length - 1];

@@ -2,7 +2,8 @@
  * Bringing a machine that is already running (booted, or restored and run on) to a checkpoint,
  * leaving it exactly as a machine restored cold from that checkpoint: the same memory map, pages,
  * registers, kernel state, writable layer, clock and counters. Only pages whose content differs
- * are written. This is how an increment computed elsewhere (a clone's) is taken back.
+ * are written. This is how an increment computed elsewhere (a clone's) is taken back. Pages the
+ * checkpoint refers to mapped files for are read from the files (file-pages.ts).
  */
 import { restoreMachineState } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
@@ -13,6 +14,7 @@ import { CheckpointManifest } from './manifest';
 import { HASH_BYTES, hashInto } from './page-hash';
 import { forEachDifference, hashAt, PageTable } from './page-table';
 import { importLayer, markZeroPages, profileMismatch } from './restore';
+import { filePages, mappedFileReader } from './file-pages';
 import { loadCheckpoint, SnapshotSource } from './source';
 
 /** How to apply. */
@@ -41,11 +43,19 @@ export function applyCheckpointLive(machine: Machine, source: SnapshotSource, id
   if (manifest.state.procs) {
     throw new CheckpointError(`checkpoint ${id} holds several processes or threads: it can be restored into a new machine, not applied to a running one`);
   }
-  const why = profileMismatch(manifest, table.pages.length, machine.spec.profile);
+  const fromFiles = filePages(manifest.state.regions, `checkpoint ${id}`);
+  const why = profileMismatch(manifest, table.pages.length + fromFiles.length, machine.spec.profile);
   if (why) throw new CheckpointError(why);
   // Read the baseline before anything changes, so a missing one leaves the machine as it was.
   const since = opts.since === undefined ? undefined : source.readTable(opts.since);
   const space = machine.space;
+  // Pages the baseline referred to files are in neither table: the pages of the machine's file
+  // mappings are looked at too (a mapping changed since the baseline dirtied its pages anyway).
+  const mappedNow: number[] = [];
+  for (const r of space.regions()) {
+    if (!r.backing || r.backing.shared) continue;
+    for (let p = r.start / PAGE_SIZE; p < r.end / PAGE_SIZE; p++) if (space.touched.has(p)) mappedNow.push(p);
+  }
   machine.forgetRunState();
   // Descriptors go before the layer they point into is replaced; the fd table's restore reopens them.
   const fds = machine.kernel.fds;
@@ -58,11 +68,15 @@ export function applyCheckpointLive(machine: Machine, source: SnapshotSource, id
   if (since) {
     for (const p of space.dirty.pages()) candidates.set(p);
     for (const p of differingPages(since, table)) candidates.set(p);
+    for (const p of mappedNow) candidates.set(p);
   } else {
     for (const p of space.touched.pages()) candidates.set(p);
     for (const p of table.pages) candidates.set(p);
   }
+  for (const fp of fromFiles) candidates.set(fp.page);
   restoreMachineState(machine, manifest.state);
+  const readFile = mappedFileReader(space, manifest.state.regions, id);
+  const fromFile = new Map(fromFiles.map((fp) => [fp.page, fp]));
   const want = new Map<number, number>();
   table.pages.forEach((p, i) => want.set(p, i));
   const scratch = new Uint8Array(HASH_BYTES);
@@ -74,18 +88,19 @@ export function applyCheckpointLive(machine: Machine, source: SnapshotSource, id
     checked++;
     const bytes = space.bytes.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
     const i = want.get(p);
-    if (i === undefined) {
+    const fp = fromFile.get(p);
+    if (i === undefined && !fp) {
       // Not in the checkpoint: the page is zero there (or unmapped, and unmap zeroed it).
       if (!space.touched.has(p)) continue;
       bytes.fill(0);
       zeroed++;
     } else {
-      const hash = hashAt(table, i);
+      const hash = i !== undefined ? hashAt(table, i) : fp!.hash;
       if (space.touched.has(p)) {
         hashInto(bytes, scratch);
         if (Buffer.compare(scratch, hash) === 0) continue;
       }
-      bytes.set(source.readPage(hash, { checkpoint: id, page: p }));
+      bytes.set(i !== undefined ? source.readPage(hash, { checkpoint: id, page: p }) : readFile(fp!));
       written++;
     }
     if (space.perms[p] & PROT_EXEC && space.perms[p] & PAGE_MAPPED) codeChanged.push(p);
@@ -93,6 +108,7 @@ export function applyCheckpointLive(machine: Machine, source: SnapshotSource, id
   // A cold restore's resident pages are exactly the table's (the guest sees their count).
   space.touched.reset();
   for (const p of table.pages) space.touched.set(p);
+  for (const fp of fromFiles) space.touched.set(fp.page);
   markZeroPages(machine, manifest);
   // Pages were written behind the engine's back: translated code of a rewritten executable page
   // is stale, and the TLB's write grants must go so the next dirty interval starts clean.

@@ -33,8 +33,10 @@ export interface VfsRecord {
 export interface CaptureStats {
   /** Pages looked at (dirty since the parent, or every touched page for a first checkpoint). */
   pagesScanned: number;
-  /** Non-zero pages in the page table. */
+  /** Non-zero pages: those in the page table and those referred to a mapped file. */
   residentPages: number;
+  /** Pages referred to a mapped file instead of stored (since 2.4). */
+  filePages?: number;
   /** Pages whose content was not in the store and was written by this checkpoint. */
   newPages: number;
   newBytes: number;

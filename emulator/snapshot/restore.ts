@@ -1,8 +1,9 @@
 /**
  * Rebuilding a machine from a checkpoint read from a source: the image's root file system, the
  * writable layer, the memory map and every page (each verified against its hash as it is read),
- * then registers and kernel state. The restored machine continues exactly where the original
- * stopped. (live-apply.ts brings a machine that is already running to a checkpoint instead.)
+ * then registers and kernel state; the pages referred to mapped files are read from the files,
+ * after their identity was checked (file-pages.ts). The restored machine continues exactly where
+ * the original stopped. (live-apply.ts brings a machine that is already running to a checkpoint instead.)
  */
 import { InputSource, OutputSink } from '../kernel/console';
 import { restoreMachineState, spacesOf } from '../machine/machine-state';
@@ -14,6 +15,7 @@ import { LayerNodeState, LayerState } from '../vfs/layer-state';
 import { CheckpointError, CheckpointFormatError } from './errors';
 import { CheckpointManifest, VfsRecord } from './manifest';
 import { hashAt } from './page-table';
+import { filePages, mappedFileReader, restoreFilePages } from './file-pages';
 import { loadCheckpoint, SnapshotSource } from './source';
 
 /** How to restore. */
@@ -48,7 +50,7 @@ export function restoreCheckpoint(source: SnapshotSource, id: string, opts: Rest
   // Checkpoints from before profiles had a storage size get the default a profile file would.
   const saved: Partial<DeviceProfile> = manifest.boot.profile;
   const profile = opts.profile ?? { ...manifest.boot.profile, storageBytes: saved.storageBytes ?? DEFAULT_STORAGE_BYTES };
-  const why = profileMismatch(manifest, table.pages.length, profile);
+  const why = profileMismatch(manifest, table.pages.length + filePages(manifest.state.regions, `checkpoint ${id}`).length, profile);
   if (why) throw new CheckpointError(why);
   // The state's cwd replaces the boot one; no program is loaded: the pages hold it.
   const machine = new Machine({ ...manifest.boot, profile }, { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, warn: opts.warn });
@@ -62,6 +64,7 @@ export function restoreCheckpoint(source: SnapshotSource, id: string, opts: Rest
       space.bytes.set(bytes, page * PAGE_SIZE);
       space.touched.set(page);
     }
+    restoreFilePages(space, manifest.state.regions, id);
     markZeroPages(machine, manifest);
     restoreOtherSpaces(machine, manifest, source);
     machine.rearmDirtyTracking();
@@ -80,6 +83,8 @@ function restoreOtherSpaces(machine: Machine, manifest: CheckpointManifest, sour
     throw new CheckpointFormatError(`checkpoint ${manifest.id}: its state has ${spaces.length} more memories but it lists pages for ${listed.length}`);
   }
   spaces.forEach((space, i) => {
+    // Their pages are all stored; the files behind their mappings must still be the captured ones.
+    mappedFileReader(space, manifest.state.procs?.spaces[i]?.regions ?? [], manifest.id);
     for (const [page, hex] of listed[i].pages) {
       if (!(space.perms[page] & PAGE_MAPPED)) throw new CheckpointFormatError(`checkpoint ${manifest.id}: page ${page} of memory ${i + 1} is not mapped`);
       const bytes = source.readPage(Buffer.from(hex, 'hex'), { checkpoint: manifest.id, page });

@@ -87,8 +87,8 @@ function mmap2(t: Task, a: number[]): number {
     const writable = access === O_RDWR;
     if (type === MAP_SHARED && prot & PROT_WRITE && !writable) return -EACCES;
     const st = desc.file.stat();
-    backing = { file: desc.file, key: `${st.dev}:${st.ino}`, offset: pgoff * PAGE_SIZE, shared: type === MAP_SHARED, writable };
     path = desc.file.path;
+    backing = { file: desc.file, key: `${st.dev}:${st.ino}`, offset: pgoff * PAGE_SIZE, shared: type === MAP_SHARED, writable, path };
   }
   let at: number;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
