@@ -15,7 +15,7 @@ import { ImageError } from '../errors';
 import { AddressSpace, PAGE_SIZE, pageAlignUp } from '../memory/address-space';
 import { ElfImage } from './elf-parser';
 import { DEFAULT_STACK_SIZE, DEFAULT_STACK_TOP } from './initial-stack';
-import { DEFAULT_PIE_BASE, LoadedImage, loadElf } from './loader';
+import { DEFAULT_PIE_BASE, LoadedImage, loadElf, MappedSource } from './loader';
 
 /** Where the mmap area starts; below it sit the program and its heap. */
 export const MMAP_BASE = 0x40000000;
@@ -29,6 +29,8 @@ export interface ExecFile {
   elf: ElfImage;
   bytes: Uint8Array;
   path: string;
+  /** The same file open in the guest's file system, when it is there (see LoadOptions.mapped). */
+  mapped?: MappedSource;
 }
 
 /** Where everything went. */
@@ -57,11 +59,15 @@ export function loadExec(space: AddressSpace, program: ExecFile, interpreter: Ex
     );
   }
   const base = (interpreter ? DEFAULT_PIE_BASE : MMAP_BASE) + (slide % PIE_SLIDES) * alignmentOf(program.elf);
-  const loaded = loadElf(space, program.elf, program.bytes, { name: program.path, pieBase: base });
+  const loaded = loadElf(space, program.elf, program.bytes, { name: program.path, pieBase: base, mapped: program.mapped });
   const brkStart = loaded.brkStart;
   const mmapBase = Math.max(MMAP_BASE, brkStart + HEAP_ROOM);
   if (!interpreter) return { program: loaded, entry: loaded.entry, brkStart, mmapBase };
-  const interp = loadElf(space, interpreter.elf, interpreter.bytes, { name: interpreter.path, pieBase: roomFor(space, interpreter, mmapBase) });
+  const interp = loadElf(space, interpreter.elf, interpreter.bytes, {
+    name: interpreter.path,
+    pieBase: roomFor(space, interpreter, mmapBase),
+    mapped: interpreter.mapped,
+  });
   return { program: loaded, interpreter: interp, entry: interp.entry, brkStart, mmapBase };
 }
 

@@ -3,7 +3,7 @@
  * binfmt_elf maps a program or its interpreter (exec-layout.ts decides where each goes).
  */
 import { ImageError } from '../errors';
-import { AddressSpace, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, pageAlignDown, pageAlignUp } from '../memory/address-space';
+import { AddressSpace, FileBacking, MappedFile, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, pageAlignDown, pageAlignUp } from '../memory/address-space';
 import { ElfImage, PF_R, PF_W, PF_X, PHDR_SIZE, ProgramHeader, TASK_SIZE } from './elf-parser';
 
 /**
@@ -36,8 +36,22 @@ export interface LoadedImage {
   tlsInfo?: TlsInfo;
 }
 
+/** The file an image was read from, open in the guest's file system, for mappings that refer to it. */
+export interface MappedSource {
+  file: MappedFile;
+  /** Device and inode ("dev:ino"), as mmap's backings are keyed. */
+  key: string;
+  /** The guest path it was opened by. */
+  path: string;
+}
+
 /** Options for loadElf. */
 export interface LoadOptions {
+  /**
+   * The ELF's own file in the guest's file system: each segment page then refers to the file's page
+   * it came from (as Linux maps them from the file), so checkpoints store only the pages that differ.
+   */
+  mapped?: MappedSource;
   /** Page-aligned address a PIE's lowest segment is placed at (default 0x00400000). */
   pieBase?: number;
   /** Region name (default: the name the image was parsed with). */
@@ -56,7 +70,7 @@ export function loadElf(space: AddressSpace, elf: ElfImage, bytes: Uint8Array, o
   const loadBias = elf.kind === 'pie' ? chooseLoadBias(elf, opts.pieBase ?? DEFAULT_PIE_BASE) : 0;
   const name = opts.name ?? elf.name;
   for (const run of planSegmentPages(elf.loads, loadBias)) {
-    space.map(run.start, run.end - run.start, run.prot, run.prot & PROT_EXEC ? 'text' : 'data', name);
+    space.map(run.start, run.end - run.start, run.prot, run.prot & PROT_EXEC ? 'text' : 'data', name, opts.mapped && fileBacking(opts.mapped, elf.loads, loadBias, run.start));
   }
   // Freshly mapped pages read as zero, so the bss (memsz beyond filesz) needs no writes; writing
   // zeros would only mark pages dirty and grow every checkpoint.
@@ -105,6 +119,18 @@ export function planSegmentPages(loads: readonly ProgramHeader[], bias: number):
     else runs.push({ start, end, prot });
   }
   return runs;
+}
+
+/**
+ * The private file backing of the page run starting at `start`: the file offset of the first
+ * segment covering it. A page whose bytes are not the file's there (the bss, a page two segments
+ * share, relocated data) simply differs from the file, and checkpoints store it.
+ */
+function fileBacking(m: MappedSource, loads: readonly ProgramHeader[], bias: number, start: number): FileBacking | undefined {
+  const seg = loads.find((p) => pageAlignDown(p.vaddr + bias) <= start && start < pageAlignUp(p.vaddr + bias + p.memsz));
+  if (!seg) return undefined;
+  const offset = pageAlignDown(seg.offset) + (start - pageAlignDown(seg.vaddr + bias));
+  return { file: m.file, key: m.key, offset, shared: false, writable: false, path: m.path };
 }
 
 /** PROT_* bits for ELF p_flags (the two use different bit orders). */

@@ -8,6 +8,7 @@ import { EAGAIN, EINVAL, ENOEXEC, ENOENT, ENOMEM, ErrnoError } from '../abi/errn
 import { isSharedMapping } from './syscalls/memory';
 import { SIG_DFL, SIG_IGN, SIGCHLD } from '../abi/signal';
 import { AddressSpace } from '../memory/address-space';
+import { MappedSource } from '../elf/loader';
 import { CpuContextState } from '../unicorn/cpu-context';
 import { WouldBlock } from './blocking';
 import { TaskCpu } from './context';
@@ -59,7 +60,7 @@ export interface ProcessHost {
    * before the task runs again: on fresh memory when the process shares its memory with another,
    * with the task's registers set to the program's start.
    */
-  loadProgram(t: Task, program: Uint8Array, path: string, argv: Uint8Array[], envp: Uint8Array[]): void;
+  loadProgram(t: Task, program: ProgramImage, argv: Uint8Array[], envp: Uint8Array[]): void;
   /** `g` has been reaped (or replaced its shared memory): free what it alone used. */
   releaseProcess(g: ThreadGroup, space: AddressSpace): void;
   /** The running task stopped being runnable or yields: stop the CPU once this syscall is done. */
@@ -71,7 +72,12 @@ export interface ProgramFile {
   bytes: Uint8Array;
   path: string;
   canonical: string;
+  /** Open the file again for mappings that refer to it (exec maps the program from its file). */
+  open?: () => MappedSource | undefined;
 }
+
+/** The program execve loads: its bytes, the path it was run by, and how to open its file for mapping. */
+export type ProgramImage = Pick<ProgramFile, 'bytes' | 'path' | 'open'>;
 
 /** Reads a program file for execve, or throws ErrnoError (ENOENT, EACCES...). */
 export type ProgramReader = (t: Task, path: string) => ProgramFile;
@@ -263,13 +269,13 @@ export class ProcessTable implements ProcessOps {
       ];
       const interpreter = this.readProgram(t, shebang.interpreter);
       if (parseShebang(interpreter.bytes)) return -ENOEXEC;
-      program = { bytes: interpreter.bytes, path: interpreter.path, exe: { path: interpreter.canonical, bytes: interpreter.bytes } };
+      program = { bytes: interpreter.bytes, path: interpreter.path, open: interpreter.open, exe: { path: interpreter.canonical, bytes: interpreter.bytes } };
       exe = program.exe;
     }
     const g = t.group;
     // Every other thread of the process ends; the caller takes over the process.
     for (const other of this.tasksOf(g)) if (other !== t) this.retireTask(other);
-    this.host.loadProgram(t, program.bytes, program.path, argv, envp);
+    this.host.loadProgram(t, program, argv, envp);
     g.exe = exe;
     t.comm = commOf(program.path);
     t.altstack = [0, 2, 0];
@@ -284,7 +290,7 @@ export class ProcessTable implements ProcessOps {
   }
 
   /** The program file at `path`; /proc/self/exe (and /proc/PID/exe) is the process's own program. */
-  private programAt(t: Task, path: string): { bytes: Uint8Array; path: string; exe: { path: string; bytes: Uint8Array } } {
+  private programAt(t: Task, path: string): ProgramImage & { exe: { path: string; bytes: Uint8Array } } {
     const m = /^\/proc\/(self|\d+)\/exe$/.exec(path);
     const g = m ? (m[1] === 'self' ? t.group : this.findGroup(Number(m[1]))) : undefined;
     if (g?.exe) {
@@ -292,7 +298,7 @@ export class ProcessTable implements ProcessOps {
       return { bytes, path, exe: { path: g.exe.path, bytes } };
     }
     const f = this.readProgram(t, path);
-    return { bytes: f.bytes, path, exe: { path: f.canonical, bytes: f.bytes } };
+    return { bytes: f.bytes, path, open: f.open, exe: { path: f.canonical, bytes: f.bytes } };
   }
 
   stopGroup(t: Task, sig: number): void {

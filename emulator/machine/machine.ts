@@ -15,7 +15,7 @@ import { O_RDONLY, O_WRONLY } from '../abi/fcntl';
 import { DeadlockError } from '../kernel/blocking';
 import { Task } from '../kernel/task';
 import { ThreadGroup } from '../kernel/thread-group';
-import { bootInterpreter, bootProgramBytes, readProgramFile } from './program-file';
+import { bootInterpreter, bootProgramBytes, bootProgramFile, readProgramFile } from './program-file';
 import { loadImage, MachineProcesses, MMAP_BASE, pieSlide } from './process-host';
 import { canRun, earliest, nextSlice } from './scheduler';
 import { CPSR_USER, NO_ENGINE, ProcessSlot, slotOf } from './process-slots';
@@ -225,7 +225,7 @@ export class Machine {
     boot.fill(random);
     const slide = elf.kind === 'pie' ? pieSlide((out) => boot.fill(out)) : 0;
     const exec = {
-      program: { elf, bytes, path: spec.program.path },
+      program: { elf, bytes, path: spec.program.path, mapped: bootProgramFile(this.vfs, spec.program.path, bytes) },
       interpreter: elf.interpreter === undefined ? undefined : bootInterpreter(this.vfs, this.kernel.task, spec.name, elf.interpreter),
     };
     const start = loadImage(this.kernel.group, exec, { argv: spec.argv.map(argBytes), envp: spec.env, execfn: spec.program.path, random }, slide);

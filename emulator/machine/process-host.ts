@@ -10,7 +10,7 @@ import { ExecFile, loadExec, PIE_SLIDES } from '../elf/exec-layout';
 import { buildInitialStack } from '../elf/initial-stack';
 import { Kernel } from '../kernel/kernel';
 import { mapKuserHelpers } from '../kernel/kuser-helpers';
-import { ProcessHost, ProgramFile } from '../kernel/process-table';
+import { ProcessHost, ProgramFile, ProgramImage } from '../kernel/process-table';
 import { Task } from '../kernel/task';
 import { ThreadGroup } from '../kernel/thread-group';
 import { AddressSpace } from '../memory/address-space';
@@ -61,14 +61,14 @@ export function loadImage(g: ThreadGroup, exec: ExecProgram, args: ImageArgs, sl
  * for execve: a file that is no program is ENOEXEC, a missing loader ENOENT (read's own error),
  * a loader that is no program ELIBBAD, as Linux says.
  */
-export function execProgram(file: ExecFile['bytes'], path: string, read: (path: string) => ProgramFile): ExecProgram {
-  const elf = parseOr(file, path, ENOEXEC);
-  const program = { elf, bytes: file, path };
+export function execProgram(image: ProgramImage, read: (path: string) => ProgramFile): ExecProgram {
+  const elf = parseOr(image.bytes, image.path, ENOEXEC);
+  const program = { elf, bytes: image.bytes, path: image.path, mapped: image.open?.() };
   if (elf.interpreter === undefined) return { program };
   const f = read(elf.interpreter);
   const interp = parseOr(f.bytes, elf.interpreter, ELIBBAD);
   if (interp.interpreter !== undefined) throw new ErrnoError(ELIBBAD);
-  return { program, interpreter: { elf: interp, bytes: f.bytes, path: f.canonical } };
+  return { program, interpreter: { elf: interp, bytes: f.bytes, path: f.canonical, mapped: f.open?.() } };
 }
 
 function parseOr(bytes: Uint8Array, path: string, errno: number): ElfImage {
@@ -136,8 +136,9 @@ export class MachineProcesses implements ProcessHost {
    * executing the SVC (QEMU would leave the hook to retranslate it). The memory is fresh, with a
    * fresh engine, when the process shared it with its parent (after vfork).
    */
-  loadProgram(t: Task, bytes: Uint8Array, path: string, argv: Uint8Array[], envp: Uint8Array[]): void {
-    const exec = execProgram(bytes, path, (p) => this.m.readProgram(t, p));
+  loadProgram(t: Task, image: ProgramImage, argv: Uint8Array[], envp: Uint8Array[]): void {
+    const exec = execProgram(image, (p) => this.m.readProgram(t, p));
+    const path = image.path;
     this.execs.push(() => {
       const g = t.group;
       if (t.run === 'exited') return;

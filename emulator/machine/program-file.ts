@@ -4,6 +4,9 @@ import { EACCES, ENOENT, ErrnoError } from '../abi/errno';
 import { parseElf } from '../elf/elf-parser';
 import { ExecFile } from '../elf/exec-layout';
 import { ImageError } from '../errors';
+import { O_RDONLY } from '../abi/fcntl';
+import { MappedSource } from '../elf/loader';
+import { vfsFileObject } from '../kernel/file-object';
 import { BootSpec, programHash } from './boot-spec';
 import { ProgramFile } from '../kernel/process-table';
 import { Task } from '../kernel/task';
@@ -23,7 +26,8 @@ export function readProgramFile(vfs: Vfs, t: Task, path: string): ProgramFile {
       if (n <= 0) break;
       off += n;
     }
-    return { bytes: bytes.subarray(0, off), path, canonical: vfs.resolve(path, t.group.cwd) };
+    const canonical = vfs.resolve(path, t.group.cwd);
+    return { bytes: bytes.subarray(0, off), path, canonical, open: () => openMapped(vfs, canonical) };
   } finally {
     f.close();
   }
@@ -65,5 +69,31 @@ export function bootInterpreter(vfs: Vfs, t: Task, programName: string, path: st
       `${programName}: is dynamically linked and its interpreter ${path} cannot be loaded from the guest's root (${why}); give a root holding it and the program's libraries (--root <dir>, see 'clonecloud rootfs add'), or build the program with -static`,
     );
   }
-  return { elf: parseElf(file.bytes, path), bytes: file.bytes, path: file.canonical };
+  return { elf: parseElf(file.bytes, path), bytes: file.bytes, path: file.canonical, mapped: file.open?.() };
+}
+
+/**
+ * The file at guest path `path` open for mappings that refer to it, or undefined when it cannot
+ * be opened (the image then keeps its pages in memory only, as before).
+ */
+export function openMapped(vfs: Vfs, path: string): MappedSource | undefined {
+  try {
+    const file = vfsFileObject(vfs.open(path, '/', O_RDONLY, 0));
+    const st = file.stat();
+    return { file, key: `${st.dev}:${st.ino}`, path };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The booted program's file in the guest's file system when the file at its guest path holds
+ * exactly its bytes (an image whose program lives in its root); undefined otherwise.
+ */
+export function bootProgramFile(vfs: Vfs, path: string, bytes: Uint8Array): MappedSource | undefined {
+  const m = openMapped(vfs, path);
+  if (!m || m.file.size() !== bytes.length) return undefined;
+  const copy = new Uint8Array(bytes.length);
+  if (m.file.read(copy, 0) !== bytes.length || Buffer.compare(copy, bytes) !== 0) return undefined;
+  return m;
 }
