@@ -70,7 +70,14 @@ export function loadElf(space: AddressSpace, elf: ElfImage, bytes: Uint8Array, o
   const loadBias = elf.kind === 'pie' ? chooseLoadBias(elf, opts.pieBase ?? DEFAULT_PIE_BASE) : 0;
   const name = opts.name ?? elf.name;
   for (const run of planSegmentPages(elf.loads, loadBias)) {
-    space.map(run.start, run.end - run.start, run.prot, run.prot & PROT_EXEC ? 'text' : 'data', name, opts.mapped && fileBacking(opts.mapped, elf.loads, loadBias, run.start));
+    space.map(
+      run.start,
+      run.end - run.start,
+      run.prot,
+      run.prot & PROT_EXEC ? 'text' : 'data',
+      name,
+      opts.mapped && fileBacking(opts.mapped, elf.loads, loadBias, run.start),
+    );
   }
   // Freshly mapped pages read as zero, so the bss (memsz beyond filesz) needs no writes; writing
   // zeros would only mark pages dirty and grow every checkpoint.
