@@ -159,7 +159,8 @@ export function offloaderFor(machine: Machine, o: CloneOptions, replicator: Repl
     .flatMap((spec) => spec.split(','))
     .map((spec) => {
       const f = resolveFunction(table, spec.trim());
-      return { name: f.name, address: f.address };
+      // Symbols (and 0x addresses, read as the ELF gives them) are link addresses: a PIE runs moved.
+      return { name: f.name, address: (f.address + machine.programBias) >>> 0 };
     });
   const timeout = o.offloadTimeout === undefined ? DEFAULT_OFFLOAD_TIMEOUT : Number(o.offloadTimeout);
   if (!(timeout > 0 && Number.isFinite(timeout))) throw new UsageError(`--offload-timeout ${o.offloadTimeout}: give seconds above 0`);

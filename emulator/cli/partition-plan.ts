@@ -50,7 +50,9 @@ export function planFor(b: Bootable, r: PlanRequest): Plan {
   const run = (profile: DeviceProfile) => {
     const m = b.machine(profile, silentWiring());
     try {
-      return profileRun(m, targets, { phoneOnly: r.phoneOnly });
+      // Link addresses to run addresses: a PIE runs moved by its load bias.
+      const moved = targets.map((t) => ({ ...t, address: (t.address + m.programBias) >>> 0 }));
+      return profileRun(m, moved, { phoneOnly: r.phoneOnly });
     } finally {
       m.close();
     }

@@ -86,6 +86,11 @@ export class Machine {
   readonly kernel: Kernel;
   readonly clock: CoreClocks;
   readonly vfs: Vfs;
+  /**
+   * What the booted program's link addresses are moved by (a PIE's load bias; 0 for a fixed-address
+   * program): ELF symbols name run addresses only with it added.
+   */
+  programBias = 0;
   private cur!: Task;
   /** How the kernel makes and ends processes here. */
   private readonly processes = new MachineProcesses({
@@ -233,6 +238,7 @@ export class Machine {
     this.engine.writeReg(Reg.CPSR, CPSR_USER);
     this.engine.writeReg(Reg.SP, start.sp);
     this.pc = start.entry;
+    this.programBias = start.bias;
     // Loading wrote every page; the run starts with a clean dirty set.
     this.rearmDirtyTracking();
   }

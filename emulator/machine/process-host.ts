@@ -37,10 +37,11 @@ export interface ExecProgram {
 
 /**
  * Load `exec` into `g`'s memory (already empty), build its initial stack, set its heap and mmap
- * bounds and map the kernel helpers; returns where the program starts and its stack pointer.
+ * bounds and map the kernel helpers; returns where the program starts, its stack pointer and the
+ * program's load bias.
  * `slide` moves a PIE's base (elf/exec-layout.ts).
  */
-export function loadImage(g: ThreadGroup, exec: ExecProgram, args: ImageArgs, slide: number): { entry: number; sp: number } {
+export function loadImage(g: ThreadGroup, exec: ExecProgram, args: ImageArgs, slide: number): { entry: number; sp: number; bias: number } {
   const loaded = loadExec(g.space, exec.program, exec.interpreter, slide);
   const stack = buildInitialStack(g.space, {
     ...args,
@@ -53,7 +54,7 @@ export function loadImage(g: ThreadGroup, exec: ExecProgram, args: ImageArgs, sl
   });
   Object.assign(g, { brkStart: loaded.brkStart, brk: loaded.brkStart, mmapBase: loaded.mmapBase, mmapTop: stack.stackStart });
   mapKuserHelpers(g.space);
-  return { entry: loaded.entry, sp: stack.sp };
+  return { entry: loaded.entry, sp: stack.sp, bias: loaded.program.loadBias };
 }
 
 /**

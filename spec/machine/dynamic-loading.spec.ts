@@ -8,7 +8,12 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ImageError } from '../../emulator/errors';
-import { runElf } from '../support/boot';
+import { runElf, testBootSpec } from '../support/boot';
+import { Bootable, planFor } from '../../emulator/cli/partition-plan';
+import { silentWiring } from '../../emulator/machine/host-wiring';
+import { Machine } from '../../emulator/machine/machine';
+import { findProfile } from '../../emulator/model/profiles';
+import { findLink } from '../../emulator/model/links';
 import { compileDynamicC, CROSS_LIBC_ROOT, tempDir } from '../support/toolchain';
 import { spawnSync } from 'child_process';
 
@@ -67,6 +72,29 @@ describe('machine: dynamically linked programs', function () {
       /^execv \/t\/noloader: No such file or directory\nloader mapped at AT_BASE: 1\n[^]*argv\[0\]=dyn-info argc=2\nchild exited 3\n$/,
     );
     assert.equal(r.status, 0);
+  });
+
+  it("symbols name run addresses once the load bias is added: the partitioner profiles a PIE's function", function () {
+    const bytes = new Uint8Array(fs.readFileSync(elf));
+    const bootable: Bootable = {
+      profile: findProfile('htc-g1'),
+      elf: bytes,
+      phoneOnly: [],
+      machine: (profile, wiring) =>
+        new Machine({ ...testBootSpec(elf, { argv: ['dyn-info', 'calls'], root: CROSS_LIBC_ROOT }), profile }, { ...wiring, elf: bytes }),
+    };
+    const probe = bootable.machine(findProfile('htc-g1'), silentWiring());
+    assert.ok(probe.programBias >= 0x400000, `a PIE is moved (bias 0x${probe.programBias.toString(16)})`);
+    probe.close();
+    const plan = planFor(bootable, {
+      phone: findProfile('htc-g1'),
+      clone: findProfile('dell-t7400'),
+      link: findLink('wifi-2009'),
+      objective: 'time',
+      candidates: ['work'],
+      phoneOnly: [],
+    });
+    assert.equal(plan.entries.find((e) => e.name === 'work')?.calls, 3);
   });
 
   it('booting it without its loader in the root says what to do', function () {
