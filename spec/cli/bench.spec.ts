@@ -9,6 +9,9 @@ import { tempDir } from '../support/toolchain';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
+/** `clonecloud bench ARGS...` in its own process. */
+const bench = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', ...args], { cwd: ROOT, encoding: 'utf8' });
+
 describe('cli: bench fsscan', function () {
   this.timeout(120_000);
 
@@ -33,10 +36,7 @@ describe('cli: bench fsscan', function () {
 
   it('runs the experiment and writes results.json and chart.svg', () => {
     const out = tempDir('cc-bench-');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'fsscan', '--entries', '1000', '--out', out, '--json'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const r = bench('fsscan', '--entries', '1000', '--out', out, '--json');
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.results.length, 4);
@@ -51,15 +51,14 @@ describe('cli: bench fsscan', function () {
     assert.ok(j.results[2].collections <= j.results[1].collections);
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).results, j.results);
     assert.match(fs.readFileSync(path.join(out, 'chart.svg'), 'utf8'), /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    const bad = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'nope'], { cwd: ROOT, encoding: 'utf8' });
+    const bad = bench('nope');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /unknown benchmark "nope"; available: fsscan/);
   });
 
   it('--runtime lua runs the Lua scan ladder beside the C scan ladder: the same summary on every row', () => {
     const out = tempDir('cc-bench-lua-');
-    const cli = (...args: string[]) =>
-      spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'fsscan', ...args], { cwd: ROOT, encoding: 'utf8' });
+    const cli = (...args: string[]) => bench('fsscan', ...args);
     const r = cli('--runtime', 'lua', '--entries', '600', '--out', out, '--json');
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
@@ -82,10 +81,7 @@ describe('cli: bench cores', function () {
 
   it('runs the parallel image on each core count: same result, speedup and efficiency against one core', () => {
     const out = tempDir('cc-bench-cores-');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'cores', '--cores', '1,2,4', '--out', out, '--json'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const r = bench('cores', '--cores', '1,2,4', '--out', out, '--json');
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as {
       results: { cores: number; threads: number; speedup: number; efficiency: number; modelledSeconds: number; outputHash: string; hostSeconds: number }[];
@@ -110,7 +106,7 @@ describe('cli: bench cores', function () {
   });
 
   it('refuses core counts that are not whole numbers from 1 to 1024, in one line', () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'clonecloud'), 'bench', 'cores', '--cores', '0,2'], { cwd: ROOT, encoding: 'utf8' });
+    const r = bench('cores', '--cores', '0,2');
     assert.notEqual(r.status, 0);
     assert.match(r.stderr.trim(), /^clonecloud: --cores: core counts as whole numbers from 1 to 1024/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
