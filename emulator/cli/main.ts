@@ -25,10 +25,13 @@ export function buildProgram(exit: (code: number) => void): Command {
 
   program
     .command('boot')
-    .description('run a phone image (or any static ARM ELF) to the end and report instructions, modelled time and energy')
+    .description('run a phone image (or any ARM ELF) to the end and report instructions, modelled time and energy')
     .argument('[image]', 'image folder, e.g. images/hello')
     .argument('[args...]', "arguments for the program (after --), replacing the manifest's")
-    .option('--elf <file>', 'boot a static ARM ELF instead of an image (a regular file of at most 1 GiB)')
+    .option(
+      '--elf <file>',
+      'boot an ARM ELF instead of an image: static, or dynamically linked with its loader and libraries in --root (a regular file of at most 1 GiB)',
+    )
     .option('--root <dir>', "with --elf: a host folder to serve as the guest's root file system (read-only, with a writable layer in memory)")
     .option('-p, --profile <id>', 'device profile (see clonecloud profiles)')
     .option('--profile-file <json>', 'extra device profiles from a JSON file')
@@ -79,7 +82,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .description('profile a program on the phone and on the clone, and say which functions to offload over a link (and what it would save)')
     .argument('[image]', 'image folder, e.g. images/virusscan')
     .argument('[args...]', "arguments for the program (after --), replacing the manifest's")
-    .option('--elf <file>', 'a static ARM ELF instead of an image')
+    .option('--elf <file>', 'an ARM ELF instead of an image (static, or dynamically linked with --root)')
     .option('--root <dir>', "with --elf: a host folder to serve as the guest's root file system")
     .option('--phone <id>', "the phone's device profile (default: the image's)")
     .option('--clone <id>', "the clone's device profile (default dell-t7400)")
