@@ -5,13 +5,15 @@
  * --ckpt-mb N (memory the checkpoint guest fills, default 192), --ckpt-runs N (checkpoint runs,
  * default 3), --sync-mb N (memory the sync guest fills, default 192), --sync-runs N (sync runs,
  * default 3), --sync-rounds N (compute rounds of the policy comparison, default 16),
- * --only boot|checkpoint|sync (one section), --json.
+ * --real-repeats N (rounds of the real-program section, default 3), --awk-iterations N (default
+ * 2000000), --sha-mb N (default 32), --only boot|checkpoint|sync|real (one section), --json.
  */
 import * as path from 'path';
 import { initHashing } from '../emulator/snapshot/page-hash';
 import { bootSpeed, BootSpeedResult } from './bench/boot-speed';
 import { checkpointSpeed, CheckpointSpeedResult, describeCheckpointSpeed } from './bench/checkpoint-speed';
 import { describeSyncSpeed, syncSpeed, SyncSpeedResult } from './bench/sync-speed';
+import { describeRealSpeed, realSpeed, RealSpeedResult } from './bench/real-speed';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -25,15 +27,15 @@ function option(name: string, fallback: number): number {
 }
 
 /** The sections to run: all unless --only names one. */
-function sections(): { boot: boolean; checkpoint: boolean; sync: boolean } {
+function sections(): { boot: boolean; checkpoint: boolean; sync: boolean; real: boolean } {
   const i = process.argv.indexOf('--only');
-  if (i < 0) return { boot: true, checkpoint: true, sync: true };
+  if (i < 0) return { boot: true, checkpoint: true, sync: true, real: true };
   const which = process.argv[i + 1];
-  if (which !== 'boot' && which !== 'checkpoint' && which !== 'sync') {
-    process.stderr.write('bench: --only takes boot, checkpoint or sync\n');
+  if (which !== 'boot' && which !== 'checkpoint' && which !== 'sync' && which !== 'real') {
+    process.stderr.write('bench: --only takes boot, checkpoint, sync or real\n');
     process.exit(2);
   }
-  return { boot: which === 'boot', checkpoint: which === 'checkpoint', sync: which === 'sync' };
+  return { boot: which === 'boot', checkpoint: which === 'checkpoint', sync: which === 'sync', real: which === 'real' };
 }
 
 function runBootSpeed(root: string, progress: (msg: string) => void): (BootSpeedResult & { label: string })[] {
@@ -58,15 +60,25 @@ async function main(): Promise<void> {
   if (run.checkpoint) checkpoint = await checkpointSpeed(root, option('--ckpt-mb', 192), option('--ckpt-runs', 3), progress);
   let sync: SyncSpeedResult | undefined;
   if (run.sync) sync = await syncSpeed(root, option('--sync-mb', 192), option('--sync-runs', 3), option('--sync-rounds', 16), progress);
+  let real: RealSpeedResult[] | undefined;
+  if (run.real) {
+    real = realSpeed(
+      root,
+      { repeats: option('--real-repeats', 3), awkIterations: option('--awk-iterations', 2_000_000), shaMb: option('--sha-mb', 32) },
+      progress,
+    );
+    process.stderr.write('\n');
+  }
   if (json) {
     const bigints = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
-    process.stdout.write(JSON.stringify({ bootSpeed: boot, checkpointSpeed: checkpoint, syncSpeed: sync }, bigints, 2) + '\n');
+    process.stdout.write(JSON.stringify({ bootSpeed: boot, checkpointSpeed: checkpoint, syncSpeed: sync, realSpeed: real }, bigints, 2) + '\n');
     return;
   }
   const reports: string[] = [];
   if (boot) reports.push(boot.map((r) => describe(r.label, r)).join('\n'));
   if (checkpoint) reports.push(describeCheckpointSpeed(checkpoint));
   if (sync) reports.push(describeSyncSpeed(sync));
+  if (real) reports.push(describeRealSpeed(real));
   process.stdout.write(reports.join('\n'));
 }
 
