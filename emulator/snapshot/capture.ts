@@ -161,12 +161,13 @@ export class Checkpointer {
     const newPages = new Map<string, PutPage>();
     const id = checkpointId(this.run, this.lastNumber + 1);
     let dedupHits = 0;
+    const copies = new CopyArena();
     const consider = (bytes: Uint8Array, hash: Uint8Array): void => {
       const hex = hashHex(hash);
       if (newPages.has(hex)) return;
       if (this.sink.hasPage(hash)) dedupHits++;
-      // Copied: the sink cannot take views of the SharedArrayBuffer that backs guest memory.
-      else newPages.set(hex, [hash.slice(), bytes.slice()]);
+      // Copied: the sink cannot take views of the memory that backs the guest, which runs on.
+      else newPages.set(hex, [copies.copy(hash), copies.copy(bytes)]);
     };
     const setPages: number[] = [];
     const removed: number[] = [];
@@ -331,6 +332,30 @@ function withSpaceHashes(blocks: Uint8Array, spaces: SpacePages[] | undefined): 
   out.set(blocks);
   hexes.forEach((h, i) => out.set(Buffer.from(h, 'hex'), blocks.length + i * HASH_BYTES));
   return out;
+}
+
+/**
+ * Copies carved out of large buffers: one allocation per few thousand pages instead of one per
+ * page (allocating 49,000 separate 4 KiB copies was a third of a full checkpoint's pause). The
+ * copies are never written, so sharing a buffer is safe; a buffer lives while any copy does.
+ */
+class CopyArena {
+  private static readonly CHUNK = 4 * 2 ** 20;
+  private chunk = new Uint8Array(0);
+  private used = 0;
+
+  /** A copy of `bytes` that no later write to them reaches. */
+  copy(bytes: Uint8Array): Uint8Array {
+    if (bytes.length > CopyArena.CHUNK) return bytes.slice();
+    if (this.used + bytes.length > this.chunk.length) {
+      this.chunk = new Uint8Array(CopyArena.CHUNK);
+      this.used = 0;
+    }
+    const out = this.chunk.subarray(this.used, this.used + bytes.length);
+    out.set(bytes);
+    this.used += bytes.length;
+    return out;
+  }
 }
 
 /** Runs of pages set in `touched` but not in `present` nor `referred` (written, yet all zeros), a word at a time. */
