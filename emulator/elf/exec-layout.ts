@@ -15,7 +15,7 @@ import { ImageError } from '../errors';
 import { AddressSpace, PAGE_SIZE, pageAlignUp } from '../memory/address-space';
 import { ElfImage } from './elf-parser';
 import { DEFAULT_STACK_SIZE, DEFAULT_STACK_TOP } from './initial-stack';
-import { DEFAULT_PIE_BASE, LoadedImage, loadElf, MappedSource } from './loader';
+import { alignmentOf, DEFAULT_PIE_BASE, LoadedImage, loadElf, MappedSource } from './loader';
 
 /** Where the mmap area starts; below it sit the program and its heap. */
 export const MMAP_BASE = 0x40000000;
@@ -71,16 +71,11 @@ export function loadExec(space: AddressSpace, program: ExecFile, interpreter: Ex
   return { program: loaded, interpreter: interp, entry: interp.entry, brkStart, mmapBase };
 }
 
-/** The largest p_align of the file's segments (at least a page). */
-function alignmentOf(elf: ElfImage): number {
-  return elf.loads.reduce((a, p) => Math.max(a, p.align), PAGE_SIZE);
-}
-
 /** A free, suitably aligned base for an ET_DYN interpreter at or above `from`, below the stack. */
 function roomFor(space: AddressSpace, interpreter: ExecFile, from: number): number {
   const { elf } = interpreter;
   if (elf.kind === 'exec') {
-    const clash = elf.loads.find((p) => !isFree(space, p.vaddr, p.memsz));
+    const clash = elf.loads.find((p) => !space.isFree(p.vaddr, p.memsz));
     if (clash)
       throw new ImageError(
         `${interpreter.path}: the interpreter's fixed segment at 0x${clash.vaddr.toString(16)} overlaps the program; give a position-independent dynamic loader`,
@@ -94,8 +89,4 @@ function roomFor(space: AddressSpace, interpreter: ExecFile, from: number): numb
   const at = space.findFree(span + align - PAGE_SIZE, from, DEFAULT_STACK_TOP - DEFAULT_STACK_SIZE);
   if (at < 0) throw new ImageError(`${interpreter.path}: no room for the ${span}-byte interpreter between 0x${from.toString(16)} and the stack`);
   return Math.ceil(at / align) * align;
-}
-
-function isFree(space: AddressSpace, addr: number, length: number): boolean {
-  return !space.regions().some((r) => r.start < addr + length && r.end > addr);
 }

@@ -140,6 +140,11 @@ function fileBacking(m: MappedSource, loads: readonly ProgramHeader[], bias: num
   return { file: m.file, key: m.key, offset, shared: false, writable: false, path: m.path };
 }
 
+/** The largest p_align of the file's segments (at least a page): what a load bias must keep. */
+export function alignmentOf(elf: ElfImage): number {
+  return elf.loads.reduce((a, p) => Math.max(a, p.align), PAGE_SIZE);
+}
+
 /** PROT_* bits for ELF p_flags (the two use different bit orders). */
 export function protFromFlags(flags: number): number {
   return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) | (flags & PF_X ? PROT_EXEC : 0);
@@ -150,7 +155,7 @@ function chooseLoadBias(elf: ElfImage, base: number): number {
     throw new ImageError(`${elf.name}: PIE base 0x${base.toString(16)} is not a page-aligned non-zero address; pick another base`);
   }
   // The bias must preserve every segment's p_align congruence, not just page alignment.
-  const align = elf.loads.reduce((a, p) => Math.max(a, p.align), PAGE_SIZE);
+  const align = alignmentOf(elf);
   const first = elf.loads[0];
   const last = elf.loads[elf.loads.length - 1];
   const bias = Math.ceil(base / align) * align - Math.floor(first.vaddr / align) * align;

@@ -22,20 +22,24 @@ export class MappedFileChangedError extends CheckpointError {
   }
 }
 
+/** The file at guest path `path` opened read-only for mappings that refer to it, keyed by device and inode as mmap keys it. */
+export function openForMapping(vfs: Vfs, path: string): { file: FileBacking['file']; key: string } {
+  const file = vfsFileObject(vfs.open(path, '/', O_RDONLY, 0));
+  const st = file.stat();
+  return { file, key: `${st.dev}:${st.ino}` };
+}
+
 /** An opener for AddressSpace.restore: the backing of each saved file mapping, opened through `vfs`. */
 export function reopenMappedFiles(vfs: Vfs): (file: RegionFile) => FileBacking {
   const opened = new Map<number, { file: FileBacking['file']; key: string }>();
   return (f) => {
     let o = opened.get(f.handle);
     if (!o) {
-      let file;
       try {
-        file = vfsFileObject(vfs.open(f.path, '/', O_RDONLY, 0));
+        o = openForMapping(vfs, f.path);
       } catch (e) {
         throw new MappedFileChangedError(f.path, `cannot be opened any more (${(e as Error).message})`);
       }
-      const st = file.stat();
-      o = { file, key: `${st.dev}:${st.ino}` };
       opened.set(f.handle, o);
     }
     return { file: o.file, key: o.key, offset: f.offset, shared: false, writable: false, path: f.path };

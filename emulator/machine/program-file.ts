@@ -4,9 +4,8 @@ import { EACCES, ENOENT, ErrnoError } from '../abi/errno';
 import { parseElf } from '../elf/elf-parser';
 import { ExecFile } from '../elf/exec-layout';
 import { ImageError } from '../errors';
-import { O_RDONLY } from '../abi/fcntl';
 import { MappedSource } from '../elf/loader';
-import { vfsFileObject } from '../kernel/file-object';
+import { openForMapping } from '../kernel/mapped-files';
 import { BootSpec, programHash } from './boot-spec';
 import { ProgramFile } from '../kernel/process-table';
 import { Task } from '../kernel/task';
@@ -78,9 +77,7 @@ export function bootInterpreter(vfs: Vfs, t: Task, programName: string, path: st
  */
 export function openMapped(vfs: Vfs, path: string): MappedSource | undefined {
   try {
-    const file = vfsFileObject(vfs.open(path, '/', O_RDONLY, 0));
-    const st = file.stat();
-    return { file, key: `${st.dev}:${st.ino}`, path };
+    return { ...openForMapping(vfs, path), path };
   } catch {
     return undefined;
   }

@@ -23,6 +23,9 @@ import { PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE } from '../abi/mman';
 export { PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE };
 /** Set in the per-page permission byte of every mapped page (so PROT_NONE pages are still mapped). */
 export const PAGE_MAPPED = 8;
+/** The region names mmap gives anonymous memory, private and shared (fork refuses to copy shared memory). */
+export const ANON_NAME = '[anon]';
+export const SHARED_ANON_NAME = '[anon:shared]';
 
 /** What a region holds; used to group checkpoint diffs and to describe faults. */
 export type RegionKind = 'text' | 'data' | 'heap' | 'mmap' | 'stack' | 'vectors';
@@ -475,6 +478,11 @@ export class AddressSpace implements Persist<Region[]> {
     }
     this.regionList = out.sort((a, b) => a.start - b.start);
     return { overlapped, hadCode };
+  }
+
+  /** True when no region overlaps [addr, addr+length). */
+  isFree(addr: number, length: number): boolean {
+    return !this.regionList.some((r) => r.start < addr + length && r.end > addr);
   }
 
   /** True when every page of [addr, addr+length) is mapped and allows `need` (PROT_* bits). */

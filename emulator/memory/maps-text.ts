@@ -1,9 +1,5 @@
 /** The text of /proc/PID/maps for an address space, laid out as a 32-bit ARM Linux kernel prints it. */
-import { PROT_EXEC, PROT_READ, PROT_WRITE, Region } from './address-space';
-
-/** The region names mmap gives anonymous memory, private and shared (kernel/syscalls/memory.ts). */
-const ANON_NAME = '[anon]';
-const SHARED_ANON_NAME = '[anon:shared]';
+import { ANON_NAME, PROT_EXEC, PROT_READ, PROT_WRITE, Region, SHARED_ANON_NAME } from './address-space';
 
 /** Where the path column starts: fs/proc/task_mmu.c pads the header to 25 + 6·sizeof(void *) - 1 (48 on ARM) and adds a space. */
 const NAME_COLUMN = 48;

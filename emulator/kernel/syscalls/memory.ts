@@ -19,21 +19,30 @@
 import { EACCES, EEXIST, EINVAL, ENODEV, ENOMEM, ErrnoError } from '../../abi/errno';
 import { O_ACCMODE, O_RDWR, O_WRONLY } from '../../abi/fcntl';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED, MREMAP_FIXED, MREMAP_MAYMOVE } from '../../abi/mman';
-import { AddressSpace, FileBacking, PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, pageAlignUp, Region, RegionKind } from '../../memory/address-space';
+import {
+  ANON_NAME,
+  AddressSpace,
+  FileBacking,
+  PAGE_SIZE,
+  PROT_EXEC,
+  PROT_NONE,
+  PROT_READ,
+  PROT_WRITE,
+  pageAlignUp,
+  Region,
+  RegionKind,
+  SHARED_ANON_NAME,
+} from '../../memory/address-space';
 import { Task } from '../task';
 import { partial, SUPPORTED, syscallTable } from '../syscall-table';
 
 /** Find room for `length` bytes, preferring `hint` when it is free. */
 function place(t: Task, hint: number, length: number): number {
   const { mmapBase, mmapTop } = t.group;
-  if (hint && hint % PAGE_SIZE === 0 && hint + length <= mmapTop && isFree(t, hint, length)) return hint;
+  if (hint && hint % PAGE_SIZE === 0 && hint + length <= mmapTop && t.space.isFree(hint, length)) return hint;
   const at = t.space.findFree(length, mmapBase, mmapTop);
   if (at < 0) throw new ErrnoError(ENOMEM);
   return at;
-}
-
-function isFree(t: Task, addr: number, length: number): boolean {
-  return !t.space.regions().some((r) => r.start < addr + length && r.end > addr);
 }
 
 /**
@@ -59,7 +68,7 @@ function brk(t: Task, a: number[]): number {
   const oldTop = pageAlignUp(p.brk);
   const newTop = pageAlignUp(want);
   if (newTop > oldTop) {
-    if (newTop > p.mmapTop || !isFree(t, oldTop, newTop - oldTop)) return p.brk;
+    if (newTop > p.mmapTop || !t.space.isFree(oldTop, newTop - oldTop)) return p.brk;
     if (!fitsRam(t, oldTop, newTop - oldTop, PROT_READ | PROT_WRITE)) return p.brk;
     t.space.map(oldTop, newTop - oldTop, PROT_READ | PROT_WRITE, 'heap', '[heap]');
   } else if (newTop < oldTop) {
@@ -94,14 +103,14 @@ function mmap2(t: Task, a: number[]): number {
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (addr % PAGE_SIZE !== 0) return -EINVAL;
     if (addr + size > 0x100000000) return -ENOMEM;
-    if (flags & MAP_FIXED_NOREPLACE && !isFree(t, addr, size)) return -EEXIST;
+    if (flags & MAP_FIXED_NOREPLACE && !t.space.isFree(addr, size)) return -EEXIST;
     at = addr;
   } else {
     at = place(t, addr, size);
   }
   if (!fitsRam(t, at, size, prot)) return -ENOMEM;
   const kind: RegionKind = prot & PROT_EXEC ? 'text' : 'mmap';
-  t.space.map(at, size, prot, kind, backing ? path : type === MAP_SHARED ? SHARED_ANON : '[anon]', backing);
+  t.space.map(at, size, prot, kind, backing ? path : type === MAP_SHARED ? SHARED_ANON_NAME : ANON_NAME, backing);
   if (backing) loadFile(t.space, at, size, backing);
   return at;
 }
@@ -179,7 +188,7 @@ function mremap(t: Task, a: number[]): number {
     if (newSize < oldSize) t.space.unmap(oldAddr + newSize, oldSize - newSize);
     return oldAddr;
   }
-  if (oldAddr + newSize <= t.group.mmapTop && isFree(t, oldAddr + oldSize, newSize - oldSize)) {
+  if (oldAddr + newSize <= t.group.mmapTop && t.space.isFree(oldAddr + oldSize, newSize - oldSize)) {
     if (!fitsRam(t, oldAddr + oldSize, newSize - oldSize, region.prot)) return -ENOMEM;
     const grown = backing && { ...backing, offset: backing.offset + oldSize };
     t.space.map(oldAddr + oldSize, newSize - oldSize, region.prot, region.kind, region.name, grown);
@@ -297,11 +306,8 @@ export function syncSharedFiles<T>(space: AddressSpace, run: () => T): T {
 
 /** True for a region fork cannot give a child (shared memory: see process-table.ts). */
 export function isSharedMapping(r: Region): boolean {
-  return r.name === SHARED_ANON || r.backing?.shared === true;
+  return r.name === SHARED_ANON_NAME || r.backing?.shared === true;
 }
-
-/** The region name of MAP_SHARED anonymous memory (fork refuses to copy it: see process-table.ts). */
-export const SHARED_ANON = '[anon:shared]';
 
 /** The memory syscalls. */
 export const memorySyscalls = syscallTable(
