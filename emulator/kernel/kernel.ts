@@ -292,7 +292,8 @@ export class Kernel implements KernelServices {
       return -ENOSYS;
     }
     try {
-      return syncSharedFiles(t.space, () => entry.handler(t, args));
+      // Most processes hold no shared file mapping: their syscalls skip the closure.
+      return t.space.hasSharedFiles ? syncSharedFiles(t.space, () => entry.handler(t, args)) : entry.handler(t, args);
     } catch (e) {
       if (e instanceof ErrnoError) return -e.errno;
       if (e instanceof GuestMemoryError) return -EFAULT;
