@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what clonecloud needs and build it. Idempotent: every step checks first and returns
 # quickly when its result is already there.
-#   - distro packages: the ARM cross compiler (sample images) and qemu-user (the test oracle)
+#   - distro packages: the ARM cross compiler (sample images), qemu-user (the test oracle) and
+#     the xxHash header (the native page hashing)
 #   - Chromium from the distro: the run report's spec loads the page in a real headless browser
 #   - libunicorn 2.1.4 from Unicorn's official wheel, unpacked into vendor/unicorn
 #   - npm packages (npm ci), which also builds the native hook helper with node-gyp
@@ -16,7 +17,7 @@ say() { echo "setup: $*" >&2; }
 die() { echo "setup: $*" >&2; exit 1; }
 
 UNICORN_VERSION=2.1.4
-APT_PACKAGES=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user)
+APT_PACKAGES=(gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user libxxhash-dev)
 command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3-pip)
 
 # 1. Distro packages.
@@ -75,7 +76,13 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
-if [[ ! -f build/Release/cchooks.so || native/cchooks.c -nt build/Release/cchooks.so || binding.gyp -nt build/Release/cchooks.so ]]; then
+native_stale() {
+  [[ ! -f build/Release/cchooks.so ]] && return 0
+  local f
+  for f in native/*.c binding.gyp; do [[ $f -nt build/Release/cchooks.so ]] && return 0; done
+  return 1
+}
+if native_stale; then
   say "building the native hook helper"
   npx --no-install node-gyp rebuild --loglevel=error >/dev/null
 fi

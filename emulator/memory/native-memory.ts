@@ -1,6 +1,6 @@
 /**
  * The native helper's guest-memory functions (native/cchooks.c): reservations of address space,
- * copy-on-write images and page copies. Bound here, below the CPU engine, because the address
+ * copy-on-write images, page copies and page hashes. Bound here, below the CPU engine, because the address
  * space owns its memory; the helper is loaded once, on first use.
  */
 import * as fs from 'fs';
@@ -21,6 +21,7 @@ export interface NativeMemory {
   cc_mem_image_close(fd: number): void;
   cc_mem_diverged(base: unknown, candidates: Uint32Array, words: number, out: Uint32Array): number;
   cc_mem_copy_pages(dst: unknown, src: unknown, pages: Uint32Array, words: number): void;
+  cc_hash_pages(base: Uint8Array, pages: Uint32Array | null, n: number, hashes: Uint8Array, zero: Uint8Array | null, copies: Uint8Array | null, threads: number): number | bigint;
 }
 
 let lib: NativeMemory | undefined;
@@ -38,6 +39,7 @@ export function nativeMemory(): NativeMemory {
     cc_mem_image_close: h.func('void cc_mem_image_close(int fd)'),
     cc_mem_diverged: h.func('int64_t cc_mem_diverged(const void *base, const uint32_t *candidates, uint64_t words, uint32_t *out)'),
     cc_mem_copy_pages: h.func('void cc_mem_copy_pages(void *dst, const void *src, const uint32_t *pages, uint64_t words)'),
+    cc_hash_pages: h.func('int64_t cc_hash_pages(const uint8_t *base, const uint32_t *pages, uint32_t n, uint8_t *hashes, uint8_t *zero, uint8_t *copies, int threads)'),
   } as NativeMemory;
   return lib;
 }

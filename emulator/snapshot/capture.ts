@@ -13,7 +13,7 @@ import { AddressSpace, PAGE_COUNT, PAGE_MAPPED, PAGE_SIZE } from '../memory/addr
 import { PageBitmap } from '../memory/page-bitmap';
 import { CheckpointManifest, SNAPSHOT_VERSION, SpacePages } from './manifest';
 import { collectBlockHashes, vfsRecord } from './files-record';
-import { HASH_BYTES, hashHex, hashInto, isZero } from './page-hash';
+import { HASH_BYTES, hashHex, hashPages, HashSet } from './page-hash';
 import { checkpointId, newRunPart } from './checkpoint-id';
 import { encodeDelta, encodePageTable, MAX_DELTA_DEPTH, PageTable } from './page-table';
 import { PutPage, SnapshotRecord, SnapshotSink } from './sink';
@@ -78,7 +78,6 @@ export class Checkpointer {
   private parent: string | null;
   /** Deltas between the parent's table and a full one. */
   private depth = 0;
-  private scratch = new Uint8Array(HASH_BYTES);
   /** This run's id part, and the sequence number of the last id handed out. */
   readonly run: string;
   private lastNumber = 0;
@@ -158,42 +157,54 @@ export class Checkpointer {
     this.mappedFiles.settle();
     const candidates = this.candidates(space, ranges);
     const rangeAt = (p: number) => ranges.find((r) => p * PAGE_SIZE >= r.start && p * PAGE_SIZE < r.end);
-    const newPages = new Map<string, PutPage>();
+    const newPages: PutPage[] = [];
+    const seen = new HashSet();
     const id = checkpointId(this.run, this.lastNumber + 1);
     let dedupHits = 0;
     const copies = new CopyArena();
-    const consider = (bytes: Uint8Array, hash: Uint8Array): void => {
-      const hex = hashHex(hash);
-      if (newPages.has(hex)) return;
+    // `owned`: the bytes and hash are private copies already (the batch hashing made them).
+    const consider = (bytes: Uint8Array, hash: Uint8Array, owned = false): void => {
+      const key = owned ? hash : copies.copy(hash);
+      if (!seen.add(key)) return;
       if (this.sink.hasPage(hash)) dedupHits++;
       // Copied: the sink cannot take views of the memory that backs the guest, which runs on.
-      else newPages.set(hex, [copies.copy(hash), copies.copy(bytes)]);
+      else newPages.push([key, owned ? bytes : copies.copy(bytes)]);
     };
     const setPages: number[] = [];
     const removed: number[] = [];
+    const mapped = Uint32Array.from(candidates.filter((p) => space.perms[p] & PAGE_MAPPED));
+    const { hashes, zero, copied } = hashAndCopy(space, mapped);
+    const drop = (p: number): void => {
+      if (this.table.present.has(p)) removed.push(p);
+      this.table.present.clear(p);
+    };
     for (const p of candidates) {
-      const bytes = space.bytes.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+      if (space.perms[p] & PAGE_MAPPED) continue;
       this.table.referred.clear(p);
-      if (!(space.perms[p] & PAGE_MAPPED) || isZero(bytes)) {
-        if (this.table.present.has(p)) removed.push(p);
-        this.table.present.clear(p);
+      drop(p);
+    }
+    for (let i = 0; i < mapped.length; i++) {
+      const p = mapped[i];
+      this.table.referred.clear(p);
+      if (zero[i]) {
+        drop(p);
         continue;
       }
-      hashInto(bytes, this.scratch);
+      const bytes = space.bytes.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+      const hash = hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
       const slot = this.table.hashes.subarray(p * HASH_BYTES, (p + 1) * HASH_BYTES);
       const range = rangeAt(p);
       if (range && isFilePage(range, p, bytes)) {
-        slot.set(this.scratch);
+        slot.set(hash);
         this.table.referred.set(p);
-        if (this.table.present.has(p)) removed.push(p);
-        this.table.present.clear(p);
+        drop(p);
         continue;
       }
-      if (this.table.present.has(p) && Buffer.compare(slot, this.scratch) === 0) continue;
-      slot.set(this.scratch);
+      if (this.table.present.has(p) && Buffer.compare(slot, hash) === 0) continue;
+      slot.set(hash);
       this.table.present.set(p);
       setPages.push(p);
-      consider(bytes, this.scratch);
+      consider(copied.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), hash, true);
     }
     this.recordReferred(space, rangeAt, setPages, consider);
     // Other processes' memory is listed in full each time; the store keeps each content once.
@@ -207,7 +218,7 @@ export class Checkpointer {
     // every MAX_DELTA_DEPTH increments a full table bounds the chain readers must follow.
     const asDelta = this.parent !== null && this.depth < MAX_DELTA_DEPTH;
     const encoded = asDelta
-      ? encodeDelta({ base: this.parent!, depth: this.depth + 1, set: this.entries(setPages), removed: Uint32Array.from(removed) })
+      ? encodeDelta({ base: this.parent!, depth: this.depth + 1, set: this.entries(setPages), removed: Uint32Array.from(removed).sort() })
       : encodePageTable(this.table.toPageTable());
     const zeroPages = zeroRuns(space.touched, this.table.present, this.table.referred);
     const consoles = m.consoles();
@@ -227,8 +238,8 @@ export class Checkpointer {
         pagesScanned: candidates.length,
         residentPages: this.table.present.count() + this.table.referred.count(),
         filePages: this.table.referred.count(),
-        newPages: newPages.size,
-        newBytes: [...newPages.values()].reduce((n, [, b]) => n + b.length, 0),
+        newPages: newPages.length,
+        newBytes: newPages.reduce((n, [, b]) => n + b.length, 0),
         dedupHits,
         captureMs: 0,
       },
@@ -242,7 +253,7 @@ export class Checkpointer {
       chain: this.chain,
       parentChain: this.parentChain,
     };
-    return { record, pages: [...newPages.values()], asDelta, t0, mappedKeys: new Set(ranges.map((r) => r.key)) };
+    return { record, pages: newPages, asDelta, t0, mappedKeys: new Set(ranges.map((r) => r.key)) };
   }
 
   /**
@@ -286,17 +297,18 @@ export class Checkpointer {
   }
 
   /** Every page of `space` that holds data, hashed and offered to `consider`, and the zero-page runs. */
-  private spacePages(space: AddressSpace, consider: (bytes: Uint8Array, hash: Uint8Array) => void): SpacePages {
+  private spacePages(space: AddressSpace, consider: (bytes: Uint8Array, hash: Uint8Array, owned: boolean) => void): SpacePages {
     const pages: [number, string][] = [];
     const present = new PageBitmap(PAGE_COUNT);
-    for (const p of space.touched.pages()) {
-      if (!(space.perms[p] & PAGE_MAPPED)) continue;
-      const bytes = space.bytes.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
-      if (isZero(bytes)) continue;
-      hashInto(bytes, this.scratch);
+    const mapped = Uint32Array.from(space.touched.pages().filter((p) => space.perms[p] & PAGE_MAPPED));
+    const { hashes, zero, copied } = hashAndCopy(space, mapped);
+    for (let i = 0; i < mapped.length; i++) {
+      if (zero[i]) continue;
+      const p = mapped[i];
+      const hash = hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES);
       present.set(p);
-      pages.push([p, hashHex(this.scratch)]);
-      consider(bytes, this.scratch);
+      pages.push([p, hashHex(hash)]);
+      consider(copied.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), hash, true);
     }
     return { pages, zeroPages: zeroRuns(space.touched, present) };
   }
@@ -332,6 +344,20 @@ function withSpaceHashes(blocks: Uint8Array, spaces: SpacePages[] | undefined): 
   out.set(blocks);
   hexes.forEach((h, i) => out.set(Buffer.from(h, 'hex'), blocks.length + i * HASH_BYTES));
   return out;
+}
+
+/**
+ * Hashes of `pages` of `space`, which of them are all zeros, and a copy of each that is not (at
+ * 4096 i), in one pass over the memory shared by the host's cores. The copies are taken whether
+ * or not the store already holds the page: copying a page just hashed, while it is in the cache,
+ * costs less than a second pass over the new ones would.
+ */
+function hashAndCopy(space: AddressSpace, pages: Uint32Array): { hashes: Uint8Array; zero: Uint8Array; copied: Uint8Array } {
+  const hashes = new Uint8Array(pages.length * HASH_BYTES);
+  const zero = new Uint8Array(pages.length);
+  const copied = new Uint8Array(pages.length * PAGE_SIZE);
+  hashPages(space.bytes, pages, hashes, zero, copied);
+  return { hashes, zero, copied };
 }
 
 /**

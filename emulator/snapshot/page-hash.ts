@@ -4,7 +4,9 @@
  * that two different pages never share one in practice; 64 bits would not be (a store of 2^32
  * pages has a 1-in-2 chance of a collision at 64 bits, about 2^-64 at 128).
  */
+import * as os from 'os';
 import xxhash from 'xxhash-wasm';
+import { nativeMemory } from '../memory/native-memory';
 
 /** Bytes in a page hash. */
 export const HASH_BYTES = 16;
@@ -40,6 +42,29 @@ export function hashBytes(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Threads that hash a batch of pages: the host's cores, at most 4 (hashing runs at memory speed). */
+const HASH_THREADS = Math.max(1, Math.min(4, os.availableParallelism()));
+
+/**
+ * The same 128-bit hashes as hashInto, of many 4 KiB pages in one native call shared over the
+ * host's cores: page `pages[i]` of `memory` (or, without `pages`, the i-th page of `memory`) into
+ * `out` at 16 i. With `zero` given, an all-zero page gets zero[i] = 1 and 16 zero bytes instead
+ * of a hash. With `copies` given, every page not flagged zero is also copied there, at 4096 i
+ * (in the same pass, while the page is in the cache). Returns the number of zero pages.
+ */
+export function hashPages(memory: Uint8Array, pages: Uint32Array | null, out: Uint8Array, zero?: Uint8Array, copies?: Uint8Array): number {
+  const n = pages ? pages.length : Math.floor(memory.byteLength / 4096);
+  if (out.byteLength < n * HASH_BYTES) throw new RangeError(`hashPages: room for ${out.byteLength / HASH_BYTES} hashes, ${n} pages`);
+  if (zero && zero.byteLength < n) throw new RangeError(`hashPages: room for ${zero.byteLength} zero flags, ${n} pages`);
+  if (copies && copies.byteLength < n * 4096) throw new RangeError(`hashPages: room for ${copies.byteLength / 4096} page copies, ${n} pages`);
+  if (pages) {
+    const limit = Math.floor(memory.byteLength / 4096);
+    for (let i = 0; i < n; i++) if (pages[i] >= limit) throw new RangeError(`hashPages: page ${pages[i]} is past the memory's ${limit} pages`);
+  }
+  if (n === 0) return 0;
+  return Number(nativeMemory().cc_hash_pages(memory, pages, n, out, zero ?? null, copies ?? null, HASH_THREADS));
+}
+
 /** Hash as 32 lower-case hex digits. */
 export function hashHex(hash: Uint8Array): string {
   return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex');
@@ -49,5 +74,48 @@ export function hashHex(hash: Uint8Array): string {
 export function isZero(bytes: Uint8Array): boolean {
   const words = bytes.byteOffset % 8 === 0 && bytes.byteLength % 8 === 0 ? new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8) : bytes;
   for (let i = 0; i < words.length; i++) if (words[i]) return false;
+  return true;
+}
+
+/**
+ * A set of 16-byte hashes held by reference, keyed by their first 48 bits as a number (building a
+ * string key per page was a tenth of a full checkpoint's pause); hashes sharing those bits are
+ * told apart by a full comparison.
+ */
+export class HashSet {
+  private readonly byPrefix = new Map<number, Uint8Array[]>();
+  private count = 0;
+
+  /** Add `hash` (kept by reference: it must not change); false when an equal one was there. */
+  add(hash: Uint8Array): boolean {
+    const key = prefixOf(hash);
+    const same = this.byPrefix.get(key);
+    if (!same) {
+      this.byPrefix.set(key, [hash]);
+    } else {
+      if (same.some((h) => equalHashes(h, hash))) return false;
+      same.push(hash);
+    }
+    this.count++;
+    return true;
+  }
+
+  /** True when an equal hash is in the set. */
+  has(hash: Uint8Array): boolean {
+    return this.byPrefix.get(prefixOf(hash))?.some((h) => equalHashes(h, hash)) ?? false;
+  }
+
+  /** Number of hashes held. */
+  get size(): number {
+    return this.count;
+  }
+}
+
+function prefixOf(h: Uint8Array): number {
+  return h[0] * 2 ** 40 + h[1] * 2 ** 32 + ((h[2] << 24) >>> 0) + ((h[3] << 16) | (h[4] << 8) | h[5]);
+}
+
+function equalHashes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < HASH_BYTES; i++) if (a[i] !== b[i]) return false;
   return true;
 }
