@@ -21,7 +21,15 @@ export interface NativeMemory {
   cc_mem_image_close(fd: number): void;
   cc_mem_diverged(base: unknown, candidates: Uint32Array, words: number, out: Uint32Array): number;
   cc_mem_copy_pages(dst: unknown, src: unknown, pages: Uint32Array, words: number): void;
-  cc_hash_pages(base: Uint8Array, pages: Uint32Array | null, n: number, hashes: Uint8Array, zero: Uint8Array | null, copies: Uint8Array | null, threads: number): number | bigint;
+  cc_hash_pages(
+    base: Uint8Array,
+    pages: Uint32Array | null,
+    n: number,
+    hashes: Uint8Array,
+    zero: Uint8Array | null,
+    copies: Uint8Array | null,
+    threads: number,
+  ): number | bigint;
 }
 
 let lib: NativeMemory | undefined;
@@ -39,7 +47,9 @@ export function nativeMemory(): NativeMemory {
     cc_mem_image_close: h.func('void cc_mem_image_close(int fd)'),
     cc_mem_diverged: h.func('int64_t cc_mem_diverged(const void *base, const uint32_t *candidates, uint64_t words, uint32_t *out)'),
     cc_mem_copy_pages: h.func('void cc_mem_copy_pages(void *dst, const void *src, const uint32_t *pages, uint64_t words)'),
-    cc_hash_pages: h.func('int64_t cc_hash_pages(const uint8_t *base, const uint32_t *pages, uint32_t n, uint8_t *hashes, uint8_t *zero, uint8_t *copies, int threads)'),
+    cc_hash_pages: h.func(
+      'int64_t cc_hash_pages(const uint8_t *base, const uint32_t *pages, uint32_t n, uint8_t *hashes, uint8_t *zero, uint8_t *copies, int threads)',
+    ),
   } as NativeMemory;
   return lib;
 }

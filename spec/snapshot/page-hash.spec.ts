@@ -33,7 +33,10 @@ describe('page hashing', () => {
       assert.equal(zero[i], isZero ? 1 : 0, `zero flag of page ${p}`);
       if (isZero) {
         assert.deepEqual(out.subarray(i * 16, (i + 1) * 16), new Uint8Array(16));
-        assert.ok(copies.subarray(i * PAGE, (i + 1) * PAGE).every((b) => b === 0), 'a zero page is not copied');
+        assert.ok(
+          copies.subarray(i * PAGE, (i + 1) * PAGE).every((b) => b === 0),
+          'a zero page is not copied',
+        );
       } else {
         assert.deepEqual(out.subarray(i * 16, (i + 1) * 16), hashBytes(bytes), `hash of page ${p}`);
         assert.deepEqual(copies.subarray(i * PAGE, (i + 1) * PAGE), bytes, `copy of page ${p}`);
