@@ -1,5 +1,4 @@
 /** `clonecloud bench fsscan`: the paper's hardware-augmentation experiment, as a table, JSON and a chart. */
-import { SingleBar } from 'cli-progress';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CloneCloudError, UsageError } from '../errors';
@@ -10,6 +9,7 @@ import { formatSeconds } from '../model/run-summary';
 import { benchCores, BenchCoresOptions } from './bench-cores';
 import { benchOffload, OffloadBenchCliOptions } from './bench-offload';
 import { printJson, table } from './output';
+import { instructionBar } from './progress-bar';
 
 /** Options of `bench fsscan` (and, through OffloadBenchCliOptions, `bench offload`). */
 export interface BenchOptions extends OffloadBenchCliOptions, BenchCoresOptions {
@@ -51,10 +51,9 @@ export async function benchCommand(name: string, opts: BenchOptions): Promise<nu
   const outDir = path.resolve(opts.out ?? path.join('bench-results', runtime === 'c' ? `fsscan-${entries}` : `fsscan-${runtime}-${entries}`));
   // A managed-runtime scan is shown beside the C scan, measured in the same run.
   const runtimes: Runtime[] = runtime === 'c' ? ['c'] : [runtime, 'c'];
-  const ladders = runtimes.map((r, i) => ({
-    runtime: r,
-    results: runLadder(r, configs, entries, runtimes.length > 1 ? `${i + 1}/${runtimes.length} ${r}` : undefined),
-  }));
+  const ladders = [];
+  for (const [i, r] of runtimes.entries())
+    ladders.push({ runtime: r, results: await runLadder(r, configs, entries, runtimes.length > 1 ? `${i + 1}/${runtimes.length} ${r}` : undefined) });
   const results = ladders[0].results;
   const summaries = new Set(ladders.flatMap((l) => l.results.map((r) => r.summary)));
   if (summaries.size !== 1) throw new CloneCloudError(`the scan printed different summaries on different rows: ${[...summaries].join(' | ')}`);
@@ -77,8 +76,8 @@ export async function benchCommand(name: string, opts: BenchOptions): Promise<nu
 }
 
 /** Run the scan of `runtime` on every configuration, with a progress bar (or lines) on stderr. */
-function runLadder(runtime: Runtime, configs: Configuration[], entries: number, stage?: string): ScanResult[] {
-  const bar = process.stderr.isTTY ? new SingleBar({ format: '{label} |{bar}| {value}M instructions', clearOnComplete: true, hideCursor: true }) : undefined;
+async function runLadder(runtime: Runtime, configs: Configuration[], entries: number, stage?: string): Promise<ScanResult[]> {
+  const bar = await instructionBar();
   const rows = [];
   for (const [i, c] of configs.entries()) {
     const label = `${stage ? `${stage}: ` : ''}[${i + 1}/${configs.length}] ${c.label}`;

@@ -1,5 +1,4 @@
 /** `clonecloud bench cores`: the parallel image's modelled time on 1, 2, 4, 8 and 16 cores. */
-import { SingleBar } from 'cli-progress';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CloneCloudError, UsageError } from '../errors';
@@ -8,6 +7,7 @@ import { DEFAULT_CORE_COUNTS, parallelImageDir, runOnCores, withScaling } from '
 import { findProfile } from '../model/profiles';
 import { formatSeconds } from '../model/run-summary';
 import { printJson, table } from './output';
+import { instructionBar } from './progress-bar';
 
 /** Options of `bench cores`. */
 export interface BenchCoresOptions {
@@ -32,7 +32,7 @@ export async function benchCores(opts: BenchCoresOptions): Promise<number> {
   const counts = coreCounts(opts.cores);
   const profile = findProfile(opts.coresProfile ?? 'dell-t7400', opts.profileFile);
   const outDir = path.resolve(opts.out ?? path.join('bench-results', 'cores'));
-  const bar = process.stderr.isTTY ? new SingleBar({ format: '{label} |{bar}| {value}M instructions', clearOnComplete: true, hideCursor: true }) : undefined;
+  const bar = await instructionBar();
   const rows = [];
   for (const [i, cores] of counts.entries()) {
     const label = `[${i + 1}/${counts.length}] ${cores} core${cores === 1 ? '' : 's'}`;

@@ -1,6 +1,4 @@
 /** Bar charts as SVG files, drawn by Vega-Lite (rendered headless, no browser or canvas). */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
 
 /** One bar. */
 export interface Bar {
@@ -12,6 +10,8 @@ export interface Bar {
 
 /** A horizontal bar chart of `bars`, each labelled with its value. */
 export async function barChartSvg(title: string, axis: string, bars: Bar[]): Promise<string> {
+  // Loaded on first use: Vega takes longer to load than the rest of the command line together.
+  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   const spec = vl.compile({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
