@@ -55,4 +55,9 @@ export interface SnapshotSink {
    * follow its parent at once. The caller must not change `pages` afterwards.
    */
   commitAsync(record: SnapshotRecord, pages: PutPage[]): Promise<unknown>;
+  /**
+   * True when the sink copies the pages of a commit and keeps no reference to their buffers once
+   * commit has returned or commitAsync has settled: capture may then reuse those buffers.
+   */
+  readonly copiesPages?: boolean;
 }

@@ -38,6 +38,8 @@ const MAX_ID_LENGTH = 200;
 /** The on-disk store of checkpoints and the pages they reference: a snapshot sink and source. */
 export class CheckpointStore implements SnapshotSink, SnapshotSource {
   private closed = false;
+  /** A commit puts every page into LMDB (which copies it) inside its write transaction. */
+  readonly copiesPages = true;
 
   private constructor(
     private readonly dbs: StoreDbs,

@@ -227,6 +227,30 @@ describe('checkpoint: capture and restore', function () {
     collect();
   });
 
+  it('pipelined background captures each restore the memory they captured (copy buffers are reused only once committed)', async () => {
+    const r = bootImage('compute', ['1']);
+    const ck = new Checkpointer(store, r.machine);
+    const taken: { id: string; memory: string; committed: Promise<void> }[] = [];
+    for (let i = 1; i <= 6; i++) {
+      if (r.machine.run(BigInt(i) * 3_000_000n) !== 'budget') break;
+      const c = ck.captureAsync();
+      taken.push({ id: c.id, memory: memoryDigest(r.machine.space), committed: c.committed });
+      // Every other capture waits for its commit, so later ones reuse its buffer; the rest queue.
+      if (i % 2 === 0) await c.committed;
+    }
+    await Promise.all(taken.map((t) => t.committed));
+    r.machine.close();
+    collect();
+    assert.ok(taken.length >= 4, 'compute ran long enough for the captures');
+    assert.equal(store.verify().ok, true);
+    for (const t of taken) {
+      const back = restoreCheckpoint(store, t.id, { stdout: () => undefined, stderr: () => undefined, warn: () => undefined });
+      assert.equal(memoryDigest(back.machine.space), t.memory, `checkpoint ${t.id}`);
+      back.machine.close();
+    }
+    collect();
+  });
+
   it('applies deltas as a merge of sorted tables', () => {
     const h = (n: number) => new Uint8Array(16).fill(n);
     const cat = (...xs: Uint8Array[]) => Uint8Array.from(xs.flatMap((x) => [...x]));
