@@ -167,17 +167,18 @@ export class Checkpointer {
     const id = checkpointId(this.run, this.lastNumber + 1);
     let dedupHits = 0;
     const copies = new CopyArena();
+    const mapped = Uint32Array.from(candidates.filter((p) => space.perms[p] & PAGE_MAPPED));
+    const held = this.sink.pagePresence?.(mapped.length) ?? ((h: Uint8Array) => this.sink.hasPage(h));
     // `owned`: the bytes and hash are private copies already (the batch hashing made them).
     const consider = (bytes: Uint8Array, hash: Uint8Array, owned = false): void => {
       const key = owned ? hash : copies.copy(hash);
       if (!seen.add(key)) return;
-      if (this.sink.hasPage(hash)) dedupHits++;
+      if (held(hash)) dedupHits++;
       // Copied: the sink cannot take views of the memory that backs the guest, which runs on.
       else newPages.push([key, owned ? bytes : copies.copy(bytes)]);
     };
     const setPages: number[] = [];
     const removed: number[] = [];
-    const mapped = Uint32Array.from(candidates.filter((p) => space.perms[p] & PAGE_MAPPED));
     const copied = this.copies.take(mapped.length * PAGE_SIZE);
     const { hashes, zero } = hashAndCopy(space, mapped, copied);
     const drop = (p: number): void => {

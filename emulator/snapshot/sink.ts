@@ -43,6 +43,12 @@ export interface ParentBaseline {
 export interface SnapshotSink {
   /** True when a page with this hash is already held (capture then does not put it). */
   hasPage(hash: Uint8Array): boolean;
+  /**
+   * A test of which pages are held, for a capture about to ask about `count` of them; a sink that
+   * can answer many questions faster at once than one by one implements it (capture falls back
+   * to hasPage).
+   */
+  pagePresence?(count: number): (hash: Uint8Array) => boolean;
   /** True when checkpoint `id` is already held. */
   has(id: string): boolean;
   /** What an increment against checkpoint `id` builds on. */

@@ -5,7 +5,7 @@
  * page write, so a process killed at any moment leaves the store as it was before or after.
  * Layout: see store-env.ts.
  */
-import { HASH_BYTES, hashHex, isZero } from '../snapshot/page-hash';
+import { HASH_BYTES, hashHex, HashSet, isZero } from '../snapshot/page-hash';
 import { decodeDelta, decodePageTable, encodePageTable, isDelta, MAX_DELTA_DEPTH, PageTable } from '../snapshot/page-table';
 import { StoreDamageError, StoreError } from '../snapshot/errors';
 import { ParentBaseline, SnapshotRecord, SnapshotSink } from '../snapshot/sink';
@@ -54,6 +54,19 @@ export class CheckpointStore implements SnapshotSink, SnapshotSource {
   /** True when a page with this hash is stored. */
   hasPage(hash: Uint8Array): boolean {
     return this.live().pages.doesExist(hashKey(hash));
+  }
+
+  /**
+   * When the store holds fewer pages than a capture is about to ask about, its page keys are read
+   * once into memory (a lookup costs about as much as reading a key); otherwise pages are looked
+   * up one by one. A first checkpoint into a new store then asks LMDB nothing per page.
+   */
+  pagePresence(count: number): (hash: Uint8Array) => boolean {
+    const dbs = this.live();
+    if (readCounters(dbs).pages >= count) return (hash) => this.hasPage(hash);
+    const held = new HashSet();
+    for (const key of dbs.pages.getKeys()) held.add(new Uint8Array(key.buffer, key.byteOffset, key.byteLength).slice());
+    return (hash) => held.has(hash);
   }
 
   /** True when checkpoint `id` exists. */

@@ -82,6 +82,20 @@ describe('checkpoint store', () => {
     store.close();
   });
 
+  it('answers which pages it holds the same way whether it reads its keys once or looks each up', () => {
+    const store = CheckpointStore.open(tmpStoreDir());
+    const [a, b, c] = [makePage(7, 0), makePage(7, 1), makePage(7, 2)];
+    commitPages(store, 'p1', null, [a, b]);
+    const hash = (page: Uint8Array) => hashBytes(page);
+    // Asked about more pages than it holds, it reads its keys; about fewer, it looks each up.
+    for (const presence of [store.pagePresence(100), store.pagePresence(1)]) {
+      assert.equal(presence(hash(a)), true);
+      assert.equal(presence(hash(b)), true);
+      assert.equal(presence(hash(c)), false);
+    }
+    store.close();
+  });
+
   it('never stores an all-zero page, and a refused commit leaves nothing behind', () => {
     const store = CheckpointStore.open(tmpStoreDir());
     const { record, newPages } = buildCheckpoint('z', null, [makePage(6, 0)]);
