@@ -26,7 +26,7 @@ enum {
     C_INSNS = 0,       /* instructions executed (counted at block entry) */
     C_BUDGET = 1,      /* never run past this many instructions */
     C_STOPPED = 2,     /* set to 1 when the budget stopped emulation */
-    /* slot 3 is free */
+    C_BLOCKS = 3,      /* translated blocks entered (and counted) */
     C_TLB_FILLS = 4,   /* software-TLB misses served */
     C_DIRTY_MARKS = 5, /* clean pages made dirty by guest writes */
     C_FAULT_ADDR = 6,  /* last address refused by the TLB fill */
@@ -105,6 +105,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     if (__builtin_expect(st->finder != NULL, 0))
         finder_note(st->finder, (uint32_t)addr, c[C_INSNS]);
     c[C_INSNS] = total;
+    c[C_BLOCKS]++;
 }
 
 /* CPSR's IT (Thumb If-Then) bits: IT[1:0] at 26:25, IT[7:2] at 15:10. */

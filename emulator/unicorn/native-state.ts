@@ -7,6 +7,7 @@ const enum Slot {
   Insns = 0,
   Budget = 1,
   Stopped = 2,
+  Blocks = 3,
   TlbFills = 4,
   DirtyMarks = 5,
   FaultAddr = 6,
@@ -42,6 +43,11 @@ export class NativeCounters {
   /** True when the last stop was caused by the budget. */
   get budgetStopped(): boolean {
     return this.slots[Slot.Stopped] !== 0n;
+  }
+
+  /** Translated blocks entered (with instruction counting on): instructions / blocks is the mean block size. */
+  get blocks(): bigint {
+    return this.slots[Slot.Blocks];
   }
 
   /** Software-TLB misses served by the native callback. */
