@@ -229,6 +229,7 @@ export class Checkpointer {
       : encodePageTable(this.table.toPageTable());
     const zeroPages = zeroRuns(space.touched, this.table.present, this.table.referred);
     const consoles = m.consoles();
+    const filePages = this.table.referred.count();
     const manifest: CheckpointManifest = {
       version: SNAPSHOT_VERSION,
       id,
@@ -243,8 +244,8 @@ export class Checkpointer {
       ...(spaces ? { spaces } : {}),
       stats: {
         pagesScanned: candidates.length,
-        residentPages: this.table.present.count() + this.table.referred.count(),
-        filePages: this.table.referred.count(),
+        residentPages: this.table.present.count() + filePages,
+        filePages,
         newPages: newPages.length,
         newBytes: newPages.reduce((n, [, b]) => n + b.length, 0),
         dedupHits,

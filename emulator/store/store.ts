@@ -63,7 +63,8 @@ export class CheckpointStore implements SnapshotSink, SnapshotSource {
    */
   pagePresence(count: number): (hash: Uint8Array) => boolean {
     const dbs = this.live();
-    if (readCounters(dbs).pages >= count) return (hash) => this.hasPage(hash);
+    // A few thousand lookups cost less than reading the counters to decide.
+    if (count < 4096 || readCounters(dbs).pages >= count) return (hash) => this.hasPage(hash);
     const held = new HashSet();
     for (const key of dbs.pages.getKeys()) held.add(new Uint8Array(key.buffer, key.byteOffset, key.byteLength).slice());
     return (hash) => held.has(hash);

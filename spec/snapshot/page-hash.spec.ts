@@ -61,7 +61,7 @@ describe('page hashing', () => {
     assert.throws(() => hashPages(mem, Uint32Array.of(0, 1), new Uint8Array(32), undefined, new Uint8Array(PAGE)), /page copies/);
   });
 
-  it('a HashSet tells hashes apart that share their first 48 bits', () => {
+  it('a HashSet tells hashes apart that share their first 32 bits', () => {
     const set = new HashSet();
     const a = new Uint8Array(16).fill(7);
     const b = a.slice();
