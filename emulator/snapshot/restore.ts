@@ -14,8 +14,8 @@ import { displayName } from '../vfs/path';
 import { LayerNodeState, LayerState } from '../vfs/layer-state';
 import { CheckpointError, CheckpointFormatError } from './errors';
 import { CheckpointManifest, VfsRecord } from './manifest';
-import { hashAt } from './page-table';
 import { filePages, mappedFileReader, restoreFilePages } from './file-pages';
+import { readPagesInto } from './read-pages';
 import { loadCheckpoint, SnapshotSource } from './source';
 
 /** How to restore. */
@@ -58,12 +58,8 @@ export function restoreCheckpoint(source: SnapshotSource, id: string, opts: Rest
     importLayer(machine, manifest, source);
     restoreMachineState(machine, manifest.state);
     const space = machine.space;
-    for (let i = 0; i < table.pages.length; i++) {
-      const page = table.pages[i];
-      const bytes = source.readPage(hashAt(table, i), { checkpoint: id, page });
-      space.bytes.set(bytes, page * PAGE_SIZE);
-      space.touched.set(page);
-    }
+    readPagesInto(source, id, table.hashes, table.pages, space.bytes);
+    for (let i = 0; i < table.pages.length; i++) space.touched.set(table.pages[i]);
     restoreFilePages(space, manifest.state.regions, id);
     markZeroPages(machine, manifest);
     restoreOtherSpaces(machine, manifest, source);
