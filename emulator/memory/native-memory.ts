@@ -30,6 +30,8 @@ export interface NativeMemory {
     copies: Uint8Array | null,
     threads: number,
   ): number | bigint;
+  cc_prefault_start(base: Uint8Array, pages: Uint32Array, n: number): unknown;
+  cc_prefault_join(handle: unknown): number;
 }
 
 let lib: NativeMemory | undefined;
@@ -50,6 +52,8 @@ export function nativeMemory(): NativeMemory {
     cc_hash_pages: h.func(
       'int64_t cc_hash_pages(const uint8_t *base, const uint32_t *pages, uint32_t n, uint8_t *hashes, uint8_t *zero, uint8_t *copies, int threads)',
     ),
+    cc_prefault_start: h.func('void *cc_prefault_start(const uint8_t *base, const uint32_t *pages, uint32_t n)'),
+    cc_prefault_join: h.func('int cc_prefault_join(void *handle)'),
   } as NativeMemory;
   return lib;
 }

@@ -11,10 +11,11 @@ import { PAGE_MAPPED, PAGE_SIZE, PROT_EXEC } from '../memory/address-space';
 import { PageBitmap } from '../memory/page-bitmap';
 import { CheckpointError } from './errors';
 import { CheckpointManifest } from './manifest';
-import { HASH_BYTES, hashInto } from './page-hash';
+import { HASH_BYTES, hashPages } from './page-hash';
 import { forEachDifference, hashAt, PageTable } from './page-table';
 import { importLayer, markZeroPages, profileMismatch } from './restore';
 import { filePages, mappedFileReader } from './file-pages';
+import { readPagesInto } from './read-pages';
 import { loadCheckpoint, SnapshotSource } from './source';
 
 /** How to apply. */
@@ -79,13 +80,20 @@ export function applyCheckpointLive(machine: Machine, source: SnapshotSource, id
   const fromFile = new Map(fromFiles.map((fp) => [fp.page, fp]));
   const want = new Map<number, number>();
   table.pages.forEach((p, i) => want.set(p, i));
-  const scratch = new Uint8Array(HASH_BYTES);
   let checked = 0;
   let written = 0;
   let zeroed = 0;
   const codeChanged: number[] = [];
-  for (const p of candidates.pages()) {
+  const reads: number[] = [];
+  // What the resident candidates hold now, hashed in one native batch.
+  const list = candidates.pages();
+  const resident = Uint32Array.from(list.filter((p) => space.touched.has(p)));
+  const current = new Uint8Array(resident.length * HASH_BYTES);
+  hashPages(space.bytes, resident, current);
+  let r = 0;
+  for (const p of list) {
     checked++;
+    const held = r < resident.length && resident[r] === p ? current.subarray(r * HASH_BYTES, ++r * HASH_BYTES) : undefined;
     const bytes = space.bytes.subarray(p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
     const i = want.get(p);
     const fp = fromFile.get(p);
@@ -96,15 +104,18 @@ export function applyCheckpointLive(machine: Machine, source: SnapshotSource, id
       zeroed++;
     } else {
       const hash = i !== undefined ? hashAt(table, i) : fp!.hash;
-      if (space.touched.has(p)) {
-        hashInto(bytes, scratch);
-        if (Buffer.compare(scratch, hash) === 0) continue;
-      }
-      bytes.set(i !== undefined ? source.readPage(hash, { checkpoint: id, page: p }) : readFile(fp!));
+      if (held && Buffer.compare(held, hash) === 0) continue;
+      if (i !== undefined) reads.push(i);
+      else bytes.set(readFile(fp!));
       written++;
     }
     if (space.perms[p] & PROT_EXEC && space.perms[p] & PAGE_MAPPED) codeChanged.push(p);
   }
+  // The store's pages go in as one verified batch (candidates come in page order, so `reads` ascends).
+  const readPages = Uint32Array.from(reads, (i) => table.pages[i]);
+  const readHashes = new Uint8Array(reads.length * HASH_BYTES);
+  reads.forEach((i, k) => readHashes.set(hashAt(table, i), k * HASH_BYTES));
+  readPagesInto(source, id, readHashes, readPages, space.bytes);
   // A cold restore's resident pages are exactly the table's (the guest sees their count).
   space.touched.reset();
   for (const p of table.pages) space.touched.set(p);

@@ -176,27 +176,43 @@ export function decodeDelta(bytes: Uint8Array, what: string): PageTableDelta {
   return { base, depth, set: { pages, hashes }, removed: readPages(r) };
 }
 
-/** `base` with `d` applied: a merge of two sorted lists, O(size of both). */
+/**
+ * `base` with `d` applied: a merge of two sorted lists, O(size of both). Runs of base entries
+ * kept as they are are copied whole (a restore applies deltas to tables of 50,000 pages).
+ */
 export function applyDelta(base: PageTable, d: PageTableDelta): PageTable {
-  const gone = new Set(d.removed);
-  const pages: number[] = [];
-  const hashes = new Uint8Array((base.pages.length + d.set.pages.length) * HASH_BYTES);
+  const bp = base.pages;
+  const sp = d.set.pages;
+  const gone = d.removed;
+  const pages = new Uint32Array(bp.length + sp.length);
+  const hashes = new Uint8Array(pages.length * HASH_BYTES);
+  let n = 0;
   let i = 0;
   let j = 0;
-  const push = (p: number, from: Uint8Array, k: number) => {
-    hashes.set(from.subarray(k * HASH_BYTES, (k + 1) * HASH_BYTES), pages.length * HASH_BYTES);
-    pages.push(p);
-  };
-  while (i < base.pages.length || j < d.set.pages.length) {
-    const pb = i < base.pages.length ? base.pages[i] : Infinity;
-    const pd = j < d.set.pages.length ? d.set.pages[j] : Infinity;
-    if (pd <= pb) {
-      push(pd, d.set.hashes, j++);
-      if (pd === pb) i++;
-    } else {
-      if (!gone.has(pb)) push(pb, base.hashes, i);
+  let r = 0;
+  while (i < bp.length || j < sp.length) {
+    const pd = j < sp.length ? sp[j] : Infinity;
+    if (pd <= (i < bp.length ? bp[i] : Infinity)) {
+      if (i < bp.length && bp[i] === pd) i++;
+      hashes.set(d.set.hashes.subarray(j * HASH_BYTES, (j + 1) * HASH_BYTES), n * HASH_BYTES);
+      pages[n++] = pd;
+      j++;
+      continue;
+    }
+    // Base entries below the next set page, minus removed ones, go over as one run.
+    const start = i;
+    while (r < gone.length && gone[r] < bp[i]) r++;
+    while (i < bp.length && bp[i] < pd && !(r < gone.length && gone[r] === bp[i])) {
       i++;
+      while (r < gone.length && i < bp.length && gone[r] < bp[i]) r++;
+    }
+    if (i > start) {
+      pages.set(bp.subarray(start, i), n);
+      hashes.set(base.hashes.subarray(start * HASH_BYTES, i * HASH_BYTES), n * HASH_BYTES);
+      n += i - start;
+    } else {
+      i++; // removed
     }
   }
-  return { pages: Uint32Array.from(pages), hashes: hashes.slice(0, pages.length * HASH_BYTES) };
+  return { pages: pages.slice(0, n), hashes: hashes.slice(0, n * HASH_BYTES) };
 }

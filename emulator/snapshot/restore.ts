@@ -10,12 +10,13 @@ import { restoreMachineState, spacesOf } from '../machine/machine-state';
 import { Machine } from '../machine/machine';
 import { DEFAULT_STORAGE_BYTES, DeviceProfile } from '../model/profiles';
 import { PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
+import { prefaultPages } from '../memory/prefault';
 import { displayName } from '../vfs/path';
 import { LayerNodeState, LayerState } from '../vfs/layer-state';
 import { CheckpointError, CheckpointFormatError } from './errors';
 import { CheckpointManifest, VfsRecord } from './manifest';
-import { hashAt } from './page-table';
 import { filePages, mappedFileReader, restoreFilePages } from './file-pages';
+import { readPagesInto } from './read-pages';
 import { loadCheckpoint, SnapshotSource } from './source';
 
 /** How to restore. */
@@ -58,12 +59,14 @@ export function restoreCheckpoint(source: SnapshotSource, id: string, opts: Rest
     importLayer(machine, manifest, source);
     restoreMachineState(machine, manifest.state);
     const space = machine.space;
-    for (let i = 0; i < table.pages.length; i++) {
-      const page = table.pages[i];
-      const bytes = source.readPage(hashAt(table, i), { checkpoint: id, page });
-      space.bytes.set(bytes, page * PAGE_SIZE);
-      space.touched.set(page);
+    // Allocating the fresh pages on another core while the store is read here.
+    const prefaulted = prefaultPages(space.bytes, table.pages);
+    try {
+      readPagesInto(source, id, table.hashes, table.pages, space.bytes);
+    } finally {
+      prefaulted();
     }
+    for (let i = 0; i < table.pages.length; i++) space.touched.set(table.pages[i]);
     restoreFilePages(space, manifest.state.regions, id);
     markZeroPages(machine, manifest);
     restoreOtherSpaces(machine, manifest, source);

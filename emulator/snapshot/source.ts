@@ -24,6 +24,12 @@ export interface SnapshotSource {
   readTable(id: string): PageTable;
   /** Page or block bytes, verified against `hash`; fails naming `context` when missing or altered. */
   readPage(hash: Uint8Array, context?: PageContext): Uint8Array;
+  /**
+   * Optional fast path of read-pages.ts: copy the bytes of pages `pages[i]` (hash at 16 i of
+   * `hashes`) of `checkpoint` into `memory` at page `pages[i]`, NOT verified (the caller hashes
+   * them all at once); fails like readPage when a page is missing.
+   */
+  copyPagesInto?(hashes: Uint8Array, pages: Uint32Array, memory: Uint8Array, checkpoint: string): void;
 }
 
 /** A checkpoint's manifest (format-checked) and full page table. */

@@ -5,6 +5,7 @@
  * page write, so a process killed at any moment leaves the store as it was before or after.
  * Layout: see store-env.ts.
  */
+import { PAGE_SIZE } from '../memory/address-space';
 import { HASH_BYTES, hashHex, HashSet, isZero } from '../snapshot/page-hash';
 import { decodeDelta, decodePageTable, encodePageTable, isDelta, MAX_DELTA_DEPTH, PageTable } from '../snapshot/page-table';
 import { StoreDamageError, StoreError } from '../snapshot/errors';
@@ -166,6 +167,35 @@ export class CheckpointStore implements SnapshotSink, SnapshotSource {
     if (!bytes) throw new StoreDamageError(`${describePage(hash, context)}: missing from the store`);
     if (!matchesHash(bytes, hash)) throw new StoreDamageError(`${describePage(hash, context)}: stored bytes do not match their hash`);
     return bytes;
+  }
+
+  /**
+   * Copy pages into `memory` unverified (see SnapshotSource.copyPagesInto): each is looked up with
+   * lmdb's reused value buffer and copied once, with no allocation per page. A missing page fails
+   * through readPage, naming `checkpoint` and the page.
+   */
+  copyPagesInto(hashes: Uint8Array, pages: Uint32Array, memory: Uint8Array, checkpoint: string): void {
+    const db = this.live().pages;
+    const key = Buffer.alloc(HASH_BYTES);
+    let from: Uint8Array | undefined;
+    for (let i = 0; i < pages.length; i++) {
+      const at = i * HASH_BYTES;
+      for (let b = 0; b < HASH_BYTES; b++) key[b] = hashes[at + b];
+      const value = db.getBinaryFast(key);
+      if (!value) {
+        this.readPage(hashes.subarray(at, at + HASH_BYTES), { checkpoint, page: pages[i] });
+        throw new StoreDamageError(`checkpoint ${checkpoint}: page 0x${pages[i].toString(16)}: missing from the store`);
+      }
+      // lmdb hands back one buffer it reuses, its length set to the value's: view its bytes without a copy.
+      const length = Math.min(value.length, PAGE_SIZE);
+      if (!from || from.buffer !== value.buffer || from.byteOffset !== value.byteOffset || from.byteLength !== length) {
+        from = new Uint8Array(value.buffer, value.byteOffset, length);
+      }
+      const to = pages[i] * PAGE_SIZE;
+      memory.set(from, to);
+      // A short value cannot be a page's; zeros after it keep the batch's verification exact.
+      if (length < PAGE_SIZE) memory.fill(0, to + length, to + PAGE_SIZE);
+    }
   }
 
   /** Re-hash every page and resolve every reference; reports damage, never throws for it. */

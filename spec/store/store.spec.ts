@@ -8,6 +8,7 @@ import { CheckpointStore } from '../../emulator/store/store';
 import { CheckpointFormatError, StoreDamageError, StoreError } from '../../emulator/snapshot/errors';
 import { hashBytes, hashHex, HASH_BYTES, initHashing } from '../../emulator/snapshot/page-hash';
 import { decodePageTable, hashAt } from '../../emulator/snapshot/page-table';
+import { readPagesInto } from '../../emulator/snapshot/read-pages';
 import { buildCheckpoint, makePage } from './store-worker';
 
 const WORKER = path.join(__dirname, 'store-worker.js');
@@ -219,6 +220,44 @@ describe('checkpoint store', () => {
     ]);
     assert.equal(report.pagesChecked, 4);
     assert.deepEqual(seen.slice(-2), [7, 7]);
+    store.close();
+  });
+
+  it('reads a batch of pages into memory verified, naming the checkpoint and page of a flipped byte or a missing page', () => {
+    const dir = tmpStoreDir();
+    const marker = Buffer.from('<<clonecloud batch damage marker>>');
+    const victim = makePage(9, 1);
+    marker.copy(victim, 2000);
+    const pages = [makePage(9, 0), victim, makePage(9, 2), makePage(9, 3)];
+    let store = CheckpointStore.open(dir);
+    commitPages(store, 'b1', null, pages);
+    const t = decodePageTable(store.pageTable('b1'), 'b1');
+    const memory = new Uint8Array((t.pages[t.pages.length - 1] + 1) * 4096);
+    readPagesInto(store, 'b1', t.hashes, t.pages, memory);
+    t.pages.forEach((p, i) => assert.deepEqual(Buffer.from(memory.subarray(p * 4096, (p + 1) * 4096)), pages[i]));
+    store.close();
+
+    const file = path.join(dir, 'data.mdb');
+    const data = fs.readFileSync(file);
+    const at = data.indexOf(marker);
+    assert.ok(at >= 0 && data.indexOf(marker, at + 1) < 0, 'marker stored exactly once');
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, Buffer.from([data[at + 3] ^ 0x10]), 0, 1, at + 3);
+    fs.closeSync(fd);
+
+    store = CheckpointStore.open(dir);
+    const hash = hashBytes(victim);
+    assert.throws(
+      () => readPagesInto(store, 'b1', t.hashes, t.pages, new Uint8Array(memory.length)),
+      (e: Error) => e instanceof StoreDamageError && e.message === `checkpoint b1: page 0x1 (hash ${hashHex(hash)}): stored bytes do not match their hash`,
+    );
+    const unknown = new Uint8Array(t.hashes);
+    unknown[3 * HASH_BYTES] ^= 1;
+    assert.throws(
+      () => readPagesInto(store, 'b1', unknown, t.pages, new Uint8Array(memory.length)),
+      (e: Error) =>
+        e instanceof StoreDamageError && e.message === `checkpoint b1: page 0x3 (hash ${hashHex(unknown.subarray(48, 64))}): missing from the store`,
+    );
     store.close();
   });
 
