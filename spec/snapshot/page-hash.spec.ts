@@ -61,6 +61,33 @@ describe('page hashing', () => {
     assert.throws(() => hashPages(mem, Uint32Array.of(0, 1), new Uint8Array(32), undefined, new Uint8Array(PAGE)), /page copies/);
   });
 
+  it('a HashSet agrees with a set of hex strings over thousands of hashes, duplicates and near-misses', () => {
+    const set = new HashSet();
+    const reference = new Set<string>();
+    const pool = Array.from({ length: 3000 }, () => new Uint8Array(crypto.randomBytes(16)));
+    // Same first 32 bits as a pooled hash, different elsewhere.
+    for (let i = 0; i < 200; i++) {
+      const twin = pool[i].slice();
+      twin[9] ^= 0xff;
+      pool.push(twin);
+    }
+    for (let round = 0; round < 3; round++) {
+      for (const h of pool) {
+        const hex = Buffer.from(h).toString('hex');
+        assert.equal(set.add(h), !reference.has(hex));
+        reference.add(hex);
+      }
+    }
+    assert.equal(set.size, reference.size);
+    for (const h of pool) assert.equal(set.has(h), true);
+    assert.equal(set.has(new Uint8Array(crypto.randomBytes(16))), false);
+    // The set holds copies: changing the caller's array afterwards changes nothing.
+    const h = pool[0];
+    const before = h.slice();
+    h.fill(1);
+    assert.equal(set.has(before), true);
+  });
+
   it('a HashSet tells hashes apart that share their first 32 bits', () => {
     const set = new HashSet();
     const a = new Uint8Array(16).fill(7);
