@@ -28,8 +28,15 @@ typedef struct {
 static void *prefault_run(void *arg) {
     prefault_t *p = arg;
     for (uint32_t i = 0; i < p->count; i++) {
-        uint8_t *at = p->base + (uint64_t)p->runs[2 * i] * PREFAULT_PAGE;
-        if (madvise(at, (uint64_t)p->runs[2 * i + 1] * PREFAULT_PAGE, MADV_POPULATE_WRITE) != 0) {
+        /* madvise takes whole host pages: a base that is not page-aligned (an ArrayBuffer's) leaves
+         * out the partial pages at either end, which the caller's writes fault in as usual. */
+        uintptr_t from = (uintptr_t)(p->base + (uint64_t)p->runs[2 * i] * PREFAULT_PAGE);
+        uintptr_t to = from + (uint64_t)p->runs[2 * i + 1] * PREFAULT_PAGE;
+        from = (from + PREFAULT_PAGE - 1) & ~(uintptr_t)(PREFAULT_PAGE - 1);
+        to &= ~(uintptr_t)(PREFAULT_PAGE - 1);
+        if (to <= from)
+            continue;
+        if (madvise((void *)from, to - from, MADV_POPULATE_WRITE) != 0) {
             /* Not supported, or no memory: the caller's own writes fault the pages in instead. */
             p->failed = 1;
             break;

@@ -5,7 +5,7 @@
 import { CloneCloudError, GuestFault, GuestFaultInfo } from '../errors';
 import { parseElf } from '../elf/elf-parser';
 import { AddressSpace, PAGE_SIZE } from '../memory/address-space';
-import { PageBitmap } from '../memory/page-bitmap';
+import { listPages, orInto, PageBitmap } from '../memory/page-bitmap';
 import { mapsText } from '../memory/maps-text';
 import { bytesInput, ConsoleStream, InputSource } from '../kernel/console';
 import { FdTable } from '../kernel/fd-table';
@@ -686,11 +686,7 @@ export class Machine {
    * bitmap (a checkpoint store's capture, a clone's replicator) still sees them.
    */
   rearmDirtyTracking(): void {
-    const dirty = this.space.dirty.words;
-    for (const ledger of this.ledgers) {
-      const w = ledger.words;
-      for (let i = 0; i < dirty.length; i++) if (dirty[i]) w[i] |= dirty[i];
-    }
+    for (const ledger of this.ledgers) orInto(ledger, this.space.dirty);
     this.space.dirty.reset();
     this.engine.flushTlb();
   }
@@ -706,20 +702,7 @@ export class Machine {
     this.ledgers.add(ledger);
     const dirty = this.space.dirty;
     return {
-      pages: () => {
-        const out: number[] = [];
-        const a = ledger.words;
-        const b = dirty.words;
-        for (let i = 0; i < a.length; i++) {
-          let w = (a[i] | b[i]) >>> 0;
-          while (w !== 0) {
-            const bit = 31 - Math.clz32(w & -w);
-            out.push(i * 32 + bit);
-            w = (w & (w - 1)) >>> 0;
-          }
-        }
-        return out;
-      },
+      pages: () => listPages(ledger, dirty),
       clear: () => ledger.reset(),
       close: () => void this.ledgers.delete(ledger),
     };

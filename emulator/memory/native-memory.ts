@@ -21,6 +21,9 @@ export interface NativeMemory {
   cc_mem_image_close(fd: number): void;
   cc_mem_diverged(base: unknown, candidates: Uint32Array, words: number, out: Uint32Array): number;
   cc_mem_copy_pages(dst: unknown, src: unknown, pages: Uint32Array, words: number): void;
+  cc_bits_count(words: Uint32Array, n: number): number | bigint;
+  cc_bits_list(a: Uint32Array, b: Uint32Array | null, c: Uint32Array | null, d: Uint32Array | null, n: number, out: Uint32Array, cap: number): number | bigint;
+  cc_bits_or(dst: Uint32Array, src: Uint32Array, n: number): void;
   cc_hash_pages(
     base: Uint8Array,
     pages: Uint32Array | null,
@@ -49,6 +52,11 @@ export function nativeMemory(): NativeMemory {
     cc_mem_image_close: h.func('void cc_mem_image_close(int fd)'),
     cc_mem_diverged: h.func('int64_t cc_mem_diverged(const void *base, const uint32_t *candidates, uint64_t words, uint32_t *out)'),
     cc_mem_copy_pages: h.func('void cc_mem_copy_pages(void *dst, const void *src, const uint32_t *pages, uint64_t words)'),
+    cc_bits_count: h.func('int64_t cc_bits_count(const uint32_t *words, uint64_t n)'),
+    cc_bits_list: h.func(
+      'int64_t cc_bits_list(const uint32_t *a, const uint32_t *b, const uint32_t *c, const uint32_t *d, uint64_t n, uint32_t *out, uint64_t cap)',
+    ),
+    cc_bits_or: h.func('void cc_bits_or(uint32_t *dst, const uint32_t *src, uint64_t n)'),
     cc_hash_pages: h.func(
       'int64_t cc_hash_pages(const uint8_t *base, const uint32_t *pages, uint32_t n, uint8_t *hashes, uint8_t *zero, uint8_t *copies, int threads)',
     ),

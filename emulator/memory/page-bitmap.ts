@@ -1,7 +1,15 @@
 /**
  * A bitmap with one bit per 4 KiB guest page, stored in a SharedArrayBuffer so the native hooks
- * (dirty tracking) and JS read and write the same bits without copying.
+ * (dirty tracking) and JS read and write the same bits without copying. Whole-bitmap passes over
+ * large bitmaps run natively (native/page-bits.c): a guest's bitmaps are 32,768 words, and until
+ * V8 has compiled a loop over them each pass costs about a millisecond.
  */
+import { nativeMemory } from './native-memory';
+
+/** Bitmaps at least this many words long are passed over natively. */
+const NATIVE_WORDS = 1024;
+
+/** One bit per page, shared with the native hooks. */
 export class PageBitmap {
   readonly words: Uint32Array;
 
@@ -46,6 +54,7 @@ export class PageBitmap {
 
   /** Number of set bits. */
   count(): number {
+    if (this.words.length >= NATIVE_WORDS) return Number(nativeMemory().cc_bits_count(this.words, this.words.length));
     let n = 0;
     for (let i = 0; i < this.words.length; i++) n += popcount(this.words[i]);
     return n;
@@ -69,6 +78,7 @@ export class PageBitmap {
 
   /** The set pages, ascending. Skips empty words, so cost follows the set, not the size. */
   pages(): number[] {
+    if (this.words.length >= NATIVE_WORDS) return listPages(this);
     const out: number[] = [];
     for (let i = 0; i < this.words.length; i++) {
       let w = this.words[i];
@@ -80,6 +90,33 @@ export class PageBitmap {
     }
     return out;
   }
+}
+
+/** Add every page set in `other` (same size) to this bitmap. */
+export function orInto(dst: PageBitmap, other: PageBitmap): void {
+  if (dst.words.length !== other.words.length) throw new RangeError('orInto: bitmaps of different sizes');
+  if (dst.words.length >= NATIVE_WORDS) {
+    nativeMemory().cc_bits_or(dst.words, other.words, dst.words.length);
+    return;
+  }
+  for (let i = 0; i < dst.words.length; i++) dst.words[i] |= other.words[i];
+}
+
+/** The pages set in `set` or in `or`, and in neither of `minus`, ascending (bitmaps of one size). */
+export function listPages(set: PageBitmap, or?: PageBitmap, ...minus: PageBitmap[]): number[] {
+  const n = set.words.length;
+  for (const b of [or, ...minus]) if (b && b.words.length !== n) throw new RangeError('listPages: bitmaps of different sizes');
+  if (minus.length > 2) throw new RangeError('listPages: at most two bitmaps to leave out');
+  const lib = nativeMemory();
+  const list = (out: Uint32Array) =>
+    Number(lib.cc_bits_list(set.words, or?.words ?? null, minus[0]?.words ?? null, minus[1]?.words ?? null, n, out, out.length));
+  let out = new Uint32Array(4096);
+  const total = list(out);
+  if (total > out.length) {
+    out = new Uint32Array(total);
+    list(out);
+  }
+  return Array.from(out.subarray(0, total));
 }
 
 function popcount(w: number): number {

@@ -10,7 +10,8 @@ import * as crypto from 'crypto';
 import { saveMachineState, spacesOf } from '../machine/machine-state';
 import { DirtyLedger, Machine } from '../machine/machine';
 import { AddressSpace, PAGE_COUNT, PAGE_MAPPED, PAGE_SIZE } from '../memory/address-space';
-import { PageBitmap } from '../memory/page-bitmap';
+import { listPages, PageBitmap } from '../memory/page-bitmap';
+import { prefaultPages } from '../memory/prefault';
 import { CheckpointManifest, SNAPSHOT_VERSION, SpacePages } from './manifest';
 import { collectBlockHashes, vfsRecord } from './files-record';
 import { HASH_BYTES, hashHex, hashPages, HashSet } from './page-hash';
@@ -126,6 +127,7 @@ export class Checkpointer {
   /** Stop following the machine's dirty pages (the checkpointer takes no more captures). */
   close(): void {
     this.ledger.close();
+    this.copies.settle();
   }
 
   /** Capture the stopped machine now and commit it; returns the new checkpoint's id and manifest. */
@@ -402,14 +404,33 @@ class SpareCopies {
   /** Small captures get at least this much, so that the next, slightly larger one fits too. */
   private static readonly MIN_BUFFER = 4 * 2 ** 20;
   private spare: Uint8Array | undefined;
+  /** Waits for the background faulting-in of the room a new buffer has beyond its first use. */
+  private prefaulting: (() => void) | undefined;
 
   /** A buffer of at least `bytes` (its contents are overwritten before use). */
   take(bytes: number): Uint8Array {
+    this.settle();
     const s = this.spare;
     this.spare = undefined;
     if (s && s.byteLength >= bytes) return s.subarray(0, bytes);
     const size = bytes <= SpareCopies.MAX_SPARE ? Math.max(bytes, SpareCopies.MIN_BUFFER) : bytes;
-    return new Uint8Array(size).subarray(0, bytes);
+    const buffer = new Uint8Array(size);
+    // The room beyond this capture's pages is faulted in on another core while the guest runs on,
+    // so that the next capture that reuses the buffer does not take those faults in its pause.
+    const used = Math.ceil(bytes / PAGE_SIZE);
+    const room = size / PAGE_SIZE - used;
+    if (room > 0)
+      this.prefaulting = prefaultPages(
+        buffer,
+        Uint32Array.from({ length: room }, (_, i) => used + i),
+      );
+    return buffer.subarray(0, bytes);
+  }
+
+  /** Wait for any background faulting-in to finish. */
+  settle(): void {
+    this.prefaulting?.();
+    this.prefaulting = undefined;
   }
 
   /** `used` (from take) is free again when `sink` copies the pages it was given. */
@@ -445,21 +466,13 @@ class CopyArena {
   }
 }
 
-/** Runs of pages set in `touched` but not in `present` nor `referred` (written, yet all zeros), a word at a time. */
+/** Runs of pages set in `touched` but not in `present` nor `referred` (written, yet all zeros). */
 function zeroRuns(touched: PageBitmap, present: PageBitmap, referred?: PageBitmap): [number, number][] {
   const runs: [number, number][] = [];
-  const t = touched.words;
-  const p = present.words;
-  const f = referred?.words;
-  for (let i = 0; i < t.length; i++) {
-    let w = (t[i] & ~p[i] & ~(f ? f[i] : 0)) >>> 0;
-    while (w !== 0) {
-      const page = i * 32 + (31 - Math.clz32(w & -w));
-      const last = runs[runs.length - 1];
-      if (last && last[0] + last[1] === page) last[1]++;
-      else runs.push([page, 1]);
-      w = (w & (w - 1)) >>> 0;
-    }
+  for (const page of referred ? listPages(touched, undefined, present, referred) : listPages(touched, undefined, present)) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === page) last[1]++;
+    else runs.push([page, 1]);
   }
   return runs;
 }

@@ -186,15 +186,14 @@ export class CheckpointStore implements SnapshotSink, SnapshotSource {
         this.readPage(hashes.subarray(at, at + HASH_BYTES), { checkpoint, page: pages[i] });
         throw new StoreDamageError(`checkpoint ${checkpoint}: page 0x${pages[i].toString(16)}: missing from the store`);
       }
-      // lmdb hands back one buffer it reuses, its length set to the value's: view its bytes without a copy.
-      const length = Math.min(value.length, PAGE_SIZE);
-      if (!from || from.buffer !== value.buffer || from.byteOffset !== value.byteOffset || from.byteLength !== length) {
-        from = new Uint8Array(value.buffer, value.byteOffset, length);
+      // A value of any other length cannot be a page's: readPage names the damage.
+      if (value.length !== PAGE_SIZE) {
+        this.readPage(hashes.subarray(at, at + HASH_BYTES), { checkpoint, page: pages[i] });
+        throw new StoreDamageError(`checkpoint ${checkpoint}: page 0x${pages[i].toString(16)}: stored value is ${value.length} bytes, not a page`);
       }
-      const to = pages[i] * PAGE_SIZE;
-      memory.set(from, to);
-      // A short value cannot be a page's; zeros after it keep the batch's verification exact.
-      if (length < PAGE_SIZE) memory.fill(0, to + length, to + PAGE_SIZE);
+      // lmdb hands back one buffer it reuses, its length set to the value's: view its bytes without a copy.
+      if (!from || from.buffer !== value.buffer || from.byteOffset !== value.byteOffset) from = new Uint8Array(value.buffer, value.byteOffset, PAGE_SIZE);
+      memory.set(from, pages[i] * PAGE_SIZE);
     }
   }
 

@@ -20,12 +20,22 @@ const BIN = path.join(ROOT, 'bin', 'clonecloud');
 /** Programs and arguments small enough to restore every checkpoint of (compute: one round). */
 const ARGS: Record<string, string[]> = { compute: ['1'], hello: [] };
 
-function boot(image: string, store: string, every: string): Promise<number> {
+/** Run `image` checkpointing into `store`; its exit code, and what it printed on stderr other than checkpoint lines. */
+function boot(image: string, store: string, every: string): Promise<{ code: number | string; errors: string }> {
   return new Promise((resolve, reject) => {
     const args = ['boot', `images/${image}`, '--store', store, '--checkpoint-every', every, '--no-summary', '--', ...ARGS[image]];
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const err: Buffer[] = [];
+    child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? -1));
+    child.on('close', (code, signal) => {
+      const errors = Buffer.concat(err)
+        .toString()
+        .split('\n')
+        .filter((l) => l && !/^clonecloud: checkpoint \S+ at /.test(l))
+        .join('\n');
+      resolve({ code: code ?? `signal ${signal}`, errors });
+    });
   });
 }
 
@@ -45,9 +55,13 @@ describe('checkpoint store: concurrent writers', function () {
     for (let trial = 0; trial < 4; trial++) {
       const dir = tempDir('cc-concurrent-');
       // Frequent checkpoints on both sides, so that id races and queued commits overlap.
-      const codes = await Promise.all([boot('compute', dir, '7M'), boot('compute', dir, '11M'), boot('hello', dir, '2k')]);
+      const children = await Promise.all([boot('compute', dir, '7M'), boot('compute', dir, '11M'), boot('hello', dir, '2k')]);
       // Each run names its own checkpoints, so none is refused for a taken id.
-      assert.deepEqual(codes, [0, 0, 0], `trial ${trial}: every run stored every checkpoint`);
+      assert.deepEqual(
+        children.map((r) => r.code),
+        [0, 0, 0],
+        `trial ${trial}: every run stored every checkpoint; stderr: ${children.map((r) => r.errors).join(' | ')}`,
+      );
       const store = CheckpointStore.open(dir, { readOnly: true });
       try {
         const ids = store.ids();
@@ -90,7 +104,12 @@ describe('checkpoint store: concurrent writers', function () {
 
   it('two runs into two stores never share an id', async () => {
     const [one, two] = [tempDir('cc-ids-a-'), tempDir('cc-ids-b-')];
-    assert.deepEqual(await Promise.all([boot('hello', one, '2k'), boot('hello', two, '2k')]), [0, 0]);
+    const both = await Promise.all([boot('hello', one, '2k'), boot('hello', two, '2k')]);
+    assert.deepEqual(
+      both.map((r) => r.code),
+      [0, 0],
+      `stderr: ${both.map((r) => r.errors).join(' | ')}`,
+    );
     const idsOf = (dir: string) => {
       const store = CheckpointStore.open(dir, { readOnly: true });
       try {
