@@ -34,6 +34,17 @@ function readAll(store: CheckpointStore, id: string): number {
   return t.pages.length;
 }
 
+/** Flip bits `mask` of the byte `offset` into `marker`, which must be stored exactly once in the store's data file. */
+function flipStoredByte(dir: string, marker: Buffer, offset: number, mask: number): void {
+  const file = path.join(dir, 'data.mdb');
+  const data = fs.readFileSync(file);
+  const at = data.indexOf(marker);
+  assert.ok(at >= 0 && data.indexOf(marker, at + 1) < 0, 'marker stored exactly once');
+  const fd = fs.openSync(file, 'r+');
+  fs.writeSync(fd, Buffer.from([data[at + offset] ^ mask]), 0, 1, at + offset);
+  fs.closeSync(fd);
+}
+
 describe('checkpoint store', () => {
   before(async () => {
     await initHashing();
@@ -187,13 +198,7 @@ describe('checkpoint store', () => {
     commitPages(store, 'c0003', 'c0002', [makePage(8, 0), makePage(8, 3)]);
     store.close();
 
-    const file = path.join(dir, 'data.mdb');
-    const data = fs.readFileSync(file);
-    const at = data.indexOf(marker);
-    assert.ok(at >= 0 && data.indexOf(marker, at + 1) < 0, 'marker stored exactly once');
-    const fd = fs.openSync(file, 'r+');
-    fs.writeSync(fd, Buffer.from([data[at + 5] ^ 0x40]), 0, 1, at + 5);
-    fs.closeSync(fd);
+    flipStoredByte(dir, marker, 5, 0x40);
 
     store = CheckpointStore.open(dir);
     const hash = hashBytes(victim);
@@ -237,13 +242,7 @@ describe('checkpoint store', () => {
     t.pages.forEach((p, i) => assert.deepEqual(Buffer.from(memory.subarray(p * 4096, (p + 1) * 4096)), pages[i]));
     store.close();
 
-    const file = path.join(dir, 'data.mdb');
-    const data = fs.readFileSync(file);
-    const at = data.indexOf(marker);
-    assert.ok(at >= 0 && data.indexOf(marker, at + 1) < 0, 'marker stored exactly once');
-    const fd = fs.openSync(file, 'r+');
-    fs.writeSync(fd, Buffer.from([data[at + 3] ^ 0x10]), 0, 1, at + 3);
-    fs.closeSync(fd);
+    flipStoredByte(dir, marker, 3, 0x10);
 
     store = CheckpointStore.open(dir);
     const hash = hashBytes(victim);
