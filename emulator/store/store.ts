@@ -67,7 +67,7 @@ export class CheckpointStore implements SnapshotSink, SnapshotSource {
     // A few thousand lookups cost less than reading the counters to decide.
     if (count < 4096 || readCounters(dbs).pages >= count) return (hash) => this.hasPage(hash);
     const held = new HashSet();
-    for (const key of dbs.pages.getKeys()) held.add(new Uint8Array(key.buffer, key.byteOffset, key.byteLength).slice());
+    for (const key of dbs.pages.getKeys()) held.add(key);
     return (hash) => held.has(hash);
   }
 
