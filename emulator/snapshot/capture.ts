@@ -190,7 +190,7 @@ export class Checkpointer {
     };
     const setPages: number[] = [];
     const removed: number[] = [];
-    const copied = this.copies.take(mapped.length * PAGE_SIZE);
+    const copied = this.copies.take(mapped.length * PAGE_SIZE, this.sink);
     const { hashes, zero } = hashAndCopy(space, mapped, copied);
     const drop = (p: number): void => {
       if (this.table.present.has(p)) removed.push(p);
@@ -407,12 +407,16 @@ class SpareCopies {
   /** Waits for the background faulting-in of the room a new buffer has beyond its first use. */
   private prefaulting: (() => void) | undefined;
 
-  /** A buffer of at least `bytes` (its contents are overwritten before use). */
-  take(bytes: number): Uint8Array {
+  /**
+   * A buffer of at least `bytes` (its contents are overwritten before use) for pages going to
+   * `sink`; only a sink that copies the pages out lets it be kept for the next capture.
+   */
+  take(bytes: number, sink: SnapshotSink): Uint8Array {
     this.settle();
     const s = this.spare;
     this.spare = undefined;
     if (s && s.byteLength >= bytes) return s.subarray(0, bytes);
+    if (!sink.copiesPages) return new Uint8Array(bytes);
     const size = bytes <= SpareCopies.MAX_SPARE ? Math.max(bytes, SpareCopies.MIN_BUFFER) : bytes;
     const buffer = new Uint8Array(size);
     // The room beyond this capture's pages is faulted in on another core while the guest runs on,
