@@ -15,6 +15,7 @@ import { displayName } from '../vfs/path';
 import { LayerNodeState, LayerState } from '../vfs/layer-state';
 import { CheckpointError, CheckpointFormatError } from './errors';
 import { CheckpointManifest, VfsRecord } from './manifest';
+import { HASH_BYTES } from './page-hash';
 import { filePages, mappedFileReader, restoreFilePages } from './file-pages';
 import { readPagesInto } from './read-pages';
 import { loadCheckpoint, SnapshotSource } from './source';
@@ -88,12 +89,16 @@ function restoreOtherSpaces(machine: Machine, manifest: CheckpointManifest, sour
   spaces.forEach((space, i) => {
     // Their pages are all stored; the files behind their mappings must still be the captured ones.
     mappedFileReader(space, manifest.state.procs?.spaces[i]?.regions ?? [], manifest.id);
-    for (const [page, hex] of listed[i].pages) {
+    const pages = Uint32Array.from(listed[i].pages, ([page]) => page);
+    const hashes = new Uint8Array(pages.length * HASH_BYTES);
+    listed[i].pages.forEach(([page, hex], k) => {
       if (!(space.perms[page] & PAGE_MAPPED)) throw new CheckpointFormatError(`checkpoint ${manifest.id}: page ${page} of memory ${i + 1} is not mapped`);
-      const bytes = source.readPage(Buffer.from(hex, 'hex'), { checkpoint: manifest.id, page });
-      space.bytes.set(bytes, page * PAGE_SIZE);
-      space.touched.set(page);
-    }
+      const hash = Buffer.from(hex, 'hex');
+      if (hash.length !== HASH_BYTES) throw new CheckpointFormatError(`checkpoint ${manifest.id}: page ${page} of memory ${i + 1} has no valid hash`);
+      hashes.set(hash, k * HASH_BYTES);
+    });
+    readPagesInto(source, manifest.id, hashes, pages, space.bytes);
+    for (const page of pages) space.touched.set(page);
     for (const [first, count] of listed[i].zeroPages) for (let p = first; p < first + count; p++) if (space.perms[p] & PAGE_MAPPED) space.touched.set(p);
   });
 }

@@ -13,6 +13,7 @@ import { memoryDigest } from '../../emulator/snapshot/memory-digest';
 import { MemorySnapshots } from '../../emulator/snapshot/memory-snapshots';
 import { initHashing } from '../../emulator/snapshot/page-hash';
 import { restoreCheckpoint } from '../../emulator/snapshot/restore';
+import { CheckpointStore } from '../../emulator/store/store';
 import { EXPECTED_TO_PASS, PROCESS_CASES, ProcessCase } from '../realprog/process-cases';
 import { BUDGET, command, ENV, layOut } from '../realprog/process-harness';
 import { bootElf } from '../support/boot';
@@ -67,6 +68,34 @@ describe('snapshot: checkpoints in the middle of many processes and threads', fu
       [1000, ...[...pids].sort((x, y) => x - y)],
     );
     assert.ok(d.processes.some((p) => p.pid !== 1000 && p.change !== 'unchanged'));
+  });
+
+  it('a checkpoint of several processes restores from the LMDB store (pages read as verified batches) as the run went on', () => {
+    const c = PROCESS_CASES.find((k) => k.name === 'wait-all')!;
+    const whole = boot(c);
+    assert.equal(whole.machine.run(BUDGET), 'exited');
+    const want = ending(whole.machine, whole.stdout().toString(), whole.stderr().toString());
+    whole.machine.close();
+    const first = boot(c);
+    assert.equal(first.machine.run(60_000n), 'budget');
+    const store = CheckpointStore.open(tempDir('cc-many-tasks-store-'));
+    try {
+      const { id, manifest } = new Checkpointer(store, first.machine).capture();
+      assert.ok(
+        (manifest.spaces ?? []).some((sp) => sp.pages.length > 0),
+        'other processes have pages of their own',
+      );
+      first.machine.close();
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const r = restoreCheckpoint(store, id, { stdout: (b) => out.push(Buffer.from(b)), stderr: (b) => err.push(Buffer.from(b)), warn: () => undefined });
+      assert.equal(r.machine.run(BUDGET), 'exited');
+      const got = ending(r.machine, first.stdout().toString() + Buffer.concat(out).toString(), first.stderr().toString() + Buffer.concat(err).toString());
+      r.machine.close();
+      assert.deepEqual(got, want);
+    } finally {
+      store.close();
+    }
   });
 
   for (const c of PROCESS_CASES.filter((k) => EXPECTED_TO_PASS.includes(k.name))) {
